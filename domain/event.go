@@ -1,0 +1,159 @@
+package domain
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Event is a fact recorded by a decision. Its type name is stable forever
+// (it is stored); a change of shape bumps the schema version given at
+// registration and keeps a decoder for every older version.
+type Event interface {
+	// EventType is the stored type name, "<kind>.<PastTenseName>", for
+	// example "laa.TargetProposed".
+	EventType() string
+}
+
+// Command asks for a change to one aggregate. Commands carry no actor,
+// time or id: those travel in [Meta] so that a decision is a pure function
+// of (state, meta, command).
+type Command interface {
+	// CommandType is the stable name of the command, for example
+	// "laa.ProposeTarget"; the HTTP API and the CLI use it.
+	CommandType() string
+	// Aggregate names the aggregate the command is for.
+	Aggregate() AggregateRef
+}
+
+// Meta is what accompanies every command: who, when and why. The ledger puts
+// it on the envelope of every event the command produces.
+type Meta struct {
+	// CommandID makes the command idempotent; the event store uses it as
+	// the message id.
+	CommandID string `json:"command_id"`
+	Actor     Actor  `json:"actor"`
+	// OccurredAt is business time: when the act happened in the world (the
+	// date of the meeting, the letter, the decision). It is never set by the
+	// ledger's clock.
+	OccurredAt    time.Time `json:"occurred_at"`
+	Reason        string    `json:"reason,omitempty"`
+	Evidence      []string  `json:"evidence,omitempty"`
+	CorrelationID string    `json:"correlation_id,omitempty"`
+	CausationID   string    `json:"causation_id,omitempty"`
+}
+
+// Validate checks the parts of Meta every command needs.
+func (m Meta) Validate() error {
+	if m.CommandID == "" {
+		return Errorf(EINVALID, "meta.missing_command_id", "command has no id")
+	}
+	if err := m.Actor.Validate(); err != nil {
+		return err
+	}
+	if m.OccurredAt.IsZero() {
+		return Errorf(EINVALID, "meta.missing_occurred_at", "command %s has no business time (occurred_at)", m.CommandID)
+	}
+	return nil
+}
+
+// AggregateRef names an aggregate: its kind and its id, whose tokens are
+// joined by "/" ("00EB/2008-11").
+type AggregateRef struct {
+	Kind string `json:"kind"`
+	ID   string `json:"id"`
+}
+
+func (r AggregateRef) String() string { return r.Kind + " " + r.ID }
+
+// Aggregate kinds.
+const (
+	KindAgreement      = "laa"
+	KindAreaAssessment = "caa"
+	KindOrgAssessment  = "oa"
+	KindCatalogue      = "nis"
+)
+
+type eventCodec struct {
+	version int
+	typ     reflect.Type
+}
+
+var (
+	registryMu sync.RWMutex
+	registry   = map[string]eventCodec{}
+)
+
+// RegisterEvent records the Go type and current schema version of an event
+// type, so that [DecodeEvent] can rebuild it. Call it from init; registering
+// a type name twice panics.
+func RegisterEvent(proto Event, version int) {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	name := proto.EventType()
+	if _, dup := registry[name]; dup {
+		panic("domain: event type registered twice: " + name)
+	}
+	t := reflect.TypeOf(proto)
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	registry[name] = eventCodec{version: version, typ: t}
+}
+
+// EventSchemaVersion returns the current schema version of an event type.
+func EventSchemaVersion(e Event) int {
+	registryMu.RLock()
+	defer registryMu.RUnlock()
+	return registry[e.EventType()].version
+}
+
+// EventTypes lists every registered event type, sorted.
+func EventTypes() []string {
+	registryMu.RLock()
+	defer registryMu.RUnlock()
+	out := make([]string, 0, len(registry))
+	for k := range registry {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// EncodeEvent returns an event's type, schema version and JSON body.
+func EncodeEvent(e Event) (typ string, version int, data []byte, err error) {
+	registryMu.RLock()
+	c, ok := registry[e.EventType()]
+	registryMu.RUnlock()
+	if !ok {
+		return "", 0, nil, fmt.Errorf("encode event %s: type not registered", e.EventType())
+	}
+	data, err = json.Marshal(e)
+	if err != nil {
+		return "", 0, nil, fmt.Errorf("encode event %s: %w", e.EventType(), err)
+	}
+	return e.EventType(), c.version, data, nil
+}
+
+// DecodeEvent rebuilds a stored event. An unknown type or a version newer
+// than this build knows is an error: a reader must never silently skip a
+// fact it does not understand.
+func DecodeEvent(typ string, version int, data []byte) (Event, error) {
+	registryMu.RLock()
+	c, ok := registry[typ]
+	registryMu.RUnlock()
+	if !ok {
+		return nil, Errorf(EINVALID, "event.unknown_type", "decode event: unknown type %q", typ)
+	}
+	if version > c.version || version < 1 {
+		return nil, Errorf(EINVALID, "event.unknown_version", "decode event %s: schema version %d not supported (this build knows 1..%d)", typ, version, c.version)
+	}
+	v := reflect.New(c.typ)
+	if err := json.Unmarshal(data, v.Interface()); err != nil {
+		return nil, Errorf(EINVALID, "event.bad_body", "decode event %s v%d: %v", typ, version, err)
+	}
+	return v.Elem().Interface().(Event), nil
+}

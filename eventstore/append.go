@@ -1,0 +1,269 @@
+package eventstore
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// AppendResult says where a command's events were stored.
+type AppendResult struct {
+	// Sequence is the stream sequence of the commit holding the events.
+	Sequence uint64 `json:"sequence"`
+	// FirstVersion and LastVersion are the aggregate versions of the first
+	// and last event of the command.
+	FirstVersion uint64 `json:"first_version"`
+	LastVersion  uint64 `json:"last_version"`
+	// Events are the stored envelopes.
+	Events []Envelope `json:"events"`
+	// Duplicate is true when the command id had already been appended and
+	// this is the original result; nothing new was written.
+	Duplicate bool `json:"duplicate"`
+}
+
+// Append stores the events of one command on the aggregate, all or none.
+//
+// expectedVersion is the aggregate version the caller's decision saw (0 for
+// a new aggregate); if the aggregate has moved on, Append writes nothing and
+// returns a *ConflictError (errors.Is ErrConflict) carrying both versions.
+//
+// commandID makes the command idempotent: appending a command id that the
+// aggregate already holds returns the original [AppendResult] with Duplicate
+// set and writes nothing, whether the first append was a second or a year
+// ago. The same id with different events is refused with ErrDuplicate.
+//
+// Errors: ErrInvalid (bad aggregate, empty command, bad JSON body, too
+// large), ErrConflict, ErrDuplicate, ErrUnavailable (outcome unknown: retry
+// with the same command id), ErrTampered (the aggregate's stored chain does
+// not verify).
+func (s *Store) Append(ctx context.Context, agg Aggregate, expectedVersion uint64, events []Event, commandID string) (AppendResult, error) {
+	subject, err := s.validateAppend(agg, events, commandID)
+	if err != nil {
+		return AppendResult{}, fmt.Errorf("append %s: %w", agg, err)
+	}
+	st := s.cache.get(agg)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+
+	if !st.loaded || expectedVersion > st.version {
+		// A cold entry, or a caller that has seen more than we have (another
+		// process appended): read the aggregate's history.
+		if err := s.loadInto(ctx, st, subject); err != nil {
+			return AppendResult{}, fmt.Errorf("append %s: %w", agg, err)
+		}
+	}
+	if res, ok := st.commands[commandID]; ok {
+		return s.repeated(st, res, events, commandID)
+	}
+	if expectedVersion != st.version {
+		return AppendResult{}, &ConflictError{Aggregate: agg, Expected: expectedVersion, Actual: st.version}
+	}
+
+	commit, body, err := s.buildCommit(st, events, commandID)
+	if err != nil {
+		return AppendResult{}, fmt.Errorf("append %s: %w", agg, err)
+	}
+	msg := &nats.Msg{Subject: subject, Data: body, Header: nats.Header{}}
+	msg.Header.Set(jetstream.MsgIDHeader, commandID)
+	msg.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(st.lastSeq, 10))
+
+	ack, err := s.publish(ctx, msg)
+	switch {
+	case isWrongLastSequence(err):
+		// Someone else appended first. Reload: it may even have been this
+		// very command, sent before and acknowledged to nobody.
+		if lerr := s.loadInto(ctx, st, subject); lerr != nil {
+			return AppendResult{}, fmt.Errorf("append %s after a conflict: %w", agg, lerr)
+		}
+		if res, ok := st.commands[commandID]; ok {
+			return s.repeated(st, res, events, commandID)
+		}
+		return AppendResult{}, &ConflictError{Aggregate: agg, Expected: expectedVersion, Actual: st.version}
+	case err != nil:
+		// The outcome is unknown; forget what we know so the next attempt
+		// reads the truth from the stream.
+		st.reset()
+		s.cache.resized(st, 0)
+		return AppendResult{}, fmt.Errorf("append %s command %s: %w", agg, commandID, err)
+	case ack.Duplicate:
+		// The server already holds this command id (an earlier attempt whose
+		// acknowledgement was lost): return what it stored.
+		if lerr := s.loadInto(ctx, st, subject); lerr != nil {
+			return AppendResult{}, fmt.Errorf("append %s: %w", agg, lerr)
+		}
+		if res, ok := st.commands[commandID]; ok {
+			return s.repeated(st, res, events, commandID)
+		}
+		return AppendResult{}, fmt.Errorf("append %s: %w: command id %s is held by the server at sequence %d on another aggregate", agg, ErrDuplicate, commandID, ack.Sequence)
+	}
+
+	for i := range commit.Events {
+		commit.Events[i].Sequence = ack.Sequence
+	}
+	res := AppendResult{
+		Sequence:     ack.Sequence,
+		FirstVersion: commit.Events[0].AggregateVersion,
+		LastVersion:  commit.Events[len(commit.Events)-1].AggregateVersion,
+		Events:       commit.Events,
+	}
+	st.events = append(st.events, commit.Events...)
+	st.version = res.LastVersion
+	st.lastSeq = ack.Sequence
+	st.lastHash = commit.Events[len(commit.Events)-1].Hash
+	st.commands[commandID] = res
+	s.cache.resized(st, len(st.events))
+	return res, nil
+}
+
+func (s *Store) validateAppend(agg Aggregate, events []Event, commandID string) (string, error) {
+	subject, err := agg.Subject()
+	if err != nil {
+		return "", err
+	}
+	if commandID == "" {
+		return "", invalidf("no command id")
+	}
+	if err := validToken("command id", commandID); err != nil {
+		return "", err
+	}
+	if len(events) == 0 {
+		return "", invalidf("command %s has no events", commandID)
+	}
+	for i, e := range events {
+		switch {
+		case e.Type == "":
+			return "", invalidf("command %s event %d: no type", commandID, i+1)
+		case e.SchemaVersion < 1:
+			return "", invalidf("command %s event %d (%s): schema version %d", commandID, i+1, e.Type, e.SchemaVersion)
+		case !json.Valid(e.Data):
+			return "", invalidf("command %s event %d (%s): body is not valid JSON", commandID, i+1, e.Type)
+		case e.OccurredAt.IsZero():
+			return "", invalidf("command %s event %d (%s): no business time (occurred_at)", commandID, i+1, e.Type)
+		case e.Actor.ID == "":
+			return "", invalidf("command %s event %d (%s): no actor", commandID, i+1, e.Type)
+		}
+	}
+	return subject, nil
+}
+
+// buildCommit stamps the events with ids, versions, the recorded time and
+// the hash chain, and encodes the commit.
+func (s *Store) buildCommit(st *aggState, events []Event, commandID string) (*Commit, []byte, error) {
+	now := time.Now().UTC()
+	c := &Commit{CommandID: commandID, Events: make([]Envelope, len(events))}
+	prev := st.lastHash
+	for i, e := range events {
+		id, err := uuid.NewV7()
+		if err != nil {
+			return nil, nil, err
+		}
+		var data bytes.Buffer
+		if err := json.Compact(&data, e.Data); err != nil {
+			return nil, nil, invalidf("event %d (%s): %v", i+1, e.Type, err)
+		}
+		env := Envelope{
+			EventID:          id.String(),
+			Type:             e.Type,
+			SchemaVersion:    e.SchemaVersion,
+			AggregateKind:    st.agg.Kind,
+			AggregateID:      st.agg.ID,
+			AggregateVersion: st.version + uint64(i) + 1,
+			CommandID:        commandID,
+			Actor:            e.Actor,
+			Reason:           e.Reason,
+			Evidence:         e.Evidence,
+			CausationID:      e.CausationID,
+			CorrelationID:    e.CorrelationID,
+			OccurredAt:       e.OccurredAt.UTC(),
+			RecordedAt:       now,
+			Data:             json.RawMessage(data.Bytes()),
+			PrevHash:         prev,
+		}
+		env.Hash = env.ComputeHash()
+		prev = env.Hash
+		c.Events[i] = env
+	}
+	body, err := json.Marshal(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	if max := s.nc.MaxPayload(); int64(len(body)) > max-1024 {
+		return nil, nil, invalidf("command %s is %d bytes encoded; the server accepts at most %d", commandID, len(body), max-1024)
+	}
+	return c, body, nil
+}
+
+// repeated answers a command id the aggregate already holds: the original
+// result if the events are the same, ErrDuplicate if they are not.
+func (s *Store) repeated(st *aggState, res AppendResult, events []Event, commandID string) (AppendResult, error) {
+	same := len(res.Events) == len(events)
+	for i := 0; same && i < len(events); i++ {
+		var data bytes.Buffer
+		same = json.Compact(&data, events[i].Data) == nil &&
+			res.Events[i].Type == events[i].Type && bytes.Equal(res.Events[i].Data, data.Bytes())
+	}
+	if !same {
+		return AppendResult{}, fmt.Errorf("append %s: %w: command id %s was already used at sequence %d for different events", st.agg, ErrDuplicate, commandID, res.Sequence)
+	}
+	res.Duplicate = true
+	return res, nil
+}
+
+// publish sends one message asynchronously (so appends to many aggregates
+// pipeline on one connection) and waits for its acknowledgement.
+func (s *Store) publish(ctx context.Context, msg *nats.Msg) (*jetstream.PubAck, error) {
+	fut, err := s.js.PublishMsgAsync(msg)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	select {
+	case ack := <-fut.Ok():
+		return ack, nil
+	case err := <-fut.Err():
+		return nil, mapErr(err)
+	case <-ctx.Done():
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, ctx.Err())
+	}
+}
+
+func isWrongLastSequence(err error) bool {
+	var apiErr *jetstream.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
+			apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant
+	}
+	return false
+}
+
+// mapErr gives transport failures the ErrUnavailable mark and keeps server
+// API errors (wrapped, so errors.As still reaches them).
+func mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	var apiErr *jetstream.APIError
+	if errors.As(err, &apiErr) {
+		if apiErr.ErrorCode == jetstream.JSErrCodeStreamNotFound || apiErr.ErrorCode == jetstream.JSErrCodeMessageNotFound {
+			return fmt.Errorf("%w: %w", ErrNotFound, err)
+		}
+		return err
+	}
+	switch {
+	case errors.Is(err, jetstream.ErrStreamNotFound), errors.Is(err, jetstream.ErrMsgNotFound):
+		return fmt.Errorf("%w: %w", ErrNotFound, err)
+	case errors.Is(err, nats.ErrTimeout), errors.Is(err, context.DeadlineExceeded),
+		errors.Is(err, nats.ErrNoResponders), errors.Is(err, nats.ErrConnectionClosed),
+		errors.Is(err, nats.ErrDisconnected), errors.Is(err, jetstream.ErrNoStreamResponse),
+		errors.Is(err, jetstream.ErrAsyncPublishTimeout):
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return err
+}

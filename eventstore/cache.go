@@ -1,0 +1,81 @@
+package eventstore
+
+import (
+	"container/list"
+	"sync"
+)
+
+// aggState is what the store knows of one aggregate. Its mutex is held for
+// the whole of an append, so at most one append per aggregate is in flight
+// from this process; other processes are kept honest by the server's
+// per-subject expectation.
+type aggState struct {
+	mu       sync.Mutex
+	agg      Aggregate
+	loaded   bool
+	version  uint64
+	lastSeq  uint64
+	lastHash string
+	events   []Envelope
+	commands map[string]AppendResult
+	elem     *list.Element
+	counted  int // events counted against the bound; guarded by cache.mu
+}
+
+func (a *aggState) reset() {
+	a.loaded = false
+	a.version, a.lastSeq, a.lastHash = 0, 0, ZeroHash
+	a.events = nil
+	a.commands = map[string]AppendResult{}
+}
+
+// cache is a bounded LRU of aggregate states, counted in events. A stale
+// entry is safe: the server refuses an append whose expectation it breaks,
+// and the store then reloads the aggregate from the stream.
+type cache struct {
+	mu     sync.Mutex
+	max    int
+	size   int
+	lru    *list.List
+	states map[Aggregate]*aggState
+}
+
+func newCache(max int) *cache {
+	return &cache{max: max, lru: list.New(), states: map[Aggregate]*aggState{}}
+}
+
+// get returns the aggregate's entry, creating an empty, unloaded one.
+func (c *cache) get(agg Aggregate) *aggState {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st, ok := c.states[agg]
+	if ok {
+		c.lru.MoveToFront(st.elem)
+		return st
+	}
+	st = &aggState{agg: agg}
+	st.reset()
+	st.elem = c.lru.PushFront(st)
+	c.states[agg] = st
+	return st
+}
+
+// resized records that an entry now holds n events and evicts the least
+// recently used entries beyond the bound. An evicted entry that an append
+// still holds is simply forgotten; the next use reloads from the stream.
+func (c *cache) resized(st *aggState, n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.states[st.agg]; !ok || c.states[st.agg] != st {
+		return
+	}
+	c.size += n - st.counted
+	st.counted = n
+	for c.size > c.max && c.lru.Len() > 1 {
+		back := c.lru.Back()
+		st := back.Value.(*aggState)
+		c.lru.Remove(back)
+		delete(c.states, st.agg)
+		c.size -= st.counted
+	}
+}

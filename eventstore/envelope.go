@@ -1,0 +1,191 @@
+package eventstore
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Actor is who caused an event: a person, the role they acted in and the
+// organisation they acted for.
+type Actor struct {
+	ID           string `json:"id"`
+	Role         string `json:"role"`
+	Organisation string `json:"organisation"`
+}
+
+// Event is what a caller hands to Append: an opaque body plus the metadata
+// the ledger keeps beside it.
+type Event struct {
+	Type          string          `json:"type"`
+	SchemaVersion int             `json:"schema_version"`
+	Data          json.RawMessage `json:"data"`
+	Actor         Actor           `json:"actor"`
+	Reason        string          `json:"reason,omitempty"`
+	Evidence      []string        `json:"evidence,omitempty"`
+	CausationID   string          `json:"causation_id,omitempty"`
+	CorrelationID string          `json:"correlation_id,omitempty"`
+	// OccurredAt is business time, given by the caller.
+	OccurredAt time.Time `json:"occurred_at"`
+}
+
+// Envelope is a stored event: the caller's [Event] plus what the ledger
+// adds (id, aggregate, version, command id, recorded time and the hash
+// chain). Sequence is the stream sequence of the commit that holds it; it is
+// known only once stored and is not part of the hash.
+type Envelope struct {
+	EventID          string          `json:"event_id"`
+	Type             string          `json:"type"`
+	SchemaVersion    int             `json:"schema_version"`
+	AggregateKind    string          `json:"aggregate_kind"`
+	AggregateID      string          `json:"aggregate_id"`
+	AggregateVersion uint64          `json:"aggregate_version"`
+	CommandID        string          `json:"command_id"`
+	Actor            Actor           `json:"actor"`
+	Reason           string          `json:"reason,omitempty"`
+	Evidence         []string        `json:"evidence,omitempty"`
+	CausationID      string          `json:"causation_id,omitempty"`
+	CorrelationID    string          `json:"correlation_id,omitempty"`
+	OccurredAt       time.Time       `json:"occurred_at"`
+	RecordedAt       time.Time       `json:"recorded_at"`
+	Data             json.RawMessage `json:"data"`
+	PrevHash         string          `json:"prev_hash"`
+	Hash             string          `json:"hash"`
+	Sequence         uint64          `json:"-"`
+}
+
+// Aggregate returns the aggregate the event belongs to.
+func (e *Envelope) Aggregate() Aggregate { return Aggregate{Kind: e.AggregateKind, ID: e.AggregateID} }
+
+// Commit is the body of one JetStream message: every event of one command,
+// in version order. Storing a command as one message makes it atomic.
+type Commit struct {
+	CommandID string     `json:"command_id"`
+	Events    []Envelope `json:"events"`
+}
+
+// ZeroHash is the PrevHash of an aggregate's first event.
+const ZeroHash = "0000000000000000000000000000000000000000000000000000000000000000"
+
+// hashDomain separates ledger event hashes from any other SHA-256 use.
+const hashDomain = "laaledger/event/v1"
+
+// ComputeHash returns the hex SHA-256 of the event's canonical encoding.
+//
+// The canonical encoding is language-neutral: the string "laaledger/event/v1"
+// followed by each of these fields, in this order, as an unsigned LEB128
+// length and then its bytes:
+//
+//	event_id, type, schema_version (decimal), aggregate_kind, aggregate_id,
+//	aggregate_version (decimal), command_id, actor.id, actor.role,
+//	actor.organisation, reason, number of evidence items (decimal), each
+//	evidence item, causation_id, correlation_id, occurred_at and recorded_at
+//	(RFC 3339 with nanoseconds, UTC), data (the body's bytes exactly as
+//	stored), prev_hash (lower-case hex).
+//
+// The event's own hash field is not part of it.
+func (e *Envelope) ComputeHash() string {
+	h := sha256.New()
+	var lb [binary.MaxVarintLen64]byte
+	put := func(s string) {
+		n := binary.PutUvarint(lb[:], uint64(len(s)))
+		h.Write(lb[:n])
+		h.Write([]byte(s))
+	}
+	put(hashDomain)
+	put(e.EventID)
+	put(e.Type)
+	put(strconv.Itoa(e.SchemaVersion))
+	put(e.AggregateKind)
+	put(e.AggregateID)
+	put(strconv.FormatUint(e.AggregateVersion, 10))
+	put(e.CommandID)
+	put(e.Actor.ID)
+	put(e.Actor.Role)
+	put(e.Actor.Organisation)
+	put(e.Reason)
+	put(strconv.Itoa(len(e.Evidence)))
+	for _, ev := range e.Evidence {
+		put(ev)
+	}
+	put(e.CausationID)
+	put(e.CorrelationID)
+	put(e.OccurredAt.UTC().Format(time.RFC3339Nano))
+	put(e.RecordedAt.UTC().Format(time.RFC3339Nano))
+	put(string(e.Data))
+	put(e.PrevHash)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// ChainError names the first event whose hash or link does not hold.
+type ChainError struct {
+	Aggregate Aggregate
+	Version   uint64
+	Sequence  uint64
+	Reason    string
+}
+
+func (e *ChainError) Error() string {
+	return fmt.Sprintf("hash chain of %s broken at version %d (stream sequence %d): %s", e.Aggregate, e.Version, e.Sequence, e.Reason)
+}
+
+// Is makes errors.Is(err, ErrTampered) true.
+func (e *ChainError) Is(target error) bool { return target == ErrTampered }
+
+// ChainVerifier checks, event by event, that every aggregate's events are
+// numbered 1, 2, 3…, that each links to its predecessor's hash and that each
+// hash matches its content. Feed it events in stream order.
+type ChainVerifier struct {
+	heads map[Aggregate]chainHead
+}
+
+type chainHead struct {
+	version uint64
+	hash    string
+}
+
+// NewChainVerifier returns an empty verifier.
+func NewChainVerifier() *ChainVerifier { return &ChainVerifier{heads: map[Aggregate]chainHead{}} }
+
+// Check verifies one event against its aggregate's chain so far.
+func (v *ChainVerifier) Check(e *Envelope) error {
+	agg := e.Aggregate()
+	head, ok := v.heads[agg]
+	if !ok {
+		head = chainHead{hash: ZeroHash}
+	}
+	fail := func(format string, args ...any) error {
+		return &ChainError{Aggregate: agg, Version: e.AggregateVersion, Sequence: e.Sequence, Reason: fmt.Sprintf(format, args...)}
+	}
+	if e.AggregateVersion != head.version+1 {
+		return fail("version %d follows version %d", e.AggregateVersion, head.version)
+	}
+	if e.PrevHash != head.hash {
+		return fail("prev_hash %.12s… does not match the previous event's hash %.12s…", e.PrevHash, head.hash)
+	}
+	if got := e.ComputeHash(); got != e.Hash {
+		return fail("content hashes to %.12s…, stored hash is %.12s…", got, e.Hash)
+	}
+	v.heads[agg] = chainHead{version: e.AggregateVersion, hash: e.Hash}
+	return nil
+}
+
+// decodeCommit parses a stored message body and stamps each event with the
+// message's stream sequence.
+func decodeCommit(data []byte, seq uint64) (*Commit, error) {
+	var c Commit
+	if err := json.Unmarshal(data, &c); err != nil {
+		return nil, fmt.Errorf("decode commit at sequence %d: %w", seq, err)
+	}
+	if len(c.Events) == 0 {
+		return nil, fmt.Errorf("decode commit at sequence %d: no events", seq)
+	}
+	for i := range c.Events {
+		c.Events[i].Sequence = seq
+	}
+	return &c, nil
+}

@@ -1,0 +1,255 @@
+package eventstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// History is one aggregate's stored events, in version order.
+type History struct {
+	Aggregate Aggregate
+	// Version is the aggregate's version: its number of events.
+	Version uint64
+	// LastSequence is the stream sequence of its last commit (0 if none).
+	LastSequence uint64
+	// Events must be treated as read-only: they are shared with the cache.
+	Events []Envelope
+}
+
+// Load returns the aggregate's history. It answers from the cache when it
+// can; the cache is kept current by this process's own appends and reloaded
+// on a conflict, so a decision made on a stale history fails its append
+// rather than storing anything wrong. A missing aggregate has version 0 and
+// no events; it is not an error.
+//
+// Errors: ErrInvalid (bad aggregate), ErrUnavailable, ErrTampered.
+func (s *Store) Load(ctx context.Context, agg Aggregate) (History, error) {
+	subject, err := agg.Subject()
+	if err != nil {
+		return History{}, fmt.Errorf("load %s: %w", agg, err)
+	}
+	st := s.cache.get(agg)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if !st.loaded {
+		if err := s.loadInto(ctx, st, subject); err != nil {
+			return History{}, fmt.Errorf("load %s: %w", agg, err)
+		}
+	}
+	return History{Aggregate: agg, Version: st.version, LastSequence: st.lastSeq, Events: st.events[:len(st.events):len(st.events)]}, nil
+}
+
+// LoadFresh is [Store.Load] that always reads the stream, bypassing the
+// cache (auditors' reads, tests).
+func (s *Store) LoadFresh(ctx context.Context, agg Aggregate) (History, error) {
+	subject, err := agg.Subject()
+	if err != nil {
+		return History{}, fmt.Errorf("load %s: %w", agg, err)
+	}
+	st := &aggState{agg: agg}
+	st.reset()
+	if err := s.loadInto(ctx, st, subject); err != nil {
+		return History{}, fmt.Errorf("load %s: %w", agg, err)
+	}
+	return History{Aggregate: agg, Version: st.version, LastSequence: st.lastSeq, Events: st.events}, nil
+}
+
+// loadInto reads the aggregate's whole history from the stream into st,
+// verifying its hash chain on the way. The caller holds st.mu.
+func (s *Store) loadInto(ctx context.Context, st *aggState, subject string) error {
+	st.reset()
+	last, err := s.stream.GetLastMsgForSubject(ctx, subject)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		st.loaded = true
+		s.cache.resized(st, 0)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read last message of %s: %w", subject, mapErr(err))
+	}
+	v := NewChainVerifier()
+	err = s.scan(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}}, last.Sequence, func(c *Commit) error {
+		for i := range c.Events {
+			if err := v.Check(&c.Events[i]); err != nil {
+				return err
+			}
+		}
+		st.events = append(st.events, c.Events...)
+		res := AppendResult{Sequence: c.Events[0].Sequence, FirstVersion: c.Events[0].AggregateVersion,
+			LastVersion: c.Events[len(c.Events)-1].AggregateVersion, Events: c.Events}
+		st.commands[c.CommandID] = res
+		st.version = res.LastVersion
+		st.lastSeq = res.Sequence
+		st.lastHash = c.Events[len(c.Events)-1].Hash
+		return nil
+	})
+	if err != nil {
+		st.reset()
+		return err
+	}
+	st.loaded = true
+	s.cache.resized(st, len(st.events))
+	return nil
+}
+
+// scan reads the stream with an ordered consumer and calls fn for each
+// commit until it has handled the message at sequence stop.
+func (s *Store) scan(ctx context.Context, cfg jetstream.OrderedConsumerConfig, stop uint64, fn func(*Commit) error) error {
+	if stop == 0 {
+		return nil
+	}
+	cons, err := s.stream.OrderedConsumer(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("create reader: %w", mapErr(err))
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(1000))
+	if err != nil {
+		return fmt.Errorf("start reader: %w", mapErr(err))
+	}
+	defer it.Stop()
+	stopOnCancel := context.AfterFunc(ctx, it.Stop)
+	defer stopOnCancel()
+	for {
+		msg, err := it.Next()
+		if err != nil {
+			if ctx.Err() != nil {
+				return fmt.Errorf("%w: %v", ErrUnavailable, ctx.Err())
+			}
+			return fmt.Errorf("read stream: %w", mapErr(err))
+		}
+		meta, err := msg.Metadata()
+		if err != nil {
+			return fmt.Errorf("read stream: %w", err)
+		}
+		c, err := decodeCommit(msg.Data(), meta.Sequence.Stream)
+		if err != nil {
+			return err
+		}
+		if err := fn(c); err != nil {
+			return err
+		}
+		if meta.Sequence.Stream >= stop {
+			return nil
+		}
+	}
+}
+
+// LastSequence returns the stream sequence of the last commit in the ledger
+// (0 for an empty ledger).
+func (s *Store) LastSequence(ctx context.Context) (uint64, error) {
+	info, err := s.stream.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("ledger last sequence: %w", mapErr(err))
+	}
+	return info.State.LastSeq, nil
+}
+
+// ReadOptions selects part of the ledger.
+type ReadOptions struct {
+	// FromSequence starts at that stream sequence (default 1).
+	FromSequence uint64
+	// FromTime starts at the first commit recorded at or after it; it is
+	// ignored when FromSequence is set.
+	FromTime time.Time
+	// Filter is a subject filter from [FilterSubject]; default the whole
+	// ledger.
+	Filter string
+}
+
+func (o ReadOptions) consumerConfig() jetstream.OrderedConsumerConfig {
+	cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy}
+	if o.Filter != "" {
+		cfg.FilterSubjects = []string{o.Filter}
+	}
+	switch {
+	case o.FromSequence > 1:
+		cfg.DeliverPolicy = jetstream.DeliverByStartSequencePolicy
+		cfg.OptStartSeq = o.FromSequence
+	case !o.FromTime.IsZero():
+		t := o.FromTime
+		cfg.DeliverPolicy = jetstream.DeliverByStartTimePolicy
+		cfg.OptStartTime = &t
+	}
+	return cfg
+}
+
+// Read calls fn with every commit of the ledger selected by opts, in stream
+// order, up to the last commit stored when Read began; it returns the
+// sequence it stopped at. fn returning an error stops the read.
+func (s *Store) Read(ctx context.Context, opts ReadOptions, fn func(*Commit) error) (uint64, error) {
+	stop, err := s.lastMatching(ctx, opts.Filter)
+	if err != nil || stop == 0 || stop < opts.FromSequence {
+		return stop, err
+	}
+	var last uint64
+	err = s.scan(ctx, opts.consumerConfig(), stop, func(c *Commit) error {
+		last = c.Events[0].Sequence
+		return fn(c)
+	})
+	return last, err
+}
+
+func (s *Store) lastMatching(ctx context.Context, filter string) (uint64, error) {
+	if filter == "" || filter == SubjectPrefix+".>" {
+		return s.LastSequence(ctx)
+	}
+	msg, err := s.stream.GetLastMsgForSubject(ctx, filter)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("ledger last sequence for %s: %w", filter, mapErr(err))
+	}
+	return msg.Sequence, nil
+}
+
+// Subscribe delivers every commit selected by opts, in stream order: first
+// those already stored (catch-up), then each new one as it is stored, until
+// ctx is cancelled or fn returns an error. It returns that error, or nil on
+// cancellation. fn is called from one goroutine at a time.
+func (s *Store) Subscribe(ctx context.Context, opts ReadOptions, fn func(*Commit) error) error {
+	cons, err := s.stream.OrderedConsumer(ctx, opts.consumerConfig())
+	if err != nil {
+		return fmt.Errorf("subscribe: %w", mapErr(err))
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(1000))
+	if err != nil {
+		return fmt.Errorf("subscribe: %w", mapErr(err))
+	}
+	defer it.Stop()
+	stopOnCancel := context.AfterFunc(ctx, it.Stop)
+	defer stopOnCancel()
+	for {
+		msg, err := it.Next()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("subscribe: %w", mapErr(err))
+		}
+		meta, err := msg.Metadata()
+		if err != nil {
+			return fmt.Errorf("subscribe: %w", err)
+		}
+		c, err := decodeCommit(msg.Data(), meta.Sequence.Stream)
+		if err != nil {
+			return err
+		}
+		if err := fn(c); err != nil {
+			return err
+		}
+	}
+}
+
+// Commit returns the commit stored at a stream sequence.
+func (s *Store) Commit(ctx context.Context, seq uint64) (*Commit, error) {
+	msg, err := s.stream.GetMsg(ctx, seq)
+	if err != nil {
+		return nil, fmt.Errorf("read commit %d: %w", seq, mapErr(err))
+	}
+	return decodeCommit(msg.Data, seq)
+}

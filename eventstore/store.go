@@ -1,0 +1,391 @@
+package eventstore
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// DefaultStream is the name of the ledger stream.
+const DefaultStream = "LEDGER"
+
+// Config says where the ledger lives and how it is kept. The zero value plus
+// a DataDir is a working embedded ledger.
+type Config struct {
+	// DataDir holds the embedded server's JetStream store. Ignored when
+	// NATSURL is set.
+	DataDir string
+	// NATSURL connects to an external NATS server or cluster instead of
+	// starting one in-process.
+	NATSURL string
+	// CredsFile is the service user's credentials for NATSURL. The service
+	// user must not be allowed to delete, purge or update the stream.
+	CredsFile string
+	// AdminCredsFile, for NATSURL, is used once at start to create the
+	// stream if it is missing, then closed. Without it a missing stream is
+	// an error.
+	AdminCredsFile string
+	// Replicas of the stream when it is created: 1 embedded, 3 for a
+	// cluster.
+	Replicas int
+	// DuplicateWindow is how long the server remembers command ids
+	// (Nats-Msg-Id). Default 2 minutes; repeats after it are still caught
+	// from the aggregate's own history.
+	DuplicateWindow time.Duration
+	// SyncInterval, when positive, lets the embedded server flush to disk on
+	// that interval instead of before every acknowledgement. The default, 0,
+	// syncs every write (sync_always): an acknowledged event survives a power
+	// cut. Interval syncing trades that for throughput; use it only where
+	// losing the last interval's acknowledged events is acceptable.
+	SyncInterval time.Duration
+	// Stream is the ledger stream's name; default "LEDGER".
+	Stream string
+	// CacheEvents bounds the events kept in the aggregate cache; default
+	// 500,000.
+	CacheEvents int
+	// ListenAddr, when set, also opens the embedded server's client port on
+	// that address (loopback only is advised) so other processes can read.
+	ListenAddr string
+	// ConnectOptions are added to the connections to an external server
+	// (TLS, user and password, …).
+	ConnectOptions []nats.Option
+	// Logger receives the store's own log lines; default slog.Default().
+	Logger *slog.Logger
+}
+
+func (c *Config) setDefaults() error {
+	if c.Stream == "" {
+		c.Stream = DefaultStream
+	}
+	if c.Replicas == 0 {
+		c.Replicas = 1
+	}
+	if c.Replicas < 1 || c.Replicas > 5 {
+		return invalidf("replicas %d: must be between 1 and 5", c.Replicas)
+	}
+	if c.NATSURL == "" && c.Replicas != 1 {
+		return invalidf("replicas %d: the embedded server is a single node; use --nats-url for a cluster", c.Replicas)
+	}
+	if c.DuplicateWindow == 0 {
+		c.DuplicateWindow = 2 * time.Minute
+	}
+	if c.DuplicateWindow < 0 {
+		return invalidf("duplicate window %s: must be positive", c.DuplicateWindow)
+	}
+	if c.SyncInterval < 0 {
+		return invalidf("sync interval %s: must be positive, or 0 to sync every write", c.SyncInterval)
+	}
+	if c.CacheEvents == 0 {
+		c.CacheEvents = 500_000
+	}
+	if c.NATSURL == "" && c.DataDir == "" {
+		return invalidf("no data directory and no NATS URL")
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return nil
+}
+
+// Store is the ledger. It is safe for concurrent use.
+type Store struct {
+	cfg    Config
+	ns     *server.Server // nil for an external server
+	nc     *nats.Conn
+	js     jetstream.JetStream
+	stream jetstream.Stream
+	cache  *cache
+	log    *slog.Logger
+	admin  []nats.Option
+	svcID  []nats.Option // the embedded service user's identity
+}
+
+// Open starts the embedded server (or connects to cfg.NATSURL), makes sure
+// the ledger stream exists with a configuration that cannot lose events, and
+// connects as the service user.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	if err := cfg.setDefaults(); err != nil {
+		return nil, fmt.Errorf("open ledger: %w", err)
+	}
+	s := &Store{cfg: cfg, log: cfg.Logger, cache: newCache(cfg.CacheEvents)}
+	var adminOpts, serviceOpts []nats.Option
+	if cfg.NATSURL == "" {
+		ns, admin, service, err := startEmbedded(cfg)
+		if err != nil {
+			return nil, fmt.Errorf("open ledger in %s: %w", cfg.DataDir, err)
+		}
+		s.ns = ns
+		adminOpts = append(admin, nats.InProcessServer(ns))
+		s.svcID = service
+		serviceOpts = append(service, nats.InProcessServer(ns))
+	} else {
+		if cfg.AdminCredsFile != "" {
+			adminOpts = append([]nats.Option{nats.UserCredentials(cfg.AdminCredsFile)}, cfg.ConnectOptions...)
+		}
+		serviceOpts = append([]nats.Option{}, cfg.ConnectOptions...)
+		if cfg.CredsFile != "" {
+			serviceOpts = append(serviceOpts, nats.UserCredentials(cfg.CredsFile))
+		}
+	}
+	s.admin = adminOpts
+	checkOpts, canCreate := adminOpts, adminOpts != nil
+	if !canCreate {
+		checkOpts = serviceOpts
+	}
+	if err := s.ensureStream(ctx, checkOpts, canCreate); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open ledger: %w", err)
+	}
+	nc, err := nats.Connect(cfg.NATSURL, append(serviceOpts, nats.Name("laaledger"), nats.MaxReconnects(-1))...)
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open ledger: connect: %w: %v", ErrUnavailable, err)
+	}
+	s.nc = nc
+	s.js, err = jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(4096))
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open ledger: %w", err)
+	}
+	s.stream, err = s.js.Stream(ctx, cfg.Stream)
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open ledger: stream %s: %w", cfg.Stream, mapErr(err))
+	}
+	return s, nil
+}
+
+// startEmbedded runs nats-server in-process with JetStream in dataDir and two
+// users that exist only in this process: admin (creates the stream) and
+// service (everything else, but no stream delete, purge, update or create).
+func startEmbedded(cfg Config) (*server.Server, []nats.Option, []nats.Option, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, nil, nil, err
+	}
+	adminPass, servicePass := randomSecret(), randomSecret()
+	opts := &server.Options{
+		ServerName: "laaledger",
+		JetStream:  true,
+		StoreDir:   filepath.Join(cfg.DataDir, "jetstream"),
+		DontListen: cfg.ListenAddr == "",
+		NoSigs:     true,
+		NoLog:      true,
+		Users: []*server.User{
+			{Username: "admin", Password: adminPass},
+			{Username: "service", Password: servicePass, Permissions: ServicePermissions()},
+		},
+	}
+	if cfg.SyncInterval > 0 {
+		opts.SyncInterval = cfg.SyncInterval
+	} else {
+		opts.SyncAlways = true
+		opts.SyncInterval = 2 * time.Minute
+	}
+	if cfg.ListenAddr != "" {
+		host, port, err := splitHostPort(cfg.ListenAddr)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		opts.Host, opts.Port = host, port
+	}
+	ns, err := server.NewServer(opts)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("start embedded NATS: %w", err)
+	}
+	go ns.Start()
+	if !ns.ReadyForConnections(30 * time.Second) {
+		ns.Shutdown()
+		return nil, nil, nil, fmt.Errorf("start embedded NATS: %w: not ready after 30s", ErrUnavailable)
+	}
+	return ns, []nats.Option{nats.UserInfo("admin", adminPass)}, []nats.Option{nats.UserInfo("service", servicePass)}, nil
+}
+
+// ServicePermissions are what the service user may do: everything except the
+// JetStream API calls that could delete, purge, weaken or replace a stream or
+// delete a message. Use the same deny list for an external server's service
+// user.
+func ServicePermissions() *server.Permissions {
+	deny := []string{
+		"$JS.API.STREAM.DELETE.>",
+		"$JS.API.STREAM.PURGE.>",
+		"$JS.API.STREAM.UPDATE.>",
+		"$JS.API.STREAM.CREATE.>",
+		"$JS.API.STREAM.MSG.DELETE.>",
+		"$JS.API.STREAM.RESTORE.>",
+	}
+	return &server.Permissions{
+		Publish: &server.SubjectPermission{Allow: []string{">"}, Deny: deny},
+	}
+}
+
+func randomSecret() string {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+// StreamConfig is the ledger stream's configuration.
+func (s *Store) StreamConfig() jetstream.StreamConfig {
+	return jetstream.StreamConfig{
+		Name:              s.cfg.Stream,
+		Description:       "laaledger: immutable events of LAA negotiations and CAA judgements",
+		Subjects:          []string{SubjectPrefix + ".>"},
+		Storage:           jetstream.FileStorage,
+		Retention:         jetstream.LimitsPolicy,
+		Discard:           jetstream.DiscardNew,
+		MaxMsgs:           -1,
+		MaxBytes:          -1,
+		MaxAge:            0,
+		MaxMsgsPerSubject: -1,
+		MaxMsgSize:        -1,
+		Duplicates:        s.cfg.DuplicateWindow,
+		Replicas:          s.cfg.Replicas,
+		DenyDelete:        true,
+		DenyPurge:         true,
+		AllowDirect:       true,
+	}
+}
+
+// ensureStream creates the stream through the admin connection if it is
+// missing, and refuses to run on one whose configuration could lose events.
+func (s *Store) ensureStream(ctx context.Context, opts []nats.Option, canCreate bool) error {
+	nc, err := nats.Connect(s.cfg.NATSURL, append(opts, nats.Name("laaledger-setup"))...)
+	if err != nil {
+		return fmt.Errorf("connect to %s: %w: %v", orEmbedded(s.cfg.NATSURL), ErrUnavailable, err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
+	st, err := js.Stream(ctx, s.cfg.Stream)
+	switch {
+	case errors.Is(err, jetstream.ErrStreamNotFound):
+		if !canCreate {
+			return fmt.Errorf("stream %s does not exist on %s and no admin credentials were given to create it: %w", s.cfg.Stream, s.cfg.NATSURL, ErrNotFound)
+		}
+		if _, err := js.CreateStream(ctx, s.StreamConfig()); err != nil {
+			return fmt.Errorf("create stream %s: %w", s.cfg.Stream, mapErr(err))
+		}
+		s.log.Info("created ledger stream", "stream", s.cfg.Stream, "replicas", s.cfg.Replicas)
+		return nil
+	case err != nil:
+		return fmt.Errorf("look up stream %s: %w", s.cfg.Stream, mapErr(err))
+	}
+	return CheckStreamConfig(st.CachedInfo().Config)
+}
+
+// CheckStreamConfig refuses a stream configuration under which the server
+// could drop, expire, roll up or let anyone delete a ledger event.
+func CheckStreamConfig(c jetstream.StreamConfig) error {
+	var probs []string
+	if !c.DenyDelete {
+		probs = append(probs, "deny_delete is off")
+	}
+	if !c.DenyPurge {
+		probs = append(probs, "deny_purge is off")
+	}
+	if c.Storage != jetstream.FileStorage {
+		probs = append(probs, "storage is not file")
+	}
+	if c.Retention != jetstream.LimitsPolicy {
+		probs = append(probs, fmt.Sprintf("retention is %s, not limits", c.Retention))
+	}
+	if c.MaxAge > 0 {
+		probs = append(probs, fmt.Sprintf("max_age %s would expire events", c.MaxAge))
+	}
+	if c.MaxMsgs > 0 {
+		probs = append(probs, fmt.Sprintf("max_msgs %d", c.MaxMsgs))
+	}
+	if c.MaxBytes > 0 {
+		probs = append(probs, fmt.Sprintf("max_bytes %d", c.MaxBytes))
+	}
+	if c.MaxMsgsPerSubject > 0 {
+		probs = append(probs, fmt.Sprintf("max_msgs_per_subject %d", c.MaxMsgsPerSubject))
+	}
+	if c.AllowRollup {
+		probs = append(probs, "rollups are allowed")
+	}
+	if c.AllowMsgTTL {
+		probs = append(probs, "per-message TTLs are allowed")
+	}
+	if len(probs) > 0 {
+		return invalidf("stream %s could lose events: %v; fix its configuration with an administrator account", c.Name, probs)
+	}
+	return nil
+}
+
+func orEmbedded(url string) string {
+	if url == "" {
+		return "the embedded server"
+	}
+	return url
+}
+
+// Close drains the service connection (pending acknowledgements are
+// awaited) and shuts the embedded server down, flushing its store.
+func (s *Store) Close() error {
+	var err error
+	if s.nc != nil {
+		if s.js != nil {
+			select {
+			case <-s.js.PublishAsyncComplete():
+			case <-time.After(10 * time.Second):
+			}
+		}
+		done := make(chan struct{})
+		s.nc.SetClosedHandler(func(*nats.Conn) { close(done) })
+		if derr := s.nc.Drain(); derr == nil {
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+			}
+		}
+		s.nc.Close()
+	}
+	if s.ns != nil {
+		s.ns.Shutdown()
+		s.ns.WaitForShutdown()
+	}
+	return err
+}
+
+// AdminConnect opens a connection as the administrator: the explicit path
+// for setting up streams. It exists only for the embedded server or when
+// AdminCredsFile was given; the caller closes it.
+func (s *Store) AdminConnect() (*nats.Conn, error) {
+	if s.admin == nil {
+		return nil, fmt.Errorf("admin connection: %w: no administrator credentials", ErrInvalid)
+	}
+	return nats.Connect(s.cfg.NATSURL, append(s.admin, nats.Name("laaledger-admin"))...)
+}
+
+// ServiceIdentity returns the embedded server's service-user options (no
+// address), for a component that needs a connection of its own with the
+// service's restricted permissions. Nil for an external server.
+func (s *Store) ServiceIdentity() []nats.Option { return s.svcID }
+
+// Conn is the service connection, for components (projections, feeds) that
+// read the stream with their own consumers.
+func (s *Store) Conn() *nats.Conn { return s.nc }
+
+// JetStream is the service's JetStream context.
+func (s *Store) JetStream() jetstream.JetStream { return s.js }
+
+// Stream is the ledger stream handle.
+func (s *Store) Stream() jetstream.Stream { return s.stream }
+
+// Server is the embedded server, or nil for an external one.
+func (s *Store) Server() *server.Server { return s.ns }

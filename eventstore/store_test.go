@@ -344,4 +344,3 @@ func TestReadFilteredByKind(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []uint64{2}, seqs)
 }
-

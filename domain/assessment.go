@@ -103,19 +103,29 @@ func pendingReviews(rs map[string]CAAReview) []string {
 
 func (s AreaAssessment) clone() AreaAssessment {
 	c := s
-	c.Flags = make(map[string]CAAFlag, len(s.Flags))
-	for k, v := range s.Flags {
-		v.Indicators = cloneInts(v.Indicators)
-		c.Flags[k] = v
+	if s.Flags != nil {
+		c.Flags = make(map[string]CAAFlag, len(s.Flags))
+		for k, v := range s.Flags {
+			v.Indicators = cloneInts(v.Indicators)
+			c.Flags[k] = v
+		}
 	}
 	c.FlagOrder = append([]string(nil), s.FlagOrder...)
 	c.Comments = append([]CAAComment(nil), s.Comments...)
-	c.Reviews = make(map[string]CAAReview, len(s.Reviews))
-	for k, v := range s.Reviews {
-		c.Reviews[k] = v
-	}
+	c.Reviews = cloneReviews(s.Reviews)
 	c.ReviewOrder = append([]string(nil), s.ReviewOrder...)
 	c.Corrections = append([]CAACorrection(nil), s.Corrections...)
+	return c
+}
+
+func cloneReviews(rs map[string]CAAReview) map[string]CAAReview {
+	if rs == nil {
+		return nil
+	}
+	c := make(map[string]CAAReview, len(rs))
+	for k, v := range rs {
+		c[k] = v
+	}
 	return c
 }
 
@@ -130,6 +140,9 @@ func (s AreaAssessment) Apply(e Event) AreaAssessment {
 		return s
 	}
 	s = s.clone()
+	if s.Flags == nil {
+		s.Flags, s.Reviews = map[string]CAAFlag{}, map[string]CAAReview{}
+	}
 	s.Version++
 	switch e := e.(type) {
 	case CAAAssessmentOpened:

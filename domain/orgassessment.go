@@ -38,10 +38,7 @@ func (s OrgAssessment) PendingReviews() []string { return pendingReviews(s.Revie
 func (s OrgAssessment) clone() OrgAssessment {
 	c := s
 	c.Comments = append([]CAAComment(nil), s.Comments...)
-	c.Reviews = make(map[string]CAAReview, len(s.Reviews))
-	for k, v := range s.Reviews {
-		c.Reviews[k] = v
-	}
+	c.Reviews = cloneReviews(s.Reviews)
 	c.ReviewOrder = append([]string(nil), s.ReviewOrder...)
 	c.Corrections = append([]CAACorrection(nil), s.Corrections...)
 	return c
@@ -57,6 +54,9 @@ func (s OrgAssessment) Apply(e Event) OrgAssessment {
 		return s
 	}
 	s = s.clone()
+	if s.Reviews == nil {
+		s.Reviews = map[string]CAAReview{}
+	}
 	s.Version++
 	switch e := e.(type) {
 	case OAAssessmentOpened:

@@ -45,7 +45,7 @@ func TestAreaAssessmentRules(t *testing.T) {
 			c.FlagID, c.Theme = "G2", "  TEENAGE   pregnancy "
 			return c
 		}(), RuleCAAThemeConflict},
-		{"change green to red on its theme is fine but red onto green theme conflicts", caaDrafted, tAC,
+		{"red flag changed onto a green flag's theme", caaDrafted, tAC,
 			CAAChangeFlag{CAAKey: tK, FlagID: "R1", Colour: FlagRed, Theme: "Community safety", Indicators: []int{15}, Rationale: "r"},
 			RuleCAAThemeConflict},
 		{"change unknown flag", caaDrafted, tAC,

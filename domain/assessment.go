@@ -88,9 +88,9 @@ func (s AreaAssessment) StandingFlags() []CAAFlag {
 }
 
 // PendingReviews returns the ids of undecided review requests, sorted.
-func (s AreaAssessment) PendingReviews() []string { return pendingReviews(s.Reviews) }
+func (s AreaAssessment) PendingReviews() []string { return caaPendingReviews(s.Reviews) }
 
-func pendingReviews(rs map[string]CAAReview) []string {
+func caaPendingReviews(rs map[string]CAAReview) []string {
 	var out []string
 	for id, r := range rs {
 		if !r.Decided() {
@@ -106,19 +106,19 @@ func (s AreaAssessment) clone() AreaAssessment {
 	if s.Flags != nil {
 		c.Flags = make(map[string]CAAFlag, len(s.Flags))
 		for k, v := range s.Flags {
-			v.Indicators = cloneInts(v.Indicators)
+			v.Indicators = caaCloneInts(v.Indicators)
 			c.Flags[k] = v
 		}
 	}
 	c.FlagOrder = append([]string(nil), s.FlagOrder...)
 	c.Comments = append([]CAAComment(nil), s.Comments...)
-	c.Reviews = cloneReviews(s.Reviews)
+	c.Reviews = caaCloneReviews(s.Reviews)
 	c.ReviewOrder = append([]string(nil), s.ReviewOrder...)
 	c.Corrections = append([]CAACorrection(nil), s.Corrections...)
 	return c
 }
 
-func cloneReviews(rs map[string]CAAReview) map[string]CAAReview {
+func caaCloneReviews(rs map[string]CAAReview) map[string]CAAReview {
 	if rs == nil {
 		return nil
 	}
@@ -149,12 +149,12 @@ func (s AreaAssessment) Apply(e Event) AreaAssessment {
 		s.Area, s.AreaName, s.Region, s.Year = e.Area, e.AreaName, e.Region, e.Year
 	case CAAFlagProposed:
 		s.Flags[e.FlagID] = CAAFlag{ID: e.FlagID, Colour: e.Colour, Theme: e.Theme,
-			Indicators: cloneInts(e.Indicators), Rationale: e.Rationale,
+			Indicators: caaCloneInts(e.Indicators), Rationale: e.Rationale,
 			LeadInspectorate: e.LeadInspectorate, Status: FlagStanding}
 		s.FlagOrder = append(s.FlagOrder, e.FlagID)
 	case CAAFlagChanged:
 		f := s.Flags[e.FlagID]
-		f.Colour, f.Theme, f.Indicators, f.Rationale = e.Colour, e.Theme, cloneInts(e.Indicators), e.Rationale
+		f.Colour, f.Theme, f.Indicators, f.Rationale = e.Colour, e.Theme, caaCloneInts(e.Indicators), e.Rationale
 		s.Flags[e.FlagID] = f
 	case CAAFlagDropped:
 		f := s.Flags[e.FlagID]
@@ -174,7 +174,7 @@ func (s AreaAssessment) Apply(e Event) AreaAssessment {
 		f := s.Flags[e.FlagID]
 		switch e.Outcome {
 		case ReviewAmended:
-			f.Colour, f.Theme, f.Indicators, f.Rationale = e.Colour, e.Theme, cloneInts(e.Indicators), e.Rationale
+			f.Colour, f.Theme, f.Indicators, f.Rationale = e.Colour, e.Theme, caaCloneInts(e.Indicators), e.Rationale
 		case ReviewWithdrawn:
 			f.Status = FlagWithdrawn
 		}

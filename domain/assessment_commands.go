@@ -15,10 +15,10 @@ func (k CAAKey) Aggregate() AggregateRef { return AreaAssessmentRef(k.Area, k.Ye
 
 // Validate checks the area is given and the year is one CAA ran.
 func (k CAAKey) Validate() error {
-	if err := required("area", k.Area); err != nil {
+	if err := caaRequired("area", k.Area); err != nil {
 		return err
 	}
-	return checkYear(k.Year)
+	return caaCheckYear(k.Year)
 }
 
 // CAAOpenAssessment opens the area assessment of an area for a year.
@@ -122,52 +122,52 @@ func (c CAAOpenAssessment) Validate() error { return c.CAAKey.Validate() }
 
 // Validate checks the command's shape.
 func (c CAAProposeFlag) Validate() error {
-	return firstErr(c.CAAKey.Validate(), checkFlagID(c.FlagID), checkColour(c.Colour),
-		required("theme", c.Theme), checkIndicators(c.Indicators),
-		required("rationale", c.Rationale), required("lead_inspectorate", c.LeadInspectorate))
+	return caaFirstErr(c.CAAKey.Validate(), caaCheckFlagID(c.FlagID), caaCheckColour(c.Colour),
+		caaRequired("theme", c.Theme), caaCheckIndicators(c.Indicators),
+		caaRequired("rationale", c.Rationale), caaRequired("lead_inspectorate", c.LeadInspectorate))
 }
 
 // Validate checks the command's shape.
 func (c CAAChangeFlag) Validate() error {
-	return firstErr(c.CAAKey.Validate(), checkFlagID(c.FlagID), checkColour(c.Colour),
-		required("theme", c.Theme), checkIndicators(c.Indicators), required("rationale", c.Rationale))
+	return caaFirstErr(c.CAAKey.Validate(), caaCheckFlagID(c.FlagID), caaCheckColour(c.Colour),
+		caaRequired("theme", c.Theme), caaCheckIndicators(c.Indicators), caaRequired("rationale", c.Rationale))
 }
 
 // Validate checks the command's shape.
 func (c CAADropFlag) Validate() error {
-	return firstErr(c.CAAKey.Validate(), checkFlagID(c.FlagID), required("reason", c.Reason))
+	return caaFirstErr(c.CAAKey.Validate(), caaCheckFlagID(c.FlagID), caaRequired("reason", c.Reason))
 }
 
 // Validate checks the command's shape.
 func (c CAAIssuePrePublicationReport) Validate() error {
-	return firstErr(c.CAAKey.Validate(), optional("note", c.Note))
+	return caaFirstErr(c.CAAKey.Validate(), caaOptional("note", c.Note))
 }
 
 // Validate checks the command's shape.
 func (c CAASubmitLocalityComment) Validate() error {
 	var flag error
 	if c.FlagID != "" {
-		flag = checkFlagID(c.FlagID)
+		flag = caaCheckFlagID(c.FlagID)
 	}
-	return firstErr(c.CAAKey.Validate(), flag, required("comment", c.Comment))
+	return caaFirstErr(c.CAAKey.Validate(), flag, caaRequired("comment", c.Comment))
 }
 
 // Validate checks the command's shape.
 func (c CAARequestReview) Validate() error {
-	return firstErr(c.CAAKey.Validate(), checkRequestID(c.RequestID), checkFlagID(c.FlagID),
-		required("grounds", c.Grounds))
+	return caaFirstErr(c.CAAKey.Validate(), caaCheckRequestID(c.RequestID), caaCheckFlagID(c.FlagID),
+		caaRequired("grounds", c.Grounds))
 }
 
 // Validate checks the command's shape: an amended outcome carries the flag
 // as amended; the others carry none of it.
 func (c CAADecideReview) Validate() error {
-	if err := firstErr(c.CAAKey.Validate(), checkRequestID(c.RequestID), required("reasons", c.Reasons)); err != nil {
+	if err := caaFirstErr(c.CAAKey.Validate(), caaCheckRequestID(c.RequestID), caaRequired("reasons", c.Reasons)); err != nil {
 		return err
 	}
 	switch c.Outcome {
 	case ReviewAmended:
-		return firstErr(checkColour(c.Colour), required("theme", c.Theme),
-			checkIndicators(c.Indicators), required("rationale", c.Rationale))
+		return caaFirstErr(caaCheckColour(c.Colour), caaRequired("theme", c.Theme),
+			caaCheckIndicators(c.Indicators), caaRequired("rationale", c.Rationale))
 	case ReviewUpheld, ReviewWithdrawn:
 		if c.Colour != "" || c.Theme != "" || c.Indicators != nil || c.Rationale != "" {
 			return Errorf(EINVALID, RuleCAAReviewOutcome, "a review that is %s changes no wording, colour or indicators; use %q", c.Outcome, ReviewAmended)
@@ -183,18 +183,18 @@ func (c CAAPublishAssessment) Validate() error {
 	if err := c.CAAKey.Validate(); err != nil {
 		return err
 	}
-	_, err := parseDate(c.PublishedOn)
+	_, err := caaParseDate(c.PublishedOn)
 	return err
 }
 
 // Validate checks the command's shape.
 func (c CAARecordCorrection) Validate() error {
-	return firstErr(c.CAAKey.Validate(), required("corrects_event_id", c.CorrectsEventID),
-		required("reason", c.Reason), required("correction", c.Correction))
+	return caaFirstErr(c.CAAKey.Validate(), caaRequired("corrects_event_id", c.CorrectsEventID),
+		caaRequired("reason", c.Reason), caaRequired("correction", c.Correction))
 }
 
-// firstErr returns the first non-nil error, so a Validate reads as a list.
-func firstErr(errs ...error) error {
+// caaFirstErr returns the first non-nil error, so a Validate reads as a list.
+func caaFirstErr(errs ...error) error {
 	for _, err := range errs {
 		if err != nil {
 			return err

@@ -32,25 +32,25 @@ package domain
 //     correction, which references the event it corrects.
 func DecideAreaAssessment(s AreaAssessment, m Meta, cmd Command) ([]Event, error) {
 	if cmd == nil {
-		return nil, unknownCommand("area assessment", cmd)
+		return nil, caaUnknownCommand("area assessment", cmd)
 	}
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}
-	if err := validateCmd(cmd); err != nil {
+	if err := caaValidateCmd(cmd); err != nil {
 		return nil, err
 	}
 	if open, ok := cmd.(CAAOpenAssessment); ok {
-		return decideCAAOpen(s, m, open)
+		return caaDecideOpen(s, m, open)
 	}
-	if !isCAACommand(cmd) {
-		return nil, unknownCommand("area assessment", cmd)
+	if !caaIsCommand(cmd) {
+		return nil, caaUnknownCommand("area assessment", cmd)
 	}
 	if !s.Opened() {
 		return nil, Errorf(ENOTFOUND, RuleCAANotOpened, "%s: the assessment %s has not been opened", cmd.CommandType(), cmd.Aggregate().ID)
 	}
 	if cmd.Aggregate() != s.Ref() {
-		return nil, wrongAggregate(cmd, s.Ref())
+		return nil, caaWrongAggregate(cmd, s.Ref())
 	}
 
 	switch c := cmd.(type) {
@@ -80,7 +80,7 @@ func DecideAreaAssessment(s AreaAssessment, m Meta, cmd Command) ([]Event, error
 		return []Event{CAAReviewRequested{RequestID: c.RequestID, FlagID: c.FlagID, By: m.Actor.Organisation, Grounds: c.Grounds}}, nil
 	}
 
-	if err := checkJudge(m, cmd.CommandType()); err != nil {
+	if err := caaCheckJudge(m, cmd.CommandType()); err != nil {
 		return nil, err
 	}
 	if s.Published {
@@ -103,7 +103,7 @@ func DecideAreaAssessment(s AreaAssessment, m Meta, cmd Command) ([]Event, error
 			return nil, err
 		}
 		return []Event{CAAFlagProposed{FlagID: c.FlagID, Colour: c.Colour, Theme: c.Theme,
-			Indicators: cloneInts(c.Indicators), Rationale: c.Rationale, LeadInspectorate: c.LeadInspectorate}}, nil
+			Indicators: caaCloneInts(c.Indicators), Rationale: c.Rationale, LeadInspectorate: c.LeadInspectorate}}, nil
 	case CAAChangeFlag:
 		if err := s.checkAlterable(c.FlagID); err != nil {
 			return nil, err
@@ -112,7 +112,7 @@ func DecideAreaAssessment(s AreaAssessment, m Meta, cmd Command) ([]Event, error
 			return nil, err
 		}
 		return []Event{CAAFlagChanged{FlagID: c.FlagID, Colour: c.Colour, Theme: c.Theme,
-			Indicators: cloneInts(c.Indicators), Rationale: c.Rationale}}, nil
+			Indicators: caaCloneInts(c.Indicators), Rationale: c.Rationale}}, nil
 	case CAADropFlag:
 		if err := s.checkAlterable(c.FlagID); err != nil {
 			return nil, err
@@ -137,7 +137,7 @@ func DecideAreaAssessment(s AreaAssessment, m Meta, cmd Command) ([]Event, error
 			}
 		}
 		return []Event{CAAReviewDecided{RequestID: c.RequestID, FlagID: r.Target, Outcome: c.Outcome, Reasons: c.Reasons,
-			Colour: c.Colour, Theme: c.Theme, Indicators: cloneInts(c.Indicators), Rationale: c.Rationale}}, nil
+			Colour: c.Colour, Theme: c.Theme, Indicators: caaCloneInts(c.Indicators), Rationale: c.Rationale}}, nil
 	case CAAPublishAssessment:
 		if !s.PrePublished {
 			return nil, Errorf(ECONFLICT, RuleCAAPrePubRequired, "assessment %s cannot be published before its pre-publication report has gone to the locality", s.Ref().ID)
@@ -149,11 +149,11 @@ func DecideAreaAssessment(s AreaAssessment, m Meta, cmd Command) ([]Event, error
 	case CAARecordCorrection:
 		return []Event{CAACorrectionRecorded{CorrectsEventID: c.CorrectsEventID, Reason: c.Reason, Correction: c.Correction}}, nil
 	}
-	return nil, unknownCommand("area assessment", cmd)
+	return nil, caaUnknownCommand("area assessment", cmd)
 }
 
-func decideCAAOpen(s AreaAssessment, m Meta, c CAAOpenAssessment) ([]Event, error) {
-	if err := checkJudge(m, c.CommandType()); err != nil {
+func caaDecideOpen(s AreaAssessment, m Meta, c CAAOpenAssessment) ([]Event, error) {
+	if err := caaCheckJudge(m, c.CommandType()); err != nil {
 		return nil, err
 	}
 	if s.Opened() {
@@ -161,12 +161,12 @@ func decideCAAOpen(s AreaAssessment, m Meta, c CAAOpenAssessment) ([]Event, erro
 	}
 	a, ok := LookupArea(c.Area)
 	if !ok {
-		return nil, checkArea(c.Area)
+		return nil, caaCheckArea(c.Area)
 	}
 	return []Event{CAAAssessmentOpened{Area: a.Code, AreaName: a.Name, Region: a.Region, Year: c.Year}}, nil
 }
 
-func isCAACommand(cmd Command) bool {
+func caaIsCommand(cmd Command) bool {
 	switch cmd.(type) {
 	case CAAProposeFlag, CAAChangeFlag, CAADropFlag, CAAIssuePrePublicationReport,
 		CAASubmitLocalityComment, CAARequestReview, CAADecideReview, CAAPublishAssessment,
@@ -223,10 +223,10 @@ func (s AreaAssessment) checkAlterable(id string) error {
 // checkTheme refuses a flag of one colour on a theme where a standing flag
 // of the other colour already is.
 func (s AreaAssessment) checkTheme(flagID, colour, theme string) error {
-	t := normTheme(theme)
+	t := caaNormTheme(theme)
 	for _, fid := range s.FlagOrder {
 		f := s.Flags[fid]
-		if fid == flagID || f.Status != FlagStanding || f.Colour == colour || normTheme(f.Theme) != t {
+		if fid == flagID || f.Status != FlagStanding || f.Colour == colour || caaNormTheme(f.Theme) != t {
 			continue
 		}
 		return Errorf(ECONFLICT, RuleCAAThemeConflict, "a %s flag cannot stand on theme %q while %s flag %s stands on it", colour, theme, f.Colour, fid)

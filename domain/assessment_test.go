@@ -8,7 +8,7 @@ import (
 
 func TestAreaAssessmentRules(t *testing.T) {
 	amend := func(c CAADecideReview) CAADecideReview {
-		c.CAAKey, c.RequestID, c.Outcome, c.Reasons = tK, "RR1", ReviewAmended, "reasons"
+		c.CAAKey, c.RequestID, c.Outcome, c.Reasons = caaK, "RR1", ReviewAmended, "reasons"
 		return c
 	}
 	tests := []struct {
@@ -18,82 +18,82 @@ func TestAreaAssessmentRules(t *testing.T) {
 		cmd   Command
 		rule  string
 	}{
-		{"unknown area", func(*testing.T) AreaAssessment { return AreaAssessment{} }, tAC,
+		{"unknown area", func(*testing.T) AreaAssessment { return AreaAssessment{} }, caaAC,
 			CAAOpenAssessment{CAAKey: CAAKey{Area: "99ZZ", Year: 2009}}, RuleCAAUnknownArea},
-		{"year before CAA", func(*testing.T) AreaAssessment { return AreaAssessment{} }, tAC,
+		{"year before CAA", func(*testing.T) AreaAssessment { return AreaAssessment{} }, caaAC,
 			CAAOpenAssessment{CAAKey: CAAKey{Area: "00EB", Year: 2008}}, RuleCAAYear},
-		{"opened twice", caaOpened, tAC, CAAOpenAssessment{CAAKey: tK}, RuleCAAAlreadyOpened},
-		{"flag before opening", func(*testing.T) AreaAssessment { return AreaAssessment{} }, tAC, tR1, RuleCAANotOpened},
-		{"command for another assessment", caaOpened, tAC,
+		{"opened twice", caaOpened, caaAC, CAAOpenAssessment{CAAKey: caaK}, RuleCAAAlreadyOpened},
+		{"flag before opening", func(*testing.T) AreaAssessment { return AreaAssessment{} }, caaAC, caaR1, RuleCAANotOpened},
+		{"command for another assessment", caaOpened, caaAC,
 			CAAProposeFlag{CAAKey: CAAKey{Area: "00AG", Year: 2009}, FlagID: "R1", Colour: FlagRed, Theme: "x", Indicators: []int{1}, Rationale: "r", LeadInspectorate: "AC"},
 			RuleCAAWrongAggregate},
-		{"unknown colour", caaOpened, tAC, func() Command { c := tR1; c.Colour = "amber"; return c }(), RuleCAAFlagColour},
-		{"bad flag id", caaOpened, tAC, func() Command { c := tR1; c.FlagID = "R 1"; return c }(), RuleCAAFlagID},
-		{"NI 31 does not exist", caaOpened, tAC, func() Command { c := tR1; c.Indicators = []int{31}; return c }(), RuleCAAIndicator},
-		{"NI 200 does not exist", caaOpened, tAC, func() Command { c := tR1; c.Indicators = []int{200}; return c }(), RuleCAAIndicator},
-		{"NI 0 does not exist", caaOpened, tAC, func() Command { c := tR1; c.Indicators = []int{0}; return c }(), RuleCAAIndicator},
-		{"no indicators", caaOpened, tAC, func() Command { c := tR1; c.Indicators = nil; return c }(), RuleCAAIndicator},
-		{"indicator twice", caaOpened, tAC, func() Command { c := tR1; c.Indicators = []int{112, 112}; return c }(), RuleCAAIndicator},
-		{"missing theme", caaOpened, tAC, func() Command { c := tR1; c.Theme = " "; return c }(), RuleCAARequired},
-		{"missing rationale", caaOpened, tAC, func() Command { c := tR1; c.Rationale = ""; return c }(), RuleCAARequired},
-		{"flag id reused", caaDrafted, tAC, func() Command { c := tR1; c.Theme = "Other"; return c }(), RuleCAAFlagExists},
+		{"unknown colour", caaOpened, caaAC, func() Command { c := caaR1; c.Colour = "amber"; return c }(), RuleCAAFlagColour},
+		{"bad flag id", caaOpened, caaAC, func() Command { c := caaR1; c.FlagID = "R 1"; return c }(), RuleCAAFlagID},
+		{"NI 31 does not exist", caaOpened, caaAC, func() Command { c := caaR1; c.Indicators = []int{31}; return c }(), RuleCAAIndicator},
+		{"NI 200 does not exist", caaOpened, caaAC, func() Command { c := caaR1; c.Indicators = []int{200}; return c }(), RuleCAAIndicator},
+		{"NI 0 does not exist", caaOpened, caaAC, func() Command { c := caaR1; c.Indicators = []int{0}; return c }(), RuleCAAIndicator},
+		{"no indicators", caaOpened, caaAC, func() Command { c := caaR1; c.Indicators = nil; return c }(), RuleCAAIndicator},
+		{"indicator twice", caaOpened, caaAC, func() Command { c := caaR1; c.Indicators = []int{112, 112}; return c }(), RuleCAAIndicator},
+		{"missing theme", caaOpened, caaAC, func() Command { c := caaR1; c.Theme = " "; return c }(), RuleCAARequired},
+		{"missing rationale", caaOpened, caaAC, func() Command { c := caaR1; c.Rationale = ""; return c }(), RuleCAARequired},
+		{"flag id reused", caaDrafted, caaAC, func() Command { c := caaR1; c.Theme = "Other"; return c }(), RuleCAAFlagExists},
 		{"dropped flag id reused", func(t *testing.T) AreaAssessment {
-			return decideCAA(t, caaDrafted(t), tAC, CAADropFlag{CAAKey: tK, FlagID: "G1", Reason: "weak"})
-		}, tAC, tG1, RuleCAAFlagExists},
-		{"green on a red theme", caaDrafted, tAC, func() Command {
-			c := tG1
+			return decideCAA(t, caaDrafted(t), caaAC, CAADropFlag{CAAKey: caaK, FlagID: "G1", Reason: "weak"})
+		}, caaAC, caaG1, RuleCAAFlagExists},
+		{"green on a red theme", caaDrafted, caaAC, func() Command {
+			c := caaG1
 			c.FlagID, c.Theme = "G2", "  TEENAGE   pregnancy "
 			return c
 		}(), RuleCAAThemeConflict},
-		{"red flag changed onto a green flag's theme", caaDrafted, tAC,
-			CAAChangeFlag{CAAKey: tK, FlagID: "R1", Colour: FlagRed, Theme: "Community safety", Indicators: []int{15}, Rationale: "r"},
+		{"red flag changed onto a green flag's theme", caaDrafted, caaAC,
+			CAAChangeFlag{CAAKey: caaK, FlagID: "R1", Colour: FlagRed, Theme: "Community safety", Indicators: []int{15}, Rationale: "r"},
 			RuleCAAThemeConflict},
-		{"change unknown flag", caaDrafted, tAC,
-			CAAChangeFlag{CAAKey: tK, FlagID: "R9", Colour: FlagRed, Theme: "x", Indicators: []int{15}, Rationale: "r"}, RuleCAAFlagNotFound},
+		{"change unknown flag", caaDrafted, caaAC,
+			CAAChangeFlag{CAAKey: caaK, FlagID: "R9", Colour: FlagRed, Theme: "x", Indicators: []int{15}, Rationale: "r"}, RuleCAAFlagNotFound},
 		{"drop a dropped flag", func(t *testing.T) AreaAssessment {
-			return decideCAA(t, caaDrafted(t), tAC, CAADropFlag{CAAKey: tK, FlagID: "G1", Reason: "weak"})
-		}, tAC, CAADropFlag{CAAKey: tK, FlagID: "G1", Reason: "again"}, RuleCAAFlagNotStanding},
-		{"new flag after pre-publication", caaPrePublished, tAC, func() Command { c := tG1; c.FlagID, c.Theme = "G2", "Waste"; return c }(), RuleCAAFlagAfterPrePub},
-		{"pre-publication twice", caaPrePublished, tAC, CAAIssuePrePublicationReport{CAAKey: tK}, RuleCAAPrePubIssued},
-		{"comment before pre-publication", caaDrafted, tLA, CAASubmitLocalityComment{CAAKey: tK, Comment: "c"}, RuleCAACommentWindow},
-		{"review before pre-publication", caaDrafted, tLSP, tRR, RuleCAACommentWindow},
-		{"comment after publication", caaPublished, tLA, CAASubmitLocalityComment{CAAKey: tK, Comment: "c"}, RuleCAACommentWindow},
-		{"review after publication", caaPublished, tLA, tRR, RuleCAACommentWindow},
-		{"comment on unknown flag", caaPrePublished, tLA, CAASubmitLocalityComment{CAAKey: tK, FlagID: "X1", Comment: "c"}, RuleCAAFlagNotFound},
-		{"review of unknown flag", caaPrePublished, tLA, CAARequestReview{CAAKey: tK, RequestID: "RR1", FlagID: "X1", Grounds: "g"}, RuleCAAFlagNotFound},
-		{"review request id reused", caaUnderReview, tLA, CAARequestReview{CAAKey: tK, RequestID: "RR1", FlagID: "G1", Grounds: "g"}, RuleCAAReviewExists},
-		{"second pending review of a flag", caaUnderReview, tLA, CAARequestReview{CAAKey: tK, RequestID: "RR2", FlagID: "R1", Grounds: "g"}, RuleCAAReviewPending},
-		{"bad request id", caaPrePublished, tLA, CAARequestReview{CAAKey: tK, RequestID: "", FlagID: "R1", Grounds: "g"}, RuleCAARequestID},
-		{"change a flag under review", caaUnderReview, tAC,
-			CAAChangeFlag{CAAKey: tK, FlagID: "R1", Colour: FlagRed, Theme: "Teenage pregnancy", Indicators: []int{112}, Rationale: "r2"}, RuleCAAUnderReview},
-		{"drop a flag under review", caaUnderReview, tAC, CAADropFlag{CAAKey: tK, FlagID: "R1", Reason: "r"}, RuleCAAUnderReview},
-		{"decide unknown review", caaUnderReview, tAC, CAADecideReview{CAAKey: tK, RequestID: "RR9", Outcome: ReviewUpheld, Reasons: "r"}, RuleCAAReviewNotFound},
+			return decideCAA(t, caaDrafted(t), caaAC, CAADropFlag{CAAKey: caaK, FlagID: "G1", Reason: "weak"})
+		}, caaAC, CAADropFlag{CAAKey: caaK, FlagID: "G1", Reason: "again"}, RuleCAAFlagNotStanding},
+		{"new flag after pre-publication", caaPrePublished, caaAC, func() Command { c := caaG1; c.FlagID, c.Theme = "G2", "Waste"; return c }(), RuleCAAFlagAfterPrePub},
+		{"pre-publication twice", caaPrePublished, caaAC, CAAIssuePrePublicationReport{CAAKey: caaK}, RuleCAAPrePubIssued},
+		{"comment before pre-publication", caaDrafted, caaLA, CAASubmitLocalityComment{CAAKey: caaK, Comment: "c"}, RuleCAACommentWindow},
+		{"review before pre-publication", caaDrafted, caaLSP, caaRR, RuleCAACommentWindow},
+		{"comment after publication", caaPublished, caaLA, CAASubmitLocalityComment{CAAKey: caaK, Comment: "c"}, RuleCAACommentWindow},
+		{"review after publication", caaPublished, caaLA, caaRR, RuleCAACommentWindow},
+		{"comment on unknown flag", caaPrePublished, caaLA, CAASubmitLocalityComment{CAAKey: caaK, FlagID: "X1", Comment: "c"}, RuleCAAFlagNotFound},
+		{"review of unknown flag", caaPrePublished, caaLA, CAARequestReview{CAAKey: caaK, RequestID: "RR1", FlagID: "X1", Grounds: "g"}, RuleCAAFlagNotFound},
+		{"review request id reused", caaUnderReview, caaLA, CAARequestReview{CAAKey: caaK, RequestID: "RR1", FlagID: "G1", Grounds: "g"}, RuleCAAReviewExists},
+		{"second pending review of a flag", caaUnderReview, caaLA, CAARequestReview{CAAKey: caaK, RequestID: "RR2", FlagID: "R1", Grounds: "g"}, RuleCAAReviewPending},
+		{"bad request id", caaPrePublished, caaLA, CAARequestReview{CAAKey: caaK, RequestID: "", FlagID: "R1", Grounds: "g"}, RuleCAARequestID},
+		{"change a flag under review", caaUnderReview, caaAC,
+			CAAChangeFlag{CAAKey: caaK, FlagID: "R1", Colour: FlagRed, Theme: "Teenage pregnancy", Indicators: []int{112}, Rationale: "r2"}, RuleCAAUnderReview},
+		{"drop a flag under review", caaUnderReview, caaAC, CAADropFlag{CAAKey: caaK, FlagID: "R1", Reason: "r"}, RuleCAAUnderReview},
+		{"decide unknown review", caaUnderReview, caaAC, CAADecideReview{CAAKey: caaK, RequestID: "RR9", Outcome: ReviewUpheld, Reasons: "r"}, RuleCAAReviewNotFound},
 		{"decide a decided review", func(t *testing.T) AreaAssessment {
-			return decideCAA(t, caaUnderReview(t), tAC, CAADecideReview{CAAKey: tK, RequestID: "RR1", Outcome: ReviewUpheld, Reasons: "r"})
-		}, tAC, CAADecideReview{CAAKey: tK, RequestID: "RR1", Outcome: ReviewWithdrawn, Reasons: "r"}, RuleCAAReviewDecided},
-		{"unknown outcome", caaUnderReview, tAC, CAADecideReview{CAAKey: tK, RequestID: "RR1", Outcome: "quashed", Reasons: "r"}, RuleCAAReviewOutcome},
-		{"upheld with new wording", caaUnderReview, tAC, CAADecideReview{CAAKey: tK, RequestID: "RR1", Outcome: ReviewUpheld, Reasons: "r", Rationale: "new"}, RuleCAAReviewOutcome},
-		{"amended without indicators", caaUnderReview, tAC, amend(CAADecideReview{Colour: FlagRed, Theme: "t", Rationale: "r"}), RuleCAAIndicator},
-		{"amended onto a theme of the other colour", caaUnderReview, tAC,
+			return decideCAA(t, caaUnderReview(t), caaAC, CAADecideReview{CAAKey: caaK, RequestID: "RR1", Outcome: ReviewUpheld, Reasons: "r"})
+		}, caaAC, CAADecideReview{CAAKey: caaK, RequestID: "RR1", Outcome: ReviewWithdrawn, Reasons: "r"}, RuleCAAReviewDecided},
+		{"unknown outcome", caaUnderReview, caaAC, CAADecideReview{CAAKey: caaK, RequestID: "RR1", Outcome: "quashed", Reasons: "r"}, RuleCAAReviewOutcome},
+		{"upheld with new wording", caaUnderReview, caaAC, CAADecideReview{CAAKey: caaK, RequestID: "RR1", Outcome: ReviewUpheld, Reasons: "r", Rationale: "new"}, RuleCAAReviewOutcome},
+		{"amended without indicators", caaUnderReview, caaAC, amend(CAADecideReview{Colour: FlagRed, Theme: "t", Rationale: "r"}), RuleCAAIndicator},
+		{"amended onto a theme of the other colour", caaUnderReview, caaAC,
 			amend(CAADecideReview{Colour: FlagRed, Theme: "community safety", Indicators: []int{15}, Rationale: "r"}), RuleCAAThemeConflict},
-		{"decision without reasons", caaUnderReview, tAC, CAADecideReview{CAAKey: tK, RequestID: "RR1", Outcome: ReviewUpheld}, RuleCAARequired},
-		{"publish before pre-publication", caaDrafted, tAC, CAAPublishAssessment{CAAKey: tK, PublishedOn: "2009-12-10"}, RuleCAAPrePubRequired},
-		{"publish with a pending review", caaUnderReview, tAC, CAAPublishAssessment{CAAKey: tK, PublishedOn: "2009-12-10"}, RuleCAAReviewPending},
-		{"publish on a non-date", caaPrePublished, tAC, CAAPublishAssessment{CAAKey: tK, PublishedOn: "10/12/2009"}, RuleCAAPublicationDate},
-		{"publish twice", caaPublished, tAC, CAAPublishAssessment{CAAKey: tK, PublishedOn: "2009-12-11"}, RuleCAAPublished},
-		{"change after publication", caaPublished, tAC,
-			CAAChangeFlag{CAAKey: tK, FlagID: "G1", Colour: FlagGreen, Theme: "Community safety", Indicators: []int{15}, Rationale: "r"}, RuleCAAPublished},
-		{"drop after publication", caaPublished, tAC, CAADropFlag{CAAKey: tK, FlagID: "G1", Reason: "r"}, RuleCAAPublished},
-		{"correction without a reference", caaPublished, tAC, CAARecordCorrection{CAAKey: tK, Reason: "r", Correction: "c"}, RuleCAARequired},
-		{"an OA command", caaOpened, tAC, OAOpenAssessment{OAKey: tOK}, RuleCAAUnknownCommand},
-		{"no command", caaOpened, tAC, nil, RuleCAAUnknownCommand},
+		{"decision without reasons", caaUnderReview, caaAC, CAADecideReview{CAAKey: caaK, RequestID: "RR1", Outcome: ReviewUpheld}, RuleCAARequired},
+		{"publish before pre-publication", caaDrafted, caaAC, CAAPublishAssessment{CAAKey: caaK, PublishedOn: "2009-12-10"}, RuleCAAPrePubRequired},
+		{"publish with a pending review", caaUnderReview, caaAC, CAAPublishAssessment{CAAKey: caaK, PublishedOn: "2009-12-10"}, RuleCAAReviewPending},
+		{"publish on a non-date", caaPrePublished, caaAC, CAAPublishAssessment{CAAKey: caaK, PublishedOn: "10/12/2009"}, RuleCAAPublicationDate},
+		{"publish twice", caaPublished, caaAC, CAAPublishAssessment{CAAKey: caaK, PublishedOn: "2009-12-11"}, RuleCAAPublished},
+		{"change after publication", caaPublished, caaAC,
+			CAAChangeFlag{CAAKey: caaK, FlagID: "G1", Colour: FlagGreen, Theme: "Community safety", Indicators: []int{15}, Rationale: "r"}, RuleCAAPublished},
+		{"drop after publication", caaPublished, caaAC, CAADropFlag{CAAKey: caaK, FlagID: "G1", Reason: "r"}, RuleCAAPublished},
+		{"correction without a reference", caaPublished, caaAC, CAARecordCorrection{CAAKey: caaK, Reason: "r", Correction: "c"}, RuleCAARequired},
+		{"an OA command", caaOpened, caaAC, OAOpenAssessment{OAKey: oaK}, RuleCAAUnknownCommand},
+		{"no command", caaOpened, caaAC, nil, RuleCAAUnknownCommand},
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
 			s := tt.state(t)
 			before := s.clone()
-			evs, err := DecideAreaAssessment(s, meta(tt.actor), tt.cmd)
-			wantRule(t, err, tt.rule)
+			evs, err := DecideAreaAssessment(s, caaMeta(tt.actor), tt.cmd)
+			caaWantRule(t, err, tt.rule)
 			if evs != nil {
 				t.Errorf("refused command returned events %v", evs)
 			}
@@ -105,12 +105,12 @@ func TestAreaAssessmentRules(t *testing.T) {
 }
 
 func TestAreaAssessmentRefusesIncompleteMeta(t *testing.T) {
-	_, err := DecideAreaAssessment(AreaAssessment{}, Meta{Actor: tAC}, CAAOpenAssessment{CAAKey: tK})
-	wantRule(t, err, "meta.missing_command_id")
-	m := meta(tAC)
+	_, err := DecideAreaAssessment(AreaAssessment{}, Meta{Actor: caaAC}, CAAOpenAssessment{CAAKey: caaK})
+	caaWantRule(t, err, "meta.missing_command_id")
+	m := caaMeta(caaAC)
 	m.OccurredAt = time.Time{}
-	_, err = DecideAreaAssessment(AreaAssessment{}, m, CAAOpenAssessment{CAAKey: tK})
-	wantRule(t, err, "meta.missing_occurred_at")
+	_, err = DecideAreaAssessment(AreaAssessment{}, m, CAAOpenAssessment{CAAKey: caaK})
+	caaWantRule(t, err, "meta.missing_occurred_at")
 }
 
 func TestAreaAssessmentJudgeRoles(t *testing.T) {
@@ -119,19 +119,19 @@ func TestAreaAssessmentJudgeRoles(t *testing.T) {
 		state func(*testing.T) AreaAssessment
 		cmd   Command
 	}{
-		{"open", func(*testing.T) AreaAssessment { return AreaAssessment{} }, CAAOpenAssessment{CAAKey: tK}},
-		{"propose", caaOpened, tR1},
-		{"change", caaDrafted, CAAChangeFlag{CAAKey: tK, FlagID: "R1", Colour: FlagRed, Theme: "Teenage pregnancy", Indicators: []int{112, 116}, Rationale: "r"}},
-		{"drop", caaDrafted, CAADropFlag{CAAKey: tK, FlagID: "G1", Reason: "r"}},
-		{"pre-publication", caaDrafted, CAAIssuePrePublicationReport{CAAKey: tK}},
-		{"decide review", caaUnderReview, CAADecideReview{CAAKey: tK, RequestID: "RR1", Outcome: ReviewUpheld, Reasons: "r"}},
-		{"publish", caaPrePublished, CAAPublishAssessment{CAAKey: tK, PublishedOn: "2009-12-10"}},
-		{"correct", caaPublished, CAARecordCorrection{CAAKey: tK, CorrectsEventID: "e1", Reason: "r", Correction: "c"}},
+		{"open", func(*testing.T) AreaAssessment { return AreaAssessment{} }, CAAOpenAssessment{CAAKey: caaK}},
+		{"propose", caaOpened, caaR1},
+		{"change", caaDrafted, CAAChangeFlag{CAAKey: caaK, FlagID: "R1", Colour: FlagRed, Theme: "Teenage pregnancy", Indicators: []int{112, 116}, Rationale: "r"}},
+		{"drop", caaDrafted, CAADropFlag{CAAKey: caaK, FlagID: "G1", Reason: "r"}},
+		{"pre-publication", caaDrafted, CAAIssuePrePublicationReport{CAAKey: caaK}},
+		{"decide review", caaUnderReview, CAADecideReview{CAAKey: caaK, RequestID: "RR1", Outcome: ReviewUpheld, Reasons: "r"}},
+		{"publish", caaPrePublished, CAAPublishAssessment{CAAKey: caaK, PublishedOn: "2009-12-10"}},
+		{"correct", caaPublished, CAARecordCorrection{CAAKey: caaK, CorrectsEventID: "e1", Reason: "r", Correction: "c"}},
 	}
 	for _, j := range judged {
 		for _, role := range Roles {
 			a := Actor{ID: "someone", Role: role, Organisation: "00EB"}
-			_, err := DecideAreaAssessment(j.state(t), meta(a), j.cmd)
+			_, err := DecideAreaAssessment(j.state(t), caaMeta(a), j.cmd)
 			if role == RoleAuditCommission || role == RoleInspectorate {
 				if err != nil {
 					t.Errorf("%s by %s: %v", j.name, role, err)
@@ -147,14 +147,14 @@ func TestAreaAssessmentJudgeRoles(t *testing.T) {
 
 func TestAreaAssessmentLocalityRoles(t *testing.T) {
 	cmds := []Command{
-		CAASubmitLocalityComment{CAAKey: tK, FlagID: "R1", Comment: "c"},
-		tRR,
+		CAASubmitLocalityComment{CAAKey: caaK, FlagID: "R1", Comment: "c"},
+		caaRR,
 	}
 	for _, cmd := range cmds {
 		for _, role := range Roles {
 			for _, org := range []string{"00EB", "00AG", "North East"} {
 				a := Actor{ID: "someone", Role: role, Organisation: org}
-				_, err := DecideAreaAssessment(caaPrePublished(t), meta(a), cmd)
+				_, err := DecideAreaAssessment(caaPrePublished(t), caaMeta(a), cmd)
 				if role.LocalSide() && org == "00EB" {
 					if err != nil {
 						t.Errorf("%s by %s: %v", cmd.CommandType(), a, err)
@@ -171,7 +171,7 @@ func TestAreaAssessmentLocalityRoles(t *testing.T) {
 
 func TestAreaAssessmentReviewOutcomes(t *testing.T) {
 	t.Run("amended replaces the flag", func(t *testing.T) {
-		s := decideCAA(t, caaUnderReview(t), tAC, CAADecideReview{CAAKey: tK, RequestID: "RR1", Outcome: ReviewAmended, Reasons: "r",
+		s := decideCAA(t, caaUnderReview(t), caaAC, CAADecideReview{CAAKey: caaK, RequestID: "RR1", Outcome: ReviewAmended, Reasons: "r",
 			Colour: FlagGreen, Theme: "Teenage pregnancy", Indicators: []int{112, 53}, Rationale: "turned round"})
 		f := s.Flags["R1"]
 		if f.Colour != FlagGreen || !reflect.DeepEqual(f.Indicators, []int{112, 53}) || f.Rationale != "turned round" || f.Status != FlagStanding {
@@ -182,7 +182,7 @@ func TestAreaAssessmentReviewOutcomes(t *testing.T) {
 		}
 	})
 	t.Run("withdrawn leaves the flag standing no more", func(t *testing.T) {
-		s := decideCAA(t, caaUnderReview(t), tAC, CAADecideReview{CAAKey: tK, RequestID: "RR1", Outcome: ReviewWithdrawn, Reasons: "r"})
+		s := decideCAA(t, caaUnderReview(t), caaAC, CAADecideReview{CAAKey: caaK, RequestID: "RR1", Outcome: ReviewWithdrawn, Reasons: "r"})
 		if f := s.Flags["R1"]; f.Status != FlagWithdrawn {
 			t.Errorf("withdrawn flag: %+v", f)
 		}
@@ -191,15 +191,15 @@ func TestAreaAssessmentReviewOutcomes(t *testing.T) {
 		}
 		// With the red flag gone, a green flag may now stand on its theme
 		// only through a change before publication, never a new flag.
-		s = decideCAA(t, s, tAC, CAAChangeFlag{CAAKey: tK, FlagID: "G1", Colour: FlagGreen, Theme: "Teenage pregnancy", Indicators: []int{112}, Rationale: "r"})
-		s = decideCAA(t, s, tAC, CAAPublishAssessment{CAAKey: tK, PublishedOn: "2009-12-10"})
+		s = decideCAA(t, s, caaAC, CAAChangeFlag{CAAKey: caaK, FlagID: "G1", Colour: FlagGreen, Theme: "Teenage pregnancy", Indicators: []int{112}, Rationale: "r"})
+		s = decideCAA(t, s, caaAC, CAAPublishAssessment{CAAKey: caaK, PublishedOn: "2009-12-10"})
 		if !s.Published || s.PublishedOn != "2009-12-10" {
 			t.Errorf("not published: %+v", s)
 		}
 	})
 	t.Run("upheld changes nothing", func(t *testing.T) {
 		s0 := caaUnderReview(t)
-		s := decideCAA(t, s0, tInsp, CAADecideReview{CAAKey: tK, RequestID: "RR1", Outcome: ReviewUpheld, Reasons: "r"})
+		s := decideCAA(t, s0, caaInsp, CAADecideReview{CAAKey: caaK, RequestID: "RR1", Outcome: ReviewUpheld, Reasons: "r"})
 		if !reflect.DeepEqual(s.Flags, s0.Flags) {
 			t.Errorf("upheld changed flags")
 		}
@@ -207,7 +207,7 @@ func TestAreaAssessmentReviewOutcomes(t *testing.T) {
 }
 
 func TestAreaAssessmentCorrectionAfterPublication(t *testing.T) {
-	s := decideCAA(t, caaPublished(t), tAC, CAARecordCorrection{CAAKey: tK, CorrectsEventID: "ev-7", Reason: "typo", Correction: "read x for y"})
+	s := decideCAA(t, caaPublished(t), caaAC, CAARecordCorrection{CAAKey: caaK, CorrectsEventID: "ev-7", Reason: "typo", Correction: "read x for y"})
 	if len(s.Corrections) != 1 || s.Corrections[0].CorrectsEventID != "ev-7" {
 		t.Errorf("corrections: %+v", s.Corrections)
 	}

@@ -79,12 +79,12 @@ const (
 	ReviewWithdrawn = "withdrawn"
 )
 
-// maxText bounds free text in commands, so a body cannot grow without limit.
-const maxText = 8000
+// caaMaxText bounds free text in commands, so a body cannot grow without limit.
+const caaMaxText = 8000
 
 var (
-	flagIDPattern    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,15}$`)
-	requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+	caaFlagIDPattern    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,15}$`)
+	caaRequestIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
 )
 
 // AreaAssessmentRef returns the aggregate of the area assessment of area
@@ -99,8 +99,8 @@ func OrgAssessmentRef(org string, year int) AggregateRef {
 	return AggregateRef{Kind: KindOrgAssessment, ID: org + "/" + strconv.Itoa(year)}
 }
 
-// splitAssessmentID splits "<token>/<year>".
-func splitAssessmentID(id string) (string, int, bool) {
+// caaSplitID splits "<token>/<year>".
+func caaSplitID(id string) (string, int, bool) {
 	i := strings.LastIndexByte(id, '/')
 	if i <= 0 {
 		return "", 0, false
@@ -112,73 +112,73 @@ func splitAssessmentID(id string) (string, int, bool) {
 	return id[:i], y, true
 }
 
-// ValidNI reports whether n can be a National Indicator number: the set
+// caaValidNI reports whether n can be a National Indicator number: the set
 // runs NI 1 to NI 199 and NI 31 was dropped before it started (see
 // refdata/SOURCES.md). Whether an indicator is in the catalogue is the
 // catalogue's business; CAA judgements only need a well-formed number.
-func ValidNI(n int) bool { return n >= 1 && n <= 199 && n != 31 }
+func caaValidNI(n int) bool { return n >= 1 && n <= 199 && n != 31 }
 
-func checkYear(year int) error {
+func caaCheckYear(year int) error {
 	if year < CAAFirstYear || year > CAALastYear {
 		return Errorf(EINVALID, RuleCAAYear, "CAA year %d is outside %d-%d, the years CAA ran", year, CAAFirstYear, CAALastYear)
 	}
 	return nil
 }
 
-func checkArea(area string) error {
+func caaCheckArea(area string) error {
 	if _, ok := LookupArea(area); !ok {
 		return Errorf(ENOTFOUND, RuleCAAUnknownArea, "area %q is not one of the 150 LAA areas (2008 SNAC code expected, for example 00EB)", area)
 	}
 	return nil
 }
 
-func required(field, v string) error {
+func caaRequired(field, v string) error {
 	if strings.TrimSpace(v) == "" {
 		return Errorf(EINVALID, RuleCAARequired, "%s is required", field)
 	}
-	if len(v) > maxText {
-		return Errorf(EINVALID, RuleCAATooLong, "%s is longer than %d bytes", field, maxText)
+	if len(v) > caaMaxText {
+		return Errorf(EINVALID, RuleCAATooLong, "%s is longer than %d bytes", field, caaMaxText)
 	}
 	return nil
 }
 
-func optional(field, v string) error {
-	if len(v) > maxText {
-		return Errorf(EINVALID, RuleCAATooLong, "%s is longer than %d bytes", field, maxText)
+func caaOptional(field, v string) error {
+	if len(v) > caaMaxText {
+		return Errorf(EINVALID, RuleCAATooLong, "%s is longer than %d bytes", field, caaMaxText)
 	}
 	return nil
 }
 
-func checkFlagID(id string) error {
-	if !flagIDPattern.MatchString(id) {
+func caaCheckFlagID(id string) error {
+	if !caaFlagIDPattern.MatchString(id) {
 		return Errorf(EINVALID, RuleCAAFlagID, "flag id %q must be 1-16 letters, digits, '-' or '_' (for example R1 or G2)", id)
 	}
 	return nil
 }
 
-func checkRequestID(id string) error {
-	if !requestIDPattern.MatchString(id) {
+func caaCheckRequestID(id string) error {
+	if !caaRequestIDPattern.MatchString(id) {
 		return Errorf(EINVALID, RuleCAARequestID, "review request id %q must be 1-64 letters, digits, '.', '-' or '_'", id)
 	}
 	return nil
 }
 
-func checkColour(c string) error {
+func caaCheckColour(c string) error {
 	if c != FlagRed && c != FlagGreen {
 		return Errorf(EINVALID, RuleCAAFlagColour, "flag colour %q must be %q or %q", c, FlagRed, FlagGreen)
 	}
 	return nil
 }
 
-// checkIndicators wants at least one related indicator, each a valid NI
+// caaCheckIndicators wants at least one related indicator, each a valid NI
 // number, none twice.
-func checkIndicators(nis []int) error {
+func caaCheckIndicators(nis []int) error {
 	if len(nis) == 0 {
 		return Errorf(EINVALID, RuleCAAIndicator, "a flag must name at least one related National Indicator")
 	}
 	seen := make(map[int]bool, len(nis))
 	for _, n := range nis {
-		if !ValidNI(n) {
+		if !caaValidNI(n) {
 			return Errorf(EINVALID, RuleCAAIndicator, "NI %d is not a National Indicator number (1-199, NI 31 was dropped)", n)
 		}
 		if seen[n] {
@@ -189,15 +189,15 @@ func checkIndicators(nis []int) error {
 	return nil
 }
 
-func checkScore(name string, v int) error {
+func caaCheckScore(name string, v int) error {
 	if v < 1 || v > 4 {
 		return Errorf(EINVALID, RuleCAAScoreRange, "%s score %d is outside 1-4", name, v)
 	}
 	return nil
 }
 
-// parseDate parses a publication date, "2009-12-10".
-func parseDate(s string) (time.Time, error) {
+// caaParseDate parses a publication date, "2009-12-10".
+func caaParseDate(s string) (time.Time, error) {
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
 		return time.Time{}, Errorf(EINVALID, RuleCAAPublicationDate, "publication date %q is not a date like 2009-12-10", s)
@@ -205,22 +205,22 @@ func parseDate(s string) (time.Time, error) {
 	return t, nil
 }
 
-// checkJudge refuses anyone but the Audit Commission and the other
+// caaCheckJudge refuses anyone but the Audit Commission and the other
 // inspectorates: only they make, change and publish CAA judgements.
-func checkJudge(m Meta, what string) error {
+func caaCheckJudge(m Meta, what string) error {
 	if m.Actor.Role != RoleAuditCommission && m.Actor.Role != RoleInspectorate {
 		return Errorf(EFORBIDDEN, RuleCAAJudgeRole, "%s: only the Audit Commission or an inspectorate may do this, not %s", what, m.Actor)
 	}
 	return nil
 }
 
-func normTheme(t string) string { return strings.ToLower(strings.Join(strings.Fields(t), " ")) }
+func caaNormTheme(t string) string { return strings.ToLower(strings.Join(strings.Fields(t), " ")) }
 
-func wrongAggregate(cmd Command, want AggregateRef) error {
+func caaWrongAggregate(cmd Command, want AggregateRef) error {
 	return Errorf(EINVALID, RuleCAAWrongAggregate, "command %s is for %s, not %s", cmd.CommandType(), cmd.Aggregate(), want)
 }
 
-func unknownCommand(kind string, cmd Command) error {
+func caaUnknownCommand(kind string, cmd Command) error {
 	name := fmt.Sprintf("%T", cmd)
 	if cmd != nil {
 		name = cmd.CommandType()
@@ -228,14 +228,14 @@ func unknownCommand(kind string, cmd Command) error {
 	return Errorf(EINVALID, RuleCAAUnknownCommand, "%s cannot decide command %s", kind, name)
 }
 
-func validateCmd(cmd Command) error {
+func caaValidateCmd(cmd Command) error {
 	if v, ok := cmd.(interface{ Validate() error }); ok {
 		return v.Validate()
 	}
 	return nil
 }
 
-func cloneInts(s []int) []int {
+func caaCloneInts(s []int) []int {
 	if s == nil {
 		return nil
 	}

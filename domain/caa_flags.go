@@ -12,7 +12,8 @@ import "time"
 // A flag appears once proposed. A draft dropped before publication
 // disappears (it was never a judgement). A flag withdrawn on review stays,
 // with Withdrawn set: the reader must treat it as no flag. Published and
-// PublishedAt are set when its assessment is published, and the colour,
+// PublishedAt (midnight UTC of the publication date) are set when its
+// assessment is published, and the colour,
 // theme and indicators are those after any change or review amendment.
 type CAAFlags struct {
 	flags map[FlagRef]FlagInfo
@@ -25,7 +26,7 @@ func (v *CAAFlags) Apply(ref AggregateRef, e Event) {
 	if ref.Kind != KindAreaAssessment {
 		return
 	}
-	area, year, ok := splitAssessmentID(ref.ID)
+	area, year, ok := caaSplitID(ref.ID)
 	if !ok {
 		return
 	}
@@ -35,10 +36,10 @@ func (v *CAAFlags) Apply(ref AggregateRef, e Event) {
 	key := func(id string) FlagRef { return FlagRef{Area: area, Year: year, FlagID: id} }
 	switch e := e.(type) {
 	case CAAFlagProposed:
-		v.flags[key(e.FlagID)] = FlagInfo{Ref: key(e.FlagID), Colour: e.Colour, Theme: e.Theme, Indicators: cloneInts(e.Indicators)}
+		v.flags[key(e.FlagID)] = FlagInfo{Ref: key(e.FlagID), Colour: e.Colour, Theme: e.Theme, Indicators: caaCloneInts(e.Indicators)}
 	case CAAFlagChanged:
 		if f, ok := v.flags[key(e.FlagID)]; ok {
-			f.Colour, f.Theme, f.Indicators = e.Colour, e.Theme, cloneInts(e.Indicators)
+			f.Colour, f.Theme, f.Indicators = e.Colour, e.Theme, caaCloneInts(e.Indicators)
 			v.flags[key(e.FlagID)] = f
 		}
 	case CAAFlagDropped:
@@ -50,7 +51,7 @@ func (v *CAAFlags) Apply(ref AggregateRef, e Event) {
 		}
 		switch e.Outcome {
 		case ReviewAmended:
-			f.Colour, f.Theme, f.Indicators = e.Colour, e.Theme, cloneInts(e.Indicators)
+			f.Colour, f.Theme, f.Indicators = e.Colour, e.Theme, caaCloneInts(e.Indicators)
 		case ReviewWithdrawn:
 			f.Withdrawn = true
 		}
@@ -78,6 +79,6 @@ func (v *CAAFlags) Flag(ref FlagRef) (FlagInfo, bool) {
 	if !ok {
 		return FlagInfo{}, false
 	}
-	f.Indicators = cloneInts(f.Indicators)
+	f.Indicators = caaCloneInts(f.Indicators)
 	return f, true
 }

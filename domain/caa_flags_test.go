@@ -6,9 +6,9 @@ import (
 	"time"
 )
 
-// flagsFrom decides the commands in order against one area assessment and
+// caaFlagsFrom decides the commands in order against one area assessment and
 // feeds every event to a CAAFlags view.
-func flagsFrom(t *testing.T, steps ...struct {
+func caaFlagsFrom(t *testing.T, steps ...struct {
 	a   Actor
 	cmd Command
 }) *CAAFlags {
@@ -16,7 +16,7 @@ func flagsFrom(t *testing.T, steps ...struct {
 	var s AreaAssessment
 	v := &CAAFlags{}
 	for _, st := range steps {
-		evs, err := DecideAreaAssessment(s, meta(st.a), st.cmd)
+		evs, err := DecideAreaAssessment(s, caaMeta(st.a), st.cmd)
 		if err != nil {
 			t.Fatalf("%s: %v", st.cmd.CommandType(), err)
 		}
@@ -28,7 +28,7 @@ func flagsFrom(t *testing.T, steps ...struct {
 	return v
 }
 
-type step = struct {
+type caaStep = struct {
 	a   Actor
 	cmd Command
 }
@@ -36,40 +36,40 @@ type step = struct {
 func TestCAAFlagsView(t *testing.T) {
 	r1 := FlagRef{Area: "00EB", Year: 2009, FlagID: "R1"}
 	g1 := FlagRef{Area: "00EB", Year: 2009, FlagID: "G1"}
-	base := []step{
-		{tAC, CAAOpenAssessment{CAAKey: tK}},
-		{tInsp, tR1},
-		{tAC, tG1},
+	base := []caaStep{
+		{caaAC, CAAOpenAssessment{CAAKey: caaK}},
+		{caaInsp, caaR1},
+		{caaAC, caaG1},
 	}
-	prepub := append(slices.Clone(base), step{tAC, CAAIssuePrePublicationReport{CAAKey: tK}})
-	publish := step{tAC, CAAPublishAssessment{CAAKey: tK, PublishedOn: "2009-12-10"}}
+	prepub := append(slices.Clone(base), caaStep{caaAC, CAAIssuePrePublicationReport{CAAKey: caaK}})
+	publish := caaStep{caaAC, CAAPublishAssessment{CAAKey: caaK, PublishedOn: "2009-12-10"}}
 	dec10 := time.Date(2009, 12, 10, 0, 0, 0, 0, time.UTC)
 
 	t.Run("published red flag on NI 112", func(t *testing.T) {
-		v := flagsFrom(t, append(slices.Clone(prepub), publish)...)
+		v := caaFlagsFrom(t, append(slices.Clone(prepub), publish)...)
 		f, ok := v.Flag(r1)
 		if !ok || !f.Published || f.Colour != FlagRed || !slices.Contains(f.Indicators, 112) || f.Withdrawn || !f.PublishedAt.Equal(dec10) || f.Ref != r1 || f.Theme != "Teenage pregnancy" {
 			t.Errorf("R1: %+v, %v", f, ok)
 		}
 	})
 	t.Run("unpublished", func(t *testing.T) {
-		v := flagsFrom(t, prepub...)
+		v := caaFlagsFrom(t, prepub...)
 		f, ok := v.Flag(r1)
 		if !ok || f.Published || !f.PublishedAt.IsZero() {
 			t.Errorf("R1: %+v, %v", f, ok)
 		}
 	})
 	t.Run("green", func(t *testing.T) {
-		v := flagsFrom(t, append(slices.Clone(prepub), publish)...)
+		v := caaFlagsFrom(t, append(slices.Clone(prepub), publish)...)
 		f, ok := v.Flag(g1)
 		if !ok || !f.Published || f.Colour != FlagGreen || !slices.Equal(f.Indicators, []int{15, 16}) {
 			t.Errorf("G1: %+v, %v", f, ok)
 		}
 	})
 	t.Run("withdrawn on review", func(t *testing.T) {
-		v := flagsFrom(t, append(slices.Clone(prepub),
-			step{tLSP, tRR},
-			step{tAC, CAADecideReview{CAAKey: tK, RequestID: "RR1", Outcome: ReviewWithdrawn, Reasons: "r"}},
+		v := caaFlagsFrom(t, append(slices.Clone(prepub),
+			caaStep{caaLSP, caaRR},
+			caaStep{caaAC, CAADecideReview{CAAKey: caaK, RequestID: "RR1", Outcome: ReviewWithdrawn, Reasons: "r"}},
 			publish)...)
 		f, ok := v.Flag(r1)
 		if !ok || !f.Withdrawn || !f.Published {
@@ -77,9 +77,9 @@ func TestCAAFlagsView(t *testing.T) {
 		}
 	})
 	t.Run("amended on review", func(t *testing.T) {
-		v := flagsFrom(t, append(slices.Clone(prepub),
-			step{tLSP, tRR},
-			step{tAC, CAADecideReview{CAAKey: tK, RequestID: "RR1", Outcome: ReviewAmended, Reasons: "r",
+		v := caaFlagsFrom(t, append(slices.Clone(prepub),
+			caaStep{caaLSP, caaRR},
+			caaStep{caaAC, CAADecideReview{CAAKey: caaK, RequestID: "RR1", Outcome: ReviewAmended, Reasons: "r",
 				Colour: FlagRed, Theme: "Young people's health", Indicators: []int{53, 56}, Rationale: "r"}},
 			publish)...)
 		f, _ := v.Flag(r1)
@@ -88,20 +88,20 @@ func TestCAAFlagsView(t *testing.T) {
 		}
 	})
 	t.Run("changed draft", func(t *testing.T) {
-		v := flagsFrom(t, append(slices.Clone(base),
-			step{tAC, CAAChangeFlag{CAAKey: tK, FlagID: "G1", Colour: FlagGreen, Theme: "Community safety", Indicators: []int{20}, Rationale: "r"}})...)
+		v := caaFlagsFrom(t, append(slices.Clone(base),
+			caaStep{caaAC, CAAChangeFlag{CAAKey: caaK, FlagID: "G1", Colour: FlagGreen, Theme: "Community safety", Indicators: []int{20}, Rationale: "r"}})...)
 		if f, _ := v.Flag(g1); !slices.Equal(f.Indicators, []int{20}) {
 			t.Errorf("G1: %+v", f)
 		}
 	})
 	t.Run("dropped draft is no flag", func(t *testing.T) {
-		v := flagsFrom(t, append(slices.Clone(base), step{tAC, CAADropFlag{CAAKey: tK, FlagID: "G1", Reason: "r"}})...)
+		v := caaFlagsFrom(t, append(slices.Clone(base), caaStep{caaAC, CAADropFlag{CAAKey: caaK, FlagID: "G1", Reason: "r"}})...)
 		if f, ok := v.Flag(g1); ok {
 			t.Errorf("G1: %+v", f)
 		}
 	})
 	t.Run("other year, area or flag", func(t *testing.T) {
-		v := flagsFrom(t, append(slices.Clone(prepub), publish)...)
+		v := caaFlagsFrom(t, append(slices.Clone(prepub), publish)...)
 		for _, ref := range []FlagRef{{"00EB", 2010, "R1"}, {"00AG", 2009, "R1"}, {"00EB", 2009, "R2"}} {
 			if _, ok := v.Flag(ref); ok {
 				t.Errorf("%+v found", ref)
@@ -109,7 +109,7 @@ func TestCAAFlagsView(t *testing.T) {
 		}
 	})
 	t.Run("publication is per assessment", func(t *testing.T) {
-		v := flagsFrom(t, append(slices.Clone(prepub), publish)...)
+		v := caaFlagsFrom(t, append(slices.Clone(prepub), publish)...)
 		other := AreaAssessmentRef("00AG", 2009)
 		v.Apply(other, CAAFlagProposed{FlagID: "R1", Colour: FlagRed, Theme: "t", Indicators: []int{56}})
 		if f, ok := v.Flag(FlagRef{"00AG", 2009, "R1"}); !ok || f.Published {
@@ -117,7 +117,7 @@ func TestCAAFlagsView(t *testing.T) {
 		}
 	})
 	t.Run("caller cannot alter the view through a result", func(t *testing.T) {
-		v := flagsFrom(t, append(slices.Clone(prepub), publish)...)
+		v := caaFlagsFrom(t, append(slices.Clone(prepub), publish)...)
 		f, _ := v.Flag(r1)
 		f.Indicators[0] = 1
 		if g, _ := v.Flag(r1); g.Indicators[0] != 112 {

@@ -35,11 +35,11 @@ func TestCAACommandTypesRegistered(t *testing.T) {
 	}
 }
 
-// FuzzDecodeCommand feeds arbitrary JSON to every CAA and OA command type.
+// FuzzDecodeCAACommand feeds arbitrary JSON to every CAA and OA command type.
 // Decoding must never panic and must refuse with an *Error; a command that
 // decodes must survive a decision against an open assessment at every
 // stage, again refusing only with an *Error.
-func FuzzDecodeCommand(f *testing.F) {
+func FuzzDecodeCAACommand(f *testing.F) {
 	types := caaCommandTypes()
 	for _, st := range DemoCAAHistory() {
 		data, err := json.Marshal(st.Command)
@@ -59,10 +59,10 @@ func FuzzDecodeCommand(f *testing.F) {
 	f.Add(uint8(4), []byte(`{"indicators":[1e400]}`))
 
 	// States a decoded command is tried against.
-	areaStates := demoStates()
-	m := Meta{CommandID: "fuzz", Actor: tAC, OccurredAt: time.Date(2009, 11, 1, 0, 0, 0, 0, time.UTC)}
+	areaStates := caaDemoStates()
+	m := Meta{CommandID: "fuzz", Actor: caaAC, OccurredAt: time.Date(2009, 11, 1, 0, 0, 0, 0, time.UTC)}
 	local := m
-	local.Actor = tLA
+	local.Actor = caaLA
 
 	f.Fuzz(func(t *testing.T, sel uint8, data []byte) {
 		typ := types[int(sel)%len(types)]
@@ -96,16 +96,16 @@ func FuzzDecodeCommand(f *testing.F) {
 	})
 }
 
-type demoState struct {
+type caaDemoState struct {
 	area AreaAssessment
 	org  OrgAssessment
 }
 
-// demoStates replays the demo history for Hartlepool and returns the
+// caaDemoStates replays the demo history for Hartlepool and returns the
 // assessments as they stood after each accepted command.
-func demoStates() []demoState {
-	var out []demoState
-	var cur demoState
+func caaDemoStates() []caaDemoState {
+	var out []caaDemoState
+	var cur caaDemoState
 	out = append(out, cur)
 	for _, st := range DemoCAAHistory() {
 		ref := st.Command.Aggregate()

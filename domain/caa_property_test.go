@@ -31,13 +31,13 @@ func (g caaGen) nis() []int {
 func (g caaGen) actor() Actor {
 	switch g.r.Intn(6) {
 	case 0, 1:
-		return tAC
+		return caaAC
 	case 2:
-		return tInsp
+		return caaInsp
 	case 3:
 		return Actor{ID: "x", Role: RoleLA, Organisation: g.pick("00EB", "00EB", "00AG")}
 	case 4:
-		return tLSP
+		return caaLSP
 	default:
 		return Actor{ID: "x", Role: Roles[g.r.Intn(len(Roles))], Organisation: g.pick("00EB", "North East")}
 	}
@@ -52,18 +52,18 @@ func (g caaGen) actorFor(cmd Command) Actor {
 	switch cmd.(type) {
 	case CAASubmitLocalityComment, CAARequestReview, OASubmitComment, OARequestReview:
 		if _, ok := cmd.(CAARequestReview); ok && g.r.Intn(2) == 0 {
-			return tLSP
+			return caaLSP
 		}
-		return tLA
+		return caaLA
 	}
 	if g.r.Intn(2) == 0 {
-		return tInsp
+		return caaInsp
 	}
-	return tAC
+	return caaAC
 }
 
 func (g caaGen) areaCmd() Command {
-	k := tK
+	k := caaK
 	if g.r.Intn(40) == 0 {
 		k = CAAKey{Area: "00AG", Year: 2009}
 	}
@@ -100,7 +100,7 @@ func (g caaGen) areaCmd() Command {
 }
 
 func (g caaGen) orgCmd() Command {
-	k := tOK
+	k := oaK
 	if g.r.Intn(40) == 0 {
 		k = OAKey{Org: "00AG", Year: 2009}
 	}
@@ -136,7 +136,7 @@ func (g caaGen) orgCmd() Command {
 	}
 }
 
-func checkRefusal(t *testing.T, where string, err error) {
+func caaCheckRefusal(t *testing.T, where string, err error) {
 	t.Helper()
 	var de *Error
 	if !errors.As(err, &de) || de.Rule == "" || de.Code == "" || de.Message == "" {
@@ -144,17 +144,17 @@ func checkRefusal(t *testing.T, where string, err error) {
 	}
 }
 
-func checkAreaInvariants(t *testing.T, where string, s AreaAssessment) {
+func caaCheckAreaInvariants(t *testing.T, where string, s AreaAssessment) {
 	t.Helper()
 	standing := map[string]string{} // theme -> colour
 	for id, f := range s.Flags {
-		if f.ID != id || (f.Colour != FlagRed && f.Colour != FlagGreen) || checkIndicators(f.Indicators) != nil {
+		if f.ID != id || (f.Colour != FlagRed && f.Colour != FlagGreen) || caaCheckIndicators(f.Indicators) != nil {
 			t.Fatalf("%s: malformed flag %+v", where, f)
 		}
 		if f.Status != FlagStanding {
 			continue
 		}
-		th := normTheme(f.Theme)
+		th := caaNormTheme(f.Theme)
 		if c, ok := standing[th]; ok && c != f.Colour {
 			t.Fatalf("%s: red and green flags stand on theme %q: %+v", where, f.Theme, s.Flags)
 		}
@@ -178,7 +178,7 @@ func TestAreaAssessmentRandomSequencesKeepInvariants(t *testing.T) {
 				cmd := g.areaCmd()
 				m := Meta{CommandID: where, Actor: g.actorFor(cmd), OccurredAt: time.Date(2009, 11, 1, 0, 0, 0, 0, time.UTC)}
 				if i == 0 {
-					cmd, m.Actor = CAAOpenAssessment{CAAKey: tK}, tAC
+					cmd, m.Actor = CAAOpenAssessment{CAAKey: caaK}, caaAC
 				}
 				before := s.clone()
 				evs, err := DecideAreaAssessment(s, m, cmd)
@@ -187,7 +187,7 @@ func TestAreaAssessmentRandomSequencesKeepInvariants(t *testing.T) {
 				}
 				if err != nil {
 					refused++
-					checkRefusal(t, where, err)
+					caaCheckRefusal(t, where, err)
 					if evs != nil {
 						t.Fatalf("%s: refusal with events", where)
 					}
@@ -208,7 +208,7 @@ func TestAreaAssessmentRandomSequencesKeepInvariants(t *testing.T) {
 					s = s.Apply(e)
 					all = append(all, e)
 				}
-				checkAreaInvariants(t, where, s)
+				caaCheckAreaInvariants(t, where, s)
 				if s.Published && atPublication == nil {
 					p := s.clone()
 					atPublication = &p
@@ -246,13 +246,13 @@ func TestOrgAssessmentRandomSequencesKeepInvariants(t *testing.T) {
 				cmd := g.orgCmd()
 				a := g.actorFor(cmd)
 				if i == 0 {
-					cmd, a = OAOpenAssessment{OAKey: tOK}, tAC
+					cmd, a = OAOpenAssessment{OAKey: oaK}, caaAC
 				}
 				m := Meta{CommandID: where, Actor: a, OccurredAt: time.Date(2009, 11, 1, 0, 0, 0, 0, time.UTC)}
 				evs, err := DecideOrgAssessment(s, m, cmd)
 				if err != nil {
 					refused++
-					checkRefusal(t, where, err)
+					caaCheckRefusal(t, where, err)
 					continue
 				}
 				accepted++

@@ -164,6 +164,8 @@ func DemoCAAHistory() []CAADemoStep {
 	add(la(hpl), "2009-12-11", "late comment", CAASubmitLocalityComment{CAAKey: key(hpl), Comment: "Illustrative: after publication."}, RuleCAACommentWindow)
 	add(ac, "2009-12-14", "change after publication", CAAChangeFlag{CAAKey: key(hpl), FlagID: "G1", Colour: FlagGreen,
 		Theme: "Community safety", Indicators: []int{15}, Rationale: "Illustrative."}, RuleCAAPublished)
+	// Event ids are given by the ledger, not the domain; the demo cites a
+	// placeholder for the event that demo-caa-0009 produced.
 	add(ac, "2009-12-14", "correction", CAARecordCorrection{CAAKey: key(bwd), CorrectsEventID: "demo-event-of-demo-caa-0009",
 		Reason: "Illustrative: typing error in the published rationale.", Correction: "Illustrative: read 'admission rates' for 'admissions'."}, "")
 	return steps

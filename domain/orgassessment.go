@@ -33,12 +33,12 @@ func (s OrgAssessment) Council() bool { return s.Opened() && !strings.HasPrefix(
 func (s OrgAssessment) Ref() AggregateRef { return OrgAssessmentRef(s.Org, s.Year) }
 
 // PendingReviews returns the ids of undecided review requests, sorted.
-func (s OrgAssessment) PendingReviews() []string { return pendingReviews(s.Reviews) }
+func (s OrgAssessment) PendingReviews() []string { return caaPendingReviews(s.Reviews) }
 
 func (s OrgAssessment) clone() OrgAssessment {
 	c := s
 	c.Comments = append([]CAAComment(nil), s.Comments...)
-	c.Reviews = cloneReviews(s.Reviews)
+	c.Reviews = caaCloneReviews(s.Reviews)
 	c.ReviewOrder = append([]string(nil), s.ReviewOrder...)
 	c.Corrections = append([]CAACorrection(nil), s.Corrections...)
 	return c
@@ -122,16 +122,16 @@ func FoldOrgAssessment(events []Event) OrgAssessment {
 //   - after publication only a correction is recorded (caa.published).
 func DecideOrgAssessment(s OrgAssessment, m Meta, cmd Command) ([]Event, error) {
 	if cmd == nil {
-		return nil, unknownCommand("organisational assessment", cmd)
+		return nil, caaUnknownCommand("organisational assessment", cmd)
 	}
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}
-	if err := validateCmd(cmd); err != nil {
+	if err := caaValidateCmd(cmd); err != nil {
 		return nil, err
 	}
 	if open, ok := cmd.(OAOpenAssessment); ok {
-		if err := checkJudge(m, open.CommandType()); err != nil {
+		if err := caaCheckJudge(m, open.CommandType()); err != nil {
 			return nil, err
 		}
 		if s.Opened() {
@@ -147,13 +147,13 @@ func DecideOrgAssessment(s OrgAssessment, m Meta, cmd Command) ([]Event, error) 
 	case OAProposeScores, OAIssuePrePublicationReport, OASubmitComment, OARequestReview,
 		OADecideReview, OAPublishAssessment, OARecordCorrection:
 	default:
-		return nil, unknownCommand("organisational assessment", cmd)
+		return nil, caaUnknownCommand("organisational assessment", cmd)
 	}
 	if !s.Opened() {
 		return nil, Errorf(ENOTFOUND, RuleCAANotOpened, "%s: the assessment %s has not been opened", cmd.CommandType(), cmd.Aggregate().ID)
 	}
 	if cmd.Aggregate() != s.Ref() {
-		return nil, wrongAggregate(cmd, s.Ref())
+		return nil, caaWrongAggregate(cmd, s.Ref())
 	}
 
 	switch c := cmd.(type) {
@@ -180,7 +180,7 @@ func DecideOrgAssessment(s OrgAssessment, m Meta, cmd Command) ([]Event, error) 
 		return []Event{OAReviewRequested{RequestID: c.RequestID, Element: c.Element, By: m.Actor.Organisation, Grounds: c.Grounds}}, nil
 	}
 
-	if err := checkJudge(m, cmd.CommandType()); err != nil {
+	if err := caaCheckJudge(m, cmd.CommandType()); err != nil {
 		return nil, err
 	}
 	if s.Published {
@@ -234,7 +234,7 @@ func DecideOrgAssessment(s OrgAssessment, m Meta, cmd Command) ([]Event, error) 
 	case OARecordCorrection:
 		return []Event{OACorrectionRecorded{CorrectsEventID: c.CorrectsEventID, Reason: c.Reason, Correction: c.Correction}}, nil
 	}
-	return nil, unknownCommand("organisational assessment", cmd)
+	return nil, caaUnknownCommand("organisational assessment", cmd)
 }
 
 // checkOrganisation lets the assessed organisation itself act (a council as

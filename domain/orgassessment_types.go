@@ -21,7 +21,7 @@ import (
 // no role for, RoleLSP (it is a partner in the LSP) with Organisation equal
 // to the body id.
 
-var bodySlugPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,39}$`)
+var caaBodySlugPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,39}$`)
 
 // BodyPrefix starts the id of an assessed body that is not a council.
 const BodyPrefix = "body:"
@@ -29,7 +29,7 @@ const BodyPrefix = "body:"
 // ValidateOrgID checks an organisation id of an organisational assessment.
 func ValidateOrgID(org string) error {
 	if slug, ok := strings.CutPrefix(org, BodyPrefix); ok {
-		if !bodySlugPattern.MatchString(slug) {
+		if !caaBodySlugPattern.MatchString(slug) {
 			return Errorf(EINVALID, RuleCAAOrgID, "body id %q must be %q and 2-40 lower-case letters, digits or hyphens", org, BodyPrefix)
 		}
 		return nil
@@ -52,7 +52,7 @@ const (
 // ScoreElements lists the score elements in a stable order.
 var ScoreElements = []string{ScoreManagingPerformance, ScoreUseOfResources, ScoreOverall, ScoreDirectionOfTravel}
 
-func checkElement(el string) error {
+func caaCheckElement(el string) error {
 	for _, k := range ScoreElements {
 		if el == k {
 			return nil
@@ -75,9 +75,9 @@ type OrgScores struct {
 
 // Validate checks each numeric score is 1-4.
 func (o OrgScores) Validate() error {
-	return firstErr(checkScore("managing performance", o.ManagingPerformance),
-		checkScore("use of resources", o.UseOfResources),
-		checkScore("overall", o.Overall), optional("direction_of_travel", o.DirectionOfTravel))
+	return caaFirstErr(caaCheckScore("managing performance", o.ManagingPerformance),
+		caaCheckScore("use of resources", o.UseOfResources),
+		caaCheckScore("overall", o.Overall), caaOptional("direction_of_travel", o.DirectionOfTravel))
 }
 
 // has reports whether the element currently has a judgement.
@@ -121,7 +121,7 @@ type OAKey struct {
 func (k OAKey) Aggregate() AggregateRef { return OrgAssessmentRef(k.Org, k.Year) }
 
 // Validate checks the organisation id and the year.
-func (k OAKey) Validate() error { return firstErr(ValidateOrgID(k.Org), checkYear(k.Year)) }
+func (k OAKey) Validate() error { return caaFirstErr(ValidateOrgID(k.Org), caaCheckYear(k.Year)) }
 
 // Events of the organisational assessment aggregate.
 
@@ -273,32 +273,32 @@ func (c OAOpenAssessment) Validate() error { return c.OAKey.Validate() }
 
 // Validate checks the command's shape.
 func (c OAProposeScores) Validate() error {
-	return firstErr(c.OAKey.Validate(), c.OrgScores.Validate(), required("rationale", c.Rationale))
+	return caaFirstErr(c.OAKey.Validate(), c.OrgScores.Validate(), caaRequired("rationale", c.Rationale))
 }
 
 // Validate checks the command's shape.
 func (c OAIssuePrePublicationReport) Validate() error {
-	return firstErr(c.OAKey.Validate(), optional("note", c.Note))
+	return caaFirstErr(c.OAKey.Validate(), caaOptional("note", c.Note))
 }
 
 // Validate checks the command's shape.
 func (c OASubmitComment) Validate() error {
 	var el error
 	if c.Element != "" {
-		el = checkElement(c.Element)
+		el = caaCheckElement(c.Element)
 	}
-	return firstErr(c.OAKey.Validate(), el, required("comment", c.Comment))
+	return caaFirstErr(c.OAKey.Validate(), el, caaRequired("comment", c.Comment))
 }
 
 // Validate checks the command's shape.
 func (c OARequestReview) Validate() error {
-	return firstErr(c.OAKey.Validate(), checkRequestID(c.RequestID), checkElement(c.Element), required("grounds", c.Grounds))
+	return caaFirstErr(c.OAKey.Validate(), caaCheckRequestID(c.RequestID), caaCheckElement(c.Element), caaRequired("grounds", c.Grounds))
 }
 
 // Validate checks the command's shape; which amendment fits depends on the
 // element under review, which Decide checks.
 func (c OADecideReview) Validate() error {
-	if err := firstErr(c.OAKey.Validate(), checkRequestID(c.RequestID), required("reasons", c.Reasons)); err != nil {
+	if err := caaFirstErr(c.OAKey.Validate(), caaCheckRequestID(c.RequestID), caaRequired("reasons", c.Reasons)); err != nil {
 		return err
 	}
 	switch c.Outcome {
@@ -310,9 +310,9 @@ func (c OADecideReview) Validate() error {
 			return Errorf(EINVALID, RuleCAAReviewOutcome, "a review amends one element: give a score or a direction of travel, not both")
 		}
 		if c.Score != 0 {
-			return checkScore("amended", c.Score)
+			return caaCheckScore("amended", c.Score)
 		}
-		return optional("direction_of_travel", c.DirectionOfTravel)
+		return caaOptional("direction_of_travel", c.DirectionOfTravel)
 	case ReviewUpheld, ReviewWithdrawn:
 		if c.Score != 0 || c.DirectionOfTravel != "" {
 			return Errorf(EINVALID, RuleCAAReviewOutcome, "a review that is %s gives no new score; use %q", c.Outcome, ReviewAmended)
@@ -328,14 +328,14 @@ func (c OAPublishAssessment) Validate() error {
 	if err := c.OAKey.Validate(); err != nil {
 		return err
 	}
-	_, err := parseDate(c.PublishedOn)
+	_, err := caaParseDate(c.PublishedOn)
 	return err
 }
 
 // Validate checks the command's shape.
 func (c OARecordCorrection) Validate() error {
-	return firstErr(c.OAKey.Validate(), required("corrects_event_id", c.CorrectsEventID),
-		required("reason", c.Reason), required("correction", c.Correction))
+	return caaFirstErr(c.OAKey.Validate(), caaRequired("corrects_event_id", c.CorrectsEventID),
+		caaRequired("reason", c.Reason), caaRequired("correction", c.Correction))
 }
 
 func init() {

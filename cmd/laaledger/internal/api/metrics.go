@@ -1,0 +1,80 @@
+package api
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Lag is how far the read models are behind the ledger.
+type Lag struct {
+	// Events is the number of ledger commits not yet applied.
+	Events uint64
+	// Seconds is the age of the oldest commit not yet applied (0 when
+	// caught up).
+	Seconds float64
+}
+
+// metrics are the server's Prometheus collectors, registered on the
+// registry the caller gives (never the global one), so that two servers
+// in one test process do not collide.
+type metrics struct {
+	appends    *prometheus.CounterVec
+	conflicts  *prometheus.CounterVec
+	duplicates *prometheus.CounterVec
+	appendDur  *prometheus.HistogramVec
+	requests   *prometheus.CounterVec
+	reqDur     *prometheus.HistogramVec
+	sseClients prometheus.Gauge
+}
+
+func newMetrics(reg prometheus.Registerer, lag func() Lag) (*metrics, error) {
+	m := &metrics{
+		appends: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "laaledger_appends_total",
+			Help: "Commands whose events were appended to the ledger, by aggregate kind.",
+		}, []string{"kind"}),
+		conflicts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "laaledger_append_conflicts_total",
+			Help: "Commands refused for a version conflict (If-Match or lost races), by aggregate kind.",
+		}, []string{"kind"}),
+		duplicates: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "laaledger_append_duplicates_total",
+			Help: "Commands answered with their original result because the Idempotency-Key had been used, by aggregate kind.",
+		}, []string{"kind"}),
+		appendDur: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "laaledger_append_duration_seconds",
+			Help:    "Time to execute a command: load, decide and append, by aggregate kind and outcome.",
+			Buckets: []float64{.0005, .001, .002, .005, .01, .02, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"kind", "outcome"}),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "laaledger_http_requests_total",
+			Help: "HTTP requests by route pattern, method and status.",
+		}, []string{"route", "method", "status"}),
+		reqDur: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "laaledger_http_request_duration_seconds",
+			Help:    "HTTP request duration by route pattern (the event stream is excluded).",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"route"}),
+		sseClients: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "laaledger_event_stream_clients",
+			Help: "Open server-sent event streams.",
+		}),
+	}
+	cs := []prometheus.Collector{m.appends, m.conflicts, m.duplicates, m.appendDur, m.requests, m.reqDur, m.sseClients}
+	if lag != nil {
+		cs = append(cs,
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "laaledger_projection_lag_events",
+				Help: "Ledger commits the read models have not yet applied.",
+			}, func() float64 { return float64(lag().Events) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "laaledger_projection_lag_seconds",
+				Help: "Age of the oldest ledger commit the read models have not yet applied.",
+			}, func() float64 { return lag().Seconds }))
+	}
+	for _, c := range cs {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}

@@ -1,0 +1,208 @@
+package api
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/laaledger/laaledger/domain"
+	"github.com/laaledger/laaledger/eventstore"
+)
+
+// FeedEvent is the data of one server-sent event: the stored envelope with
+// its hash chain, and its place in the stream.
+type FeedEvent struct {
+	Sequence         uint64              `json:"sequence"`
+	Index            int                 `json:"index"`
+	EventID          string              `json:"event_id"`
+	Type             string              `json:"type"`
+	SchemaVersion    int                 `json:"schema_version"`
+	Aggregate        domain.AggregateRef `json:"aggregate"`
+	AggregateVersion uint64              `json:"aggregate_version"`
+	CommandID        string              `json:"command_id"`
+	Actor            eventstore.Actor    `json:"actor"`
+	Reason           string              `json:"reason,omitempty"`
+	Evidence         []string            `json:"evidence,omitempty"`
+	CausationID      string              `json:"causation_id,omitempty"`
+	CorrelationID    string              `json:"correlation_id,omitempty"`
+	OccurredAt       time.Time           `json:"occurred_at"`
+	RecordedAt       time.Time           `json:"recorded_at"`
+	Data             json.RawMessage     `json:"data"`
+	PrevHash         string              `json:"prev_hash"`
+	Hash             string              `json:"hash"`
+}
+
+// EventID is the SSE id of the event at index idx of the commit at stream
+// sequence seq. Ids order as the stream does, and one commit's events
+// share its sequence, so a client that lost its connection half-way
+// through a commit resumes at the next event of that commit.
+func EventID(seq uint64, idx int) string { return u64(seq) + ":" + strconv.Itoa(idx) }
+
+// parseLastEventID returns where to resume after the event id: the commit
+// to start from and how many of its events to skip. A bare sequence means
+// the whole commit was delivered.
+func parseLastEventID(id string) (from uint64, skip int, err error) {
+	seqS, idxS, hasIdx := strings.Cut(id, ":")
+	seq, err := strconv.ParseUint(seqS, 10, 64)
+	if err != nil || seq == 0 {
+		return 0, 0, badRequest("bad_request", "Last-Event-ID must be an id this stream sent, <sequence>:<index>")
+	}
+	if !hasIdx {
+		return seq + 1, 0, nil
+	}
+	idx, err := strconv.Atoi(idxS)
+	if err != nil || idx < 0 {
+		return 0, 0, badRequest("bad_request", "Last-Event-ID must be an id this stream sent, <sequence>:<index>")
+	}
+	return seq, idx + 1, nil
+}
+
+type streamFilter struct {
+	area, kind string
+	types      map[string]bool
+}
+
+func (f streamFilter) match(e *eventstore.Envelope) bool {
+	if f.kind != "" && e.AggregateKind != f.kind {
+		return false
+	}
+	if f.area != "" {
+		first, _, _ := strings.Cut(e.AggregateID, "/")
+		if first != f.area {
+			return false
+		}
+	}
+	return len(f.types) == 0 || f.types[e.Type]
+}
+
+func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Feed == nil {
+		s.writeError(w, r, &requestError{status: http.StatusServiceUnavailable, code: "unavailable", msg: "the event stream is not available on this server"})
+		return
+	}
+	q := r.URL.Query()
+	opts := eventstore.ReadOptions{FromSequence: 1}
+	skip := 0
+	if id := r.Header.Get("Last-Event-ID"); id != "" {
+		from, n, err := parseLastEventID(id)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		opts.FromSequence, skip = from, n
+	} else if v := q.Get("from_sequence"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil || n == 0 {
+			s.writeError(w, r, badRequest("bad_request", "from_sequence must be a ledger sequence, 1 or more"))
+			return
+		}
+		opts.FromSequence = n
+	}
+	f := streamFilter{area: q.Get("area"), kind: q.Get("kind")}
+	if ts := q["type"]; len(ts) > 0 {
+		f.types = map[string]bool{}
+		for _, t := range ts {
+			f.types[t] = true
+		}
+	}
+	if f.kind != "" {
+		var toks []string
+		if f.area != "" {
+			toks = []string{f.area}
+		}
+		filter, err := eventstore.FilterSubject(f.kind, toks...)
+		if err != nil {
+			s.writeError(w, r, badRequest("bad_request", "kind and area must be ledger subject tokens: "+err.Error()))
+			return
+		}
+		opts.Filter = filter
+	}
+
+	ctx, cancel := context.WithCancel(r.Context())
+	commits := make(chan *eventstore.Commit)
+	done := make(chan error, 1)
+	go func() {
+		done <- s.cfg.Feed.Subscribe(ctx, opts, func(c *eventstore.Commit) error {
+			select {
+			case commits <- c:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	}()
+	defer func() {
+		cancel()
+		<-done
+	}()
+
+	s.metrics.sseClients.Inc()
+	defer s.metrics.sseClients.Dec()
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	rc := http.NewResponseController(w)
+	bw := bufio.NewWriter(w)
+	flush := func() bool {
+		return bw.Flush() == nil && rc.Flush() == nil
+	}
+	bw.WriteString("retry: 2000\n: laaledger event stream\n\n")
+	if !flush() {
+		return
+	}
+	tick := time.NewTicker(s.cfg.Heartbeat)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case err := <-done:
+			// The subscription ended on its own: the ledger went away.
+			// Say so; the client reconnects with Last-Event-ID.
+			done <- err
+			s.log.WarnContext(ctx, "event stream subscription ended", "correlation_id", correlationID(ctx), "err", err)
+			bw.WriteString("event: error\ndata: {\"code\":\"unavailable\"}\n\n")
+			flush()
+			return
+		case <-tick.C:
+			bw.WriteString(": heartbeat\n\n")
+			if !flush() {
+				return
+			}
+		case c := <-commits:
+			for i := range c.Events {
+				e := &c.Events[i]
+				if e.Sequence == opts.FromSequence && i < skip {
+					continue
+				}
+				if !f.match(e) {
+					continue
+				}
+				data, err := json.Marshal(feedEvent(e, i))
+				if err != nil {
+					return
+				}
+				bw.WriteString("id: " + EventID(e.Sequence, i) + "\nevent: " + e.Type + "\ndata: ")
+				bw.Write(data)
+				bw.WriteString("\n\n")
+			}
+			if !flush() {
+				return
+			}
+		}
+	}
+}
+
+func feedEvent(e *eventstore.Envelope, idx int) FeedEvent {
+	return FeedEvent{Sequence: e.Sequence, Index: idx, EventID: e.EventID, Type: e.Type, SchemaVersion: e.SchemaVersion,
+		Aggregate: domain.AggregateRef{Kind: e.AggregateKind, ID: e.AggregateID}, AggregateVersion: e.AggregateVersion,
+		CommandID: e.CommandID, Actor: e.Actor, Reason: e.Reason, Evidence: e.Evidence, CausationID: e.CausationID,
+		CorrelationID: e.CorrelationID, OccurredAt: e.OccurredAt.UTC(), RecordedAt: e.RecordedAt.UTC(), Data: e.Data,
+		PrevHash: e.PrevHash, Hash: e.Hash}
+}

@@ -55,7 +55,7 @@ func buildDocument(types []string) (*document, error) {
 				return nil, fmt.Errorf("command %s: %w", t, err)
 			}
 		}
-		doc.Paths.Set("/v1/commands/"+t, &openapi3.PathItem{Post: commandOperation(t, schema)})
+		doc.Paths.Set("/v1/commands/"+t, &openapi3.PathItem{Post: commandOperation(doc, t, schema)})
 		d.commands[t] = true
 		d.commandList = append(d.commandList, t)
 	}
@@ -76,7 +76,7 @@ func buildDocument(types []string) (*document, error) {
 	return d, nil
 }
 
-func commandOperation(t string, cmd *openapi3.Schema) *openapi3.Operation {
+func commandOperation(doc *openapi3.T, t string, cmd *openapi3.Schema) *openapi3.Operation {
 	desc := "Command " + t + ". The actor is the bearer token's; read-only roles get 403."
 	if roles := commandRoles(t); len(roles) > 0 {
 		desc += " Roles the domain allows: " + strings.Join(roles, ", ") + "."
@@ -92,8 +92,9 @@ func commandOperation(t string, cmd *openapi3.Schema) *openapi3.Operation {
 		"command":      cmd.NewRef(),
 	}
 	body.Description = "See CommandEnvelope; `command` holds the fields of " + t + "."
-	result := &openapi3.ResponseRef{Ref: "#/components/responses/CommandResult"}
-	problemRef := &openapi3.ResponseRef{Ref: "#/components/responses/Problem"}
+	// References added after loading carry their resolved value.
+	result := &openapi3.ResponseRef{Ref: "#/components/responses/CommandResult", Value: doc.Components.Responses["CommandResult"].Value}
+	problemRef := &openapi3.ResponseRef{Ref: "#/components/responses/Problem", Value: doc.Components.Responses["Problem"].Value}
 	op := &openapi3.Operation{
 		OperationID: "command." + t,
 		Summary:     t,
@@ -102,7 +103,7 @@ func commandOperation(t string, cmd *openapi3.Schema) *openapi3.Operation {
 		Parameters: openapi3.Parameters{
 			{Value: openapi3.NewHeaderParameter("Idempotency-Key").WithRequired(true).
 				WithDescription("Becomes the command id: new per command, the same on a retry.").
-				WithSchema(&openapi3.Schema{Type: &openapi3.Types{"string"}, MinLength: 1, MaxLength: openapi3.Ptr(uint64(maxKeyLen))})},
+				WithSchema(&openapi3.Schema{Type: &openapi3.Types{"string"}, Pattern: "^[!-~]{1,128}$"})},
 			{Value: openapi3.NewHeaderParameter("If-Match").
 				WithDescription("The aggregate version the caller expects, as an ETag (\"7\"); a different version is a 412.").
 				WithSchema(openapi3.NewStringSchema())},

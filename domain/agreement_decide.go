@@ -322,8 +322,17 @@ func (d decision) counter(c CounterProposeTarget) ([]Event, error) {
 	if err := d.answer(t, 0); err != nil {
 		return nil, err
 	}
-	return []Event{TargetCounterProposed{Target: t.Key, Baseline: c.Baseline, Values: c.Values.clone(), Rationale: c.Rationale,
+	return []Event{TargetCounterProposed{Target: t.Key, Baseline: keepBaseline(c.Baseline, t.Open.Baseline), Values: c.Values.clone(), Rationale: c.Rationale,
 		CatalogueVersion: d.ctx.Catalogue.Version, Round: t.Open.Round + 1, Side: d.side, ProposedBy: d.m.Actor.ID, At: d.at}}, nil
+}
+
+// keepBaseline: a counter-proposal that gives no baseline keeps the one
+// on the table.
+func keepBaseline(given, open *Baseline) *Baseline {
+	if given != nil {
+		return given
+	}
+	return open
 }
 
 func (d decision) accept(c AcceptProposal) ([]Event, error) {
@@ -551,7 +560,7 @@ func (d decision) counterRevision(c CounterProposeRevision) ([]Event, error) {
 			return nil, err
 		}
 	}
-	return []Event{RefreshRevisionCountered{Target: t.Key, Ground: t.Open.Ground, Baseline: c.Baseline, Values: c.Values.clone(),
+	return []Event{RefreshRevisionCountered{Target: t.Key, Ground: t.Open.Ground, Baseline: keepBaseline(c.Baseline, t.Open.Baseline), Values: c.Values.clone(),
 		Rationale: c.Rationale, CatalogueVersion: d.ctx.Catalogue.Version, Round: t.Open.Round + 1, Side: d.side, ProposedBy: d.m.Actor.ID, At: d.at}}, nil
 }
 

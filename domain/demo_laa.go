@@ -44,10 +44,16 @@ type demoArea struct {
 	code, region, slug string
 }
 
-func (a demoArea) id() string       { return AgreementID(a.code, Period2008) }
-func (a demoArea) lsp() Actor       { return Actor{ID: a.slug + "-lsp-manager", Role: RoleLSP, Organisation: a.code} }
-func (a demoArea) la() Actor        { return Actor{ID: a.slug + "-council-policy-officer", Role: RoleLA, Organisation: a.code} }
-func (a demoArea) gov() Actor       { return Actor{ID: a.slug + "-go-locality-lead", Role: RoleGO, Organisation: a.region} }
+func (a demoArea) id() string { return AgreementID(a.code, Period2008) }
+func (a demoArea) lsp() Actor {
+	return Actor{ID: a.slug + "-lsp-manager", Role: RoleLSP, Organisation: a.code}
+}
+func (a demoArea) la() Actor {
+	return Actor{ID: a.slug + "-council-policy-officer", Role: RoleLA, Organisation: a.code}
+}
+func (a demoArea) gov() Actor {
+	return Actor{ID: a.slug + "-go-locality-lead", Role: RoleGO, Organisation: a.region}
+}
 func (a demoArea) key(ni int) string { return TargetKey(ni, "") }
 
 var demoMinister = Actor{ID: "minister-local-government", Role: RoleMinister, Organisation: "CLG"}

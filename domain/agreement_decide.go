@@ -23,8 +23,17 @@ type AgreementContext struct {
 	Flags FlagView
 }
 
-// who may issue each command, by role. LSP, LA and GO must also be parties
-// to the agreement (the area's own LSP or LA, its region's GO).
+// laaRoles says who may issue each command, by role. LSP, LA and GO must
+// also be parties to the agreement (Organisation the area's SNAC code for
+// LSP and LA, the region's name for the GO).
+//
+// The choices the seeds leave open: CLG receives agreements and review
+// reports but does not negotiate; it may open an agreement or a refresh
+// (as the GO may) and record a correction. The Minister only approves.
+// DCSF's statutory targets are negotiated through the GO, so DCSF issues
+// no LAA command itself. The Audit Commission, inspectorates and the
+// operator issue none; auditors, scrutiny and integration are read-only.
+// Outturns are recorded by either side.
 var laaRoles = map[string][]Role{
 	"laa.OpenAgreement":          {RoleLSP, RoleLA, RoleGO, RoleCLG},
 	"laa.ProposeTarget":          {RoleLSP, RoleLA},
@@ -51,6 +60,17 @@ var laaRoles = map[string][]Role{
 // LAARoles returns the roles that may issue an LAA command type, nil for an
 // unknown type.
 func LAARoles(commandType string) []Role { return slices.Clone(laaRoles[commandType]) }
+
+// Simplifications, so that readers know what is not enforced:
+//   - every kind of target (designated, statutory, local) is negotiated the
+//     same way, local side first, then alternating with the GO;
+//   - a refresh revises agreed targets only; it adds no target and
+//     withdraws none, and a revision cannot be withdrawn, only countered;
+//   - the grounds source_data_changed and deferred_late_data have no
+//     reference list of indicators, so they are accepted with evidence;
+//   - the review of a year and its refresh are not tied to dates; only
+//     their order is checked (self-assessment before the review, report
+//     after it, refresh after it).
 
 // DecideAgreement decides a command against the agreement's state: it
 // returns the events to append, or an *Error naming the rule that refused.

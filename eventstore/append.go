@@ -50,6 +50,7 @@ func (s *Store) Append(ctx context.Context, agg Aggregate, expectedVersion uint6
 		return AppendResult{}, fmt.Errorf("append %s: %w", agg, err)
 	}
 	st := s.cache.get(agg)
+	defer s.cache.release(st)
 	st.mu.Lock()
 	defer st.mu.Unlock()
 

@@ -33,6 +33,7 @@ func (s *Store) Load(ctx context.Context, agg Aggregate) (History, error) {
 		return History{}, fmt.Errorf("load %s: %w", agg, err)
 	}
 	st := s.cache.get(agg)
+	defer s.cache.release(st)
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if !st.loaded {

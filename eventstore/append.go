@@ -258,7 +258,10 @@ func mapErr(err error) error {
 	case errors.Is(err, nats.ErrTimeout), errors.Is(err, context.DeadlineExceeded),
 		errors.Is(err, nats.ErrNoResponders), errors.Is(err, nats.ErrConnectionClosed),
 		errors.Is(err, nats.ErrDisconnected), errors.Is(err, jetstream.ErrNoStreamResponse),
-		errors.Is(err, jetstream.ErrAsyncPublishTimeout):
+		errors.Is(err, jetstream.ErrAsyncPublishTimeout),
+		// Not sent at all: too many appends awaiting acknowledgement, or
+		// the store is closing.
+		errors.Is(err, jetstream.ErrTooManyStalledMsgs), errors.Is(err, nats.ErrConnectionDraining):
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	return err

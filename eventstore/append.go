@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -178,7 +179,7 @@ func (s *Store) buildCommit(st *aggState, events []Event, commandID string) (*Co
 			CommandID:        commandID,
 			Actor:            e.Actor,
 			Reason:           e.Reason,
-			Evidence:         e.Evidence,
+			Evidence:         slices.Clone(e.Evidence), // the cache keeps it; the caller may reuse theirs
 			CausationID:      e.CausationID,
 			CorrelationID:    e.CorrelationID,
 			OccurredAt:       e.OccurredAt.UTC(),

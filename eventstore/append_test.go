@@ -1,0 +1,78 @@
+package eventstore_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/laaledger/laaledger/eventstore"
+	"github.com/laaledger/laaledger/eventstore/estest"
+)
+
+// The cache must not keep slices the caller still owns: an evidence list
+// reused after Append would otherwise rewrite the cached history.
+func TestAppendDoesNotKeepCallersEvidence(t *testing.T) {
+	l := estest.Open(t)
+	ctx := estest.Context(t)
+	e := ev("laa.TargetProposed", 1)
+	e.Evidence = []string{"minutes 2008-05-01"}
+	_, err := l.Store.Append(ctx, hartlepool, 0, []eventstore.Event{e}, "c1")
+	require.NoError(t, err)
+	e.Evidence[0] = "something else"
+
+	h, err := l.Store.Load(ctx, hartlepool)
+	require.NoError(t, err)
+	require.Equal(t, []string{"minutes 2008-05-01"}, h.Events[0].Evidence)
+	require.Equal(t, h.Events[0].Hash, h.Events[0].ComputeHash())
+}
+
+// A history handed out by Load is a snapshot: later appends grow the
+// cache's slice, never the reader's, and a reader appending to its copy
+// does not write into the cache.
+func TestLoadedHistoryIsNotChangedByLaterAppends(t *testing.T) {
+	l := estest.Open(t)
+	ctx := estest.Context(t)
+	_, err := l.Store.Append(ctx, hartlepool, 0, []eventstore.Event{ev("a", 1), ev("a", 2), ev("a", 3)}, "c1")
+	require.NoError(t, err)
+	h, err := l.Store.Load(ctx, hartlepool)
+	require.NoError(t, err)
+	mine := append(h.Events, eventstore.Envelope{Type: "reader's own"})
+
+	_, err = l.Store.Append(ctx, hartlepool, 3, []eventstore.Event{ev("b", 4)}, "c2")
+	require.NoError(t, err)
+	require.Equal(t, "reader's own", mine[3].Type)
+	h2, err := l.Store.Load(ctx, hartlepool)
+	require.NoError(t, err)
+	require.Len(t, h2.Events, 4)
+	require.Equal(t, "b", h2.Events[3].Type)
+	require.Len(t, h.Events, 3)
+}
+
+// An append whose outcome is unknown (the caller gave up before the
+// acknowledgement) forgets the cached state; retrying the same command
+// returns what the server stored, once.
+func TestRetryAfterUnknownOutcomeStoresOnce(t *testing.T) {
+	l := estest.Open(t)
+	ctx := estest.Context(t)
+	_, err := l.Store.Append(ctx, hartlepool, 0, []eventstore.Event{ev("a", 1)}, "c1")
+	require.NoError(t, err)
+
+	gone, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err = l.Store.Append(gone, hartlepool, 1, []eventstore.Event{ev("b", 2)}, "c2")
+	require.ErrorIs(t, err, eventstore.ErrUnavailable)
+
+	res, err := l.Store.Append(ctx, hartlepool, 1, []eventstore.Event{ev("b", 2)}, "c2")
+	require.NoError(t, err)
+	require.Equal(t, uint64(2), res.LastVersion)
+	_, err = l.Store.Append(ctx, hartlepool, 2, []eventstore.Event{ev("c", 3)}, "c3")
+	require.NoError(t, err)
+
+	h, err := l.Store.LoadFresh(ctx, hartlepool)
+	require.NoError(t, err)
+	require.Len(t, h.Events, 3)
+	cached, err := l.Store.Load(ctx, hartlepool)
+	require.NoError(t, err)
+	require.Equal(t, h.LastSequence, cached.LastSequence)
+}

@@ -2,6 +2,7 @@ package eventstore_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -75,4 +76,14 @@ func TestRetryAfterUnknownOutcomeStoresOnce(t *testing.T) {
 	cached, err := l.Store.Load(ctx, hartlepool)
 	require.NoError(t, err)
 	require.Equal(t, h.LastSequence, cached.LastSequence)
+}
+
+// A cancelled context before anything is sent is not a conflict or an
+// invalid request.
+func TestAppendWithCancelledContextIsUnavailable(t *testing.T) {
+	l := estest.Open(t)
+	gone, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := l.Store.Append(gone, hartlepool, 0, []eventstore.Event{ev("a", 1)}, "c1")
+	require.True(t, errors.Is(err, eventstore.ErrUnavailable), "got %v", err)
 }

@@ -1,6 +1,7 @@
 package eventstore
 
 import (
+	"context"
 	"errors"
 	"testing"
 
@@ -16,6 +17,7 @@ func TestTransportErrorsAreUnavailable(t *testing.T) {
 		nats.ErrConnectionDraining,
 		nats.ErrConnectionClosed,
 		nats.ErrTimeout,
+		context.Canceled,
 	} {
 		if got := mapErr(err); !errors.Is(got, ErrUnavailable) {
 			t.Errorf("mapErr(%v) = %v, want ErrUnavailable", err, got)

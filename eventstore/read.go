@@ -112,6 +112,11 @@ func (s *Store) scan(ctx context.Context, cfg jetstream.OrderedConsumerConfig, s
 		return fmt.Errorf("start reader: %w", mapErr(err))
 	}
 	defer it.Stop()
+	// Nothing selected when the reader was made (a start time after the
+	// last match): without this check Next would wait for the next commit.
+	if info := cons.CachedInfo(); info != nil && info.NumPending == 0 {
+		return nil
+	}
 	stopOnCancel := context.AfterFunc(ctx, it.Stop)
 	defer stopOnCancel()
 	for {
@@ -125,6 +130,10 @@ func (s *Store) scan(ctx context.Context, cfg jetstream.OrderedConsumerConfig, s
 		meta, err := msg.Metadata()
 		if err != nil {
 			return fmt.Errorf("read stream: %w", err)
+		}
+		if meta.Sequence.Stream > stop {
+			// Stored after the read began.
+			return nil
 		}
 		c, err := decodeCommit(msg.Data(), meta.Sequence.Stream)
 		if err != nil {

@@ -87,3 +87,28 @@ func TestAppendWithCancelledContextIsUnavailable(t *testing.T) {
 	_, err := l.Store.Append(gone, hartlepool, 0, []eventstore.Event{ev("a", 1)}, "c1")
 	require.True(t, errors.Is(err, eventstore.ErrUnavailable), "got %v", err)
 }
+
+// A commit on an aggregate's subject that carries another aggregate's
+// events (a raw publish by some other component) is not history of this
+// aggregate: loading it is refused rather than taking the other's version.
+func TestLoadRefusesEventsOfAnotherAggregateOnItsSubject(t *testing.T) {
+	l := estest.Open(t)
+	ctx := estest.Context(t)
+	other := eventstore.Aggregate{Kind: "laa", ID: "00BL/2008-11"}
+	_, err := l.Store.Append(ctx, hartlepool, 0, []eventstore.Event{ev("a", 1)}, "c1")
+	require.NoError(t, err)
+	res, err := l.Store.Append(ctx, other, 0, []eventstore.Event{ev("b", 1)}, "c2")
+	require.NoError(t, err)
+	msg, err := l.Store.Stream().GetMsg(ctx, res.Sequence)
+	require.NoError(t, err)
+	subject, err := hartlepool.Subject()
+	require.NoError(t, err)
+	_, err = l.Store.JetStream().Publish(ctx, subject, msg.Data)
+	require.NoError(t, err)
+
+	_, err = l.Store.LoadFresh(ctx, hartlepool)
+	var ce *eventstore.ChainError
+	require.ErrorAs(t, err, &ce)
+	require.ErrorIs(t, err, eventstore.ErrTampered)
+	require.Equal(t, uint64(3), ce.Sequence)
+}

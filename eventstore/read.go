@@ -75,7 +75,12 @@ func (s *Store) loadInto(ctx context.Context, st *aggState, subject string) erro
 	v := NewChainVerifier()
 	err = s.scan(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}}, last.Sequence, func(c *Commit) error {
 		for i := range c.Events {
-			if err := v.Check(&c.Events[i]); err != nil {
+			e := &c.Events[i]
+			if e.Aggregate() != st.agg {
+				return &ChainError{Aggregate: st.agg, Version: e.AggregateVersion, Sequence: e.Sequence,
+					Reason: fmt.Sprintf("event of %s stored on %s", e.Aggregate(), subject)}
+			}
+			if err := v.Check(e); err != nil {
 				return err
 			}
 		}

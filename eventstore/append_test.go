@@ -3,7 +3,10 @@ package eventstore_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -111,4 +114,43 @@ func TestLoadRefusesEventsOfAnotherAggregateOnItsSubject(t *testing.T) {
 	require.ErrorAs(t, err, &ce)
 	require.ErrorIs(t, err, eventstore.ErrTampered)
 	require.Equal(t, uint64(3), ce.Sequence)
+}
+
+// Appends and loads racing on many aggregates through a cache far smaller
+// than the ledger: every command lands once, in order, whatever is evicted.
+func TestConcurrentAppendsThroughATinyCache(t *testing.T) {
+	l := estest.Open(t, func(c *eventstore.Config) { c.CacheEvents = 2; c.SyncInterval = time.Minute })
+	ctx := estest.Context(t)
+	const aggs, writers, commands = 6, 3, 8
+	var wg sync.WaitGroup
+	for a := 0; a < aggs; a++ {
+		agg := eventstore.Aggregate{Kind: "laa", ID: fmt.Sprintf("A%d/2008-11", a)}
+		for w := 0; w < writers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for c := 0; c < commands; {
+					h, err := l.Store.Load(ctx, agg)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					_, err = l.Store.Append(ctx, agg, h.Version, []eventstore.Event{ev("x", c)}, fmt.Sprintf("a%d-w%d-c%d", a, w, c))
+					switch {
+					case err == nil:
+						c++
+					case !errors.Is(err, eventstore.ErrConflict):
+						t.Error(err)
+						return
+					}
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	for a := 0; a < aggs; a++ {
+		h, err := l.Store.LoadFresh(ctx, eventstore.Aggregate{Kind: "laa", ID: fmt.Sprintf("A%d/2008-11", a)})
+		require.NoError(t, err)
+		require.Equal(t, uint64(writers*commands), h.Version)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -50,6 +51,7 @@ func (s *Store) Append(ctx context.Context, agg Aggregate, expectedVersion uint6
 		return AppendResult{}, fmt.Errorf("append %s: %w", agg, err)
 	}
 	st := s.cache.get(agg)
+	defer s.cache.release(st)
 	st.mu.Lock()
 	defer st.mu.Unlock()
 
@@ -177,7 +179,7 @@ func (s *Store) buildCommit(st *aggState, events []Event, commandID string) (*Co
 			CommandID:        commandID,
 			Actor:            e.Actor,
 			Reason:           e.Reason,
-			Evidence:         e.Evidence,
+			Evidence:         slices.Clone(e.Evidence), // the cache keeps it; the caller may reuse theirs
 			CausationID:      e.CausationID,
 			CorrelationID:    e.CorrelationID,
 			OccurredAt:       e.OccurredAt.UTC(),
@@ -254,10 +256,13 @@ func mapErr(err error) error {
 	switch {
 	case errors.Is(err, jetstream.ErrStreamNotFound), errors.Is(err, jetstream.ErrMsgNotFound):
 		return fmt.Errorf("%w: %w", ErrNotFound, err)
-	case errors.Is(err, nats.ErrTimeout), errors.Is(err, context.DeadlineExceeded),
+	case errors.Is(err, nats.ErrTimeout), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled),
 		errors.Is(err, nats.ErrNoResponders), errors.Is(err, nats.ErrConnectionClosed),
 		errors.Is(err, nats.ErrDisconnected), errors.Is(err, jetstream.ErrNoStreamResponse),
-		errors.Is(err, jetstream.ErrAsyncPublishTimeout):
+		errors.Is(err, jetstream.ErrAsyncPublishTimeout),
+		// Not sent at all: too many appends awaiting acknowledgement, or
+		// the store is closing.
+		errors.Is(err, jetstream.ErrTooManyStalledMsgs), errors.Is(err, nats.ErrConnectionDraining):
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	return err

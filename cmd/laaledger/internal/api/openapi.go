@@ -14,6 +14,8 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"go.yaml.in/yaml/v4"
+
+	"github.com/laaledger/laaledger/domain"
 )
 
 // openapiYAML is the hand-kept part of the OpenAPI document: everything but
@@ -238,5 +240,11 @@ func (s *Server) openapiYAML(w http.ResponseWriter, r *http.Request) {
 }
 
 // commandRoles lists the roles the domain allows to issue a command, where
-// the domain publishes them.
-func commandRoles(t string) []string { return nil }
+// the domain publishes them (the LAA commands); the domain still decides.
+func commandRoles(t string) []string {
+	var out []string
+	for _, r := range domain.LAARoles(t) {
+		out = append(out, string(r))
+	}
+	return out
+}

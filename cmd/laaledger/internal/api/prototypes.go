@@ -19,6 +19,15 @@ func commandPrototypes() map[string]domain.Command {
 var testPrototypes []domain.Command
 
 var prototypeList = []domain.Command{
+	domain.OpenAgreement{}, domain.ProposeTarget{}, domain.CounterProposeTarget{}, domain.AcceptProposal{},
+	domain.WithdrawTarget{}, domain.AdoptAgreement{}, domain.SubmitAgreement{}, domain.ApproveAgreement{},
+	domain.SubmitSelfAssessment{}, domain.HoldAnnualReview{}, domain.SendAnnualReviewReport{},
+	domain.OpenRefresh{}, domain.ProposeRevision{}, domain.CounterProposeRevision{}, domain.AgreeRevision{},
+	domain.AdoptRefresh{}, domain.ConcludeRefresh{}, domain.ApproveRefresh{},
+	domain.RecordOutturn{}, domain.RecordCorrection{},
+
+	domain.ImportIndicators{},
+
 	domain.CAAOpenAssessment{}, domain.CAAProposeFlag{}, domain.CAAChangeFlag{}, domain.CAADropFlag{},
 	domain.CAAIssuePrePublicationReport{}, domain.CAASubmitLocalityComment{}, domain.CAARequestReview{},
 	domain.CAADecideReview{}, domain.CAAPublishAssessment{}, domain.CAARecordCorrection{},

@@ -110,11 +110,9 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if f.kind != "" {
-		var toks []string
-		if f.area != "" {
-			toks = []string{f.area}
-		}
-		filter, err := eventstore.FilterSubject(f.kind, toks...)
+		// The server filters by kind; the area is checked here, since an
+		// aggregate id may be the area alone or begin with it.
+		filter, err := eventstore.FilterSubject(f.kind)
 		if err != nil {
 			s.writeError(w, r, badRequest("bad_request", "kind and area must be ledger subject tokens: "+err.Error()))
 			return

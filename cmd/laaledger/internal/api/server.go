@@ -84,6 +84,10 @@ type Server struct {
 	metrics *metrics
 	doc     *document
 	mux     *http.ServeMux
+
+	// streams ends every open event stream when cancelled (StopStreams).
+	streams     context.Context
+	stopStreams context.CancelFunc
 }
 
 // New checks the configuration, builds the OpenAPI document for the
@@ -105,6 +109,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.Heartbeat = 15 * time.Second
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, tokens: cfg.Tokens, reg: cfg.Registry, mux: http.NewServeMux()}
+	s.streams, s.stopStreams = context.WithCancel(context.Background())
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -150,10 +155,32 @@ func (s *Server) routes() {
 
 	m.HandleFunc("GET /v1/events/stream", s.authed(s.stream))
 
+	// The same paths without a method answer other methods with a problem
+	// instead of the mux's plain-text 405.
+	for path, methods := range map[string]string{
+		"/healthz": "GET", "/readyz": "GET", "/v1/openapi.json": "GET", "/v1/openapi.yaml": "GET", "/metrics": "GET",
+		"/v1/whoami": "GET", "/v1/commands": "GET", "/v1/commands/{type}": "POST",
+		"/v1/agreements/{area}/{period}": "GET", "/v1/agreements/{area}/{period}/timeline": "GET",
+		"/v1/assessments/{area}/{year}": "GET", "/v1/assessments/{area}/{year}/timeline": "GET",
+		"/v1/org-assessments/{org}/{year}": "GET", "/v1/org-assessments/{org}/{year}/timeline": "GET",
+		"/v1/timeline": "GET", "/v1/areas": "GET", "/v1/areas/{area}": "GET", "/v1/regions": "GET",
+		"/v1/sources": "GET", "/v1/indicators/{number}": "GET", "/v1/events/stream": "GET",
+	} {
+		m.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", methods)
+			writeProblem(w, r, problem(http.StatusMethodNotAllowed, "method_not_allowed", r.Method+" is not allowed here; use "+methods))
+		})
+	}
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, problem(http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path))
 	})
 }
+
+// StopStreams ends every open event stream, now and from then on. An
+// http.Server's Shutdown waits for handlers to return and an event stream
+// returns only when its client goes, so register this with
+// http.Server.RegisterOnShutdown. Clients reconnect with Last-Event-ID.
+func (s *Server) StopStreams() { s.stopStreams() }
 
 type correlationKey struct{}
 

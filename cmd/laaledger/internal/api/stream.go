@@ -121,6 +121,8 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 	}
 
 	ctx, cancel := context.WithCancel(r.Context())
+	stop := context.AfterFunc(s.streams, cancel)
+	defer stop()
 	commits := make(chan *eventstore.Commit)
 	done := make(chan error, 1)
 	go func() {

@@ -135,6 +135,8 @@ func TestRoleBoundariesOverHTTP(t *testing.T) {
 		{"LA issuing a CAA flag", tokLA, "caa.ProposeFlag", map[string]any{"area": "00EB", "year": 2009, "flag_id": "R9",
 			"colour": "red", "theme": "t", "indicators": []int{112}, "rationale": "r", "lead_inspectorate": "Audit Commission"}, 403, domain.RuleCAAJudgeRole},
 		{"scrutiny trying a command", tokScrutiny, "laa.ApproveAgreement", map[string]any{"agreement": "00EB/2008-11"}, 403, "role.read_only"},
+		{"a command dated before the agreement's last act", tokLA, "laa.CounterProposeTarget", propose("00EB/2008-11"), 409, "laa.time_order"},
+		{"an agreement never opened", tokGO, "laa.CounterProposeTarget", propose("00EH/2008-11"), 404, "laa.not_opened"},
 		{"auditor trying a command", tokAuditor, "caa.OpenAssessment", map[string]any{"area": "00EB", "year": 2010}, 403, "role.read_only"},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {

@@ -2,6 +2,8 @@ package api
 
 import (
 	"context"
+	"flag"
+	"os"
 	"net/http"
 	"strings"
 	"testing"
@@ -401,3 +403,22 @@ func TestTokenFile(t *testing.T) {
 		}
 	}
 }
+
+// testdata/demo-tokens.json is the demo token file for `serve --tokens`
+// and the README's curl examples; it must stay what DemoTokenFile writes.
+func TestDemoTokenFileIsCurrent(t *testing.T) {
+	if *update {
+		if err := os.WriteFile("testdata/demo-tokens.json", DemoTokenFile(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile("testdata/demo-tokens.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(DemoTokenFile()) {
+		t.Errorf("testdata/demo-tokens.json is stale; run go test -run TestDemoTokenFileIsCurrent -update")
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite golden files in testdata")

@@ -3,8 +3,8 @@ package api
 import (
 	"context"
 	"flag"
-	"os"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 

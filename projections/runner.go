@@ -134,6 +134,10 @@ func (r *Runner) Run(ctx context.Context) error {
 	r.mu.Unlock()
 	last, err := r.store.LastSequence(ctx)
 	if err != nil {
+		if ctx.Err() != nil {
+			r.stop(fmt.Errorf("%w: context ended", ErrStopped))
+			return nil
+		}
 		return r.stop(fmt.Errorf("projections: %w", err))
 	}
 	start := r.Position()

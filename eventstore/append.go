@@ -143,8 +143,6 @@ func (s *Store) validateAppend(agg Aggregate, events []Event, commandID string) 
 			return "", invalidf("command %s event %d: no type", commandID, i+1)
 		case e.SchemaVersion < 1:
 			return "", invalidf("command %s event %d (%s): schema version %d", commandID, i+1, e.Type, e.SchemaVersion)
-		case !json.Valid(e.Data):
-			return "", invalidf("command %s event %d (%s): body is not valid JSON", commandID, i+1, e.Type)
 		case e.OccurredAt.IsZero():
 			return "", invalidf("command %s event %d (%s): no business time (occurred_at)", commandID, i+1, e.Type)
 		case e.Actor.ID == "":
@@ -167,7 +165,7 @@ func (s *Store) buildCommit(st *aggState, events []Event, commandID string) (*Co
 		}
 		var data bytes.Buffer
 		if err := json.Compact(&data, e.Data); err != nil {
-			return nil, nil, invalidf("event %d (%s): %v", i+1, e.Type, err)
+			return nil, nil, invalidf("command %s event %d (%s): body is not valid JSON: %v", commandID, i+1, e.Type, err)
 		}
 		env := Envelope{
 			EventID:          id.String(),
@@ -191,10 +189,7 @@ func (s *Store) buildCommit(st *aggState, events []Event, commandID string) (*Co
 		prev = env.Hash
 		c.Events[i] = env
 	}
-	body, err := json.Marshal(c)
-	if err != nil {
-		return nil, nil, err
-	}
+	body := appendCommitJSON(make([]byte, 0, 1024*len(events)), c)
 	if max := s.nc.MaxPayload(); int64(len(body)) > max-1024 {
 		return nil, nil, invalidf("command %s is %d bytes encoded; the server accepts at most %d", commandID, len(body), max-1024)
 	}

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/laaledger/laaledger/eventstore"
+)
+
+// storeFlags are the flags every command that opens the ledger takes.
+type storeFlags struct {
+	data         string
+	natsURL      string
+	creds        string
+	adminCreds   string
+	replicas     int
+	syncInterval time.Duration
+	dupWindow    time.Duration
+	listen       string
+}
+
+func (f *storeFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.data, "data", envOr("LAALEDGER_DATA", "./laaledger-data"), "data directory of the embedded NATS server (env LAALEDGER_DATA)")
+	fs.StringVar(&f.natsURL, "nats-url", os.Getenv("LAALEDGER_NATS_URL"), "connect to this NATS server or cluster instead of the embedded one (env LAALEDGER_NATS_URL)")
+	fs.StringVar(&f.creds, "creds", "", "credentials file of the service user, for --nats-url")
+	fs.StringVar(&f.adminCreds, "admin-creds", "", "credentials file of an administrator, used once to create the stream on --nats-url")
+	fs.IntVar(&f.replicas, "replicas", 0, "stream replicas when creating it (default 1 embedded; use 3 on a cluster)")
+	fs.DurationVar(&f.syncInterval, "sync-interval", 0, "embedded only: flush to disk on this interval instead of before every acknowledgement (default: sync every write)")
+	fs.DurationVar(&f.dupWindow, "duplicate-window", 2*time.Minute, "how long the server remembers command ids (older repeats are caught from history)")
+	fs.StringVar(&f.listen, "nats-listen", "", "embedded only: also accept NATS clients on this address, e.g. 127.0.0.1:4222")
+}
+
+func (f *storeFlags) config(log *slog.Logger) eventstore.Config {
+	return eventstore.Config{
+		DataDir: f.data, NATSURL: f.natsURL, CredsFile: f.creds, AdminCredsFile: f.adminCreds,
+		Replicas: f.replicas, SyncInterval: f.syncInterval, DuplicateWindow: f.dupWindow,
+		ListenAddr: f.listen, Logger: log,
+	}
+}
+
+func (f *storeFlags) open(ctx context.Context, log *slog.Logger) (*eventstore.Store, error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	return eventstore.Open(ctx, f.config(log))
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+// newFlagSet returns a flag set that reports errors instead of exiting and
+// prints its usage to stderr.
+func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: laaledger %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses args, turning -h into errHelp and bad flags into a usage
+// error.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return errHelp
+		}
+		return usageError{err.Error()}
+	}
+	return nil
+}
+
+func newLogger(w io.Writer, verbose bool) *slog.Logger {
+	level := slog.LevelInfo
+	if verbose {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}

@@ -1,0 +1,84 @@
+package domain
+
+import "time"
+
+// CAAFlags is a read model of CAA flags built from area assessment events.
+// It implements [FlagView], which the LAA refresh decision consults before
+// reopening a locked target on CAA grounds. Feed it each event of kind
+// "caa" with the event's aggregate, in stream order; events of other kinds
+// are ignored. The zero value is ready to use. It is not safe for
+// concurrent use: the caller that feeds it owns it.
+//
+// A flag appears once proposed. A draft dropped before publication
+// disappears (it was never a judgement). A flag withdrawn on review stays,
+// with Withdrawn set: the reader must treat it as no flag. Published and
+// PublishedAt (midnight UTC of the publication date) are set when its
+// assessment is published, and the colour,
+// theme and indicators are those after any change or review amendment.
+type CAAFlags struct {
+	flags map[FlagRef]FlagInfo
+}
+
+var _ FlagView = (*CAAFlags)(nil)
+
+// Apply folds one event of the aggregate ref into the view.
+func (v *CAAFlags) Apply(ref AggregateRef, e Event) {
+	if ref.Kind != KindAreaAssessment {
+		return
+	}
+	area, year, ok := caaSplitID(ref.ID)
+	if !ok {
+		return
+	}
+	if v.flags == nil {
+		v.flags = map[FlagRef]FlagInfo{}
+	}
+	key := func(id string) FlagRef { return FlagRef{Area: area, Year: year, FlagID: id} }
+	switch e := e.(type) {
+	case CAAFlagProposed:
+		v.flags[key(e.FlagID)] = FlagInfo{Ref: key(e.FlagID), Colour: e.Colour, Theme: e.Theme, Indicators: caaCloneInts(e.Indicators)}
+	case CAAFlagChanged:
+		if f, ok := v.flags[key(e.FlagID)]; ok {
+			f.Colour, f.Theme, f.Indicators = e.Colour, e.Theme, caaCloneInts(e.Indicators)
+			v.flags[key(e.FlagID)] = f
+		}
+	case CAAFlagDropped:
+		delete(v.flags, key(e.FlagID))
+	case CAAReviewDecided:
+		f, ok := v.flags[key(e.FlagID)]
+		if !ok {
+			return
+		}
+		switch e.Outcome {
+		case ReviewAmended:
+			f.Colour, f.Theme, f.Indicators = e.Colour, e.Theme, caaCloneInts(e.Indicators)
+		case ReviewWithdrawn:
+			f.Withdrawn = true
+		}
+		v.flags[key(e.FlagID)] = f
+	case CAAAssessmentPublished:
+		at, err := time.Parse(time.DateOnly, e.PublishedOn)
+		if err != nil {
+			return // Decide never records such a date
+		}
+		for k, f := range v.flags {
+			if k.Area == area && k.Year == year {
+				f.Published, f.PublishedAt = true, at
+				v.flags[k] = f
+			}
+		}
+	}
+}
+
+// Flag returns the flag as it stands, and false if there is none.
+func (v *CAAFlags) Flag(ref FlagRef) (FlagInfo, bool) {
+	if v == nil {
+		return FlagInfo{}, false
+	}
+	f, ok := v.flags[ref]
+	if !ok {
+		return FlagInfo{}, false
+	}
+	f.Indicators = caaCloneInts(f.Indicators)
+	return f, true
+}

@@ -1,0 +1,104 @@
+package domain
+
+import (
+	"reflect"
+	"testing"
+)
+
+// demoRun decides and folds every step of a history from empty states,
+// checking each outcome against the step's expectation.
+func demoRun(t *testing.T, steps []DemoStep) (Catalogue, map[string]Agreement) {
+	t.Helper()
+	var cat Catalogue
+	laas := map[string]Agreement{}
+	for _, st := range steps {
+		var (
+			evs []Event
+			err error
+		)
+		ref := st.Command.Aggregate()
+		switch ref.Kind {
+		case KindCatalogue:
+			evs, err = DecideCatalogue(cat, st.Meta, st.Command)
+			if err == nil {
+				cat = foldCatalogue(cat, evs)
+			}
+		case KindAgreement:
+			evs, err = DecideAgreement(laas[ref.ID], st.Meta, st.Command, AgreementContext{Catalogue: cat})
+			if err == nil {
+				a := laas[ref.ID]
+				for _, e := range evs {
+					a = a.Apply(e)
+				}
+				laas[ref.ID] = a
+			}
+		default:
+			t.Fatalf("%s: unexpected aggregate %s", st.Meta.CommandID, ref)
+		}
+		if got := ErrorRule(err); got != st.ExpectError || (err != nil && st.ExpectError == "") {
+			t.Fatalf("%s %s on %s: got %v (rule %q), want rule %q", st.Meta.CommandID, st.Command.CommandType(), ref.ID, err, got, st.ExpectError)
+		}
+		if err == nil && len(evs) == 0 && ref.Kind == KindAgreement {
+			t.Fatalf("%s: accepted with no events", st.Meta.CommandID)
+		}
+	}
+	return cat, laas
+}
+
+func TestDemoLAAHistoryDecidesCleanlyAndDeterministically(t *testing.T) {
+	steps := DemoLAAHistory()
+	cat1, laa1 := demoRun(t, steps)
+	cat2, laa2 := demoRun(t, DemoLAAHistory())
+	laaCheck(t, reflect.DeepEqual(cat1, cat2), "catalogue differs between runs")
+	laaCheck(t, reflect.DeepEqual(laa1, laa2), "agreements differ between runs")
+	laaCheck(t, reflect.DeepEqual(steps, DemoLAAHistory()), "history differs between calls")
+
+	laaEqual(t, len(laa1), 4, "agreements")
+	regions := map[string]bool{}
+	ids := map[string]bool{}
+	refused := 0
+	for _, st := range steps {
+		laaCheck(t, !ids[st.Meta.CommandID], "duplicate command id %s", st.Meta.CommandID)
+		ids[st.Meta.CommandID] = true
+		if st.ExpectError != "" {
+			refused++
+		}
+	}
+	laaEqual(t, refused, 1, "refused steps")
+	for id, a := range laa1 {
+		regions[a.Region] = true
+		laaEqual(t, a.Status, StatusApproved, id+" status")
+		laaCheck(t, len(a.Refreshes) >= 1, "%s has no refresh", id)
+		laaCheck(t, !a.Reviews["2008/09"].ReportSentAt.IsZero() && !a.Reviews["2009/10"].ReportSentAt.IsZero(), "%s reviews %+v", id, a.Reviews)
+		for _, tg := range a.Targets {
+			if tg.NI > 0 {
+				_, ok := cat1.Lookup(tg.NI, a.LastAt)
+				laaCheck(t, ok, "%s: %s not in the embedded catalogue", id, tg.Key)
+			}
+		}
+	}
+	laaEqual(t, len(regions), 4, "regions")
+	hp := laa1["00EB/2008-11"]
+	laaEqual(t, day(hp.LockdownFrom), "2008-06-30", "Hartlepool lockdown")
+	laaEqual(t, hp.Targets["NI 112"].Values["2010/11"], 48.0, "Hartlepool year-three target")
+	laaEqual(t, len(hp.Targets["NI 112"].Outturns["2008/09"]), 2, "Hartlepool NI 112 outturns")
+	r := hp.Refreshes[len(hp.Refreshes)-1]
+	laaEqual(t, []string{day(r.AdoptedAt), day(r.ConcludedAt), day(r.ApprovedAt)}, []string{"2010-03-12", "2010-03-15", "2010-03-31"}, "2009/10 refresh timetable")
+	laaEqual(t, day(hp.Reviews["2009/10"].SelfAssessmentAt), "2009-11-13", "self-assessment")
+	laaEqual(t, day(hp.Reviews["2009/10"].ReportSentAt), "2010-01-25", "GO report")
+	laaEqual(t, len(laa1["00BP/2008-11"].Corrections), 1, "Oldham corrections")
+	// The correction names the event of an earlier outturn step.
+	var corrected string
+	for _, st := range steps {
+		if c, ok := st.Command.(RecordCorrection); ok {
+			corrected = c.CorrectsEventID
+		}
+	}
+	found := false
+	for _, st := range steps {
+		if _, ok := st.Command.(RecordOutturn); ok && DemoEventRef(st.Meta.CommandID, 0) == corrected {
+			found = true
+		}
+	}
+	laaCheck(t, found, "correction names %q, which is no outturn step", corrected)
+}

@@ -1,0 +1,195 @@
+// Package service is the application service of the ledger: it loads an
+// aggregate, asks the pure domain to decide on a command, and appends the
+// resulting events with the version the decision saw and the command's id.
+// It is the only part of the domain tree that does I/O, and it does all of it
+// through the event store.
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/laaledger/laaledger/domain"
+	"github.com/laaledger/laaledger/eventstore"
+)
+
+// Kind tells the service how to fold and decide for one aggregate kind.
+type Kind struct {
+	// Zero returns the state of an aggregate with no events.
+	Zero func() any
+	// Apply folds one event into the state and returns the new state. It
+	// must not modify the state it is given in place if that state may be
+	// shared (the service keeps folded states in a cache).
+	Apply func(state any, e domain.Event) any
+	// Decide is the domain's decision. env gives it the read views it may
+	// consult (catalogue, CAA flags), built without I/O in the domain.
+	Decide func(ctx context.Context, env Env, state any, m domain.Meta, cmd domain.Command) ([]domain.Event, error)
+}
+
+// Env lets a decision reach other aggregates' state through the service:
+// the domain stays pure, the service does the reading.
+type Env interface {
+	// State returns the folded state of another aggregate (version 0 if it
+	// has no events).
+	State(ctx context.Context, ref domain.AggregateRef) (any, uint64, error)
+}
+
+// Result is what an executed command produced.
+type Result struct {
+	Aggregate    domain.AggregateRef   `json:"aggregate"`
+	Sequence     uint64                `json:"sequence"`
+	FirstVersion uint64                `json:"first_version"`
+	LastVersion  uint64                `json:"last_version"`
+	Duplicate    bool                  `json:"duplicate"`
+	Events       []eventstore.Envelope `json:"events"`
+}
+
+// Service executes commands. It is safe for concurrent use.
+type Service struct {
+	store   *eventstore.Store
+	kinds   map[string]Kind
+	retries int
+
+	mu     sync.Mutex
+	states map[domain.AggregateRef]folded
+}
+
+type folded struct {
+	version uint64
+	state   any
+}
+
+// MaxRetries is how many times a command is re-decided after losing a race
+// to another writer before the conflict is returned.
+const MaxRetries = 3
+
+// New returns a service over the store for the given kinds.
+func New(store *eventstore.Store, kinds map[string]Kind) *Service {
+	return &Service{store: store, kinds: kinds, retries: MaxRetries, states: map[domain.AggregateRef]folded{}}
+}
+
+// Execute decides the command against the aggregate's current state and
+// appends the events. If expected is non-nil the caller insists on that
+// version (HTTP If-Match): a different version is a conflict, never retried.
+// Otherwise a lost race reloads and re-decides up to MaxRetries times.
+//
+// Errors: *domain.Error (the rules refused it), *eventstore.ConflictError,
+// eventstore.ErrDuplicate, ErrInvalid, ErrUnavailable.
+func (s *Service) Execute(ctx context.Context, m domain.Meta, cmd domain.Command, expected *uint64) (Result, error) {
+	if err := m.Validate(); err != nil {
+		return Result{}, err
+	}
+	ref := cmd.Aggregate()
+	kind, ok := s.kinds[ref.Kind]
+	if !ok {
+		return Result{}, domain.Errorf(domain.EINVALID, "command.unknown_kind", "command %s is for unknown aggregate kind %q", cmd.CommandType(), ref.Kind)
+	}
+	agg := eventstore.Aggregate{Kind: ref.Kind, ID: ref.ID}
+	for attempt := 0; ; attempt++ {
+		state, version, err := s.State(ctx, ref)
+		if err != nil {
+			return Result{}, err
+		}
+		if expected != nil && *expected != version {
+			// The caller's view is stale; but a retry of a command that
+			// already went through must still get its original answer.
+			if res, ok, err := s.repeat(ctx, agg, m, cmd, kind, state); ok || err != nil {
+				return res, err
+			}
+			return Result{}, &eventstore.ConflictError{Aggregate: agg, Expected: *expected, Actual: version}
+		}
+		events, err := kind.Decide(ctx, s, state, m, cmd)
+		if err != nil {
+			if res, ok, rerr := s.repeat(ctx, agg, m, cmd, kind, state); ok || rerr != nil {
+				return res, rerr
+			}
+			return Result{}, err
+		}
+		res, err := s.append(ctx, agg, version, m, events)
+		if errors.Is(err, eventstore.ErrConflict) && expected == nil && attempt < s.retries {
+			continue
+		}
+		return res, err
+	}
+}
+
+// repeat answers a command whose id the aggregate already holds: the
+// decision may refuse it now (the target is already agreed), but the
+// command did succeed, and the caller gets its original result.
+func (s *Service) repeat(ctx context.Context, agg eventstore.Aggregate, m domain.Meta, cmd domain.Command, kind Kind, state any) (Result, bool, error) {
+	h, err := s.store.Load(ctx, agg)
+	if err != nil {
+		return Result{}, false, err
+	}
+	var found []eventstore.Envelope
+	for _, e := range h.Events {
+		if e.CommandID == m.CommandID {
+			found = append(found, e)
+		}
+	}
+	if len(found) == 0 {
+		return Result{}, false, nil
+	}
+	return Result{Aggregate: cmd.Aggregate(), Sequence: found[0].Sequence, FirstVersion: found[0].AggregateVersion,
+		LastVersion: found[len(found)-1].AggregateVersion, Duplicate: true, Events: found}, true, nil
+}
+
+func (s *Service) append(ctx context.Context, agg eventstore.Aggregate, version uint64, m domain.Meta, events []domain.Event) (Result, error) {
+	if len(events) == 0 {
+		return Result{}, domain.Errorf(domain.ECONFLICT, "command.no_change", "command %s changes nothing", m.CommandID)
+	}
+	out := make([]eventstore.Event, len(events))
+	for i, e := range events {
+		typ, v, data, err := domain.EncodeEvent(e)
+		if err != nil {
+			return Result{}, err
+		}
+		out[i] = eventstore.Event{
+			Type: typ, SchemaVersion: v, Data: data,
+			Actor:  eventstore.Actor{ID: m.Actor.ID, Role: string(m.Actor.Role), Organisation: m.Actor.Organisation},
+			Reason: m.Reason, Evidence: m.Evidence, CausationID: m.CausationID, CorrelationID: m.CorrelationID,
+			OccurredAt: m.OccurredAt,
+		}
+	}
+	res, err := s.store.Append(ctx, agg, version, out, m.CommandID)
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{Aggregate: domain.AggregateRef{Kind: agg.Kind, ID: agg.ID}, Sequence: res.Sequence,
+		FirstVersion: res.FirstVersion, LastVersion: res.LastVersion, Duplicate: res.Duplicate, Events: res.Events}, nil
+}
+
+// State returns the aggregate's folded state and version, folding only the
+// events the service has not folded before.
+func (s *Service) State(ctx context.Context, ref domain.AggregateRef) (any, uint64, error) {
+	kind, ok := s.kinds[ref.Kind]
+	if !ok {
+		return nil, 0, domain.Errorf(domain.EINVALID, "aggregate.unknown_kind", "unknown aggregate kind %q", ref.Kind)
+	}
+	h, err := s.store.Load(ctx, eventstore.Aggregate{Kind: ref.Kind, ID: ref.ID})
+	if err != nil {
+		return nil, 0, err
+	}
+	s.mu.Lock()
+	f, ok := s.states[ref]
+	s.mu.Unlock()
+	if !ok || f.version > h.Version {
+		f = folded{state: kind.Zero()}
+	}
+	for _, env := range h.Events[f.version:] {
+		e, err := domain.DecodeEvent(env.Type, env.SchemaVersion, env.Data)
+		if err != nil {
+			return nil, 0, fmt.Errorf("fold %s at version %d: %w", ref, env.AggregateVersion, err)
+		}
+		f.state = kind.Apply(f.state, e)
+		f.version = env.AggregateVersion
+	}
+	s.mu.Lock()
+	if cur, ok := s.states[ref]; !ok || cur.version < f.version {
+		s.states[ref] = f
+	}
+	s.mu.Unlock()
+	return f.state, f.version, nil
+}

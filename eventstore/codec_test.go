@@ -1,0 +1,41 @@
+package eventstore
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestCommitEncodingDecodesToTheSameCommit(t *testing.T) {
+	for _, tc := range []struct {
+		desc string
+		env  Envelope
+	}{
+		{"plain", Envelope{EventID: "e1", Type: "laa.TargetProposed", SchemaVersion: 1, AggregateKind: "laa",
+			AggregateID: "00EB/2008-11", AggregateVersion: 7, CommandID: "c1",
+			Actor:      Actor{ID: "jo", Role: "la", Organisation: "00EB"},
+			OccurredAt: time.Date(2008, 6, 30, 9, 0, 0, 0, time.UTC), RecordedAt: time.Date(2026, 1, 2, 3, 4, 5, 678901234, time.UTC),
+			Data: json.RawMessage(`{"ni":112,"values":{"2008/09":1.5}}`), PrevHash: ZeroHash, Hash: "ab"}},
+		{"escapes and optional fields", Envelope{EventID: "e2", Type: "t", SchemaVersion: 2,
+			Actor:    Actor{ID: "quote\" back\\slash", Role: "go", Organisation: "Yorkshire and The Humber"},
+			Reason:   "line\nbreak\ttab \x01 ctl <html>& \u2028 é ✓ bad:\xff",
+			Evidence: []string{"minutes 2008-05-01", "letter"}, CausationID: "x", CorrelationID: "y",
+			Data: json.RawMessage(`[1,2,"three"]`)}},
+		{"empty data", Envelope{EventID: "e3", Type: "t", SchemaVersion: 1}},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			c := Commit{CommandID: "cmd \"1\"", Events: []Envelope{tc.env, tc.env}}
+			got := appendCommitJSON(nil, &c)
+			require.True(t, json.Valid(got), string(got))
+			var back Commit
+			require.NoError(t, json.Unmarshal(got, &back))
+			var want Commit
+			std, err := json.Marshal(c)
+			require.NoError(t, err)
+			require.NoError(t, json.Unmarshal(std, &want))
+			require.Equal(t, want, back)
+		})
+	}
+}

@@ -73,11 +73,11 @@ type Round struct {
 	// Change is, per year, the difference from the previous round's value
 	// for that year (this round minus the previous one), for the years both
 	// rounds name; nil for the first round and for outturns.
-	Change domain.Values    `json:"change,omitempty"`
-	Ground domain.Ground    `json:"ground,omitempty"`
-	Flag   *domain.FlagRef  `json:"flag,omitempty"`
-	Year   string           `json:"year,omitempty"` // outturns
-	Source string           `json:"source,omitempty"`
+	Change domain.Values   `json:"change,omitempty"`
+	Ground domain.Ground   `json:"ground,omitempty"`
+	Flag   *domain.FlagRef `json:"flag,omitempty"`
+	Year   string          `json:"year,omitempty"` // outturns
+	Source string          `json:"source,omitempty"`
 }
 
 // LockGround is a ground on which a locked target was, or is being,

@@ -85,3 +85,20 @@ func DecodeEntry(e *Entry) (domain.Event, error) {
 	}
 	return ev, nil
 }
+
+// AgreementAt is an agreement as it stood at the instant on the basis.
+func AgreementAt(t *Timelines, id string, at time.Time, basis Basis) (domain.Agreement, error) {
+	return StateAt(t, eventstore.Aggregate{Kind: domain.KindAgreement, ID: id}, at, basis, domain.Agreement{}, domain.Agreement.Apply)
+}
+
+// AreaAssessmentAt is an area assessment ("00EB/2009") as it stood at the
+// instant on the basis.
+func AreaAssessmentAt(t *Timelines, id string, at time.Time, basis Basis) (domain.AreaAssessment, error) {
+	return StateAt(t, eventstore.Aggregate{Kind: domain.KindAreaAssessment, ID: id}, at, basis, domain.AreaAssessment{}, domain.AreaAssessment.Apply)
+}
+
+// OrgAssessmentAt is an organisational assessment as it stood at the
+// instant on the basis.
+func OrgAssessmentAt(t *Timelines, id string, at time.Time, basis Basis) (domain.OrgAssessment, error) {
+	return StateAt(t, eventstore.Aggregate{Kind: domain.KindOrgAssessment, ID: id}, at, basis, domain.OrgAssessment{}, domain.OrgAssessment.Apply)
+}

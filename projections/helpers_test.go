@@ -161,3 +161,7 @@ func openRunner(t testing.TB, l *estest.Ledger, dir string, models ...projection
 	}
 	return r
 }
+
+func eventStoreAgg(agreementID string) eventstore.Aggregate {
+	return eventstore.Aggregate{Kind: "laa", ID: agreementID}
+}

@@ -145,7 +145,9 @@ func (r *Runner) Run(ctx context.Context) error {
 	from := start + 1
 	r.log.Info("projections starting", "from", from, "ledger_at", last)
 	began := time.Now()
-	err = r.store.Subscribe(ctx, eventstore.ReadOptions{FromSequence: from}, func(c *eventstore.Commit) error {
+	err = pipelined(ctx, func(ctx context.Context, fn func(*eventstore.Commit) error) error {
+		return r.store.Subscribe(ctx, eventstore.ReadOptions{FromSequence: from}, fn)
+	}, func(c *eventstore.Commit) error {
 		r.applyMu.Lock()
 		defer r.applyMu.Unlock()
 		if err := r.applyLocked(c); err != nil {
@@ -165,6 +167,9 @@ func (r *Runner) Run(ctx context.Context) error {
 		}
 		return nil
 	})
+	if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		err = nil // stopped by the caller while handing over a commit
+	}
 	if err != nil {
 		return r.stop(fmt.Errorf("projections at sequence %d: %w", r.Position(), err))
 	}
@@ -297,7 +302,10 @@ func (r *Runner) rebuild(ctx context.Context, names []string, progress func(done
 	}
 	began, tick := time.Now(), time.Now()
 	if total > 0 {
-		_, err = r.store.Read(ctx, eventstore.ReadOptions{FromSequence: 1}, func(c *eventstore.Commit) error {
+		err = pipelined(ctx, func(ctx context.Context, fn func(*eventstore.Commit) error) error {
+			_, err := r.store.Read(ctx, eventstore.ReadOptions{FromSequence: 1}, fn)
+			return err
+		}, func(c *eventstore.Commit) error {
 			if c.Events[0].Sequence > total {
 				return errDone
 			}
@@ -322,3 +330,40 @@ func (r *Runner) rebuild(ctx context.Context, names []string, progress func(done
 }
 
 var errDone = errors.New("done")
+
+// pipelined runs read, which hands each commit to its fn in stream order,
+// on this goroutine and apply on another, so that decoding the next commits
+// (done by the event store as it reads) overlaps applying the previous
+// ones. Commits are applied in order, each once; every commit read before
+// an error or the end of ctx is applied before pipelined returns. An apply
+// error stops the read and is returned in preference to the read's.
+func pipelined(ctx context.Context, read func(context.Context, func(*eventstore.Commit) error) error, apply func(*eventstore.Commit) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ch := make(chan *eventstore.Commit, 256)
+	applied := make(chan error, 1)
+	go func() {
+		var err error
+		for c := range ch {
+			if err == nil {
+				if err = apply(c); err != nil {
+					cancel()
+				}
+			}
+		}
+		applied <- err
+	}()
+	rerr := read(ctx, func(c *eventstore.Commit) error {
+		select {
+		case ch <- c:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	})
+	close(ch)
+	if aerr := <-applied; aerr != nil {
+		return aerr
+	}
+	return rerr
+}

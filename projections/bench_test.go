@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -130,91 +130,76 @@ func BenchmarkRebuild(b *testing.B) {
 	}
 }
 
-func BenchmarkTimelineQuery(b *testing.B) {
-	l, last := sharedLedger(b)
+func BenchmarkQueries(b *testing.B) {
+	l, _ := sharedLedger(b)
 	ctx := context.Background()
-	tl := projections.NewTimelines()
-	r, err := projections.Open(ctx, projections.Config{Store: l.Store, Logger: quiet}, tl)
+	tl, ag, as := projections.NewTimelines(), projections.NewAgreements(), projections.NewAssessments()
+	r, err := projections.Open(ctx, projections.Config{Store: l.Store, Logger: quiet}, tl, ag, as)
 	if err != nil {
 		b.Fatal(err)
 	}
 	if err := r.Rebuild(ctx, nil); err != nil {
 		b.Fatal(err)
 	}
-	_ = last
 	aggs := benchAggregates()
-	b.Run("aggregate_first_page", func(b *testing.B) {
-		lat := make([]time.Duration, 0, b.N)
-		for i := range b.N {
-			began := time.Now()
-			p, err := tl.Aggregate(aggs[i%len(aggs)], projections.TimelineQuery{Limit: 50})
-			lat = append(lat, time.Since(began))
-			if err != nil || len(p.Entries) == 0 {
-				b.Fatalf("page: %v, %d entries", err, len(p.Entries))
-			}
-		}
-		reportLatency(b, lat)
-	})
-	b.Run("aggregate_whole_filtered", func(b *testing.B) {
-		lat := make([]time.Duration, 0, b.N)
-		for i := range b.N {
-			began := time.Now()
-			q := projections.TimelineQuery{Limit: 1000, Types: []string{benchTypeFilter}}
-			for {
-				p, err := tl.Aggregate(aggs[i%len(aggs)], q)
-				if err != nil {
-					b.Fatal(err)
+	measure := func(name string, q func(i int) int) {
+		b.Run(name, func(b *testing.B) {
+			lat := make([]time.Duration, 0, b.N)
+			for i := range b.N {
+				began := time.Now()
+				n := q(i)
+				lat = append(lat, time.Since(began))
+				if n == 0 {
+					b.Fatalf("query %d returned nothing", i)
 				}
-				if p.Next == "" {
-					break
-				}
-				q.After = p.Next
 			}
-			lat = append(lat, time.Since(began))
-		}
-		reportLatency(b, lat)
-	})
-}
-
-func BenchmarkSnapshot(b *testing.B) {
-	l, _ := sharedLedger(b)
-	ctx := context.Background()
-	dir := b.TempDir()
-	tl := projections.NewTimelines()
-	r, err := projections.Open(ctx, projections.Config{Store: l.Store, Dir: dir, Logger: quiet}, benchModels(tl)...)
-	if err != nil {
-		b.Fatal(err)
+			reportLatency(b, lat)
+		})
 	}
-	if err := r.Rebuild(ctx, nil); err != nil { // ends with a snapshot
-		b.Fatal(err)
-	}
-	var ms runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&ms)
-	b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "heap_MiB")
-	b.ResetTimer()
-	for range b.N {
-		began := time.Now()
-		if err := r.Snapshot(); err != nil {
-			b.Fatal(err)
-		}
-		write := time.Since(began)
-		began = time.Now()
-		r2, err := projections.Open(ctx, projections.Config{Store: l.Store, Dir: dir, Logger: quiet}, benchModels(projections.NewTimelines())...)
+	measure("agreement_timeline_page", func(i int) int {
+		p, err := tl.Aggregate(aggs[i%len(aggs)], projections.TimelineQuery{Limit: 50})
 		if err != nil {
 			b.Fatal(err)
 		}
-		load := time.Since(began)
-		if r2.Position() != r.Position() {
-			b.Fatalf("snapshot restored position %d, want %d", r2.Position(), r.Position())
+		return len(p.Entries)
+	})
+	measure("agreement_timeline_page_filtered", func(i int) int {
+		p, err := tl.Aggregate(aggs[i%len(aggs)], projections.TimelineQuery{Limit: 50, Types: []string{benchTypeFilter},
+			From: time.Date(2008, 3, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2008, 6, 1, 0, 0, 0, 0, time.UTC)})
+		if err != nil {
+			b.Fatal(err)
 		}
-		b.ReportMetric(float64(write.Milliseconds()), "write_ms")
-		b.ReportMetric(float64(load.Milliseconds()), "load_ms")
+		return len(p.Entries)
+	})
+	measure("indicator_all_areas", func(i int) int { return len(ag.Indicator(112)) })
+	measure("agreement_current_state", func(i int) int {
+		v, _ := ag.Agreement(aggs[i%len(aggs)].ID)
+		return len(v.Targets)
+	})
+	measure("agreement_as_of", func(i int) int {
+		a, err := projections.AgreementAt(tl, aggs[i%len(aggs)].ID, time.Date(2009, 10, 1, 0, 0, 0, 0, time.UTC), projections.AsKnownNow)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return a.Version
+	})
+	measure("dashboard", func(i int) int { return len(projections.CountDashboard(ag, as).AgreementsByRegion) })
+}
+
+// rssMiB is the process's resident set (Linux), embedded NATS server and
+// the ledger's aggregate cache included.
+func rssMiB() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
 	}
-	st, err := os.Stat(dir + "/" + projections.SnapshotFile)
-	if err == nil {
-		b.ReportMetric(float64(st.Size())/(1<<20), "file_MiB")
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return kb / 1024
+		}
 	}
+	return 0
 }
 
 func reportLatency(b *testing.B, lat []time.Duration) {

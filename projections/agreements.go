@@ -48,9 +48,11 @@ func TargetStateOf(a domain.Agreement, t domain.Target) TargetState {
 	return TargetLocked
 }
 
-// Round is one step of a target's history: a proposal, counter-proposal,
-// agreement or withdrawal, in the original negotiation or in a refresh, or
-// an outturn recorded against it.
+// Round is one step of a target's negotiation: a proposal,
+// counter-proposal, agreement or withdrawal, in the original negotiation or
+// in a refresh. Outturns are not rounds; they are in the target's state
+// ([TargetView.Outturns], every revision in [Agreements.State]) and in the
+// agreement's timeline.
 type Round struct {
 	Sequence uint64 `json:"sequence"`
 	Index    int    `json:"index"`
@@ -247,17 +249,14 @@ func (a *Agreements) addRound(id string, env *eventstore.Envelope, idx int, ev d
 		} else {
 			a.grounds[ref] = append(g, LockGround{Ground: e.Ground, Flag: e.Flag, Agreed: true, At: e.At})
 		}
-	case domain.OutturnRecorded:
-		key = e.Target
-		r.Year, r.Source, r.Values = e.Year, e.Source, domain.Values{e.Year: e.Value}
 	default:
 		return
 	}
 	ref := targetRef{id, key}
 	list := a.rounds[ref]
-	if r.Type != "laa.OutturnRecorded" && r.Values != nil {
+	if r.Values != nil {
 		for i := len(list) - 1; i >= 0; i-- {
-			if prev := list[i]; prev.Type != "laa.OutturnRecorded" && prev.Values != nil {
+			if prev := list[i]; prev.Values != nil {
 				r.Change = valueChange(prev.Values, r.Values)
 				break
 			}

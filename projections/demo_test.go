@@ -284,8 +284,8 @@ func TestTargetRoundsShowWhoProposedWhatAndTheChange(t *testing.T) {
 		{"laa.TargetCounterProposed", 2, domain.SideGO, "go", domain.Values{"2008/09": 58, "2009/10": 52}, domain.Values{"2008/09": -2, "2009/10": -3}},
 		{"laa.TargetCounterProposed", 3, domain.SideLocal, "la", domain.Values{"2008/09": 59, "2009/10": 53}, domain.Values{"2008/09": 1, "2009/10": 1}},
 		{"laa.TargetAgreed", 3, domain.SideGO, "go", domain.Values{"2008/09": 59, "2009/10": 53}, domain.Values{"2008/09": 0, "2009/10": 0}},
-		{"laa.OutturnRecorded", 0, "", "lsp", domain.Values{"2008/09": 58.4}, nil},
-		{"laa.OutturnRecorded", 0, "", "lsp", domain.Values{"2008/09": 57.9}, nil},
+		{"laa.RefreshRevisionProposed", 1, domain.SideLocal, "lsp", domain.Values{"2010/11": 48}, domain.Values{}},
+		{"laa.RefreshRevisionAgreed", 1, domain.SideGO, "go", domain.Values{"2008/09": 59, "2009/10": 53, "2010/11": 48}, domain.Values{"2010/11": 0}},
 	}
 	if len(rounds) < len(want) {
 		t.Fatalf("NI 112 has %d rounds, want at least %d", len(rounds), len(want))

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/pprof"
 	"testing"
 	"time"
 
@@ -64,6 +65,14 @@ func TestStartupProbe(t *testing.T) {
 	p.RSSMiB = rssMiB()
 	runtime.KeepAlive(r)
 	runtime.KeepAlive(tl)
+	if f := os.Getenv("LAALEDGER_PROBE_HEAPPROFILE"); f != "" {
+		w, err := os.Create(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pprof.WriteHeapProfile(w)
+		w.Close()
+	}
 	out, _ := json.Marshal(p)
 	fmt.Printf("PROBE %s\n", out)
 }

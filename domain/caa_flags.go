@@ -82,3 +82,21 @@ func (v *CAAFlags) Flag(ref FlagRef) (FlagInfo, bool) {
 	f.Indicators = caaCloneInts(f.Indicators)
 	return f, true
 }
+
+// FlagInfo returns what the LAA refresh needs to know of one of the
+// assessment's flags, read from its folded state; it agrees with
+// [CAAFlags] fed the same events. A dropped draft is no flag.
+func (s AreaAssessment) FlagInfo(id string) (FlagInfo, bool) {
+	f, ok := s.Flags[id]
+	if !ok || f.Status == FlagDropped {
+		return FlagInfo{}, false
+	}
+	info := FlagInfo{Ref: FlagRef{Area: s.Area, Year: s.Year, FlagID: id}, Colour: f.Colour, Theme: f.Theme,
+		Indicators: caaCloneInts(f.Indicators), Withdrawn: f.Status == FlagWithdrawn}
+	if s.Published {
+		if at, err := time.Parse(time.DateOnly, s.PublishedOn); err == nil {
+			info.Published, info.PublishedAt = true, at
+		}
+	}
+	return info, true
+}

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -138,4 +139,39 @@ func TestCAAFlagsView(t *testing.T) {
 			t.Error("view took an event of another kind")
 		}
 	})
+}
+
+// The folded state answers flag questions exactly as the event-fed view.
+func TestAssessmentFlagInfoAgreesWithCAAFlags(t *testing.T) {
+	var view CAAFlags
+	states := map[AggregateRef]AreaAssessment{}
+	for _, st := range DemoCAAHistory() {
+		ref := st.Command.Aggregate()
+		if ref.Kind != KindAreaAssessment {
+			continue
+		}
+		events, err := DecideAreaAssessment(states[ref], st.Meta, st.Command)
+		if err != nil {
+			continue
+		}
+		for _, e := range events {
+			view.Apply(ref, e)
+			states[ref] = states[ref].Apply(e)
+		}
+	}
+	checked := 0
+	for _, s := range states {
+		for id := range s.Flags {
+			ref := FlagRef{Area: s.Area, Year: s.Year, FlagID: id}
+			want, wok := view.Flag(ref)
+			got, gok := s.FlagInfo(id)
+			if wok != gok || !reflect.DeepEqual(want, got) {
+				t.Errorf("flag %v: state says %+v %v, view says %+v %v", ref, got, gok, want, wok)
+			}
+			checked++
+		}
+	}
+	if checked < 3 {
+		t.Fatalf("only %d flags checked", checked)
+	}
 }

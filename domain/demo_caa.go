@@ -166,7 +166,7 @@ func DemoCAAHistory() []CAADemoStep {
 		Theme: "Community safety", Indicators: []int{15}, Rationale: "Illustrative."}, RuleCAAPublished)
 	// Event ids are given by the ledger, not the domain; the demo cites a
 	// placeholder for the event that demo-caa-0009 produced.
-	add(ac, "2009-12-14", "correction", CAARecordCorrection{CAAKey: key(bwd), CorrectsEventID: "demo-event-of-demo-caa-0009",
+	add(ac, "2009-12-14", "correction", CAARecordCorrection{CAAKey: key(bwd), CorrectsEventID: DemoEventRef("demo-caa-0009", 0),
 		Reason: "Illustrative: typing error in the published rationale.", Correction: "Illustrative: read 'admission rates' for 'admissions'."}, "")
 	return steps
 }

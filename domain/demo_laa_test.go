@@ -11,6 +11,7 @@ func demoRun(t *testing.T, steps []DemoStep) (Catalogue, map[string]Agreement) {
 	t.Helper()
 	var cat Catalogue
 	laas := map[string]Agreement{}
+	flags := demoCAAFlags()
 	for _, st := range steps {
 		var (
 			evs []Event
@@ -24,7 +25,7 @@ func demoRun(t *testing.T, steps []DemoStep) (Catalogue, map[string]Agreement) {
 				cat = foldCatalogue(cat, evs)
 			}
 		case KindAgreement:
-			evs, err = DecideAgreement(laas[ref.ID], st.Meta, st.Command, AgreementContext{Catalogue: cat})
+			evs, err = DecideAgreement(laas[ref.ID], st.Meta, st.Command, AgreementContext{Catalogue: cat, Flags: flags})
 			if err == nil {
 				a := laas[ref.ID]
 				for _, e := range evs {
@@ -64,7 +65,7 @@ func TestDemoLAAHistoryDecidesCleanlyAndDeterministically(t *testing.T) {
 			refused++
 		}
 	}
-	laaEqual(t, refused, 1, "refused steps")
+	laaEqual(t, refused, 2, "refused steps")
 	for id, a := range laa1 {
 		regions[a.Region] = true
 		laaEqual(t, a.Status, StatusApproved, id+" status")
@@ -80,7 +81,9 @@ func TestDemoLAAHistoryDecidesCleanlyAndDeterministically(t *testing.T) {
 	laaEqual(t, len(regions), 4, "regions")
 	hp := laa1["00EB/2008-11"]
 	laaEqual(t, day(hp.LockdownFrom), "2008-06-30", "Hartlepool lockdown")
-	laaEqual(t, hp.Targets["NI 112"].Values["2010/11"], 48.0, "Hartlepool year-three target")
+	// The year-three target (48) was then reopened on the CAA red flag (46).
+	laaEqual(t, hp.Targets["NI 112"].Values["2010/11"], 46.0, "Hartlepool NI 112 after the CAA reopening")
+	laaEqual(t, hp.Targets["NI 112"].Values["2009/10"], 52.0, "Hartlepool NI 112 2009/10 after the CAA reopening")
 	laaEqual(t, len(hp.Targets["NI 112"].Outturns["2008/09"]), 2, "Hartlepool NI 112 outturns")
 	r := hp.Refreshes[len(hp.Refreshes)-1]
 	laaEqual(t, []string{day(r.AdoptedAt), day(r.ConcludedAt), day(r.ApprovedAt)}, []string{"2010-03-12", "2010-03-15", "2010-03-31"}, "2009/10 refresh timetable")
@@ -101,4 +104,26 @@ func TestDemoLAAHistoryDecidesCleanlyAndDeterministically(t *testing.T) {
 		}
 	}
 	laaCheck(t, found, "correction names %q, which is no outturn step", corrected)
+}
+
+// demoCAAFlags is the flag view after the whole CAA demo: the LAA demo's
+// reopening names a flag published in it.
+func demoCAAFlags() *CAAFlags {
+	var view CAAFlags
+	states := map[AggregateRef]AreaAssessment{}
+	for _, st := range DemoCAAHistory() {
+		ref := st.Command.Aggregate()
+		if ref.Kind != KindAreaAssessment {
+			continue
+		}
+		events, err := DecideAreaAssessment(states[ref], st.Meta, st.Command)
+		if err != nil {
+			continue
+		}
+		for _, e := range events {
+			view.Apply(ref, e)
+			states[ref] = states[ref].Apply(e)
+		}
+	}
+	return &view
 }

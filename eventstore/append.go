@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -50,6 +51,7 @@ func (s *Store) Append(ctx context.Context, agg Aggregate, expectedVersion uint6
 		return AppendResult{}, fmt.Errorf("append %s: %w", agg, err)
 	}
 	st := s.cache.get(agg)
+	defer s.cache.release(st)
 	st.mu.Lock()
 	defer st.mu.Unlock()
 
@@ -77,6 +79,8 @@ func (s *Store) Append(ctx context.Context, agg Aggregate, expectedVersion uint6
 
 	ack, err := s.publish(ctx, msg)
 	switch {
+	case err == nil && !ack.Duplicate:
+		// The common case, first: stored.
 	case isWrongLastSequence(err):
 		// Someone else appended first. Reload: it may even have been this
 		// very command, sent before and acknowledged to nobody.
@@ -155,6 +159,17 @@ func (s *Store) validateAppend(agg Aggregate, events []Event, commandID string) 
 // buildCommit stamps the events with ids, versions, the recorded time and
 // the hash chain, and encodes the commit.
 func (s *Store) buildCommit(st *aggState, events []Event, commandID string) (*Commit, []byte, error) {
+	c, body, err := s.buildCommitBody(st, events, commandID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if max := s.nc.MaxPayload(); int64(len(body)) > max-1024 {
+		return nil, nil, invalidf("command %s is %d bytes encoded; the server accepts at most %d", commandID, len(body), max-1024)
+	}
+	return c, body, nil
+}
+
+func (s *Store) buildCommitBody(st *aggState, events []Event, commandID string) (*Commit, []byte, error) {
 	now := time.Now().UTC()
 	c := &Commit{CommandID: commandID, Events: make([]Envelope, len(events))}
 	prev := st.lastHash
@@ -163,8 +178,8 @@ func (s *Store) buildCommit(st *aggState, events []Event, commandID string) (*Co
 		if err != nil {
 			return nil, nil, err
 		}
-		var data bytes.Buffer
-		if err := json.Compact(&data, e.Data); err != nil {
+		data, err := compactJSON(e.Data)
+		if err != nil {
 			return nil, nil, invalidf("command %s event %d (%s): body is not valid JSON: %v", commandID, i+1, e.Type, err)
 		}
 		env := Envelope{
@@ -177,23 +192,19 @@ func (s *Store) buildCommit(st *aggState, events []Event, commandID string) (*Co
 			CommandID:        commandID,
 			Actor:            e.Actor,
 			Reason:           e.Reason,
-			Evidence:         e.Evidence,
+			Evidence:         slices.Clone(e.Evidence), // the cache keeps it; the caller may reuse theirs
 			CausationID:      e.CausationID,
 			CorrelationID:    e.CorrelationID,
 			OccurredAt:       e.OccurredAt.UTC(),
 			RecordedAt:       now,
-			Data:             json.RawMessage(data.Bytes()),
+			Data:             data,
 			PrevHash:         prev,
 		}
 		env.Hash = env.ComputeHash()
 		prev = env.Hash
 		c.Events[i] = env
 	}
-	body := appendCommitJSON(make([]byte, 0, 1024*len(events)), c)
-	if max := s.nc.MaxPayload(); int64(len(body)) > max-1024 {
-		return nil, nil, invalidf("command %s is %d bytes encoded; the server accepts at most %d", commandID, len(body), max-1024)
-	}
-	return c, body, nil
+	return c, appendCommitJSON(make([]byte, 0, 1024*len(events)), c), nil
 }
 
 // repeated answers a command id the aggregate already holds: the original
@@ -201,9 +212,8 @@ func (s *Store) buildCommit(st *aggState, events []Event, commandID string) (*Co
 func (s *Store) repeated(st *aggState, res AppendResult, events []Event, commandID string) (AppendResult, error) {
 	same := len(res.Events) == len(events)
 	for i := 0; same && i < len(events); i++ {
-		var data bytes.Buffer
-		same = json.Compact(&data, events[i].Data) == nil &&
-			res.Events[i].Type == events[i].Type && bytes.Equal(res.Events[i].Data, data.Bytes())
+		data, err := compactJSON(events[i].Data)
+		same = err == nil && res.Events[i].Type == events[i].Type && bytes.Equal(res.Events[i].Data, data)
 	}
 	if !same {
 		return AppendResult{}, fmt.Errorf("append %s: %w: command id %s was already used at sequence %d for different events", st.agg, ErrDuplicate, commandID, res.Sequence)
@@ -254,11 +264,51 @@ func mapErr(err error) error {
 	switch {
 	case errors.Is(err, jetstream.ErrStreamNotFound), errors.Is(err, jetstream.ErrMsgNotFound):
 		return fmt.Errorf("%w: %w", ErrNotFound, err)
-	case errors.Is(err, nats.ErrTimeout), errors.Is(err, context.DeadlineExceeded),
+	case errors.Is(err, nats.ErrTimeout), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled),
 		errors.Is(err, nats.ErrNoResponders), errors.Is(err, nats.ErrConnectionClosed),
 		errors.Is(err, nats.ErrDisconnected), errors.Is(err, jetstream.ErrNoStreamResponse),
-		errors.Is(err, jetstream.ErrAsyncPublishTimeout):
+		errors.Is(err, jetstream.ErrAsyncPublishTimeout),
+		// Not sent at all: too many appends awaiting acknowledgement, or
+		// the store is closing.
+		errors.Is(err, jetstream.ErrTooManyStalledMsgs), errors.Is(err, nats.ErrConnectionDraining):
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	return err
+}
+
+// compactJSON returns a private, compact copy of a JSON body, or an error if
+// it is not valid JSON. Bodies that are already compact (what encoding/json
+// produces) are checked and copied without re-encoding.
+func compactJSON(data []byte) (json.RawMessage, error) {
+	if isCompact(data) {
+		if !json.Valid(data) {
+			var b bytes.Buffer
+			return nil, json.Compact(&b, data) // for its error message
+		}
+		return bytes.Clone(data), nil
+	}
+	var b bytes.Buffer
+	if err := json.Compact(&b, data); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// isCompact reports whether data has no insignificant whitespace (it does
+// not check validity).
+func isCompact(data []byte) bool {
+	inString, escaped := false, false
+	for _, c := range data {
+		switch {
+		case escaped:
+			escaped = false
+		case inString && c == '\\':
+			escaped = true
+		case c == '"':
+			inString = !inString
+		case !inString && (c == ' ' || c == '\t' || c == '\n' || c == '\r'):
+			return false
+		}
+	}
+	return true
 }

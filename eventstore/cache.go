@@ -20,6 +20,7 @@ type aggState struct {
 	commands map[string]AppendResult
 	elem     *list.Element
 	counted  int // events counted against the bound; guarded by cache.mu
+	users    int // callers between get and release; guarded by cache.mu
 }
 
 func (a *aggState) reset() {
@@ -44,38 +45,59 @@ func newCache(max int) *cache {
 	return &cache{max: max, lru: list.New(), states: map[Aggregate]*aggState{}}
 }
 
-// get returns the aggregate's entry, creating an empty, unloaded one.
+// get returns the aggregate's entry, creating an empty, unloaded one, and
+// keeps it from eviction until the caller calls release. Every caller of
+// one aggregate therefore gets the same entry and the same mutex.
 func (c *cache) get(agg Aggregate) *aggState {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	st, ok := c.states[agg]
-	if ok {
+	if !ok {
+		st = &aggState{agg: agg}
+		st.reset()
+		st.elem = c.lru.PushFront(st)
+		c.states[agg] = st
+	} else {
 		c.lru.MoveToFront(st.elem)
-		return st
 	}
-	st = &aggState{agg: agg}
-	st.reset()
-	st.elem = c.lru.PushFront(st)
-	c.states[agg] = st
+	st.users++
 	return st
 }
 
+// release ends a use begun by get.
+func (c *cache) release(st *aggState) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st.users--
+	c.evict()
+}
+
 // resized records that an entry now holds n events and evicts the least
-// recently used entries beyond the bound. An evicted entry that an append
-// still holds is simply forgotten; the next use reloads from the stream.
+// recently used entries beyond the bound.
 func (c *cache) resized(st *aggState, n int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.states[st.agg]; !ok || c.states[st.agg] != st {
+	if c.states[st.agg] != st {
 		return
 	}
 	c.size += n - st.counted
 	st.counted = n
-	for c.size > c.max && c.lru.Len() > 1 {
-		back := c.lru.Back()
-		st := back.Value.(*aggState)
-		c.lru.Remove(back)
-		delete(c.states, st.agg)
-		c.size -= st.counted
+	c.evict()
+}
+
+// evict drops least recently used entries until the cache is within its
+// bound, skipping entries in use (those go once released) and keeping the
+// most recently used one even if it alone exceeds the bound. The caller
+// holds c.mu.
+func (c *cache) evict() {
+	for e := c.lru.Back(); e != nil && e != c.lru.Front() && c.size > c.max; {
+		st := e.Value.(*aggState)
+		prev := e.Prev()
+		if st.users == 0 {
+			c.lru.Remove(e)
+			delete(c.states, st.agg)
+			c.size -= st.counted
+		}
+		e = prev
 	}
 }

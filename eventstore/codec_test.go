@@ -39,3 +39,27 @@ func TestCommitEncodingDecodesToTheSameCommit(t *testing.T) {
 		})
 	}
 }
+
+func TestCompactJSON(t *testing.T) {
+	for _, tc := range []struct {
+		desc, in, want string
+		bad            bool
+	}{
+		{desc: "already compact", in: `{"a":1,"b":"x y"}`, want: `{"a":1,"b":"x y"}`},
+		{desc: "spaces outside strings", in: "{ \"a\" : 1,\n\t\"b\": \"x  y\" }", want: `{"a":1,"b":"x  y"}`},
+		{desc: "escaped quote in string", in: `{"a":"say \"hi there\""}`, want: `{"a":"say \"hi there\""}`},
+		{desc: "escaped backslash before quote", in: `{"a":"c:\\", "b":2}`, want: `{"a":"c:\\","b":2}`},
+		{desc: "invalid compact", in: `{"a":}`, bad: true},
+		{desc: "invalid with spaces", in: `{ "a": }`, bad: true},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			got, err := compactJSON([]byte(tc.in))
+			if tc.bad {
+				require.Error(t, err)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tc.want, string(got))
+		})
+	}
+}

@@ -47,5 +47,7 @@
 // bucket: here nothing but the one commit message is written, and the
 // aggregate's version lives inside it. Memory growing per subject: here the
 // subjects are per aggregate, not per event or per event type, so the
-// server's per-subject state is bounded by the number of aggregates.
+// server's per-subject state is bounded by the number of aggregates
+// (measured against per-type subjects in docs/PERFORMANCE.md, "Subject
+// granularity and server memory").
 package eventstore

@@ -33,6 +33,7 @@ func (s *Store) Load(ctx context.Context, agg Aggregate) (History, error) {
 		return History{}, fmt.Errorf("load %s: %w", agg, err)
 	}
 	st := s.cache.get(agg)
+	defer s.cache.release(st)
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if !st.loaded {
@@ -74,7 +75,12 @@ func (s *Store) loadInto(ctx context.Context, st *aggState, subject string) erro
 	v := NewChainVerifier()
 	err = s.scan(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}}, last.Sequence, func(c *Commit) error {
 		for i := range c.Events {
-			if err := v.Check(&c.Events[i]); err != nil {
+			e := &c.Events[i]
+			if e.Aggregate() != st.agg {
+				return &ChainError{Aggregate: st.agg, Version: e.AggregateVersion, Sequence: e.Sequence,
+					Reason: fmt.Sprintf("event of %s stored on %s", e.Aggregate(), subject)}
+			}
+			if err := v.Check(e); err != nil {
 				return err
 			}
 		}
@@ -111,6 +117,11 @@ func (s *Store) scan(ctx context.Context, cfg jetstream.OrderedConsumerConfig, s
 		return fmt.Errorf("start reader: %w", mapErr(err))
 	}
 	defer it.Stop()
+	// Nothing selected when the reader was made (a start time after the
+	// last match): without this check Next would wait for the next commit.
+	if info := cons.CachedInfo(); info != nil && info.NumPending == 0 {
+		return nil
+	}
 	stopOnCancel := context.AfterFunc(ctx, it.Stop)
 	defer stopOnCancel()
 	for {
@@ -124,6 +135,10 @@ func (s *Store) scan(ctx context.Context, cfg jetstream.OrderedConsumerConfig, s
 		meta, err := msg.Metadata()
 		if err != nil {
 			return fmt.Errorf("read stream: %w", err)
+		}
+		if meta.Sequence.Stream > stop {
+			// Stored after the read began.
+			return nil
 		}
 		c, err := decodeCommit(msg.Data(), meta.Sequence.Stream)
 		if err != nil {

@@ -40,7 +40,11 @@ type Config struct {
 	Replicas int
 	// DuplicateWindow is how long the server remembers command ids
 	// (Nats-Msg-Id). Default 2 minutes; repeats after it are still caught
-	// from the aggregate's own history.
+	// from the aggregate's own history. It is applied to an existing stream
+	// at every Open that has administrator rights (always, embedded); the
+	// window never weakens the ledger, so changing it is the operator's
+	// call. Without administrator rights the stream keeps its window and a
+	// warning is logged.
 	DuplicateWindow time.Duration
 	// SyncInterval, when positive, lets the embedded server flush to disk on
 	// that interval instead of before every acknowledgement. The default, 0,
@@ -284,7 +288,26 @@ func (s *Store) ensureStream(ctx context.Context, opts []nats.Option, canCreate 
 	case err != nil:
 		return fmt.Errorf("look up stream %s: %w", s.cfg.Stream, mapErr(err))
 	}
-	return CheckStreamConfig(st.CachedInfo().Config)
+	cur := st.CachedInfo().Config
+	if err := CheckStreamConfig(cur); err != nil {
+		return err
+	}
+	if cur.Duplicates == s.cfg.DuplicateWindow {
+		return nil
+	}
+	if !canCreate {
+		s.log.Warn("ledger stream keeps its duplicate window: no administrator credentials to change it",
+			"stream", s.cfg.Stream, "window", cur.Duplicates, "configured", s.cfg.DuplicateWindow)
+		s.cfg.DuplicateWindow = cur.Duplicates
+		return nil
+	}
+	// Only the window changes; every other setting stays as it was.
+	cur.Duplicates = s.cfg.DuplicateWindow
+	if _, err := js.UpdateStream(ctx, cur); err != nil {
+		return fmt.Errorf("set duplicate window of stream %s to %s: %w", s.cfg.Stream, s.cfg.DuplicateWindow, mapErr(err))
+	}
+	s.log.Info("changed the ledger stream's duplicate window", "stream", s.cfg.Stream, "window", s.cfg.DuplicateWindow)
+	return nil
 }
 
 // CheckStreamConfig refuses a stream configuration under which the server

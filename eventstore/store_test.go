@@ -344,3 +344,49 @@ func TestReadFilteredByKind(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []uint64{2}, seqs)
 }
+
+func TestCloseTwice(t *testing.T) {
+	l := estest.Open(t)
+	require.NoError(t, l.Store.Close())
+	require.NoError(t, l.Store.Close())
+	_, err := l.Store.Append(estest.Context(t), hartlepool, 0, []eventstore.Event{ev("a", 1)}, "c1")
+	require.ErrorIs(t, err, eventstore.ErrUnavailable)
+}
+
+// The duplicate window is the operator's to tune; reopening with another
+// one applies it (it never weakens the ledger: repeats outside the window
+// are caught from the aggregate's history).
+func TestReopenAppliesDuplicateWindow(t *testing.T) {
+	l := estest.Open(t)
+	ctx := estest.Context(t)
+	_, err := l.Store.Append(ctx, hartlepool, 0, []eventstore.Event{ev("a", 1)}, "c1")
+	require.NoError(t, err)
+	l.Cfg.DuplicateWindow = 10 * time.Minute
+	l.Restart()
+	info, err := l.Store.Stream().Info(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 10*time.Minute, info.Config.Duplicates)
+	require.NoError(t, eventstore.CheckStreamConfig(info.Config))
+	require.Equal(t, 10*time.Minute, l.Store.StreamConfig().Duplicates)
+}
+
+// Without administrator rights the stream keeps its window, and the store
+// says so through StreamConfig.
+func TestReopenWithoutAdminKeepsDuplicateWindow(t *testing.T) {
+	l := estest.Open(t, func(c *eventstore.Config) {
+		c.ListenAddr = "127.0.0.1:-1"
+		c.DuplicateWindow = 5 * time.Minute
+	})
+	ctx := estest.Context(t)
+	s, err := eventstore.Open(ctx, eventstore.Config{
+		NATSURL:         l.Store.Server().ClientURL(),
+		ConnectOptions:  l.Store.ServiceIdentity(),
+		DuplicateWindow: time.Minute,
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	require.Equal(t, 5*time.Minute, s.StreamConfig().Duplicates)
+	info, err := l.Store.Stream().Info(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 5*time.Minute, info.Config.Duplicates)
+}

@@ -101,11 +101,21 @@ func (s *Service) Execute(ctx context.Context, m domain.Meta, cmd domain.Command
 			return Result{}, &eventstore.ConflictError{Aggregate: agg, Expected: *expected, Actual: version}
 		}
 		events, err := kind.Decide(ctx, s, state, m, cmd)
-		if err != nil {
+		if err == nil {
+			err = checkCorrection(ctx, s.store, cmd)
+		}
+		if err != nil || len(events) == 0 {
 			if res, ok, rerr := s.repeat(ctx, agg, m, cmd, kind, state); ok || rerr != nil {
 				return res, rerr
 			}
+		}
+		if err != nil {
 			return Result{}, err
+		}
+		if len(events) == 0 {
+			// Accepted, and nothing to record (an import that is already
+			// in the catalogue).
+			return Result{Aggregate: ref, LastVersion: version}, nil
 		}
 		res, err := s.append(ctx, agg, version, m, events)
 		if errors.Is(err, eventstore.ErrConflict) && expected == nil && attempt < s.retries {
@@ -137,9 +147,6 @@ func (s *Service) repeat(ctx context.Context, agg eventstore.Aggregate, m domain
 }
 
 func (s *Service) append(ctx context.Context, agg eventstore.Aggregate, version uint64, m domain.Meta, events []domain.Event) (Result, error) {
-	if len(events) == 0 {
-		return Result{}, domain.Errorf(domain.ECONFLICT, "command.no_change", "command %s changes nothing", m.CommandID)
-	}
 	out := make([]eventstore.Event, len(events))
 	for i, e := range events {
 		typ, v, data, err := domain.EncodeEvent(e)

@@ -19,6 +19,63 @@ func caaSteps() []service.Step {
 	return steps
 }
 
+func fold(t *testing.T, l *estest.Ledger, ref domain.AggregateRef, apply func(any, domain.Event) any, zero any) any {
+	t.Helper()
+	h, err := l.Store.LoadFresh(estest.Context(t), eventstore.Aggregate{Kind: ref.Kind, ID: ref.ID})
+	require.NoError(t, err)
+	st := zero
+	for _, e := range h.Events {
+		de, err := domain.DecodeEvent(e.Type, e.SchemaVersion, e.Data)
+		require.NoError(t, err)
+		st = apply(st, de)
+	}
+	return st
+}
+
+func TestWholeDemoThroughTheLedgerTwice(t *testing.T) {
+	l := estest.Open(t)
+	ctx := estest.Context(t)
+	svc := service.New(l.Store, service.Kinds())
+	_, err := svc.RunSteps(ctx, service.DemoSteps())
+	require.NoError(t, err)
+	first, err := l.Store.LastSequence(ctx)
+	require.NoError(t, err)
+
+	l.Restart()
+	svc = service.New(l.Store, service.Kinds())
+	_, err = svc.RunSteps(ctx, service.DemoSteps())
+	require.NoError(t, err)
+	again, err := l.Store.LastSequence(ctx)
+	require.NoError(t, err)
+	require.Equal(t, first, again, "a second demo run appended nothing")
+
+	kinds := service.Kinds()
+	ref := domain.AggregateRef{Kind: domain.KindAgreement, ID: "00EB/2008-11"}
+	st, _, err := svc.State(ctx, ref)
+	require.NoError(t, err)
+	require.Equal(t, fold(t, l, ref, kinds[ref.Kind].Apply, kinds[ref.Kind].Zero()), st)
+	hp := st.(domain.Agreement)
+	require.Equal(t, 46.0, hp.Targets["NI 112"].Values["2010/11"], "NI 112 reopened on the CAA red flag")
+}
+
+func TestCorrectionMustNameAnEventOfItsAggregate(t *testing.T) {
+	l := estest.Open(t)
+	ctx := estest.Context(t)
+	svc := service.New(l.Store, service.Kinds())
+	steps := caaSteps()
+	_, err := svc.RunSteps(ctx, steps[:1])
+	require.NoError(t, err)
+	m := steps[0].Meta
+	m.CommandID = "corr-1"
+	ac := domain.Actor{ID: "ac-lead", Role: domain.RoleAuditCommission, Organisation: "Audit Commission"}
+	m.Actor = ac
+	key := steps[0].Command.(domain.CAAOpenAssessment).CAAKey
+	_, err = svc.Execute(ctx, m, domain.CAARecordCorrection{CAAKey: key, CorrectsEventID: "no-such-event", Reason: "typo", Correction: "the area's name"}, nil)
+	require.Equal(t, "correction.unknown_event", domain.ErrorRule(err), "%v", err)
+	_, err = svc.Execute(ctx, m, domain.CAARecordCorrection{CAAKey: key, CorrectsEventID: steps[0].Meta.CommandID + "#0", Reason: "typo", Correction: "the area's name"}, nil)
+	require.NoError(t, err)
+}
+
 func TestCAADemoThroughTheLedgerTwice(t *testing.T) {
 	l := estest.Open(t)
 	ctx := estest.Context(t)

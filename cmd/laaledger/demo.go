@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/laaledger/laaledger/domain"
+	"github.com/laaledger/laaledger/domain/service"
+)
+
+func init() {
+	register("demo", "load the demo history (idempotent) and print a summary per area", runDemo)
+}
+
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var sf storeFlags
+	fs := newFlagSet("demo", "demo [flags]", stderr)
+	sf.register(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	s, err := sf.open(ctx, newLogger(stderr, false))
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	before, err := s.LastSequence(ctx)
+	if err != nil {
+		return err
+	}
+	svc := service.New(s, service.Kinds())
+	outcomes, err := loadDemo(ctx, svc)
+	if err != nil {
+		return err
+	}
+	after, err := s.LastSequence(ctx)
+	if err != nil {
+		return err
+	}
+	return printDemoSummary(ctx, stdout, svc, outcomes, after-before)
+}
+
+func loadDemo(ctx context.Context, svc *service.Service) ([]service.Outcome, error) {
+	outcomes, err := svc.RunSteps(ctx, service.DemoSteps())
+	if err != nil {
+		return nil, fmt.Errorf("load demo history: %w", err)
+	}
+	return outcomes, nil
+}
+
+func printDemoSummary(ctx context.Context, w io.Writer, svc *service.Service, outcomes []service.Outcome, appended uint64) error {
+	fmt.Fprintf(w, "Demo history: %d commands, %d new commits in the ledger (0 means it was already loaded).\n", len(outcomes), appended)
+	fmt.Fprintf(w, "Note: %s.\n\n", domain.DemoIllustrative)
+
+	agreements := map[string]bool{}
+	assessments := map[string]bool{}
+	for _, o := range outcomes {
+		ref := o.Step.Command.Aggregate()
+		switch ref.Kind {
+		case domain.KindAgreement:
+			agreements[ref.ID] = true
+		case domain.KindAreaAssessment:
+			assessments[ref.ID] = true
+		}
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "AGREEMENT\tAREA\tREGION\tSTATUS\tAGREED\tREFRESHED\tLOCKED SINCE")
+	for _, id := range sortedKeys(agreements) {
+		st, _, err := svc.State(ctx, domain.AggregateRef{Kind: domain.KindAgreement, ID: id})
+		if err != nil {
+			return err
+		}
+		a := st.(domain.Agreement)
+		agreed, refreshed := 0, 0
+		for _, t := range a.Targets {
+			if t.Status == domain.TargetStatusAgreed {
+				agreed++
+			}
+			if t.Revisions > 0 {
+				refreshed++
+			}
+		}
+		locked := "-"
+		if !a.LockdownFrom.IsZero() {
+			locked = a.LockdownFrom.Format("2006-01-02")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\n", id, a.AreaName, a.Region, a.Status, agreed, refreshed, locked)
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ASSESSMENT\tAREA\tPUBLISHED\tRED FLAGS\tGREEN FLAGS")
+	for _, id := range sortedKeys(assessments) {
+		st, _, err := svc.State(ctx, domain.AggregateRef{Kind: domain.KindAreaAssessment, ID: id})
+		if err != nil {
+			return err
+		}
+		a := st.(domain.AreaAssessment)
+		var red, green []string
+		for _, f := range a.StandingFlags() {
+			label := f.ID + " " + f.Theme
+			if f.Colour == domain.FlagRed {
+				red = append(red, label)
+			} else {
+				green = append(green, label)
+			}
+		}
+		pub := "no"
+		if a.Published {
+			pub = a.PublishedOn
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", id, a.AreaName, pub, orDash(strings.Join(red, "; ")), orDash(strings.Join(green, "; ")))
+	}
+	tw.Flush()
+	refused := 0
+	for _, o := range outcomes {
+		if o.Err != nil {
+			refused++
+		}
+	}
+	fmt.Fprintf(w, "\n%d commands were refused by the rules, as the demo intends (for example: %s).\n", refused, firstRefusal(outcomes))
+	return nil
+}
+
+func firstRefusal(outcomes []service.Outcome) string {
+	for _, o := range outcomes {
+		if o.Err != nil && o.Step.Command.Aggregate().Kind == domain.KindAgreement {
+			return o.Err.Error()
+		}
+	}
+	return "none"
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

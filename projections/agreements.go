@@ -446,3 +446,55 @@ func (a *Agreements) ReadSnapshot(r io.Reader) error {
 	}
 	return nil
 }
+
+// RebuildAggregate implements [AggregateRebuilder].
+func (a *Agreements) RebuildAggregate(agg eventstore.Aggregate, events []eventstore.Envelope) error {
+	if agg.Kind != domain.KindAgreement {
+		return nil
+	}
+	decoded := make([]domain.Event, len(events))
+	for i := range events {
+		ev, err := domain.DecodeEvent(events[i].Type, events[i].SchemaVersion, events[i].Data)
+		if err != nil {
+			return err
+		}
+		decoded[i] = ev
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	id := agg.ID
+	delete(a.states, id)
+	for ref := range a.rounds {
+		if ref.agreement == id {
+			delete(a.rounds, ref)
+		}
+	}
+	for ref := range a.grounds {
+		if ref.agreement == id {
+			delete(a.grounds, ref)
+		}
+	}
+	for ni, refs := range a.byNI {
+		a.byNI[ni] = slices.DeleteFunc(refs, func(r targetRef) bool { return r.agreement == id })
+	}
+	if len(events) == 0 {
+		return nil
+	}
+	var s domain.Agreement
+	for i, ev := range decoded {
+		s = s.Apply(ev)
+		a.addRound(id, &events[i], indexInCommit(events, i), ev)
+	}
+	a.states[id] = s
+	return nil
+}
+
+// indexInCommit is the position of events[i] within its commit: events of
+// one commit are adjacent and share a sequence.
+func indexInCommit(events []eventstore.Envelope, i int) int {
+	n := 0
+	for j := i - 1; j >= 0 && events[j].Sequence == events[i].Sequence; j-- {
+		n++
+	}
+	return n
+}

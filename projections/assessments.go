@@ -141,3 +141,32 @@ func (a *Assessments) ReadSnapshot(r io.Reader) error {
 	}
 	return nil
 }
+
+// RebuildAggregate implements [AggregateRebuilder].
+func (a *Assessments) RebuildAggregate(agg eventstore.Aggregate, events []eventstore.Envelope) error {
+	if agg.Kind != domain.KindAreaAssessment && agg.Kind != domain.KindOrgAssessment {
+		return nil
+	}
+	var area domain.AreaAssessment
+	var org domain.OrgAssessment
+	for i := range events {
+		ev, err := domain.DecodeEvent(events[i].Type, events[i].SchemaVersion, events[i].Data)
+		if err != nil {
+			return err
+		}
+		area, org = area.Apply(ev), org.Apply(ev)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	switch {
+	case agg.Kind == domain.KindAreaAssessment && len(events) > 0:
+		a.areas[agg.ID] = area
+	case agg.Kind == domain.KindAreaAssessment:
+		delete(a.areas, agg.ID)
+	case len(events) > 0:
+		a.orgs[agg.ID] = org
+	default:
+		delete(a.orgs, agg.ID)
+	}
+	return nil
+}

@@ -352,3 +352,33 @@ func TestTargetRoundsShowWhoProposedWhatAndTheChange(t *testing.T) {
 		t.Errorf("no red flags counted: %v", d.FlagsByColour)
 	}
 }
+
+func TestRebuildOneAggregateFromTheStream(t *testing.T) {
+	ctx := estest.Context(t)
+	l := estest.Open(t)
+	demo := loadDemo(t, ctx, l.Store)
+	tl, ag, as := domainModels()
+	r := openRunner(t, l, "", tl, ag, as)
+	running(t, r)
+	if err := r.WaitFor(ctx, demo.last); err != nil {
+		t.Fatal(err)
+	}
+	rounds := ag.TargetRounds("00EB/2008-11", "NI 112")
+	indicator := ag.Indicator(112)
+	for _, agg := range []eventstore.Aggregate{
+		{Kind: domain.KindAgreement, ID: "00EB/2008-11"},
+		{Kind: domain.KindAreaAssessment, ID: "00EB/2009"},
+		{Kind: domain.KindOrgAssessment, ID: "00EB/2009"},
+	} {
+		if err := r.RebuildAggregate(ctx, agg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	checkFolds(t, ctx, l.Store, ag, as, true)
+	if got := ag.TargetRounds("00EB/2008-11", "NI 112"); !reflect.DeepEqual(got, rounds) {
+		t.Errorf("rounds after rebuilding the agreement differ:\n got %+v\nwant %+v", got, rounds)
+	}
+	if got := ag.Indicator(112); !reflect.DeepEqual(got, indicator) {
+		t.Errorf("NI 112 across areas after rebuilding differs")
+	}
+}

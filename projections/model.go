@@ -31,3 +31,13 @@ type ReadModel interface {
 	// the same Version.
 	ReadSnapshot(r io.Reader) error
 }
+
+// AggregateRebuilder is a read model that can refold one aggregate on its
+// own, for [Runner.RebuildAggregate].
+type AggregateRebuilder interface {
+	ReadModel
+	// RebuildAggregate replaces all the model holds about agg with what
+	// the events give: the aggregate's events in version order, none
+	// beyond the model's position. Same concurrency contract as Apply.
+	RebuildAggregate(agg eventstore.Aggregate, events []eventstore.Envelope) error
+}

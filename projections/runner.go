@@ -367,3 +367,31 @@ func pipelined(ctx context.Context, read func(context.Context, func(*eventstore.
 	}
 	return rerr
 }
+
+// RebuildAggregate refolds one aggregate from the stream in every read
+// model that implements [AggregateRebuilder] (the agreement and assessment
+// states), on demand: the aggregate's history is read afresh, its hash
+// chain verified, and each model given the events up to its own position,
+// while the runner applies nothing else.
+func (r *Runner) RebuildAggregate(ctx context.Context, agg eventstore.Aggregate) error {
+	r.applyMu.Lock()
+	defer r.applyMu.Unlock()
+	h, err := r.store.LoadFresh(ctx, agg)
+	if err != nil {
+		return fmt.Errorf("rebuild %s: %w", agg, err)
+	}
+	for _, s := range r.slots {
+		m, ok := s.m.(AggregateRebuilder)
+		if !ok {
+			continue
+		}
+		n := 0
+		for n < len(h.Events) && h.Events[n].Sequence <= s.pos {
+			n++
+		}
+		if err := m.RebuildAggregate(agg, h.Events[:n]); err != nil {
+			return fmt.Errorf("rebuild %s in read model %s: %w", agg, s.m.Name(), err)
+		}
+	}
+	return nil
+}

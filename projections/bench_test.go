@@ -19,7 +19,9 @@ import (
 )
 
 // The projection benchmarks share one ledger per run, generated once through
-// Store.Append: LAALEDGER_BENCH_EVENTS events (default 100,000).
+// Store.Append: LAALEDGER_BENCH_EVENTS events (default 100,000). With
+// LAALEDGER_BENCH_DIR set the ledger is kept there and reused as it is by
+// later runs (BenchmarkRebuild checks the event count).
 
 func benchEvents() int {
 	if v, err := strconv.Atoi(os.Getenv("LAALEDGER_BENCH_EVENTS")); err == nil && v > 0 {
@@ -40,16 +42,24 @@ var (
 // own temporary directory for the rest of the process.
 func sharedLedger(b *testing.B) (*estest.Ledger, uint64) {
 	benchOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "laaledger-bench-")
-		if err != nil {
-			benchErr = err
-			return
+		dir := os.Getenv("LAALEDGER_BENCH_DIR")
+		if dir == "" {
+			var err error
+			if dir, err = os.MkdirTemp("", "laaledger-bench-"); err != nil {
+				benchErr = err
+				return
+			}
 		}
 		tb := &onceTB{TB: b}
 		benchLedger = estest.Open(tb, func(c *eventstore.Config) {
 			c.DataDir = dir
 			c.SyncInterval = time.Minute // generation only; durability is not under test
 		})
+		if last, err := benchLedger.Store.LastSequence(context.Background()); err == nil && last > 0 {
+			benchLast = last
+			fmt.Fprintf(os.Stderr, "reusing the ledger in %s: %d commits\n", dir, last)
+			return
+		}
 		began := time.Now()
 		benchLast, benchErr = generate(context.Background(), benchLedger.Store, benchEvents())
 		benchGen = time.Since(began)

@@ -182,15 +182,14 @@ func (g *areaGen) script() {
 	ac := eventstore.Actor{ID: "caa-lead-" + code, Role: string(domain.RoleAuditCommission), Organisation: "Audit Commission"}
 	years := []string{"2008/09", "2009/10", "2010/11"}
 
-	// Targets: 35 designated NIs and local ones: 5 to 15 for a small
-	// budget, up to 165 for a large one (each target then carries a dozen
-	// or so outturn revisions a year rather than thousands).
+	// Targets: 35 designated NIs and 5 to 30 local ones, more for a larger
+	// budget; the rest of the budget goes on outturn revisions.
 	perm := g.rng.Perm(len(g.nis))
 	var targets []genTarget
 	for _, p := range perm[:35] {
 		targets = append(targets, genTarget{key: domain.TargetKey(g.nis[p], ""), ni: g.nis[p], kind: domain.KindDesignated})
 	}
-	for i := range min(max(g.budget/40-35, 5+g.rng.IntN(11)), 165) {
+	for i := range min(max(g.budget/40-35, 5+g.rng.IntN(11)), 30) {
 		lc := fmt.Sprintf("L%03d", i+1)
 		targets = append(targets, genTarget{key: domain.TargetKey(0, lc), local: lc, kind: domain.KindLocal})
 	}

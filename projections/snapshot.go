@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 )
 
@@ -187,8 +188,11 @@ func (r *Runner) restore(ctx context.Context) error {
 	return nil
 }
 
+// readSnapshot reads the section headers first, then loads the sections of
+// the models that can use them in parallel: a restart waits for the
+// slowest model, not for the sum of them.
 func (r *Runner) readSnapshot(f *os.File) error {
-	br := bufio.NewReaderSize(f, 1<<20)
+	br := bufio.NewReaderSize(f, 1<<16)
 	magic := make([]byte, len(snapshotMagic))
 	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != snapshotMagic {
 		return fmt.Errorf("not a projections snapshot (format %q)", magic)
@@ -201,58 +205,114 @@ func (r *Runner) readSnapshot(f *os.File) error {
 	for _, s := range r.slots {
 		byName[s.m.Name()] = s
 	}
+	type section struct {
+		s         *slot
+		pos       uint64
+		hash      string
+		off, size int64
+	}
+	var sections []section
+	off := int64(len(snapshotMagic) + uvarintLen(n))
 	for range n {
-		name, err := readString(br)
+		hdr := &countingReader{r: br}
+		name, err := readString(hdr)
 		if err != nil {
 			return err
 		}
-		version, err := binary.ReadUvarint(br)
+		version, err := binary.ReadUvarint(hdr)
 		if err != nil {
 			return err
 		}
-		pos, err := binary.ReadUvarint(br)
+		pos, err := binary.ReadUvarint(hdr)
 		if err != nil {
 			return err
 		}
-		hash, err := readString(br)
+		hash, err := readString(hdr)
 		if err != nil {
 			return err
 		}
 		var lb [8]byte
-		if _, err := io.ReadFull(br, lb[:]); err != nil {
+		if _, err := io.ReadFull(hdr, lb[:]); err != nil {
 			return err
 		}
 		size := int64(binary.LittleEndian.Uint64(lb[:]))
+		off += hdr.n
 		s := byName[name]
-		if s == nil || uint64(s.m.Version()) != version {
-			if s != nil {
-				r.log.Info("read model code changed; rebuilding it from sequence 1", "model", name, "snapshot_version", version, "code_version", s.m.Version())
-			}
-			if _, err := br.Discard(int(size) + 4); err != nil {
-				return err
-			}
-			continue
+		switch {
+		case s == nil:
+		case uint64(s.m.Version()) != version:
+			r.log.Info("read model code changed; rebuilding it from sequence 1", "model", name, "snapshot_version", version, "code_version", s.m.Version())
+		default:
+			sections = append(sections, section{s: s, pos: pos, hash: hash, off: off, size: size})
 		}
-		crc := crc32.New(castagnoli)
-		body := io.LimitReader(br, size)
-		if err := s.m.ReadSnapshot(io.TeeReader(body, crc)); err != nil {
-			return fmt.Errorf("read model %s: %w", name, err)
-		}
-		if _, err := io.Copy(crc, body); err != nil {
+		if _, err := br.Discard(int(size) + 4); err != nil {
 			return err
 		}
-		if _, err := io.ReadFull(br, lb[:4]); err != nil {
-			return err
-		}
-		if crc.Sum32() != binary.LittleEndian.Uint32(lb[:4]) {
-			return fmt.Errorf("read model %s: checksum mismatch", name)
-		}
-		s.pos, s.hash = pos, hash
+		off += size + 4
+	}
+	errs := make([]error, len(sections))
+	var wg sync.WaitGroup
+	for i, sec := range sections {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			crc := crc32.New(castagnoli)
+			body := io.NewSectionReader(f, sec.off, sec.size)
+			if err := sec.s.m.ReadSnapshot(io.TeeReader(bufio.NewReaderSize(body, 1<<20), crc)); err != nil {
+				errs[i] = fmt.Errorf("read model %s: %w", sec.s.m.Name(), err)
+				return
+			}
+			var sum [4]byte
+			if _, err := f.ReadAt(sum[:], sec.off+sec.size); err != nil {
+				errs[i] = err
+				return
+			}
+			if crc.Sum32() != binary.LittleEndian.Uint32(sum[:]) {
+				errs[i] = fmt.Errorf("read model %s: checksum mismatch", sec.s.m.Name())
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	for _, sec := range sections {
+		sec.s.pos, sec.s.hash = sec.pos, sec.hash
 	}
 	return nil
 }
 
-func readString(br *bufio.Reader) (string, error) {
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r *bufio.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func (c *countingReader) ReadByte() (byte, error) {
+	b, err := c.r.ReadByte()
+	if err == nil {
+		c.n++
+	}
+	return b, err
+}
+
+func uvarintLen(v uint64) int {
+	var b [binary.MaxVarintLen64]byte
+	return binary.PutUvarint(b[:], v)
+}
+
+type byteReader interface {
+	io.Reader
+	io.ByteReader
+}
+
+func readString(br byteReader) (string, error) {
 	n, err := binary.ReadUvarint(br)
 	if err != nil {
 		return "", err

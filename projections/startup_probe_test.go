@@ -36,6 +36,14 @@ func TestStartupProbe(t *testing.T) {
 		t.Skip("run by BenchmarkStartupProcess")
 	}
 	ctx := context.Background()
+	if f := os.Getenv("LAALEDGER_PROBE_CPUPROFILE"); f != "" {
+		w, err := os.Create(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pprof.StartCPUProfile(w)
+		defer func() { pprof.StopCPUProfile(); w.Close() }()
+	}
 	began := time.Now()
 	s, err := eventstore.Open(ctx, eventstore.Config{DataDir: ledgerDir, Logger: quiet})
 	if err != nil {

@@ -145,7 +145,7 @@ func NewTimelines() *Timelines {
 func (t *Timelines) Name() string { return "timelines" }
 
 // Version implements [ReadModel].
-func (t *Timelines) Version() int { return 1 }
+func (t *Timelines) Version() int { return 2 }
 
 // Reset implements [ReadModel].
 func (t *Timelines) Reset() {

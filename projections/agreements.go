@@ -1,7 +1,7 @@
 package projections
 
 import (
-	"encoding/json"
+	"encoding/gob"
 	"io"
 	"maps"
 	"slices"
@@ -163,7 +163,7 @@ func NewAgreements() *Agreements {
 func (a *Agreements) Name() string { return "agreements" }
 
 // Version implements [ReadModel].
-func (a *Agreements) Version() int { return 1 }
+func (a *Agreements) Version() int { return 2 }
 
 // Reset implements [ReadModel].
 func (a *Agreements) Reset() {
@@ -380,51 +380,52 @@ func (a *Agreements) IndicatorRounds(ni int) map[string][]Round {
 }
 
 type agreementsSnapshot struct {
-	States  map[string]domain.Agreement `json:"states"`
-	Rounds  []roundsOf                  `json:"rounds"`
-	Grounds []groundsOf                 `json:"grounds"`
-	ByNI    map[int][]targetKey         `json:"by_ni"`
+	States  map[string]domain.Agreement
+	Rounds  []roundsOf
+	Grounds []groundsOf
+	ByNI    map[int][]targetKey
 }
 
 type targetKey struct {
-	Agreement string `json:"agreement"`
-	Target    string `json:"target"`
+	Agreement string
+	Target    string
 }
 
 type roundsOf struct {
-	targetKey
-	Rounds []Round `json:"rounds"`
+	Agreement, Target string
+	Rounds            []Round
 }
 
 type groundsOf struct {
-	targetKey
-	Grounds []LockGround `json:"grounds"`
+	Agreement, Target string
+	Grounds           []LockGround
 }
 
-// WriteSnapshot implements [ReadModel]. A few hundred agreements make a
-// small state; JSON keeps it readable.
+// WriteSnapshot implements [ReadModel]. The states are gob-encoded: at a
+// million events they hold every outturn revision, and gob decodes them
+// several times faster than JSON.
 func (a *Agreements) WriteSnapshot(w io.Writer) error {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	s := agreementsSnapshot{States: a.states, ByNI: map[int][]targetKey{}}
 	for ref, rs := range a.rounds {
-		s.Rounds = append(s.Rounds, roundsOf{targetKey{ref.agreement, ref.target}, rs})
+		s.Rounds = append(s.Rounds, roundsOf{ref.agreement, ref.target, rs})
 	}
 	for ref, gs := range a.grounds {
-		s.Grounds = append(s.Grounds, groundsOf{targetKey{ref.agreement, ref.target}, gs})
+		s.Grounds = append(s.Grounds, groundsOf{ref.agreement, ref.target, gs})
 	}
 	for ni, refs := range a.byNI {
 		for _, ref := range refs {
 			s.ByNI[ni] = append(s.ByNI[ni], targetKey{ref.agreement, ref.target})
 		}
 	}
-	return json.NewEncoder(w).Encode(s)
+	return gob.NewEncoder(w).Encode(s)
 }
 
 // ReadSnapshot implements [ReadModel].
 func (a *Agreements) ReadSnapshot(r io.Reader) error {
 	var s agreementsSnapshot
-	if err := json.NewDecoder(r).Decode(&s); err != nil {
+	if err := gob.NewDecoder(r).Decode(&s); err != nil {
 		return err
 	}
 	a.Reset()

@@ -103,6 +103,11 @@ func BenchmarkStartupProcess(b *testing.B) {
 	if err := r.Rebuild(ctx, nil); err != nil { // ends with a snapshot
 		b.Fatal(err)
 	}
+	began := time.Now()
+	if err := r.Snapshot(); err != nil {
+		b.Fatal(err)
+	}
+	write := time.Since(began)
 	st, err := os.Stat(snapDir + "/" + projections.SnapshotFile)
 	if err != nil {
 		b.Fatal(err)
@@ -143,6 +148,7 @@ func BenchmarkStartupProcess(b *testing.B) {
 		b.ReportMetric(p.HeapMiB, "heap_MiB")
 		b.ReportMetric(p.RSSMiB, "rss_MiB")
 		b.ReportMetric(float64(st.Size())/(1<<20), "snapshot_MiB")
+		b.ReportMetric(ms(write), "snapshot_write_ms")
 	}
 }
 

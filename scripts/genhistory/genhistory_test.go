@@ -1,0 +1,48 @@
+package genhistory
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/laaledger/laaledger/domain"
+	"github.com/laaledger/laaledger/domain/service"
+	"github.com/laaledger/laaledger/eventstore/estest"
+)
+
+func TestGeneratesAValidHistoryOnceAndOnlyOnce(t *testing.T) {
+	l := estest.Open(t)
+	ctx := estest.Context(t)
+	svc := service.New(l.Store, service.Kinds())
+	n, err := Run(ctx, svc, Options{Events: 6_000, Areas: 4, Workers: 2, Seed: 1})
+	require.NoError(t, err)
+	require.Greater(t, n, int64(4_000))
+	last, err := l.Store.LastSequence(ctx)
+	require.NoError(t, err)
+
+	_, err = Run(ctx, svc, Options{Events: 6_000, Areas: 4, Workers: 2, Seed: 1})
+	require.NoError(t, err)
+	again, err := l.Store.LastSequence(ctx)
+	require.NoError(t, err)
+	require.Equal(t, last, again, "a second run appends nothing")
+
+	area := domain.Areas()[0].Code
+	st, _, err := svc.State(ctx, domain.AggregateRef{Kind: domain.KindAgreement, ID: domain.AgreementID(area, domain.Period2008)})
+	require.NoError(t, err)
+	a := st.(domain.Agreement)
+	require.Equal(t, domain.StatusApproved, a.Status)
+	agreed := 0
+	for _, tg := range a.Targets {
+		if tg.Status == domain.TargetStatusAgreed {
+			agreed++
+		}
+	}
+	require.Equal(t, len(a.Targets), agreed)
+	require.LessOrEqual(t, agreed, 35+15)
+}
+
+func TestPlanSpreadsEventsOverAreas(t *testing.T) {
+	p := planFor(1_000_000, 150)
+	perArea := (p.designated+p.local)*(p.rounds+1) + (p.designated+p.local)*2*p.outturnRevisions + 40
+	require.InDelta(t, 1_000_000/150, perArea, 1_000_000/150*0.1)
+}

@@ -1,0 +1,501 @@
+package projections
+
+import (
+	"encoding/gob"
+	"io"
+	"maps"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/laaledger/laaledger/domain"
+	"github.com/laaledger/laaledger/eventstore"
+)
+
+// TargetState is the negotiation state of a target as scrutiny reads it,
+// derived from the agreement's fold.
+type TargetState string
+
+// Target states.
+const (
+	TargetProposed     TargetState = "proposed"      // round 1 on the table
+	TargetCountered    TargetState = "countered"     // a later round on the table
+	TargetAgreed       TargetState = "agreed"        // agreed, agreement not yet approved
+	TargetWithdrawn    TargetState = "withdrawn"     // taken out before adoption
+	TargetLocked       TargetState = "locked"        // agreed and under reward lockdown
+	TargetUnderRefresh TargetState = "under_refresh" // a refresh revision is open
+	TargetRefreshed    TargetState = "refreshed"     // locked, with at least one agreed revision
+)
+
+// TargetStateOf derives a target's state from its agreement.
+func TargetStateOf(a domain.Agreement, t domain.Target) TargetState {
+	switch {
+	case t.Status == domain.TargetStatusWithdrawn:
+		return TargetWithdrawn
+	case t.Status == domain.TargetStatusNegotiating:
+		if t.Open != nil && t.Open.Round > 1 {
+			return TargetCountered
+		}
+		return TargetProposed
+	case t.Open != nil:
+		return TargetUnderRefresh
+	case a.ApprovedAt.IsZero():
+		return TargetAgreed
+	case t.Revisions > 0:
+		return TargetRefreshed
+	}
+	return TargetLocked
+}
+
+// Round is one step of a target's negotiation: a proposal,
+// counter-proposal, agreement or withdrawal, in the original negotiation or
+// in a refresh. Outturns are not rounds; they are in the target's state
+// ([TargetView.Outturns], every revision in [Agreements.State]) and in the
+// agreement's timeline.
+type Round struct {
+	Sequence uint64 `json:"sequence"`
+	Index    int    `json:"index"`
+	EventID  string `json:"event_id"`
+	Type     string `json:"type"`
+	// Refresh is true for the revision of a locked target in a refresh.
+	Refresh bool        `json:"refresh,omitempty"`
+	Round   int         `json:"round,omitempty"`
+	Side    domain.Side `json:"side,omitempty"`
+	// By is who issued the command; ProposedBy, for an agreement, is whose
+	// proposal was accepted.
+	By         eventstore.Actor `json:"by"`
+	ProposedBy string           `json:"proposed_by,omitempty"`
+	OccurredAt time.Time        `json:"occurred_at"`
+	RecordedAt time.Time        `json:"recorded_at"`
+	Reason     string           `json:"reason,omitempty"`
+	Rationale  string           `json:"rationale,omitempty"`
+	Baseline   *domain.Baseline `json:"baseline,omitempty"`
+	Values     domain.Values    `json:"values,omitempty"`
+	// Change is, per year, the difference from the previous round's value
+	// for that year (this round minus the previous one), for the years both
+	// rounds name; nil for the first round and for outturns.
+	Change domain.Values   `json:"change,omitempty"`
+	Ground domain.Ground   `json:"ground,omitempty"`
+	Flag   *domain.FlagRef `json:"flag,omitempty"`
+	Year   string          `json:"year,omitempty"` // outturns
+	Source string          `json:"source,omitempty"`
+}
+
+// LockGround is a ground on which a locked target was, or is being,
+// revised in a refresh.
+type LockGround struct {
+	Ground domain.Ground   `json:"ground"`
+	Flag   *domain.FlagRef `json:"flag,omitempty"`
+	Agreed bool            `json:"agreed"`
+	At     time.Time       `json:"at"`
+}
+
+// TargetView is a target as the current-state pages show it.
+type TargetView struct {
+	Key       string            `json:"key"`
+	NI        int               `json:"ni,omitempty"`
+	LocalCode string            `json:"local_code,omitempty"`
+	Title     string            `json:"title"`
+	Kind      domain.TargetKind `json:"kind"`
+	State     TargetState       `json:"state"`
+	Baseline  *domain.Baseline  `json:"baseline,omitempty"`
+	// Trajectory is the agreed value per year; nil until agreed.
+	Trajectory domain.Values    `json:"trajectory,omitempty"`
+	AgreedAt   time.Time        `json:"agreed_at,omitzero"`
+	Open       *domain.Proposal `json:"open,omitempty"`
+	// Outturns is the latest outturn recorded for each year.
+	Outturns     map[string]domain.Outturn `json:"outturns,omitempty"`
+	Locked       bool                      `json:"locked"`
+	LockdownFrom time.Time                 `json:"lockdown_from,omitzero"`
+	Grounds      []LockGround              `json:"grounds,omitempty"`
+	Revisions    int                       `json:"revisions"`
+}
+
+// AgreementView is an agreement's current state.
+type AgreementView struct {
+	ID           string                 `json:"id"`
+	Area         string                 `json:"area"`
+	AreaName     string                 `json:"area_name"`
+	Region       string                 `json:"region"`
+	Period       string                 `json:"period"`
+	Status       domain.AgreementStatus `json:"status"`
+	AdoptedAt    time.Time              `json:"adopted_at,omitzero"`
+	SubmittedAt  time.Time              `json:"submitted_at,omitzero"`
+	ApprovedAt   time.Time              `json:"approved_at,omitzero"`
+	LockdownFrom time.Time              `json:"lockdown_from,omitzero"`
+	Refreshes    []domain.Refresh       `json:"refreshes,omitempty"`
+	Corrections  []domain.Correction    `json:"corrections,omitempty"`
+	Targets      []TargetView           `json:"targets"`
+	// Version is the number of the agreement's events folded.
+	Version int `json:"version"`
+}
+
+// IndicatorTarget is one area's target on an indicator.
+type IndicatorTarget struct {
+	Agreement string     `json:"agreement"`
+	Area      string     `json:"area"`
+	AreaName  string     `json:"area_name"`
+	Region    string     `json:"region"`
+	Target    TargetView `json:"target"`
+}
+
+type targetRef struct{ agreement, target string }
+
+// Agreements holds the current state of every LAA, folded with the
+// domain's own [domain.Agreement.Apply], and each target's rounds.
+type Agreements struct {
+	mu      sync.RWMutex
+	states  map[string]domain.Agreement
+	rounds  map[targetRef][]Round
+	grounds map[targetRef][]LockGround
+	byNI    map[int][]targetRef
+}
+
+// NewAgreements returns an empty agreements read model.
+func NewAgreements() *Agreements {
+	a := &Agreements{}
+	a.Reset()
+	return a
+}
+
+// Name implements [ReadModel].
+func (a *Agreements) Name() string { return "agreements" }
+
+// Version implements [ReadModel].
+func (a *Agreements) Version() int { return 2 }
+
+// Reset implements [ReadModel].
+func (a *Agreements) Reset() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.states = map[string]domain.Agreement{}
+	a.rounds = map[targetRef][]Round{}
+	a.grounds = map[targetRef][]LockGround{}
+	a.byNI = map[int][]targetRef{}
+}
+
+// Apply implements [ReadModel]. Every event of kind laa is decoded and
+// folded; one the build does not know stops the runner rather than being
+// skipped.
+func (a *Agreements) Apply(c *eventstore.Commit) error {
+	type decoded struct {
+		env *eventstore.Envelope
+		idx int
+		ev  domain.Event
+	}
+	var evs []decoded
+	for i := range c.Events {
+		e := &c.Events[i]
+		if e.AggregateKind != domain.KindAgreement {
+			continue
+		}
+		ev, err := domain.DecodeEvent(e.Type, e.SchemaVersion, e.Data)
+		if err != nil {
+			return err
+		}
+		evs = append(evs, decoded{e, i, ev})
+	}
+	if len(evs) == 0 {
+		return nil
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, d := range evs {
+		id := d.env.AggregateID
+		a.states[id] = a.states[id].Apply(d.ev)
+		a.addRound(id, d.env, d.idx, d.ev)
+	}
+	return nil
+}
+
+func (a *Agreements) addRound(id string, env *eventstore.Envelope, idx int, ev domain.Event) {
+	r := Round{Sequence: env.Sequence, Index: idx, EventID: env.EventID, Type: env.Type,
+		By: env.Actor, OccurredAt: env.OccurredAt.UTC(), RecordedAt: env.RecordedAt.UTC(), Reason: env.Reason}
+	var key string
+	switch e := ev.(type) {
+	case domain.TargetProposed:
+		key = e.Target
+		r.Round, r.Side, r.ProposedBy, r.Rationale, r.Baseline, r.Values = e.Round, e.Side, e.ProposedBy, e.Rationale, e.Baseline, e.Values
+		if e.NI > 0 {
+			ref := targetRef{id, key}
+			if !slices.Contains(a.byNI[e.NI], ref) {
+				a.byNI[e.NI] = append(a.byNI[e.NI], ref)
+			}
+		}
+	case domain.TargetCounterProposed:
+		key = e.Target
+		r.Round, r.Side, r.ProposedBy, r.Rationale, r.Baseline, r.Values = e.Round, e.Side, e.ProposedBy, e.Rationale, e.Baseline, e.Values
+	case domain.TargetAgreed:
+		key = e.Target
+		r.Round, r.Side, r.ProposedBy, r.Baseline, r.Values = e.Round, e.AcceptedBySide, e.ProposedBy, e.Baseline, e.Values
+	case domain.TargetWithdrawn:
+		key = e.Target
+		r.Side, r.Rationale = e.Side, e.Reason
+	case domain.RefreshRevisionProposed:
+		key = e.Target
+		r.Refresh, r.Round, r.Side, r.ProposedBy, r.Rationale, r.Baseline, r.Values, r.Ground, r.Flag = true, e.Round, e.Side, e.ProposedBy, e.Rationale, e.Baseline, e.Values, e.Ground, e.Flag
+		ref := targetRef{id, key}
+		a.grounds[ref] = append(a.grounds[ref], LockGround{Ground: e.Ground, Flag: e.Flag, At: e.At})
+	case domain.RefreshRevisionCountered:
+		key = e.Target
+		r.Refresh, r.Round, r.Side, r.ProposedBy, r.Rationale, r.Baseline, r.Values, r.Ground = true, e.Round, e.Side, e.ProposedBy, e.Rationale, e.Baseline, e.Values, e.Ground
+	case domain.RefreshRevisionAgreed:
+		key = e.Target
+		r.Refresh, r.Round, r.Side, r.ProposedBy, r.Baseline, r.Values, r.Ground, r.Flag = true, e.Round, e.AcceptedBySide, e.ProposedBy, e.Baseline, e.Values, e.Ground, e.Flag
+		ref := targetRef{id, key}
+		if g := a.grounds[ref]; len(g) > 0 && !g[len(g)-1].Agreed {
+			g[len(g)-1].Agreed = true
+		} else {
+			a.grounds[ref] = append(g, LockGround{Ground: e.Ground, Flag: e.Flag, Agreed: true, At: e.At})
+		}
+	default:
+		return
+	}
+	ref := targetRef{id, key}
+	list := a.rounds[ref]
+	if r.Values != nil {
+		for i := len(list) - 1; i >= 0; i-- {
+			if prev := list[i]; prev.Values != nil {
+				r.Change = valueChange(prev.Values, r.Values)
+				break
+			}
+		}
+	}
+	a.rounds[ref] = append(list, r)
+}
+
+func valueChange(prev, cur domain.Values) domain.Values {
+	out := domain.Values{}
+	for y, v := range cur {
+		if p, ok := prev[y]; ok {
+			out[y] = v - p
+		}
+	}
+	return out
+}
+
+// State returns an agreement's fold exactly as the domain computes it.
+// Treat it as read-only: its maps are shared with the read model.
+func (a *Agreements) State(id string) (domain.Agreement, bool) {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	s, ok := a.states[id]
+	return s, ok
+}
+
+// Agreement returns an agreement's current state for display.
+func (a *Agreements) Agreement(id string) (AgreementView, bool) {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	s, ok := a.states[id]
+	if !ok {
+		return AgreementView{}, false
+	}
+	return a.view(s), true
+}
+
+// List returns every agreement's current state, by id.
+func (a *Agreements) List() []AgreementView {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	out := make([]AgreementView, 0, len(a.states))
+	for _, id := range slices.Sorted(maps.Keys(a.states)) {
+		out = append(out, a.view(a.states[id]))
+	}
+	return out
+}
+
+func (a *Agreements) view(s domain.Agreement) AgreementView {
+	v := AgreementView{ID: s.ID, Area: s.Area, AreaName: s.AreaName, Region: s.Region, Period: s.Period, Status: s.Status,
+		AdoptedAt: s.AdoptedAt, SubmittedAt: s.SubmittedAt, ApprovedAt: s.ApprovedAt, LockdownFrom: s.LockdownFrom,
+		Refreshes: slices.Clone(s.Refreshes), Corrections: slices.Clone(s.Corrections), Version: s.Version,
+		Targets: make([]TargetView, 0, len(s.Order))}
+	for _, k := range s.Order {
+		v.Targets = append(v.Targets, a.targetView(s, s.Targets[k]))
+	}
+	return v
+}
+
+func (a *Agreements) targetView(s domain.Agreement, t domain.Target) TargetView {
+	v := TargetView{Key: t.Key, NI: t.NI, LocalCode: t.LocalCode, Title: t.Title, Kind: t.Kind,
+		State: TargetStateOf(s, t), Baseline: t.Baseline, Trajectory: maps.Clone(t.Values), AgreedAt: t.AgreedAt,
+		Open: t.Open, Revisions: t.Revisions, Grounds: slices.Clone(a.grounds[targetRef{s.ID, t.Key}])}
+	if len(t.Outturns) > 0 {
+		v.Outturns = make(map[string]domain.Outturn, len(t.Outturns))
+		for y, os := range t.Outturns {
+			if len(os) > 0 {
+				v.Outturns[y] = os[len(os)-1]
+			}
+		}
+	}
+	if t.Status == domain.TargetStatusAgreed && !s.LockdownFrom.IsZero() {
+		v.Locked, v.LockdownFrom = true, s.LockdownFrom
+	}
+	return v
+}
+
+// TargetRounds returns every round of one target of an agreement, in the
+// order they happened, with each round's change from the previous one.
+func (a *Agreements) TargetRounds(agreement, target string) []Round {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return slices.Clone(a.rounds[targetRef{agreement, target}])
+}
+
+// Indicator returns every area's target on a National Indicator (for
+// example every NI 112 target), by area code.
+func (a *Agreements) Indicator(ni int) []IndicatorTarget {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	refs := a.byNI[ni]
+	out := make([]IndicatorTarget, 0, len(refs))
+	for _, ref := range refs {
+		s := a.states[ref.agreement]
+		t, ok := s.Targets[ref.target]
+		if !ok || t.NI != ni {
+			continue
+		}
+		out = append(out, IndicatorTarget{Agreement: s.ID, Area: s.Area, AreaName: s.AreaName, Region: s.Region, Target: a.targetView(s, t)})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Area != out[j].Area {
+			return out[i].Area < out[j].Area
+		}
+		return out[i].Target.Key < out[j].Target.Key
+	})
+	return out
+}
+
+// IndicatorRounds returns the rounds of every area's target on an
+// indicator, keyed by agreement id.
+func (a *Agreements) IndicatorRounds(ni int) map[string][]Round {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	out := map[string][]Round{}
+	for _, ref := range a.byNI[ni] {
+		out[ref.agreement] = append(out[ref.agreement], a.rounds[ref]...)
+	}
+	return out
+}
+
+type agreementsSnapshot struct {
+	States  map[string]domain.Agreement
+	Rounds  []roundsOf
+	Grounds []groundsOf
+	ByNI    map[int][]targetKey
+}
+
+type targetKey struct {
+	Agreement string
+	Target    string
+}
+
+type roundsOf struct {
+	Agreement, Target string
+	Rounds            []Round
+}
+
+type groundsOf struct {
+	Agreement, Target string
+	Grounds           []LockGround
+}
+
+// WriteSnapshot implements [ReadModel]. The states are gob-encoded: at a
+// million events they hold every outturn revision, and gob decodes them
+// several times faster than JSON.
+func (a *Agreements) WriteSnapshot(w io.Writer) error {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	s := agreementsSnapshot{States: a.states, ByNI: map[int][]targetKey{}}
+	for ref, rs := range a.rounds {
+		s.Rounds = append(s.Rounds, roundsOf{ref.agreement, ref.target, rs})
+	}
+	for ref, gs := range a.grounds {
+		s.Grounds = append(s.Grounds, groundsOf{ref.agreement, ref.target, gs})
+	}
+	for ni, refs := range a.byNI {
+		for _, ref := range refs {
+			s.ByNI[ni] = append(s.ByNI[ni], targetKey{ref.agreement, ref.target})
+		}
+	}
+	return gob.NewEncoder(w).Encode(s)
+}
+
+// ReadSnapshot implements [ReadModel].
+func (a *Agreements) ReadSnapshot(r io.Reader) error {
+	var s agreementsSnapshot
+	if err := gob.NewDecoder(r).Decode(&s); err != nil {
+		return err
+	}
+	a.Reset()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if s.States != nil {
+		a.states = s.States
+	}
+	for _, x := range s.Rounds {
+		a.rounds[targetRef{x.Agreement, x.Target}] = x.Rounds
+	}
+	for _, x := range s.Grounds {
+		a.grounds[targetRef{x.Agreement, x.Target}] = x.Grounds
+	}
+	for ni, keys := range s.ByNI {
+		for _, k := range keys {
+			a.byNI[ni] = append(a.byNI[ni], targetRef{k.Agreement, k.Target})
+		}
+	}
+	return nil
+}
+
+// RebuildAggregate implements [AggregateRebuilder].
+func (a *Agreements) RebuildAggregate(agg eventstore.Aggregate, events []eventstore.Envelope) error {
+	if agg.Kind != domain.KindAgreement {
+		return nil
+	}
+	decoded := make([]domain.Event, len(events))
+	for i := range events {
+		ev, err := domain.DecodeEvent(events[i].Type, events[i].SchemaVersion, events[i].Data)
+		if err != nil {
+			return err
+		}
+		decoded[i] = ev
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	id := agg.ID
+	delete(a.states, id)
+	for ref := range a.rounds {
+		if ref.agreement == id {
+			delete(a.rounds, ref)
+		}
+	}
+	for ref := range a.grounds {
+		if ref.agreement == id {
+			delete(a.grounds, ref)
+		}
+	}
+	for ni, refs := range a.byNI {
+		a.byNI[ni] = slices.DeleteFunc(refs, func(r targetRef) bool { return r.agreement == id })
+	}
+	if len(events) == 0 {
+		return nil
+	}
+	var s domain.Agreement
+	for i, ev := range decoded {
+		s = s.Apply(ev)
+		a.addRound(id, &events[i], indexInCommit(events, i), ev)
+	}
+	a.states[id] = s
+	return nil
+}
+
+// indexInCommit is the position of events[i] within its commit: events of
+// one commit are adjacent and share a sequence.
+func indexInCommit(events []eventstore.Envelope, i int) int {
+	n := 0
+	for j := i - 1; j >= 0 && events[j].Sequence == events[i].Sequence; j-- {
+		n++
+	}
+	return n
+}

@@ -1,0 +1,172 @@
+package projections
+
+import (
+	"encoding/json"
+	"io"
+	"maps"
+	"slices"
+	"sync"
+
+	"github.com/laaledger/laaledger/domain"
+	"github.com/laaledger/laaledger/eventstore"
+)
+
+// Assessments holds the current state of every CAA area assessment and
+// organisational assessment, folded with the domain's own Apply.
+type Assessments struct {
+	mu    sync.RWMutex
+	areas map[string]domain.AreaAssessment
+	orgs  map[string]domain.OrgAssessment
+}
+
+// NewAssessments returns an empty assessments read model.
+func NewAssessments() *Assessments {
+	a := &Assessments{}
+	a.Reset()
+	return a
+}
+
+// Name implements [ReadModel].
+func (a *Assessments) Name() string { return "assessments" }
+
+// Version implements [ReadModel].
+func (a *Assessments) Version() int { return 1 }
+
+// Reset implements [ReadModel].
+func (a *Assessments) Reset() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.areas = map[string]domain.AreaAssessment{}
+	a.orgs = map[string]domain.OrgAssessment{}
+}
+
+// Apply implements [ReadModel].
+func (a *Assessments) Apply(c *eventstore.Commit) error {
+	type decoded struct {
+		kind, id string
+		ev       domain.Event
+	}
+	var evs []decoded
+	for i := range c.Events {
+		e := &c.Events[i]
+		if e.AggregateKind != domain.KindAreaAssessment && e.AggregateKind != domain.KindOrgAssessment {
+			continue
+		}
+		ev, err := domain.DecodeEvent(e.Type, e.SchemaVersion, e.Data)
+		if err != nil {
+			return err
+		}
+		evs = append(evs, decoded{e.AggregateKind, e.AggregateID, ev})
+	}
+	if len(evs) == 0 {
+		return nil
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, d := range evs {
+		if d.kind == domain.KindAreaAssessment {
+			a.areas[d.id] = a.areas[d.id].Apply(d.ev)
+		} else {
+			a.orgs[d.id] = a.orgs[d.id].Apply(d.ev)
+		}
+	}
+	return nil
+}
+
+// Area returns an area assessment ("00EB/2009"). Treat it as read-only.
+func (a *Assessments) Area(id string) (domain.AreaAssessment, bool) {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	s, ok := a.areas[id]
+	return s, ok
+}
+
+// Org returns an organisational assessment ("00EB/2009"). Treat it as
+// read-only.
+func (a *Assessments) Org(id string) (domain.OrgAssessment, bool) {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	s, ok := a.orgs[id]
+	return s, ok
+}
+
+// Areas returns every area assessment, by id.
+func (a *Assessments) Areas() []domain.AreaAssessment {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	out := make([]domain.AreaAssessment, 0, len(a.areas))
+	for _, id := range slices.Sorted(maps.Keys(a.areas)) {
+		out = append(out, a.areas[id])
+	}
+	return out
+}
+
+// Orgs returns every organisational assessment, by id.
+func (a *Assessments) Orgs() []domain.OrgAssessment {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	out := make([]domain.OrgAssessment, 0, len(a.orgs))
+	for _, id := range slices.Sorted(maps.Keys(a.orgs)) {
+		out = append(out, a.orgs[id])
+	}
+	return out
+}
+
+type assessmentsSnapshot struct {
+	Areas map[string]domain.AreaAssessment `json:"areas"`
+	Orgs  map[string]domain.OrgAssessment  `json:"orgs"`
+}
+
+// WriteSnapshot implements [ReadModel].
+func (a *Assessments) WriteSnapshot(w io.Writer) error {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return json.NewEncoder(w).Encode(assessmentsSnapshot{Areas: a.areas, Orgs: a.orgs})
+}
+
+// ReadSnapshot implements [ReadModel].
+func (a *Assessments) ReadSnapshot(r io.Reader) error {
+	var s assessmentsSnapshot
+	if err := json.NewDecoder(r).Decode(&s); err != nil {
+		return err
+	}
+	a.Reset()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if s.Areas != nil {
+		a.areas = s.Areas
+	}
+	if s.Orgs != nil {
+		a.orgs = s.Orgs
+	}
+	return nil
+}
+
+// RebuildAggregate implements [AggregateRebuilder].
+func (a *Assessments) RebuildAggregate(agg eventstore.Aggregate, events []eventstore.Envelope) error {
+	if agg.Kind != domain.KindAreaAssessment && agg.Kind != domain.KindOrgAssessment {
+		return nil
+	}
+	var area domain.AreaAssessment
+	var org domain.OrgAssessment
+	for i := range events {
+		ev, err := domain.DecodeEvent(events[i].Type, events[i].SchemaVersion, events[i].Data)
+		if err != nil {
+			return err
+		}
+		area, org = area.Apply(ev), org.Apply(ev)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	switch {
+	case agg.Kind == domain.KindAreaAssessment && len(events) > 0:
+		a.areas[agg.ID] = area
+	case agg.Kind == domain.KindAreaAssessment:
+		delete(a.areas, agg.ID)
+	case len(events) > 0:
+		a.orgs[agg.ID] = org
+	default:
+		delete(a.orgs, agg.ID)
+	}
+	return nil
+}

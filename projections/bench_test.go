@@ -1,0 +1,220 @@
+package projections_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/laaledger/laaledger/eventstore"
+	"github.com/laaledger/laaledger/eventstore/estest"
+	"github.com/laaledger/laaledger/projections"
+)
+
+// The projection benchmarks share one ledger per run, generated once through
+// Store.Append: LAALEDGER_BENCH_EVENTS events (default 100,000). With
+// LAALEDGER_BENCH_DIR set the ledger is kept there and reused as it is by
+// later runs (BenchmarkRebuild checks the event count).
+
+func benchEvents() int {
+	if v, err := strconv.Atoi(os.Getenv("LAALEDGER_BENCH_EVENTS")); err == nil && v > 0 {
+		return v
+	}
+	return 100_000
+}
+
+var (
+	benchOnce   sync.Once
+	benchLedger *estest.Ledger
+	benchLast   uint64
+	benchGen    time.Duration
+	benchErr    error
+)
+
+// sharedLedger generates the benchmark ledger on first use. It lives in its
+// own temporary directory for the rest of the process.
+func sharedLedger(b *testing.B) (*estest.Ledger, uint64) {
+	benchOnce.Do(func() {
+		dir := os.Getenv("LAALEDGER_BENCH_DIR")
+		if dir == "" {
+			var err error
+			if dir, err = os.MkdirTemp("", "laaledger-bench-"); err != nil {
+				benchErr = err
+				return
+			}
+		}
+		tb := &onceTB{TB: b}
+		benchLedger = estest.Open(tb, func(c *eventstore.Config) {
+			c.DataDir = dir
+			c.SyncInterval = time.Minute // generation only; durability is not under test
+		})
+		if last, err := benchLedger.Store.LastSequence(context.Background()); err == nil && last > 0 {
+			benchLast = last
+			fmt.Fprintf(os.Stderr, "reusing the ledger in %s: %d commits\n", dir, last)
+			return
+		}
+		began := time.Now()
+		benchLast, benchErr = generate(context.Background(), benchLedger.Store, benchEvents())
+		benchGen = time.Since(began)
+		fmt.Fprintf(os.Stderr, "generated %d events in %d commits through Append in %s (%.0f events/s)\n",
+			benchEvents(), benchLast, benchGen.Round(time.Millisecond), float64(benchEvents())/benchGen.Seconds())
+	})
+	if benchErr != nil {
+		b.Fatal(benchErr)
+	}
+	return benchLedger, benchLast
+}
+
+// onceTB keeps the shared ledger alive past the benchmark that created it:
+// its cleanups never run (the process exit removes nothing; the OS temp
+// directory does).
+type onceTB struct{ testing.TB }
+
+func (onceTB) Cleanup(func()) {}
+func (onceTB) TempDir() string {
+	d, _ := os.MkdirTemp("", "laaledger-bench-")
+	return d
+}
+
+// rawRead reads the whole stream with a JetStream ordered consumer, without
+// decoding: the ceiling a rebuild is measured against.
+func rawRead(ctx context.Context, s *eventstore.Store, last uint64) error {
+	cons, err := s.Stream().OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{})
+	if err != nil {
+		return err
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(1000))
+	if err != nil {
+		return err
+	}
+	defer it.Stop()
+	for {
+		msg, err := it.Next()
+		if err != nil {
+			return err
+		}
+		meta, err := msg.Metadata()
+		if err != nil {
+			return err
+		}
+		if meta.Sequence.Stream >= last {
+			return nil
+		}
+	}
+}
+
+func BenchmarkRebuild(b *testing.B) {
+	l, last := sharedLedger(b)
+	ctx := context.Background()
+	n := float64(benchEvents())
+	tl := projections.NewTimelines()
+	r, err := projections.Open(ctx, projections.Config{Store: l.Store, Logger: quiet}, benchModels(tl)...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		began := time.Now()
+		if err := rawRead(ctx, l.Store, last); err != nil {
+			b.Fatal(err)
+		}
+		raw := n / time.Since(began).Seconds()
+		began = time.Now()
+		if err := r.Rebuild(ctx, nil); err != nil {
+			b.Fatal(err)
+		}
+		rebuild := n / time.Since(began).Seconds()
+		b.ReportMetric(raw, "raw_ev/s")
+		b.ReportMetric(rebuild, "rebuild_ev/s")
+		b.ReportMetric(rebuild/raw, "rebuild/raw")
+	}
+	if tl.Len() != benchEvents() {
+		b.Fatalf("rebuilt %d events, ledger has %d", tl.Len(), benchEvents())
+	}
+}
+
+func BenchmarkQueries(b *testing.B) {
+	l, _ := sharedLedger(b)
+	ctx := context.Background()
+	tl, ag, as := projections.NewTimelines(), projections.NewAgreements(), projections.NewAssessments()
+	r, err := projections.Open(ctx, projections.Config{Store: l.Store, Logger: quiet}, tl, ag, as)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := r.Rebuild(ctx, nil); err != nil {
+		b.Fatal(err)
+	}
+	aggs := benchAggregates()
+	measure := func(name string, q func(i int) int) {
+		b.Run(name, func(b *testing.B) {
+			lat := make([]time.Duration, 0, b.N)
+			for i := range b.N {
+				began := time.Now()
+				n := q(i)
+				lat = append(lat, time.Since(began))
+				if n == 0 {
+					b.Fatalf("query %d returned nothing", i)
+				}
+			}
+			reportLatency(b, lat)
+		})
+	}
+	measure("agreement_timeline_page", func(i int) int {
+		p, err := tl.Aggregate(aggs[i%len(aggs)], projections.TimelineQuery{Limit: 50})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return len(p.Entries)
+	})
+	measure("agreement_timeline_page_filtered", func(i int) int {
+		p, err := tl.Aggregate(aggs[i%len(aggs)], projections.TimelineQuery{Limit: 50, Types: []string{benchTypeFilter},
+			From: time.Date(2008, 3, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2008, 6, 1, 0, 0, 0, 0, time.UTC)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return len(p.Entries)
+	})
+	measure("indicator_all_areas", func(i int) int { return len(ag.Indicator(112)) })
+	measure("agreement_current_state", func(i int) int {
+		v, _ := ag.Agreement(aggs[i%len(aggs)].ID)
+		return len(v.Targets)
+	})
+	measure("agreement_as_of", func(i int) int {
+		a, err := projections.AgreementAt(tl, aggs[i%len(aggs)].ID, time.Date(2009, 10, 1, 0, 0, 0, 0, time.UTC), projections.AsKnownNow)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return a.Version
+	})
+	measure("dashboard", func(i int) int { return len(projections.CountDashboard(ag, as).AgreementsByRegion) })
+}
+
+// rssMiB is the process's resident set (Linux), embedded NATS server and
+// the ledger's aggregate cache included.
+func rssMiB() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+func reportLatency(b *testing.B, lat []time.Duration) {
+	slices.Sort(lat)
+	q := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Nanoseconds()) / 1e3 }
+	b.ReportMetric(q(0.50), "p50_µs")
+	b.ReportMetric(q(0.99), "p99_µs")
+}

@@ -1,0 +1,18 @@
+// Package projections builds the read models that auditors, scrutiny
+// committees and dashboards query, from the ledger stream alone.
+//
+// A [Runner] reads the stream in order through [eventstore.Store.Subscribe]
+// (catch-up, then live), hands every commit to each registered [ReadModel],
+// and persists each model's state together with the stream sequence it
+// reflects in a snapshot file. A restart restores the snapshot and replays
+// only the tail; a model whose [ReadModel.Version] changed starts again from
+// sequence 1 on its own while the others carry on. [Runner.WaitFor] gives
+// the API read-your-writes: a command's response carries its sequence and a
+// query may wait, with a deadline, until the runner has applied it.
+//
+// Read models keep their state in memory (see docs/PERFORMANCE.md,
+// "Projections", for the measurements behind that choice).
+//
+// The package may import eventstore and domain; it must not import the
+// HTTP layer or the CLI.
+package projections

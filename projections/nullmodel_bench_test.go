@@ -1,0 +1,45 @@
+package projections_test
+
+import (
+	"context"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/laaledger/laaledger/eventstore"
+	"github.com/laaledger/laaledger/projections"
+)
+
+type nullModel struct{ n int }
+
+func (m *nullModel) Name() string                     { return "null" }
+func (m *nullModel) Version() int                     { return 1 }
+func (m *nullModel) Reset()                           { m.n = 0 }
+func (m *nullModel) Apply(c *eventstore.Commit) error { m.n += len(c.Events); return nil }
+func (m *nullModel) WriteSnapshot(w io.Writer) error  { return nil }
+func (m *nullModel) ReadSnapshot(r io.Reader) error   { return nil }
+
+func BenchmarkRebuildDecodeOnly(b *testing.B) {
+	l, last := sharedLedger(b)
+	ctx := context.Background()
+	n := float64(benchEvents())
+	r, err := projections.Open(ctx, projections.Config{Store: l.Store, Logger: quiet}, &nullModel{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for range b.N {
+		began := time.Now()
+		if err := rawRead(ctx, l.Store, last); err != nil {
+			b.Fatal(err)
+		}
+		raw := n / time.Since(began).Seconds()
+		began = time.Now()
+		if err := r.Rebuild(ctx, nil); err != nil {
+			b.Fatal(err)
+		}
+		rebuild := n / time.Since(began).Seconds()
+		b.ReportMetric(raw, "raw_ev/s")
+		b.ReportMetric(rebuild, "rebuild_ev/s")
+		b.ReportMetric(rebuild/raw, "rebuild/raw")
+	}
+}

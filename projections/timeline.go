@@ -1,0 +1,309 @@
+package projections
+
+import (
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/laaledger/laaledger/eventstore"
+)
+
+// Entry is one event as a timeline shows it: the envelope without its hash
+// chain (verify that with the event store), plus its place in the stream.
+type Entry struct {
+	// Sequence and Index place the event: the stream sequence of its commit
+	// and its position within the commit.
+	Sequence         uint64               `json:"sequence"`
+	Index            int                  `json:"index"`
+	EventID          string               `json:"event_id"`
+	Type             string               `json:"type"`
+	SchemaVersion    int                  `json:"schema_version"`
+	Aggregate        eventstore.Aggregate `json:"aggregate"`
+	AggregateVersion uint64               `json:"aggregate_version"`
+	CommandID        string               `json:"command_id"`
+	Actor            eventstore.Actor     `json:"actor"`
+	Reason           string               `json:"reason,omitempty"`
+	Evidence         []string             `json:"evidence,omitempty"`
+	CausationID      string               `json:"causation_id,omitempty"`
+	CorrelationID    string               `json:"correlation_id,omitempty"`
+	// OccurredAt is business time, the timeline's order; RecordedAt is when
+	// the ledger learnt of it. A late-recorded correction sits at its
+	// business time with a later recorded time.
+	OccurredAt time.Time       `json:"occurred_at"`
+	RecordedAt time.Time       `json:"recorded_at"`
+	Data       json.RawMessage `json:"data"`
+}
+
+func entryOf(e *eventstore.Envelope, idx int, in *interner) Entry {
+	return Entry{
+		Sequence: e.Sequence, Index: idx, EventID: e.EventID,
+		Type: in.get(e.Type), SchemaVersion: e.SchemaVersion,
+		Aggregate:        eventstore.Aggregate{Kind: in.get(e.AggregateKind), ID: in.get(e.AggregateID)},
+		AggregateVersion: e.AggregateVersion, CommandID: e.CommandID,
+		Actor:  eventstore.Actor{ID: in.get(e.Actor.ID), Role: in.get(e.Actor.Role), Organisation: in.get(e.Actor.Organisation)},
+		Reason: e.Reason, Evidence: e.Evidence, CausationID: e.CausationID, CorrelationID: e.CorrelationID,
+		OccurredAt: e.OccurredAt.UTC(), RecordedAt: e.RecordedAt.UTC(), Data: e.Data,
+	}
+}
+
+// key orders a timeline: business time, then stream order.
+type key struct {
+	occurred int64
+	seq      uint64
+	idx      int32
+}
+
+func (e *Entry) key() key {
+	return key{occurred: e.OccurredAt.UnixNano(), seq: e.Sequence, idx: int32(e.Index)}
+}
+
+func (a key) cmp(b key) int {
+	switch {
+	case a.occurred != b.occurred:
+		return cmpInt(a.occurred, b.occurred)
+	case a.seq != b.seq:
+		return cmpInt(a.seq, b.seq)
+	default:
+		return cmpInt(a.idx, b.idx)
+	}
+}
+
+func cmpInt[T int64 | uint64 | int32](a, b T) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// Cursor is an opaque, stable page position: the (business time, sequence,
+// index) of the last entry of a page. Events recorded later never shift it,
+// whether they fall before or after it.
+func (k key) cursor() string {
+	var b [20]byte
+	binary.BigEndian.PutUint64(b[0:], uint64(k.occurred))
+	binary.BigEndian.PutUint64(b[8:], k.seq)
+	binary.BigEndian.PutUint32(b[16:], uint32(k.idx))
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+func parseCursor(s string) (key, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(b) != 20 {
+		return key{}, invalidf("timeline cursor %q is not one this server issued", s)
+	}
+	return key{occurred: int64(binary.BigEndian.Uint64(b[0:])), seq: binary.BigEndian.Uint64(b[8:]), idx: int32(binary.BigEndian.Uint32(b[16:]))}, nil
+}
+
+// TimelineQuery selects and pages a timeline.
+type TimelineQuery struct {
+	// Types keeps only these event types; empty keeps all.
+	Types []string
+	// From and To bound business time, From ≤ occurred_at < To; a zero
+	// bound is open.
+	From, To time.Time
+	// After is the Next cursor of the previous page; empty for the first.
+	After string
+	// Limit is the page size: default 50, at most 1000.
+	Limit int
+}
+
+// TimelinePage is one page of a timeline in business-time order.
+type TimelinePage struct {
+	Entries []Entry `json:"entries"`
+	// Next is the cursor of the following page, empty at the end.
+	Next string `json:"next,omitempty"`
+}
+
+// Timelines indexes every event of the ledger by aggregate, area, actor and
+// organisation, each in business-time order. It needs nothing but the
+// envelopes. The zero value is not usable; call [NewTimelines].
+type Timelines struct {
+	mu      sync.RWMutex
+	entries []Entry
+	byAgg   map[eventstore.Aggregate][]int32
+	byArea  map[string][]int32
+	byActor map[string][]int32
+	byOrg   map[string][]int32
+	intern  *interner
+}
+
+// NewTimelines returns an empty timelines read model.
+func NewTimelines() *Timelines {
+	t := &Timelines{}
+	t.Reset()
+	return t
+}
+
+// Name implements [ReadModel].
+func (t *Timelines) Name() string { return "timelines" }
+
+// Version implements [ReadModel].
+func (t *Timelines) Version() int { return 2 }
+
+// Reset implements [ReadModel].
+func (t *Timelines) Reset() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.resetLocked()
+}
+
+func (t *Timelines) resetLocked() {
+	t.entries = nil
+	t.byAgg = map[eventstore.Aggregate][]int32{}
+	t.byArea = map[string][]int32{}
+	t.byActor = map[string][]int32{}
+	t.byOrg = map[string][]int32{}
+	t.intern = newInterner()
+}
+
+// Apply implements [ReadModel].
+func (t *Timelines) Apply(c *eventstore.Commit) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for i := range c.Events {
+		t.add(entryOf(&c.Events[i], i, t.intern))
+	}
+	return nil
+}
+
+func (t *Timelines) add(e Entry) {
+	n := int32(len(t.entries))
+	t.entries = append(t.entries, e)
+	k := e.key()
+	t.byAgg[e.Aggregate] = t.insert(t.byAgg[e.Aggregate], n, k)
+	area := AreaOf(e.Aggregate)
+	t.byArea[area] = t.insert(t.byArea[area], n, k)
+	t.byActor[e.Actor.ID] = t.insert(t.byActor[e.Actor.ID], n, k)
+	t.byOrg[e.Actor.Organisation] = t.insert(t.byOrg[e.Actor.Organisation], n, k)
+}
+
+// insert places entry n in a list kept in key order; events mostly arrive in
+// business-time order, so this is usually an append.
+func (t *Timelines) insert(list []int32, n int32, k key) []int32 {
+	if len(list) == 0 || t.entries[list[len(list)-1]].key().cmp(k) < 0 {
+		return append(list, n)
+	}
+	i, _ := slices.BinarySearchFunc(list, k, func(x int32, k key) int { return t.entries[x].key().cmp(k) })
+	return slices.Insert(list, i, n)
+}
+
+// AreaOf is the area an aggregate belongs to: the first token of its id
+// (the SNAC code of "00EB/2008-11" or "00EB/2009"; the organisation of an
+// organisational assessment).
+func AreaOf(a eventstore.Aggregate) string {
+	area, _, _ := strings.Cut(a.ID, "/")
+	return area
+}
+
+// Aggregate returns one aggregate's timeline (an agreement, an area or
+// organisational assessment).
+func (t *Timelines) Aggregate(a eventstore.Aggregate, q TimelineQuery) (TimelinePage, error) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.page(t.byAgg[a], q)
+}
+
+// Area returns the timeline of every aggregate of an area (its agreement and
+// its assessments), by SNAC code.
+func (t *Timelines) Area(code string, q TimelineQuery) (TimelinePage, error) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.page(t.byArea[code], q)
+}
+
+// Actor returns what one person did, across the ledger.
+func (t *Timelines) Actor(id string, q TimelineQuery) (TimelinePage, error) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.page(t.byActor[id], q)
+}
+
+// Organisation returns what everyone acting for an organisation did (an
+// area's LSP or LA by SNAC code, a Government Office by region, CLG, …).
+func (t *Timelines) Organisation(org string, q TimelineQuery) (TimelinePage, error) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.page(t.byOrg[org], q)
+}
+
+// Len is the number of events indexed.
+func (t *Timelines) Len() int {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return len(t.entries)
+}
+
+func (t *Timelines) page(list []int32, q TimelineQuery) (TimelinePage, error) {
+	limit := q.Limit
+	switch {
+	case limit == 0:
+		limit = 50
+	case limit < 0 || limit > 1000:
+		return TimelinePage{}, invalidf("timeline page size %d: must be between 1 and 1000", limit)
+	}
+	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
+		return TimelinePage{}, invalidf("timeline range %s to %s is empty", q.From.Format(time.RFC3339), q.To.Format(time.RFC3339))
+	}
+	cmpAt := func(x int32, k key) int { return t.entries[x].key().cmp(k) }
+	start := 0
+	if q.After != "" {
+		k, err := parseCursor(q.After)
+		if err != nil {
+			return TimelinePage{}, err
+		}
+		start, _ = slices.BinarySearchFunc(list, key{occurred: k.occurred, seq: k.seq, idx: k.idx + 1}, cmpAt)
+	}
+	if !q.From.IsZero() {
+		i, _ := slices.BinarySearchFunc(list, key{occurred: q.From.UnixNano()}, cmpAt)
+		start = max(start, i)
+	}
+	var to int64
+	if !q.To.IsZero() {
+		to = q.To.UnixNano()
+	}
+	var types map[string]bool
+	if len(q.Types) > 0 {
+		types = make(map[string]bool, len(q.Types))
+		for _, ty := range q.Types {
+			types[ty] = true
+		}
+	}
+	p := TimelinePage{Entries: []Entry{}}
+	for _, x := range list[start:] {
+		e := &t.entries[x]
+		if to != 0 && e.OccurredAt.UnixNano() >= to {
+			break
+		}
+		if types != nil && !types[e.Type] {
+			continue
+		}
+		if len(p.Entries) == limit {
+			p.Next = p.Entries[limit-1].key().cursor()
+			break
+		}
+		p.Entries = append(p.Entries, *e)
+	}
+	return p, nil
+}
+
+// interner shares one copy of the strings that repeat across events (types,
+// aggregate ids, actors, organisations).
+type interner struct{ m map[string]string }
+
+func newInterner() *interner { return &interner{m: map[string]string{}} }
+
+func (in *interner) get(s string) string {
+	if v, ok := in.m[s]; ok {
+		return v
+	}
+	s = strings.Clone(s)
+	in.m[s] = s
+	return s
+}

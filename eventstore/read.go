@@ -44,6 +44,31 @@ func (s *Store) Load(ctx context.Context, agg Aggregate) (History, error) {
 	return History{Aggregate: agg, Version: st.version, LastSequence: st.lastSeq, Events: st.events[:len(st.events):len(st.events)]}, nil
 }
 
+// Appended returns the result of a command already stored on the
+// aggregate, and false if the aggregate holds no such command id. A caller
+// that retries a command asks this first: the original answer stands even
+// if the aggregate has moved on since.
+func (s *Store) Appended(ctx context.Context, agg Aggregate, commandID string) (AppendResult, bool, error) {
+	subject, err := agg.Subject()
+	if err != nil {
+		return AppendResult{}, false, fmt.Errorf("look up command %s on %s: %w", commandID, agg, err)
+	}
+	st := s.cache.get(agg)
+	defer s.cache.release(st)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if !st.loaded {
+		if err := s.loadInto(ctx, st, subject); err != nil {
+			return AppendResult{}, false, fmt.Errorf("look up command %s on %s: %w", commandID, agg, err)
+		}
+	}
+	res, ok := st.commands[commandID]
+	if ok {
+		res.Duplicate = true
+	}
+	return res, ok, nil
+}
+
 // LoadFresh is [Store.Load] that always reads the stream, bypassing the
 // cache (auditors' reads, tests).
 func (s *Store) LoadFresh(ctx context.Context, agg Aggregate) (History, error) {

@@ -87,27 +87,22 @@ func (s *Service) Execute(ctx context.Context, m domain.Meta, cmd domain.Command
 		return Result{}, domain.Errorf(domain.EINVALID, "command.unknown_kind", "command %s is for unknown aggregate kind %q", cmd.CommandType(), ref.Kind)
 	}
 	agg := eventstore.Aggregate{Kind: ref.Kind, ID: ref.ID}
+	// A command id the aggregate already holds gets its original answer,
+	// whatever the aggregate's state is now.
+	if res, ok, err := s.store.Appended(ctx, agg, m.CommandID); err != nil || ok {
+		return resultOf(ref, res), err
+	}
 	for attempt := 0; ; attempt++ {
 		state, version, err := s.State(ctx, ref)
 		if err != nil {
 			return Result{}, err
 		}
 		if expected != nil && *expected != version {
-			// The caller's view is stale; but a retry of a command that
-			// already went through must still get its original answer.
-			if res, ok, err := s.repeat(ctx, agg, m, cmd, kind, state); ok || err != nil {
-				return res, err
-			}
 			return Result{}, &eventstore.ConflictError{Aggregate: agg, Expected: *expected, Actual: version}
 		}
 		events, err := kind.Decide(ctx, s, state, m, cmd)
 		if err == nil {
 			err = checkCorrection(ctx, s.store, cmd)
-		}
-		if err != nil || len(events) == 0 {
-			if res, ok, rerr := s.repeat(ctx, agg, m, cmd, kind, state); ok || rerr != nil {
-				return res, rerr
-			}
 		}
 		if err != nil {
 			return Result{}, err
@@ -125,25 +120,9 @@ func (s *Service) Execute(ctx context.Context, m domain.Meta, cmd domain.Command
 	}
 }
 
-// repeat answers a command whose id the aggregate already holds: the
-// decision may refuse it now (the target is already agreed), but the
-// command did succeed, and the caller gets its original result.
-func (s *Service) repeat(ctx context.Context, agg eventstore.Aggregate, m domain.Meta, cmd domain.Command, kind Kind, state any) (Result, bool, error) {
-	h, err := s.store.Load(ctx, agg)
-	if err != nil {
-		return Result{}, false, err
-	}
-	var found []eventstore.Envelope
-	for _, e := range h.Events {
-		if e.CommandID == m.CommandID {
-			found = append(found, e)
-		}
-	}
-	if len(found) == 0 {
-		return Result{}, false, nil
-	}
-	return Result{Aggregate: cmd.Aggregate(), Sequence: found[0].Sequence, FirstVersion: found[0].AggregateVersion,
-		LastVersion: found[len(found)-1].AggregateVersion, Duplicate: true, Events: found}, true, nil
+func resultOf(ref domain.AggregateRef, res eventstore.AppendResult) Result {
+	return Result{Aggregate: ref, Sequence: res.Sequence, FirstVersion: res.FirstVersion, LastVersion: res.LastVersion,
+		Duplicate: res.Duplicate, Events: res.Events}
 }
 
 func (s *Service) append(ctx context.Context, agg eventstore.Aggregate, version uint64, m domain.Meta, events []domain.Event) (Result, error) {
@@ -164,8 +143,7 @@ func (s *Service) append(ctx context.Context, agg eventstore.Aggregate, version 
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{Aggregate: domain.AggregateRef{Kind: agg.Kind, ID: agg.ID}, Sequence: res.Sequence,
-		FirstVersion: res.FirstVersion, LastVersion: res.LastVersion, Duplicate: res.Duplicate, Events: res.Events}, nil
+	return resultOf(domain.AggregateRef{Kind: agg.Kind, ID: agg.ID}, res), nil
 }
 
 // State returns the aggregate's folded state and version, folding only the

@@ -130,3 +130,27 @@ func TestExecuteWithStaleIfMatchIsAConflict(t *testing.T) {
 	require.ErrorAs(t, err, &ce)
 	require.Zero(t, ce.Expected)
 }
+
+// A retry gets its original answer even when, decided again now, the
+// command would produce different events.
+func TestRetryAfterTheAggregateMovedOnReturnsTheOriginal(t *testing.T) {
+	l := estest.Open(t)
+	ctx := estest.Context(t)
+	svc := service.New(l.Store, service.Kinds())
+	steps := service.DemoSteps()
+	outcomes, err := svc.RunSteps(ctx, steps[:12])
+	require.NoError(t, err)
+	var first service.Outcome
+	for _, o := range outcomes {
+		if o.Err == nil && o.Step.Command.Aggregate().Kind == domain.KindAgreement {
+			first = o
+			break
+		}
+	}
+	require.NotZero(t, first.Result.Sequence)
+	again, err := svc.Execute(ctx, first.Step.Meta, first.Step.Command, nil)
+	require.NoError(t, err)
+	require.True(t, again.Duplicate)
+	require.Equal(t, first.Result.Sequence, again.Sequence)
+	require.Equal(t, first.Result.Events[0].EventID, again.Events[0].EventID)
+}

@@ -93,6 +93,21 @@ func TestCLIDemoStateReplayExportVerify(t *testing.T) {
 	out, _, code = cli(t, "verify", "--data", data)
 	require.Equal(t, 0, code)
 	require.Contains(t, out, "ledger intact")
+
+	// How did Hartlepool's NI 112 target get to its value?
+	out, errOut, code = cli(t, "timeline", "--data", data, "--agreement", "00EB/2008-11", "--target", "NI 112")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "caa_reopening")
+	require.Regexp(t, `TargetCounterProposed\s+2\s+hartlepool-go-locality-lead`, out)
+
+	out, errOut, code = cli(t, "rebuild", "--data", data)
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "rebuilt every projection up to stream sequence")
+
+	out, errOut, code = cli(t, "timeline", "--data", data, "--area", "00EB", "--type", "caa.AssessmentPublished")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "2009-12-10")
+	require.Equal(t, 2, strings.Count(out, "\n"), "header and one publication")
 }
 
 func TestCLIExitCodes(t *testing.T) {

@@ -2,35 +2,138 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/laaledger/laaledger/cmd/laaledger/internal/api"
+	"github.com/laaledger/laaledger/domain/service"
 )
 
 func init() {
-	register("serve", "run the ledger (embedded NATS by default) until interrupted", runServe)
+	register("serve", "run the ledger, its projections and the HTTP API (embedded NATS by default) until interrupted", runServe)
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var sf storeFlags
 	fs := newFlagSet("serve", "serve [flags]", stderr)
 	sf.register(fs)
+	addr := fs.String("http", "127.0.0.1:8080", "HTTP API address")
+	tokenFile := fs.String("tokens", "", "bearer token file (JSON, see README); with --demo and no file, the fixed demo tokens")
+	demo := fs.Bool("demo", false, "load the demo history on start (idempotent) so a newcomer sees a populated ledger")
 	verbose := fs.Bool("v", false, "log debug detail")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	log := newLogger(stderr, *verbose)
+	var tokens *api.Tokens
+	var err error
+	switch {
+	case *tokenFile != "":
+		tokens, err = api.LoadTokenFile(*tokenFile)
+	case *demo:
+		tokens, err = api.NewTokens(api.DemoTokens())
+	default:
+		return usageError{"give --tokens FILE (or --demo for the demo tokens): every API call needs a bearer token"}
+	}
+	if err != nil {
+		return usageError{fmt.Sprintf("tokens: %v", err)}
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return usageError{fmt.Sprintf("--http %s: %v", *addr, err)}
+	}
+	defer ln.Close()
+
 	s, err := sf.open(ctx, log)
 	if err != nil {
 		return err
 	}
-	last, err := s.LastSequence(ctx)
+	svc := service.New(s, service.Kinds())
+	if err := ensureCatalogueSeed(ctx, svc); err != nil {
+		s.Close()
+		return err
+	}
+	if *demo {
+		if _, err := loadDemo(ctx, svc); err != nil {
+			s.Close()
+			return err
+		}
+	}
+	rs, err := openReadSide(ctx, &sf, s, log)
 	if err != nil {
 		s.Close()
 		return err
 	}
-	log.Info("ledger open", "data", sf.data, "nats_url", sf.natsURL, "last_sequence", last)
-	fmt.Fprintln(stdout, "laaledger serving; press Ctrl-C to stop")
-	<-ctx.Done()
-	log.Info("shutting down: draining and flushing")
-	return s.Close()
+	startSeq, err := s.LastSequence(ctx)
+	if err != nil {
+		s.Close()
+		return err
+	}
+	queries := api.NewLedgerQueries(s, service.Kinds())
+	srv, err := api.New(api.Config{
+		Executor: svc,
+		Queries:  queries,
+		Progress: rs.runner,
+		Feed:     s,
+		Tokens:   tokens,
+		Logger:   log,
+		ProjectionLag: func() api.Lag {
+			last, err := s.LastSequence(context.Background())
+			if err != nil || last < rs.runner.Position() {
+				return api.Lag{}
+			}
+			return api.Lag{Events: last - rs.runner.Position()}
+		},
+		Ready: func(ctx context.Context) error {
+			if p := rs.runner.Position(); p < startSeq {
+				return fmt.Errorf("projections at sequence %d of %d", p, startSeq)
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		s.Close()
+		return err
+	}
+
+	runCtx, stopRunner := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := rs.runner.Run(runCtx); err != nil {
+			log.Error("projections stopped", "err", err)
+		}
+	}()
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	hs.RegisterOnShutdown(srv.StopStreams)
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- hs.Serve(ln) }()
+	log.Info("laaledger serving", "http", ln.Addr().String(), "data", sf.data, "nats_url", sf.natsURL, "last_sequence", startSeq, "demo", *demo)
+	fmt.Fprintf(stdout, "laaledger serving on http://%s (OpenAPI at /v1/openapi.json); Ctrl-C to stop\n", ln.Addr())
+
+	select {
+	case <-ctx.Done():
+	case err = <-serveErr:
+	}
+	log.Info("shutting down: finishing requests, then draining the ledger connection")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if serr := hs.Shutdown(shutCtx); serr != nil {
+		log.Error("http shutdown", "err", serr)
+	}
+	stopRunner() // Run writes a snapshot as it stops
+	wg.Wait()
+	if cerr := s.Close(); cerr != nil && err == nil {
+		err = cerr
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -100,6 +101,20 @@ func sortByBusinessTime(events []eventstore.Envelope) []eventstore.Envelope {
 	out := append([]eventstore.Envelope(nil), events...)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].OccurredAt.Before(out[j].OccurredAt) })
 	return out
+}
+
+// parseAndLoad parses the flags and the KIND ID arguments and loads that
+// aggregate's history.
+func parseAndLoad(ctx context.Context, fs *flag.FlagSet, sf *storeFlags, args []string, stderr io.Writer) (eventstore.Aggregate, eventstore.History, error) {
+	if err := parse(fs, args); err != nil {
+		return eventstore.Aggregate{}, eventstore.History{}, err
+	}
+	agg, err := aggregateArgs(fs)
+	if err != nil {
+		return agg, eventstore.History{}, err
+	}
+	h, err := openHistory(ctx, sf, stderr, agg)
+	return agg, h, err
 }
 
 func openHistory(ctx context.Context, sf *storeFlags, stderr io.Writer, agg eventstore.Aggregate) (eventstore.History, error) {
@@ -240,14 +255,7 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	sf.register(fs)
 	upTo := fs.Uint64("to-version", 0, "stop after this aggregate version (default: all)")
 	asJSON := fs.Bool("json", false, "print one JSON object per event with the state after it")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	agg, err := aggregateArgs(fs)
-	if err != nil {
-		return err
-	}
-	h, err := openHistory(ctx, &sf, stderr, agg)
+	agg, h, err := parseAndLoad(ctx, fs, &sf, args, stderr)
 	if err != nil {
 		return err
 	}
@@ -300,14 +308,7 @@ func runHistory(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	sf.register(fs)
 	typ := fs.String("type", "", "only events of this type (e.g. laa.TargetProposed)")
 	asJSON := fs.Bool("json", false, "print one JSON envelope per line")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	agg, err := aggregateArgs(fs)
-	if err != nil {
-		return err
-	}
-	h, err := openHistory(ctx, &sf, stderr, agg)
+	agg, h, err := parseAndLoad(ctx, fs, &sf, args, stderr)
 	if err != nil {
 		return err
 	}

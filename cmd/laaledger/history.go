@@ -255,7 +255,7 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	sf.register(fs)
 	upTo := fs.Uint64("to-version", 0, "stop after this aggregate version (default: all)")
 	asJSON := fs.Bool("json", false, "print one JSON object per event with the state after it")
-	agg, h, err := parseAndLoad(ctx, fs, &sf, args, stderr)
+	_, h, err := parseAndLoad(ctx, fs, &sf, args, stderr)
 	if err != nil {
 		return err
 	}

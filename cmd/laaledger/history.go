@@ -308,7 +308,7 @@ func runHistory(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	sf.register(fs)
 	typ := fs.String("type", "", "only events of this type (e.g. laa.TargetProposed)")
 	asJSON := fs.Bool("json", false, "print one JSON envelope per line")
-	agg, h, err := parseAndLoad(ctx, fs, &sf, args, stderr)
+	_, h, err := parseAndLoad(ctx, fs, &sf, args, stderr)
 	if err != nil {
 		return err
 	}

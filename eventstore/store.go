@@ -112,6 +112,7 @@ type Store struct {
 	log    *slog.Logger
 	admin  []nats.Option
 	svcID  []nats.Option // the embedded service user's identity
+	lock   *dirLock      // the embedded server's hold on its data directory
 }
 
 // Open starts the embedded server (or connects to cfg.NATSURL), makes sure
@@ -124,8 +125,17 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	s := &Store{cfg: cfg, log: cfg.Logger, cache: newCache(cfg.CacheEvents)}
 	var adminOpts, serviceOpts []nats.Option
 	if cfg.NATSURL == "" {
+		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+			return nil, fmt.Errorf("open ledger in %s: %w", cfg.DataDir, err)
+		}
+		lock, err := lockDataDir(cfg.DataDir)
+		if err != nil {
+			return nil, fmt.Errorf("open ledger: %w", err)
+		}
+		s.lock = lock
 		ns, admin, service, err := startEmbedded(cfg)
 		if err != nil {
+			lock.release()
 			return nil, fmt.Errorf("open ledger in %s: %w", cfg.DataDir, err)
 		}
 		s.ns = ns
@@ -382,6 +392,7 @@ func (s *Store) Close() error {
 		s.ns.Shutdown()
 		s.ns.WaitForShutdown()
 	}
+	s.lock.release()
 	return err
 }
 

@@ -390,3 +390,17 @@ func TestReopenWithoutAdminKeepsDuplicateWindow(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 5*time.Minute, info.Config.Duplicates)
 }
+
+// Two embedded servers on one data directory would corrupt it: the second
+// open is refused, and succeeds once the first has closed.
+func TestSecondEmbeddedOpenOfADataDirIsRefused(t *testing.T) {
+	l := estest.Open(t)
+	ctx := estest.Context(t)
+	_, err := eventstore.Open(ctx, eventstore.Config{DataDir: l.Cfg.DataDir})
+	require.ErrorIs(t, err, eventstore.ErrInUse)
+	require.ErrorIs(t, err, eventstore.ErrUnavailable)
+	require.Contains(t, err.Error(), "held by process")
+	l.Restart() // close and reopen in this process works
+	_, err = l.Store.LastSequence(ctx)
+	require.NoError(t, err)
+}

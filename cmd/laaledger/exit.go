@@ -28,6 +28,24 @@ func (e usageError) Error() string { return e.msg }
 // exitCode is the one place that maps errors to exit codes.
 func exitCode(err error) int {
 	var ue usageError
+	var se *serverError
+	if errors.As(err, &se) {
+		switch {
+		case se.status == 400 || se.status == 422 || se.status == 413:
+			return exitUsage
+		case se.status == 401 || se.status == 403:
+			return exitForbidden
+		case se.status == 404:
+			return exitNotFound
+		case se.status == 409 || se.status == 412:
+			return exitConflict
+		case se.status == 503:
+			return exitUnavailable
+		case se.code == "tampered":
+			return exitTampered
+		}
+		return exitInternal
+	}
 	switch {
 	case errors.As(err, &ue):
 		return exitUsage

@@ -135,8 +135,10 @@ func openHistory(ctx context.Context, sf *storeFlags, stderr io.Writer, agg even
 
 func runState(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var sf storeFlags
+	var srv serverFlags
 	fs := newFlagSet("state", "state [flags] KIND ID", stderr)
 	sf.register(fs)
+	srv.register(fs)
 	recorded := fs.String("as-of", "", "state as the ledger recorded it at this instant (recorded time)")
 	known := fs.String("known-at", "", "state as now known to have been at this instant (business time, including later corrections)")
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -154,25 +156,38 @@ func runState(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if sel.Known, err = parseInstant("--known-at", *known); err != nil {
 		return err
 	}
-	h, err := openHistory(ctx, &sf, stderr, agg)
-	if err != nil {
-		return err
+	var state any
+	var applied, version uint64
+	if srv.server != "" {
+		state, version, err = srv.remoteState(ctx, agg, sel)
+		applied = version
+	} else {
+		state, applied, version, err = localState(ctx, &sf, stderr, agg, sel)
 	}
-	if !sel.Known.IsZero() {
-		h.Events = sortByBusinessTime(h.Events)
-	}
-	state, n, err := foldHistory(h, sel, nil)
 	if err != nil {
 		return err
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(map[string]any{"aggregate": agg, "events_applied": n, "state": state})
+		return enc.Encode(map[string]any{"aggregate": agg, "events_applied": applied, "state": state})
 	}
-	fmt.Fprintf(stdout, "%s — %d of %d events applied%s\n\n", agg, n, h.Version, describeSel(sel))
+	fmt.Fprintf(stdout, "%s — %d of %d events applied%s\n\n", agg, applied, version, describeSel(sel))
 	printState(stdout, state)
 	return nil
+}
+
+// localState folds the aggregate from the data directory.
+func localState(ctx context.Context, sf *storeFlags, stderr io.Writer, agg eventstore.Aggregate, sel asOf) (any, uint64, uint64, error) {
+	h, err := openHistory(ctx, sf, stderr, agg)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	if !sel.Known.IsZero() {
+		h.Events = sortByBusinessTime(h.Events)
+	}
+	state, n, err := foldHistory(h, sel, nil)
+	return state, uint64(n), h.Version, err
 }
 
 func describeSel(sel asOf) string {

@@ -59,6 +59,20 @@ func TestServeDemoAnswersAndStopsCleanly(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
 	require.Contains(t, string(body), `"area_name":"Hartlepool"`)
 
+	// While it runs, the data directory is its own; the CLI asks it instead.
+	_, errOut, code := cli(t, "state", "--data", data, "laa", "00EB/2008-11")
+	require.Equal(t, exitUnavailable, code, errOut)
+	require.Contains(t, errOut, "--server")
+	out, errOut, code := cli(t, "state", "--server", base, "--token", "demo-auditor-readonly", "--known-at", "2008-12-31", "laa", "00EB/2008-11")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "as now known at 2008-12-31")
+	require.NotContains(t, out, "2010/11 46", "the CAA reopening came later")
+	out, errOut, code = cli(t, "timeline", "--server", base, "--token", "demo-scrutiny-hartlepool", "--area", "00EB", "--type", "caa.AssessmentPublished")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "2009-12-10")
+	_, _, code = cli(t, "state", "--server", base, "--token", "wrong", "laa", "00EB/2008-11")
+	require.Equal(t, exitForbidden, code)
+
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	require.NoError(t, cmd.Wait(), "serve exits 0 after SIGTERM")
 	_, err = os.Stat(filepath.Join(data, "projections", "projections.snap"))

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -22,6 +23,7 @@ func init() {
 
 func runTimeline(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var sf storeFlags
+	var srv serverFlags
 	fs := newFlagSet("timeline", `timeline [flags]
 
 One of:
@@ -30,6 +32,7 @@ One of:
   --indicator 112                                one indicator across every area
   --actor ID | --organisation ORG                what a person or an organisation did`, stderr)
 	sf.register(fs)
+	srv.register(fs)
 	agreement := fs.String("agreement", "", "agreement id, e.g. 00EB/2008-11")
 	target := fs.String("target", "", "with --agreement: the target, e.g. \"NI 112\" or \"LOCAL HP-L1\"")
 	area := fs.String("area", "", "area SNAC code")
@@ -67,6 +70,16 @@ One of:
 	if q.To, err = parseDay("--to", *to); err != nil {
 		return err
 	}
+	if srv.server != "" {
+		if *target != "" || *indicator != 0 {
+			return usageError{"--target and --indicator read the local data directory; against a server use GET /v1/indicators/{n}"}
+		}
+		page, err := remoteTimeline(ctx, &srv, q, *agreement, *area, *actor, *org)
+		if err != nil {
+			return err
+		}
+		return printTimeline(stdout, page, *asJSON)
+	}
 	log := newLogger(io.Discard, false)
 	s, err := sf.open(ctx, log)
 	if err != nil {
@@ -100,7 +113,39 @@ One of:
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	return printTimeline(stdout, page, *asJSON)
+}
+
+func remoteTimeline(ctx context.Context, srv *serverFlags, q projections.TimelineQuery, agreement, area, actor, org string) (projections.TimelinePage, error) {
+	v := url.Values{}
+	for _, t := range q.Types {
+		v.Add("type", t)
+	}
+	if !q.From.IsZero() {
+		v.Set("from", q.From.Format(time.RFC3339))
+	}
+	if !q.To.IsZero() {
+		v.Set("to", q.To.Format(time.RFC3339))
+	}
+	v.Set("limit", strconv.Itoa(min(q.Limit, 1000)))
+	path := "/v1/timeline"
+	switch {
+	case agreement != "":
+		path = "/v1/agreements/" + agreement + "/timeline"
+	case area != "":
+		v.Set("area", area)
+	case actor != "":
+		v.Set("actor", actor)
+	default:
+		v.Set("organisation", org)
+	}
+	var page projections.TimelinePage
+	err := srv.get(ctx, path, v, &page)
+	return page, err
+}
+
+func printTimeline(stdout io.Writer, page projections.TimelinePage, asJSON bool) error {
+	if asJSON {
 		return json.NewEncoder(stdout).Encode(page)
 	}
 	if len(page.Entries) == 0 {

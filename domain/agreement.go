@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"slices"
 	"sort"
 	"time"
 )
@@ -207,7 +208,7 @@ func (a Agreement) Clone() Agreement {
 		}
 	}
 	c.Order = a.Order[:len(a.Order):len(a.Order)]
-	c.Refreshes = append([]Refresh(nil), a.Refreshes...)
+	c.Refreshes = slices.Clone(a.Refreshes)
 	c.Corrections = a.Corrections[:len(a.Corrections):len(a.Corrections)]
 	return c
 }

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"slices"
 	"sort"
 	"time"
 )
@@ -169,6 +170,53 @@ func ApplyAgreement(a Agreement, e Event) Agreement { return a.Apply(e) }
 // Events of other aggregates leave it unchanged. Apply trusts the events: it
 // checks nothing, because the decision already did.
 func (a Agreement) Apply(e Event) Agreement {
+	a.apply(e, false)
+	return a
+}
+
+// ApplyInPlace folds one event into the agreement as [Agreement.Apply]
+// does, but updates the maps and slices the agreement holds instead of
+// copying them: what Apply costs in copying grows with the number of
+// targets, what ApplyInPlace costs does not. Only a caller that owns the
+// state may use it — one that has handed none of its maps or slices to
+// anyone else (a read model folding under its own lock, a fold of a
+// history into a fresh state). Hand out a [Agreement.Clone] of such a
+// state, never the state itself.
+func (a *Agreement) ApplyInPlace(e Event) { a.apply(e, true) }
+
+// Clone returns a copy of the agreement that shares nothing a later
+// [Agreement.ApplyInPlace] on the original writes to.
+func (a Agreement) Clone() Agreement {
+	c := a
+	if a.Targets != nil {
+		c.Targets = make(map[string]Target, len(a.Targets))
+		for k, t := range a.Targets {
+			if t.Outturns != nil {
+				out := make(map[string][]Outturn, len(t.Outturns))
+				for y, os := range t.Outturns {
+					out[y] = os[:len(os):len(os)]
+				}
+				t.Outturns = out
+			}
+			c.Targets[k] = t
+		}
+	}
+	if a.Reviews != nil {
+		c.Reviews = make(map[string]Review, len(a.Reviews))
+		for k, v := range a.Reviews {
+			c.Reviews[k] = v
+		}
+	}
+	c.Order = a.Order[:len(a.Order):len(a.Order)]
+	c.Refreshes = slices.Clone(a.Refreshes)
+	c.Corrections = a.Corrections[:len(a.Corrections):len(a.Corrections)]
+	return c
+}
+
+// apply is the fold behind Apply and ApplyInPlace. With inPlace false it
+// writes to no map or slice a held before; with inPlace true it reuses
+// them.
+func (a *Agreement) apply(e Event, inPlace bool) {
 	var at time.Time
 	switch e := e.(type) {
 	case AgreementOpened:
@@ -183,24 +231,24 @@ func (a Agreement) Apply(e Event) Agreement {
 		if old, ok := a.Targets[e.Target]; ok {
 			t.Outturns = old.Outturns
 		} else {
-			a.Order = append(a.Order[:len(a.Order):len(a.Order)], e.Target)
+			a.Order = appendTo(a.Order, inPlace, e.Target)
 		}
-		a = a.withTarget(t)
+		a.setTarget(t, inPlace)
 		at = e.At
 	case TargetCounterProposed:
 		t := a.Targets[e.Target]
 		t.Open = &Proposal{Baseline: e.Baseline, Values: e.Values.clone(), Rationale: e.Rationale, Round: e.Round, Side: e.Side, By: e.ProposedBy, At: e.At}
-		a = a.withTarget(t)
+		a.setTarget(t, inPlace)
 		at = e.At
 	case TargetAgreed:
 		t := a.Targets[e.Target]
 		t.Status, t.Baseline, t.Values, t.AgreedAt, t.Open = TargetStatusAgreed, e.Baseline, e.Values.clone(), e.At, nil
-		a = a.withTarget(t)
+		a.setTarget(t, inPlace)
 		at = e.At
 	case TargetWithdrawn:
 		t := a.Targets[e.Target]
 		t.Status, t.Open = TargetStatusWithdrawn, nil
-		a = a.withTarget(t)
+		a.setTarget(t, inPlace)
 		at = e.At
 	case AgreementAdopted:
 		a.Status, a.AdoptedAt, at = StatusAdopted, e.At, e.At
@@ -211,23 +259,27 @@ func (a Agreement) Apply(e Event) Agreement {
 	case SelfAssessmentSubmitted:
 		r := a.Reviews[e.Year]
 		r.SelfAssessmentAt = e.At
-		a, at = a.withReview(e.Year, r), e.At
+		a.setReview(e.Year, r, inPlace)
+		at = e.At
 	case AnnualReviewHeld:
 		r := a.Reviews[e.Year]
 		r.HeldAt = e.At
-		a, at = a.withReview(e.Year, r), e.At
+		a.setReview(e.Year, r, inPlace)
+		at = e.At
 	case AnnualReviewReportSent:
 		r := a.Reviews[e.Year]
 		r.ReportSentAt = e.At
-		a, at = a.withReview(e.Year, r), e.At
+		a.setReview(e.Year, r, inPlace)
+		at = e.At
 	case RefreshOpened:
-		a.Refreshes = append(a.Refreshes[:len(a.Refreshes):len(a.Refreshes)], Refresh{Year: e.Year, OpenedAt: e.At})
+		a.Refreshes = appendTo(a.Refreshes, inPlace, Refresh{Year: e.Year, OpenedAt: e.At})
 		a.Status, at = StatusRefreshOpen, e.At
 	case RefreshRevisionProposed:
 		t := a.Targets[e.Target]
 		t.Open = &Proposal{Baseline: e.Baseline, Values: e.Values.clone(), Rationale: e.Rationale, Round: e.Round, Side: e.Side,
 			By: e.ProposedBy, At: e.At, Ground: e.Ground, Flag: e.Flag}
-		a, at = a.withTarget(t), e.At
+		a.setTarget(t, inPlace)
+		at = e.At
 	case RefreshRevisionCountered:
 		t := a.Targets[e.Target]
 		var flag *FlagRef
@@ -236,73 +288,87 @@ func (a Agreement) Apply(e Event) Agreement {
 		}
 		t.Open = &Proposal{Baseline: e.Baseline, Values: e.Values.clone(), Rationale: e.Rationale, Round: e.Round, Side: e.Side,
 			By: e.ProposedBy, At: e.At, Ground: e.Ground, Flag: flag}
-		a, at = a.withTarget(t), e.At
+		a.setTarget(t, inPlace)
+		at = e.At
 	case RefreshRevisionAgreed:
 		t := a.Targets[e.Target]
 		t.Baseline, t.Values, t.Open = e.Baseline, e.Values.clone(), nil
 		t.Revisions++
-		a, at = a.withTarget(t), e.At
+		a.setTarget(t, inPlace)
+		at = e.At
 	case RefreshAdopted:
-		a = a.withRefresh(func(r *Refresh) { r.AdoptedAt = e.At })
+		a.updateRefresh(inPlace, func(r *Refresh) { r.AdoptedAt = e.At })
 		a.Status, at = StatusRefreshAdopted, e.At
 	case RefreshConcluded:
-		a = a.withRefresh(func(r *Refresh) { r.ConcludedAt = e.At })
+		a.updateRefresh(inPlace, func(r *Refresh) { r.ConcludedAt = e.At })
 		a.Status, at = StatusRefreshConcluded, e.At
 	case RefreshApproved:
-		a = a.withRefresh(func(r *Refresh) { r.ApprovedAt = e.At })
+		a.updateRefresh(inPlace, func(r *Refresh) { r.ApprovedAt = e.At })
 		a.Status, at = StatusApproved, e.At
 	case OutturnRecorded:
 		t := a.Targets[e.Target]
-		out := make(map[string][]Outturn, len(t.Outturns)+1)
-		for k, v := range t.Outturns {
-			out[k] = v
+		out := t.Outturns
+		if !inPlace || out == nil {
+			out = make(map[string][]Outturn, len(t.Outturns)+1)
+			for k, v := range t.Outturns {
+				out[k] = v
+			}
 		}
-		prev := out[e.Year]
-		out[e.Year] = append(prev[:len(prev):len(prev)], Outturn{Value: e.Value, Source: e.Source, Revision: e.Revision, At: e.At})
+		out[e.Year] = appendTo(out[e.Year], inPlace, Outturn{Value: e.Value, Source: e.Source, Revision: e.Revision, At: e.At})
 		t.Outturns = out
-		a, at = a.withTarget(t), e.At
+		a.setTarget(t, inPlace)
+		at = e.At
 	case CorrectionRecorded:
-		a.Corrections = append(a.Corrections[:len(a.Corrections):len(a.Corrections)],
-			Correction{CorrectsEventID: e.CorrectsEventID, Reason: e.Reason, At: e.At})
+		a.Corrections = appendTo(a.Corrections, inPlace, Correction{CorrectsEventID: e.CorrectsEventID, Reason: e.Reason, At: e.At})
 		at = e.At
 	default:
-		return a
+		return
 	}
 	if at.After(a.LastAt) {
 		a.LastAt = at
 	}
 	a.Version++
-	return a
 }
 
-func (a Agreement) withTarget(t Target) Agreement {
-	m := make(map[string]Target, len(a.Targets)+1)
-	for k, v := range a.Targets {
-		m[k] = v
+// appendTo appends v to s; unless inPlace, into a new array, so that s's
+// array is never written.
+func appendTo[T any](s []T, inPlace bool, v T) []T {
+	if !inPlace {
+		s = s[:len(s):len(s)]
 	}
-	m[t.Key] = t
-	a.Targets = m
-	return a
+	return append(s, v)
 }
 
-func (a Agreement) withReview(year string, r Review) Agreement {
-	m := make(map[string]Review, len(a.Reviews)+1)
-	for k, v := range a.Reviews {
-		m[k] = v
+func (a *Agreement) setTarget(t Target, inPlace bool) {
+	if !inPlace || a.Targets == nil {
+		m := make(map[string]Target, len(a.Targets)+1)
+		for k, v := range a.Targets {
+			m[k] = v
+		}
+		a.Targets = m
 	}
-	m[year] = r
-	a.Reviews = m
-	return a
+	a.Targets[t.Key] = t
 }
 
-func (a Agreement) withRefresh(f func(*Refresh)) Agreement {
+func (a *Agreement) setReview(year string, r Review, inPlace bool) {
+	if !inPlace || a.Reviews == nil {
+		m := make(map[string]Review, len(a.Reviews)+1)
+		for k, v := range a.Reviews {
+			m[k] = v
+		}
+		a.Reviews = m
+	}
+	a.Reviews[year] = r
+}
+
+func (a *Agreement) updateRefresh(inPlace bool, f func(*Refresh)) {
 	if len(a.Refreshes) == 0 {
-		return a
+		return
 	}
-	rs := append([]Refresh(nil), a.Refreshes...)
-	f(&rs[len(rs)-1])
-	a.Refreshes = rs
-	return a
+	if !inPlace {
+		a.Refreshes = append([]Refresh(nil), a.Refreshes...)
+	}
+	f(&a.Refreshes[len(a.Refreshes)-1])
 }
 
 // openNegotiations lists, sorted, the keys of targets with an open proposal.

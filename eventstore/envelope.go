@@ -173,19 +173,3 @@ func (v *ChainVerifier) Check(e *Envelope) error {
 	v.heads[agg] = chainHead{version: e.AggregateVersion, hash: e.Hash}
 	return nil
 }
-
-// decodeCommit parses a stored message body and stamps each event with the
-// message's stream sequence.
-func decodeCommit(data []byte, seq uint64) (*Commit, error) {
-	var c Commit
-	if err := json.Unmarshal(data, &c); err != nil {
-		return nil, fmt.Errorf("decode commit at sequence %d: %w", seq, err)
-	}
-	if len(c.Events) == 0 {
-		return nil, fmt.Errorf("decode commit at sequence %d: no events", seq)
-	}
-	for i := range c.Events {
-		c.Events[i].Sequence = seq
-	}
-	return &c, nil
-}

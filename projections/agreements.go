@@ -143,7 +143,9 @@ type IndicatorTarget struct {
 type targetRef struct{ agreement, target string }
 
 // Agreements holds the current state of every LAA, folded with the
-// domain's own [domain.Agreement.Apply], and each target's rounds.
+// domain's own fold ([domain.Agreement.ApplyInPlace]: the read model owns
+// its states and hands out only views and clones), and each target's
+// rounds.
 type Agreements struct {
 	mu      sync.RWMutex
 	states  map[string]domain.Agreement
@@ -203,7 +205,9 @@ func (a *Agreements) Apply(c *eventstore.Commit) error {
 	defer a.mu.Unlock()
 	for _, d := range evs {
 		id := d.env.AggregateID
-		a.states[id] = a.states[id].Apply(d.ev)
+		s := a.states[id]
+		s.ApplyInPlace(d.ev)
+		a.states[id] = s
 		a.addRound(id, d.env, d.idx, d.ev)
 	}
 	return nil
@@ -275,13 +279,13 @@ func valueChange(prev, cur domain.Values) domain.Values {
 	return out
 }
 
-// State returns an agreement's fold exactly as the domain computes it.
-// Treat it as read-only: its maps are shared with the read model.
+// State returns an agreement's fold exactly as the domain computes it: a
+// clone, since the read model folds its states in place.
 func (a *Agreements) State(id string) (domain.Agreement, bool) {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	s, ok := a.states[id]
-	return s, ok
+	return s.Clone(), ok
 }
 
 // Agreement returns an agreement's current state for display.
@@ -483,7 +487,7 @@ func (a *Agreements) RebuildAggregate(agg eventstore.Aggregate, events []eventst
 	}
 	var s domain.Agreement
 	for i, ev := range decoded {
-		s = s.Apply(ev)
+		s.ApplyInPlace(ev)
 		a.addRound(id, &events[i], indexInCommit(events, i), ev)
 	}
 	a.states[id] = s

@@ -88,7 +88,14 @@ func DecodeEntry(e *Entry) (domain.Event, error) {
 
 // AgreementAt is an agreement as it stood at the instant on the basis.
 func AgreementAt(t *Timelines, id string, at time.Time, basis Basis) (domain.Agreement, error) {
-	return StateAt(t, eventstore.Aggregate{Kind: domain.KindAgreement, ID: id}, at, basis, domain.Agreement{}, domain.Agreement.Apply)
+	return StateAt(t, eventstore.Aggregate{Kind: domain.KindAgreement, ID: id}, at, basis, domain.Agreement{}, applyInPlace)
+}
+
+// applyInPlace folds in place a state StateAt built itself and nobody else
+// has seen.
+func applyInPlace(a domain.Agreement, e domain.Event) domain.Agreement {
+	a.ApplyInPlace(e)
+	return a
 }
 
 // AreaAssessmentAt is an area assessment ("00EB/2009") as it stood at the

@@ -281,7 +281,7 @@ func mapErr(err error) error {
 // produces) are checked and copied without re-encoding.
 func compactJSON(data []byte) (json.RawMessage, error) {
 	if isCompact(data) {
-		if !json.Valid(data) {
+		if !validJSON(data) {
 			var b bytes.Buffer
 			return nil, json.Compact(&b, data) // for its error message
 		}
@@ -292,6 +292,21 @@ func compactJSON(data []byte) (json.RawMessage, error) {
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+// validJSON reports whether data is one valid JSON value. The commit
+// parser's syntax check answers the common case; whatever it does not
+// accept (very deep nesting, invalid input) is decided by encoding/json.
+func validJSON(data []byte) bool {
+	p := commitParser{b: data}
+	p.space()
+	if p.skip(0) {
+		p.space()
+		if p.i == len(data) {
+			return true
+		}
+	}
+	return json.Valid(data)
 }
 
 // isCompact reports whether data has no insignificant whitespace (it does

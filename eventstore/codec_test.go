@@ -63,3 +63,15 @@ func TestCompactJSON(t *testing.T) {
 		})
 	}
 }
+
+// validJSON agrees with encoding/json.
+func FuzzValidJSON(f *testing.F) {
+	for _, s := range []string{`{}`, `{"a":[1,2.5e-3,"x\u00e9",true,null]}`, `{"a":}`, ` [1, 2] `, `"\x"`, `01`, `-`, `{"a":1}x`, "\"\x01\"", `[[[[]]]]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if got, want := validJSON(b), json.Valid(b); got != want {
+			t.Fatalf("validJSON(%q) = %v, encoding/json says %v", b, got, want)
+		}
+	})
+}

@@ -89,36 +89,41 @@ const hashDomain = "laaledger/event/v1"
 //
 // The event's own hash field is not part of it.
 func (e *Envelope) ComputeHash() string {
-	h := sha256.New()
-	var lb [binary.MaxVarintLen64]byte
+	buf := make([]byte, 0, 1024+len(e.Data))
 	put := func(s string) {
-		n := binary.PutUvarint(lb[:], uint64(len(s)))
-		h.Write(lb[:n])
-		h.Write([]byte(s))
+		buf = binary.AppendUvarint(buf, uint64(len(s)))
+		buf = append(buf, s...)
 	}
+	putBytes := func(b []byte) {
+		buf = binary.AppendUvarint(buf, uint64(len(b)))
+		buf = append(buf, b...)
+	}
+	var num [20]byte
+	var ts [40]byte
 	put(hashDomain)
 	put(e.EventID)
 	put(e.Type)
-	put(strconv.Itoa(e.SchemaVersion))
+	putBytes(strconv.AppendInt(num[:0], int64(e.SchemaVersion), 10))
 	put(e.AggregateKind)
 	put(e.AggregateID)
-	put(strconv.FormatUint(e.AggregateVersion, 10))
+	putBytes(strconv.AppendUint(num[:0], e.AggregateVersion, 10))
 	put(e.CommandID)
 	put(e.Actor.ID)
 	put(e.Actor.Role)
 	put(e.Actor.Organisation)
 	put(e.Reason)
-	put(strconv.Itoa(len(e.Evidence)))
+	putBytes(strconv.AppendInt(num[:0], int64(len(e.Evidence)), 10))
 	for _, ev := range e.Evidence {
 		put(ev)
 	}
 	put(e.CausationID)
 	put(e.CorrelationID)
-	put(e.OccurredAt.UTC().Format(time.RFC3339Nano))
-	put(e.RecordedAt.UTC().Format(time.RFC3339Nano))
-	put(string(e.Data))
+	putBytes(e.OccurredAt.UTC().AppendFormat(ts[:0], time.RFC3339Nano))
+	putBytes(e.RecordedAt.UTC().AppendFormat(ts[:0], time.RFC3339Nano))
+	putBytes(e.Data)
 	put(e.PrevHash)
-	return hex.EncodeToString(h.Sum(nil))
+	sum := sha256.Sum256(buf)
+	return hex.EncodeToString(sum[:])
 }
 
 // ChainError names the first event whose hash or link does not hold.

@@ -67,9 +67,9 @@ func BenchmarkAppendThroughput(b *testing.B) {
 	} {
 		b.Run(mode.name, func(b *testing.B) {
 			for it := 0; it < b.N; it++ {
-				raw := measure(b, mode.sync, mode.n, runRaw)
-				floor := measure(b, mode.sync, mode.n, runFloor)
 				app := measure(b, mode.sync, mode.n, runAppend)
+				floor := measure(b, mode.sync, mode.n, runFloor)
+				raw := measure(b, mode.sync, mode.n, runRaw)
 				b.ReportMetric(raw, "raw_ev/s")
 				b.ReportMetric(floor, "floor_ev/s")
 				b.ReportMetric(app, "append_ev/s")

@@ -55,7 +55,8 @@ type Config struct {
 	// Stream is the ledger stream's name; default "LEDGER".
 	Stream string
 	// CacheEvents bounds the events kept in the aggregate cache; default
-	// 500,000.
+	// 200,000: every real 2008-11 LAA, assessment and catalogue (hundreds of
+	// events each) with room to spare, in about 200 MiB.
 	CacheEvents int
 	// ListenAddr, when set, also opens the embedded server's client port on
 	// that address (loopback only is advised) so other processes can read.
@@ -90,7 +91,7 @@ func (c *Config) setDefaults() error {
 		return invalidf("sync interval %s: must be positive, or 0 to sync every write", c.SyncInterval)
 	}
 	if c.CacheEvents == 0 {
-		c.CacheEvents = 500_000
+		c.CacheEvents = 200_000
 	}
 	if c.NATSURL == "" && c.DataDir == "" {
 		return invalidf("no data directory and no NATS URL")

@@ -83,7 +83,9 @@ func startBenchServer(b *testing.B) (*benchServer, error) {
 		}
 	}
 	tb := &onceTB{TB: b}
-	l := estest.Open(tb, func(c *eventstore.Config) { c.DataDir = dir })
+	// Generate with interval syncing, as the projections benchmarks do,
+	// then serve with the default, a sync before every acknowledgement.
+	l := estest.Open(tb, func(c *eventstore.Config) { c.DataDir, c.SyncInterval = dir, time.Minute })
 	last, err := l.Store.LastSequence(ctx)
 	if err != nil {
 		return nil, err
@@ -101,6 +103,13 @@ func startBenchServer(b *testing.B) (*benchServer, error) {
 	} else {
 		fmt.Fprintf(os.Stderr, "reusing the ledger in %s: %d commits\n", dir, last)
 	}
+	l.Cfg.SyncInterval = 0
+	// The commands write to every agreement; at 1M events that is more
+	// than the default aggregate cache holds (500,000 events), and then
+	// each command reloads its agreement through a consumer of its own,
+	// 64 at a time, which runs into JetStream's consumer limit.
+	l.Cfg.CacheEvents = max(500_000, 2*int(last))
+	l.Restart()
 
 	tl, ag, as := projections.NewTimelines(), projections.NewAgreements(), projections.NewAssessments()
 	runner, err := projections.Open(ctx, projections.Config{Store: l.Store, Logger: quietLog}, tl, ag, as)

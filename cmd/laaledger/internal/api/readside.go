@@ -92,11 +92,17 @@ func (q *ReadSide) current(ref domain.AggregateRef, pos uint64) (StateView, erro
 	)
 	switch ref.Kind {
 	case domain.KindAgreement:
-		var a domain.Agreement
-		if a, ok = q.agreements.State(ref.ID); ok {
-			state, version = a, a.Version
-			if v, found := q.agreements.Agreement(ref.ID); found {
-				view = v
+		// The fold and the view are read under two locks; a commit
+		// applied in between would make them disagree, so read again.
+		for range 3 {
+			var a domain.Agreement
+			if a, ok = q.agreements.State(ref.ID); !ok {
+				break
+			}
+			v, _ := q.agreements.Agreement(ref.ID)
+			state, version, view = a, a.Version, v
+			if v.Version == a.Version {
+				break
 			}
 		}
 	case domain.KindAreaAssessment:

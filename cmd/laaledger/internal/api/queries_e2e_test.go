@@ -50,6 +50,17 @@ func TestQueriesOverTheDemoLedger(t *testing.T) {
 	if r.Status != 200 || early.Version == 0 || early.Version >= version || early.Basis != Known {
 		t.Errorf("known_at: %d %+v (current %d)", r.Status, early, version)
 	}
+	// As recorded now: the current state, folded from the timeline.
+	r = h.do(req{method: "GET", path: "/v1/agreements/00EB/2008-11?as_of=" + time.Now().UTC().Format(time.RFC3339Nano), token: tokAuditor})
+	var recorded struct {
+		Version uint64           `json:"version"`
+		Basis   Basis            `json:"basis"`
+		State   domain.Agreement `json:"state"`
+	}
+	r.decode(t, &recorded)
+	if r.Status != 200 || recorded.Version != version || recorded.Basis != Recorded || mustString(t, recorded.State) != mustString(t, view.State) {
+		t.Errorf("as_of now: %d version %d basis %s, want the current state at %d", r.Status, recorded.Version, recorded.Basis, version)
+	}
 	// As recorded before the ledger held anything: not found.
 	r = h.do(req{method: "GET", path: "/v1/agreements/00EB/2008-11?as_of=2001-01-01T00:00:00Z", token: tokAuditor})
 	if r.Status != 404 {
@@ -124,6 +135,26 @@ func TestQueriesOverTheDemoLedger(t *testing.T) {
 	r.decode(t, &byActor)
 	if len(byActor.Entries) == 0 {
 		t.Errorf("no events by %s", all[0].Actor.ID)
+	}
+	for _, e := range byActor.Entries {
+		if e.Actor.ID != all[0].Actor.ID {
+			t.Errorf("actor timeline of %s has an event by %s", all[0].Actor.ID, e.Actor.ID)
+		}
+	}
+	r = h.do(req{method: "GET", path: "/v1/timeline?organisation=00EB&limit=1000", token: tokScrutiny})
+	var byOrg TimelinePage
+	r.decode(t, &byOrg)
+	if len(byOrg.Entries) == 0 {
+		t.Errorf("no events by anyone acting for 00EB")
+	}
+	for _, e := range byOrg.Entries {
+		if e.Actor.Organisation != "00EB" {
+			t.Errorf("organisation timeline of 00EB has an event by %+v", e.Actor)
+		}
+	}
+	r = h.do(req{method: "GET", path: "/v1/timeline?area=00EB&from=2009-01-01T00:00:00Z&to=2008-01-01T00:00:00Z", token: tokScrutiny})
+	if r.Status != 400 {
+		t.Errorf("empty range: %d %s", r.Status, r.Body)
 	}
 
 	r = h.do(req{method: "GET", path: "/v1/assessments/00EB/2009", token: tokScrutiny})

@@ -133,10 +133,17 @@ func (s *Store) scan(ctx context.Context, cfg jetstream.OrderedConsumerConfig, s
 	if stop == 0 {
 		return nil
 	}
-	cons, err := s.stream.OrderedConsumer(ctx, cfg)
-	if err != nil {
-		return fmt.Errorf("create reader: %w", mapErr(err))
+	select {
+	case s.readers <- struct{}{}:
+		defer func() { <-s.readers }()
+	case <-ctx.Done():
+		return fmt.Errorf("%w: waiting for a reader: %v", ErrUnavailable, ctx.Err())
 	}
+	cons, err := s.openReader(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("create reader: %w", err)
+	}
+	defer s.closeReader(cons)
 	it, err := cons.Messages(jetstream.PullMaxMessages(1000))
 	if err != nil {
 		return fmt.Errorf("start reader: %w", mapErr(err))
@@ -176,6 +183,40 @@ func (s *Store) scan(ctx context.Context, cfg jetstream.OrderedConsumerConfig, s
 			return nil
 		}
 	}
+}
+
+// maxReaders bounds the stream reads (cold aggregate loads, full reads)
+// running at once, so a burst of cold loads queues here rather than
+// exhausting the server's consumers.
+const maxReaders = 16
+
+// readerIdle is how long the server keeps a reader's consumer once nobody
+// pulls from it, should the explicit delete below not reach it.
+const readerIdle = 30 * time.Second
+
+// openReader creates an ordered consumer. Ordered consumers are ephemeral
+// but outlive their last pull by their inactive threshold (5 minutes by
+// default in nats.go), so each reader also deletes its own on close.
+func (s *Store) openReader(ctx context.Context, cfg jetstream.OrderedConsumerConfig) (jetstream.Consumer, error) {
+	if cfg.InactiveThreshold == 0 {
+		cfg.InactiveThreshold = readerIdle
+	}
+	cons, err := s.stream.OrderedConsumer(ctx, cfg)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	return cons, nil
+}
+
+func (s *Store) closeReader(cons jetstream.Consumer) {
+	info := cons.CachedInfo()
+	if info == nil || info.Name == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	// Best effort: the inactive threshold removes it anyway.
+	_ = s.stream.DeleteConsumer(ctx, info.Name)
 }
 
 // LastSequence returns the stream sequence of the last commit in the ledger
@@ -252,10 +293,11 @@ func (s *Store) lastMatching(ctx context.Context, filter string) (uint64, error)
 // ctx is cancelled or fn returns an error. It returns that error, or nil on
 // cancellation. fn is called from one goroutine at a time.
 func (s *Store) Subscribe(ctx context.Context, opts ReadOptions, fn func(*Commit) error) error {
-	cons, err := s.stream.OrderedConsumer(ctx, opts.consumerConfig())
+	cons, err := s.openReader(ctx, opts.consumerConfig())
 	if err != nil {
-		return fmt.Errorf("subscribe: %w", mapErr(err))
+		return fmt.Errorf("subscribe: %w", err)
 	}
+	defer s.closeReader(cons)
 	it, err := cons.Messages(jetstream.PullMaxMessages(1000))
 	if err != nil {
 		return fmt.Errorf("subscribe: %w", mapErr(err))

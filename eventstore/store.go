@@ -114,6 +114,8 @@ type Store struct {
 	admin  []nats.Option
 	svcID  []nats.Option // the embedded service user's identity
 	lock   *dirLock      // the embedded server's hold on its data directory
+	// readers holds a slot for every stream read in progress.
+	readers chan struct{}
 }
 
 // Open starts the embedded server (or connects to cfg.NATSURL), makes sure
@@ -123,7 +125,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, fmt.Errorf("open ledger: %w", err)
 	}
-	s := &Store{cfg: cfg, log: cfg.Logger, cache: newCache(cfg.CacheEvents)}
+	s := &Store{cfg: cfg, log: cfg.Logger, cache: newCache(cfg.CacheEvents), readers: make(chan struct{}, maxReaders)}
 	var adminOpts, serviceOpts []nats.Option
 	if cfg.NATSURL == "" {
 		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {

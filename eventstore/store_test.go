@@ -404,3 +404,39 @@ func TestSecondEmbeddedOpenOfADataDirIsRefused(t *testing.T) {
 	_, err = l.Store.LastSequence(ctx)
 	require.NoError(t, err)
 }
+
+// Readers leave no consumers behind: a burst of cold loads well beyond the
+// reader bound completes, and the stream ends with no consumers.
+func TestColdLoadsLeaveNoConsumers(t *testing.T) {
+	l := estest.Open(t)
+	ctx := estest.Context(t)
+	const aggs = 60
+	for i := 0; i < aggs; i++ {
+		a := eventstore.Aggregate{Kind: "laa", ID: fmt.Sprintf("A%03d/2008-11", i)}
+		_, err := l.Store.Append(ctx, a, 0, []eventstore.Event{ev("x", i)}, fmt.Sprintf("c%d", i))
+		require.NoError(t, err)
+	}
+	l.Restart()
+	var wg sync.WaitGroup
+	errs := make(chan error, aggs)
+	for i := 0; i < aggs; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h, err := l.Store.Load(ctx, eventstore.Aggregate{Kind: "laa", ID: fmt.Sprintf("A%03d/2008-11", i)})
+			if err == nil && h.Version != 1 {
+				err = fmt.Errorf("version %d", h.Version)
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	require.Eventually(t, func() bool {
+		info, err := l.Store.Stream().Info(ctx)
+		return err == nil && info.State.Consumers == 0
+	}, 10*time.Second, 20*time.Millisecond, "every reader deleted its consumer")
+}

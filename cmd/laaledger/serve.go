@@ -74,11 +74,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		s.Close()
 		return err
 	}
-	queries := api.NewLedgerQueries(s, service.Kinds())
+	reads := api.NewReadSide(rs.runner, rs.timelines, rs.agreements, rs.assessments)
 	srv, err := api.New(api.Config{
 		Executor: svc,
-		Queries:  queries,
-		Progress: rs.runner,
+		Queries:  reads,
+		Progress: reads,
 		Feed:     s,
 		Tokens:   tokens,
 		Logger:   log,

@@ -47,6 +47,8 @@ func TestEveryEndpointRefusesMissingOrUnknownToken(t *testing.T) {
 		{method: "GET", path: "/v1/regions"},
 		{method: "GET", path: "/v1/sources"},
 		{method: "GET", path: "/v1/indicators/116"},
+		{method: "GET", path: "/v1/agreements/00EB/2008-11/targets/NI%20112/rounds"},
+		{method: "GET", path: "/v1/dashboard"},
 		{method: "GET", path: "/v1/events/stream"},
 		{method: "POST", path: "/v1/commands/apitest.Note", header: map[string]string{"Idempotency-Key": "k1"},
 			body: []byte(`{"occurred_at":"2008-06-02T10:00:00Z","command":{"subject":"00EB","text":"x"}}`)},

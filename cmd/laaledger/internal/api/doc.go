@@ -4,8 +4,9 @@
 // /v1/openapi.json and /v1/openapi.yaml.
 //
 // [New] builds a [Server], an http.Handler, from a [Config]: the command
-// [Executor] (*service.Service), the read side ([Queries] and [Progress],
-// adapters over the projections), the [Feed] for server-sent events
+// [Executor] (*service.Service), the read side ([Queries] and [Progress]:
+// [ReadSide] over the projections' runner and read models), the [Feed] for
+// server-sent events
 // (*eventstore.Store) and the bearer [Tokens]. The package imports the
 // domain and the event store's types; it decides nothing itself: the domain
 // refuses commands and says which rule refused, and [problemFor] is the one

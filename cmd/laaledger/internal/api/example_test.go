@@ -9,10 +9,12 @@ import (
 	"github.com/laaledger/laaledger/cmd/laaledger/internal/api"
 	"github.com/laaledger/laaledger/domain/service"
 	"github.com/laaledger/laaledger/eventstore"
+	"github.com/laaledger/laaledger/projections"
 )
 
 // Example wires the API the way `laaledger serve` does: the store, the
-// service that executes commands on it, a read side, the tokens, and an
+// service that executes commands on it, the projections and the read side
+// over them, the tokens, and an
 // http.Server whose shutdown also ends the open event streams.
 func Example() {
 	ctx := context.Background()
@@ -28,11 +30,18 @@ func Example() {
 		log.Error("tokens", "err", err)
 		return
 	}
-	queries := api.NewLedgerQueries(store, service.Kinds())
+	tl, ag, as := projections.NewTimelines(), projections.NewAgreements(), projections.NewAssessments()
+	runner, err := projections.Open(ctx, projections.Config{Store: store, Dir: "laaledger-data/projections", Logger: log}, tl, ag, as)
+	if err != nil {
+		log.Error("projections", "err", err)
+		return
+	}
+	go runner.Run(ctx) // until ctx ends; it writes a snapshot on the way out
+	reads := api.NewReadSide(runner, tl, ag, as)
 	srv, err := api.New(api.Config{
 		Executor: service.New(store, service.Kinds()),
-		Queries:  queries,
-		Progress: queries,
+		Queries:  reads,
+		Progress: reads,
 		Feed:     store,
 		Tokens:   tokens,
 		Logger:   log,

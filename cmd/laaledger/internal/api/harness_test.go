@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -25,6 +26,7 @@ import (
 	"github.com/laaledger/laaledger/domain/service"
 	"github.com/laaledger/laaledger/eventstore"
 	"github.com/laaledger/laaledger/eventstore/estest"
+	"github.com/laaledger/laaledger/projections"
 )
 
 // The tests drive the API with a small command of their own, "apitest.Note",
@@ -119,8 +121,9 @@ func newHarness(t *testing.T, kinds map[string]service.Kind, opts ...harnessOpt)
 	if err != nil {
 		t.Fatal(err)
 	}
+	rs, _ := startReadSide(t, l.Store)
 	cfg := Config{Executor: svc, Feed: l.Store, Tokens: tokens, Registry: prometheus.NewRegistry(),
-		Queries: storeQueries{l.Store}, Progress: storeProgress{l.Store}}
+		Queries: rs, Progress: rs}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -286,50 +289,40 @@ func (h *harness) lastSequence() uint64 {
 	return seq
 }
 
-// storeQueries answers queries straight from the store, for tests of the
-// HTTP plumbing that need no read model.
-type storeQueries struct{ s *eventstore.Store }
+// startReadSide opens the projections over the ledger with no snapshot
+// directory, runs them until the test ends and returns the read side.
+func startReadSide(t testing.TB, store *eventstore.Store) (*ReadSide, *projections.Runner) {
+	t.Helper()
+	rs, r := openReadSide(t, store)
+	runProjections(t, r)
+	return rs, r
+}
 
-func (q storeQueries) State(ctx context.Context, ref domain.AggregateRef, at AsOf) (StateView, error) {
-	h, err := q.s.Load(ctx, eventstore.Aggregate{Kind: ref.Kind, ID: ref.ID})
+// openReadSide opens the projections without running them.
+func openReadSide(t testing.TB, store *eventstore.Store) (*ReadSide, *projections.Runner) {
+	t.Helper()
+	tl, ag, as := projections.NewTimelines(), projections.NewAgreements(), projections.NewAssessments()
+	r, err := projections.Open(context.Background(), projections.Config{Store: store, Logger: quietLog}, tl, ag, as)
 	if err != nil {
-		return StateView{}, err
+		t.Fatal(err)
 	}
-	if h.Version == 0 {
-		return StateView{}, domain.Errorf(domain.ENOTFOUND, "aggregate.not_found", "%s has no events", ref)
-	}
-	return StateView{Version: h.Version, State: map[string]any{"events": len(h.Events)}}, nil
+	return NewReadSide(r, tl, ag, as), r
 }
 
-func (q storeQueries) Timeline(ctx context.Context, tq TimelineQuery) (TimelinePage, error) {
-	if tq.Aggregate == nil {
-		return TimelinePage{}, nil
-	}
-	h, err := q.s.Load(ctx, eventstore.Aggregate{Kind: tq.Aggregate.Kind, ID: tq.Aggregate.ID})
-	if err != nil {
-		return TimelinePage{}, err
-	}
-	var p TimelinePage
-	for _, e := range h.Events {
-		p.Entries = append(p.Entries, TimelineEntry{Sequence: e.Sequence, EventID: e.EventID, Type: e.Type,
-			SchemaVersion: e.SchemaVersion, Aggregate: *tq.Aggregate, AggregateVersion: e.AggregateVersion,
-			CommandID: e.CommandID, Actor: e.Actor, OccurredAt: e.OccurredAt, RecordedAt: e.RecordedAt, Data: e.Data})
-	}
-	return p, nil
+// runProjections runs r until the test ends.
+func runProjections(t testing.TB, r *projections.Runner) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("projection runner: %v", err)
+		}
+	})
 }
 
-func (q storeQueries) Indicator(ctx context.Context, n int) (any, error) {
-	return nil, domain.Errorf(domain.ENOTFOUND, "indicator.not_found", "no NI %d", n)
-}
-
-// storeProgress is read models that are always caught up.
-type storeProgress struct{ s *eventstore.Store }
-
-func (p storeProgress) Position() uint64 {
-	seq, _ := p.s.LastSequence(context.Background())
-	return seq
-}
-func (p storeProgress) WaitFor(ctx context.Context, seq uint64) error { return nil }
+var quietLog = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 // sseEvent is one parsed server-sent event.
 type sseEvent struct {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/eventstore"
+	"github.com/laaledger/laaledger/projections"
 )
 
 // Problem is an RFC 9457 problem detail with the ledger's stable code.
@@ -126,6 +127,10 @@ func problemFor(err error) Problem {
 	case errors.Is(err, eventstore.ErrUnavailable):
 		return problem(http.StatusServiceUnavailable, "unavailable",
 			"the ledger did not answer in time; the command may or may not have been recorded: retry with the same Idempotency-Key")
+	case errors.Is(err, projections.ErrInvalid):
+		return problem(http.StatusBadRequest, "invalid", err.Error())
+	case errors.Is(err, projections.ErrStopped):
+		return problem(http.StatusServiceUnavailable, "unavailable", "the read models are not running")
 	case errors.Is(err, eventstore.ErrTampered):
 		return problem(http.StatusInternalServerError, "tampered", "the ledger's hash chain does not verify: "+err.Error())
 	}

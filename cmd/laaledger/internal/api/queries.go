@@ -11,6 +11,7 @@ import (
 
 	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/eventstore"
+	"github.com/laaledger/laaledger/projections"
 )
 
 // Queries is the read side the API serves: the projections, through a thin
@@ -25,9 +26,47 @@ type Queries interface {
 	State(ctx context.Context, ref domain.AggregateRef, at AsOf) (StateView, error)
 	// Timeline returns one page of the events q selects.
 	Timeline(ctx context.Context, q TimelineQuery) (TimelinePage, error)
-	// Indicator returns a National Indicator from the catalogue (ENOTFOUND
-	// if the catalogue has no such number).
-	Indicator(ctx context.Context, number int) (any, error)
+	// TargetRounds returns every round of one target of an agreement
+	// (ENOTFOUND if the agreement or the target does not exist).
+	TargetRounds(ctx context.Context, agreement domain.AggregateRef, target string) (TargetRounds, error)
+	// Indicator returns a National Indicator from the catalogue and every
+	// area's target on it with its rounds (ENOTFOUND if neither the
+	// catalogue nor any agreement knows the number).
+	Indicator(ctx context.Context, number int) (IndicatorView, error)
+	// Dashboard returns the dashboard counts.
+	Dashboard(ctx context.Context) (DashboardView, error)
+}
+
+// TargetRounds is the negotiation history of one target: every proposal,
+// counter-proposal, agreement and withdrawal, in the original negotiation
+// and in refreshes, each with its change from the previous round.
+type TargetRounds struct {
+	Agreement domain.AggregateRef `json:"agreement"`
+	Target    string              `json:"target"`
+	Rounds    []projections.Round `json:"rounds"`
+	Position  uint64              `json:"position,omitempty"`
+}
+
+// IndicatorView is a National Indicator across every area: the catalogue's
+// entry (absent if the catalogue does not hold the number) and each area's
+// target on it.
+type IndicatorView struct {
+	NI        int               `json:"ni"`
+	Indicator *domain.Indicator `json:"indicator,omitempty"`
+	Targets   []IndicatorTarget `json:"targets"`
+	Position  uint64            `json:"position,omitempty"`
+}
+
+// IndicatorTarget is one area's target on an indicator with its rounds.
+type IndicatorTarget struct {
+	projections.IndicatorTarget
+	Rounds []projections.Round `json:"rounds"`
+}
+
+// DashboardView is the dashboard counts and the position they reflect.
+type DashboardView struct {
+	projections.Dashboard
+	Position uint64 `json:"position,omitempty"`
 }
 
 // Basis names the clock an as-of view cuts on.
@@ -57,8 +96,13 @@ type StateView struct {
 	Basis     Basis               `json:"basis"`
 	At        *time.Time          `json:"at,omitempty"`
 	Position  uint64              `json:"position,omitempty"`
-	// State is the domain's folded state, encoded as JSON as it stands.
+	// State is the domain's folded state, encoded as JSON as it stands:
+	// the same shape for every basis, so that states can be compared.
 	State any `json:"state"`
+	// View, for an agreement's current state, is the read model's
+	// display of it: each target's negotiation state, trajectory, latest
+	// outturns, lock and grounds.
+	View any `json:"view,omitempty"`
 }
 
 // TimelineQuery selects and pages a timeline. Exactly one of Aggregate,
@@ -216,6 +260,9 @@ func parseTimelineQuery(v url.Values, q *TimelineQuery) error {
 			*p.dst = t.UTC()
 		}
 	}
+	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
+		return badRequest("bad_request", "from must be before to")
+	}
 	q.After = v.Get("after")
 	q.Limit = 50
 	if s := v.Get("limit"); s != "" {
@@ -367,6 +414,36 @@ func (s *Server) indicator(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v, err := s.cfg.Queries.Indicator(r.Context(), n)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+func (s *Server) targetRounds(w http.ResponseWriter, r *http.Request) {
+	ref, err := agreementRef(r)
+	if err == nil {
+		err = s.readReady(r)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	v, err := s.cfg.Queries.TargetRounds(r.Context(), ref, r.PathValue("target"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
+	if err := s.readReady(r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	v, err := s.cfg.Queries.Dashboard(r.Context())
 	if err != nil {
 		s.writeError(w, r, err)
 		return

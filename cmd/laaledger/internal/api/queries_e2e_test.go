@@ -7,15 +7,12 @@ import (
 	"time"
 
 	"github.com/laaledger/laaledger/domain"
-	"github.com/laaledger/laaledger/domain/service"
 	"github.com/laaledger/laaledger/eventstore"
+	"github.com/laaledger/laaledger/projections"
 )
 
 func TestQueriesOverTheDemoLedger(t *testing.T) {
-	h, tokenOf := demoHarness(t, func(c *Config) {
-		lq := NewLedgerQueries(c.Feed.(*eventstore.Store), service.Kinds())
-		c.Queries, c.Progress = lq, lq
-	})
+	h, tokenOf := demoHarness(t)
 	results := runDemoOverHTTP(t, h, tokenOf, false)
 	last := results[len(results)-1].Sequence
 	_, version, err := h.svc.State(t.Context(), domain.AggregateRef{Kind: domain.KindAgreement, ID: "00EB/2008-11"})
@@ -40,6 +37,7 @@ func TestQueriesOverTheDemoLedger(t *testing.T) {
 	if got := view.State.Targets["NI 112"].Values["2010/11"]; got != 46.0 {
 		t.Errorf("NI 112 2010/11 = %v over HTTP", got)
 	}
+	hp := view.State
 
 	// As known at a business time before approval: an earlier version.
 	r = h.do(req{method: "GET", path: "/v1/agreements/00EB/2008-11?known_at=2008-06-15T00:00:00Z", token: tokAuditor})
@@ -51,6 +49,17 @@ func TestQueriesOverTheDemoLedger(t *testing.T) {
 	r.decode(t, &early)
 	if r.Status != 200 || early.Version == 0 || early.Version >= version || early.Basis != Known {
 		t.Errorf("known_at: %d %+v (current %d)", r.Status, early, version)
+	}
+	// As recorded now: the current state, folded from the timeline.
+	r = h.do(req{method: "GET", path: "/v1/agreements/00EB/2008-11?as_of=" + time.Now().UTC().Format(time.RFC3339Nano), token: tokAuditor})
+	var recorded struct {
+		Version uint64           `json:"version"`
+		Basis   Basis            `json:"basis"`
+		State   domain.Agreement `json:"state"`
+	}
+	r.decode(t, &recorded)
+	if r.Status != 200 || recorded.Version != version || recorded.Basis != Recorded || mustString(t, recorded.State) != mustString(t, view.State) {
+		t.Errorf("as_of now: %d version %d basis %s, want the current state at %d", r.Status, recorded.Version, recorded.Basis, version)
 	}
 	// As recorded before the ledger held anything: not found.
 	r = h.do(req{method: "GET", path: "/v1/agreements/00EB/2008-11?as_of=2001-01-01T00:00:00Z", token: tokAuditor})
@@ -127,19 +136,171 @@ func TestQueriesOverTheDemoLedger(t *testing.T) {
 	if len(byActor.Entries) == 0 {
 		t.Errorf("no events by %s", all[0].Actor.ID)
 	}
+	for _, e := range byActor.Entries {
+		if e.Actor.ID != all[0].Actor.ID {
+			t.Errorf("actor timeline of %s has an event by %s", all[0].Actor.ID, e.Actor.ID)
+		}
+	}
+	r = h.do(req{method: "GET", path: "/v1/timeline?organisation=00EB&limit=1000", token: tokScrutiny})
+	var byOrg TimelinePage
+	r.decode(t, &byOrg)
+	if len(byOrg.Entries) == 0 {
+		t.Errorf("no events by anyone acting for 00EB")
+	}
+	for _, e := range byOrg.Entries {
+		if e.Actor.Organisation != "00EB" {
+			t.Errorf("organisation timeline of 00EB has an event by %+v", e.Actor)
+		}
+	}
+	r = h.do(req{method: "GET", path: "/v1/timeline?area=00EB&from=2009-01-01T00:00:00Z&to=2008-01-01T00:00:00Z", token: tokScrutiny})
+	if r.Status != 400 {
+		t.Errorf("empty range: %d %s", r.Status, r.Body)
+	}
 
 	r = h.do(req{method: "GET", path: "/v1/assessments/00EB/2009", token: tokScrutiny})
 	if r.Status != 200 {
 		t.Errorf("assessment: %d %s", r.Status, r.Body)
 	}
+
+	// NI 112 across the areas: the catalogue's entry and Hartlepool's
+	// target with its rounds, the same rounds as the target's own page.
 	r = h.do(req{method: "GET", path: "/v1/indicators/112", token: tokScrutiny})
-	var ind domain.Indicator
+	var ind IndicatorView
 	r.decode(t, &ind)
-	if r.Status != 200 || ind.NI != 112 || ind.Title == "" {
-		t.Errorf("indicator: %d %s", r.Status, r.Body)
+	if r.Status != 200 || ind.Indicator == nil || ind.Indicator.NI != 112 || ind.Indicator.Title == "" || len(ind.Targets) != 1 {
+		t.Fatalf("indicator: %d %s", r.Status, r.Body)
+	}
+	if got := ind.Targets[0]; got.Area != "00EB" || got.Target.Key != "NI 112" || len(got.Rounds) < 2 {
+		t.Errorf("NI 112 target %+v", got)
+	}
+	r = h.do(req{method: "GET", path: "/v1/agreements/00EB/2008-11/targets/NI%20112/rounds", token: tokScrutiny})
+	var rounds TargetRounds
+	r.decode(t, &rounds)
+	if r.Status != 200 || mustString(t, rounds.Rounds) != mustString(t, ind.Targets[0].Rounds) {
+		t.Errorf("rounds: %d %s", r.Status, r.Body)
+	}
+	// The GO's counter-proposal is the second round, and its change is
+	// from the LSP's opening proposal.
+	if len(rounds.Rounds) < 2 || rounds.Rounds[1].Side != domain.SideGO || rounds.Rounds[1].Change == nil {
+		t.Fatalf("rounds %s", r.Body)
+	}
+	for y, d := range rounds.Rounds[1].Change {
+		if want := rounds.Rounds[1].Values[y] - rounds.Rounds[0].Values[y]; d != want {
+			t.Errorf("change %s = %v, want %v", y, d, want)
+		}
+	}
+	r = h.do(req{method: "GET", path: "/v1/agreements/00EB/2008-11/targets/NI%20999/rounds", token: tokScrutiny})
+	if r.Status != 404 || r.problem(t).Code != "target.not_found" {
+		t.Errorf("unknown target: %d %s", r.Status, r.Body)
+	}
+	r = h.do(req{method: "GET", path: "/v1/indicators/998", token: tokScrutiny})
+	if r.Status != 404 || r.problem(t).Code != "indicator.not_found" {
+		t.Errorf("unknown indicator: %d %s", r.Status, r.Body)
+	}
+
+	r = h.do(req{method: "GET", path: "/v1/dashboard", token: tokAuditor})
+	var dash DashboardView
+	r.decode(t, &dash)
+	if r.Status != 200 || dash.AgreementsByRegion["North East"][hp.Status] == 0 || dash.TargetsByIndicator[112] == nil {
+		t.Errorf("dashboard: %d %s", r.Status, r.Body)
 	}
 	r = h.do(req{method: "GET", path: "/v1/agreements/00EB/2008-11/timeline?after=not-a-cursor", token: tokScrutiny})
 	if r.Status != 400 || r.problem(t).Code != "bad_cursor" {
 		t.Errorf("bad cursor: %d %s", r.Status, r.Body)
+	}
+}
+
+// recordOutturn records an outturn on Hartlepool's NI 112 over HTTP and
+// returns the command's result.
+func recordOutturn(t *testing.T, h *harness, key string, value float64) CommandResult {
+	t.Helper()
+	r := h.do(req{method: "POST", path: "/v1/commands/laa.RecordOutturn", token: tokLA,
+		header: map[string]string{"Idempotency-Key": key},
+		body: mustJSON(t, map[string]any{"occurred_at": "2011-07-01T10:00:00Z", "reason": "annual return",
+			"command": domain.RecordOutturn{Agreement: "00EB/2008-11", Target: "NI 112", Year: "2010/11", Value: value, Source: "test"}})})
+	if r.Status != 201 {
+		t.Fatalf("outturn: %d %s", r.Status, r.Body)
+	}
+	var res CommandResult
+	r.decode(t, &res)
+	return res
+}
+
+func outturnOf(t *testing.T, r *resp) float64 {
+	t.Helper()
+	if r.Status != 200 {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	var v struct {
+		View struct {
+			Targets []struct {
+				Key      string                    `json:"key"`
+				Outturns map[string]domain.Outturn `json:"outturns"`
+			} `json:"targets"`
+		} `json:"view"`
+	}
+	r.decode(t, &v)
+	for _, tg := range v.View.Targets {
+		if tg.Key == "NI 112" {
+			return tg.Outturns["2010/11"].Value
+		}
+	}
+	t.Fatalf("no NI 112 in %s", r.Body)
+	return 0
+}
+
+func TestCommandThenQueryWithMinSequenceSeesTheChange(t *testing.T) {
+	h, tokenOf := demoHarness(t)
+	runDemoOverHTTP(t, h, tokenOf, false)
+	for i, v := range []float64{44.5, 43.25, 47} {
+		res := recordOutturn(t, h, fmt.Sprintf("outturn-%d", i), v)
+		r := h.do(req{method: "GET", path: fmt.Sprintf("/v1/agreements/00EB/2008-11?min_sequence=%d", res.Sequence), token: tokScrutiny})
+		if got := outturnOf(t, r); got != v {
+			t.Fatalf("outturn %d: the query after the command shows %v, want %v", i, got, v)
+		}
+	}
+}
+
+func TestMinSequenceWaitsForTheProjections(t *testing.T) {
+	// The projections start only after the command, so the query has to
+	// wait for them to apply it.
+	var runner *projections.Runner
+	h, tokenOf := demoHarness(t, func(c *Config) {
+		rs, r := openReadSide(t, c.Feed.(*eventstore.Store))
+		c.Queries, c.Progress, runner = rs, rs, r
+	})
+	runDemoOverHTTP(t, h, tokenOf, false)
+	res := recordOutturn(t, h, "outturn-late", 41)
+	got := make(chan *resp, 1)
+	go func() {
+		got <- h.do(req{method: "GET", path: fmt.Sprintf("/v1/agreements/00EB/2008-11?min_sequence=%d", res.Sequence), token: tokScrutiny})
+	}()
+	select {
+	case r := <-got:
+		t.Fatalf("answered before the projections ran: %d %s", r.Status, r.Body)
+	case <-time.After(100 * time.Millisecond):
+	}
+	runProjections(t, runner)
+	if v := outturnOf(t, <-got); v != 41 {
+		t.Errorf("outturn %v, want 41", v)
+	}
+}
+
+func TestMinSequenceBeyondTheLedgerIsNotCaughtUp(t *testing.T) {
+	h, tokenOf := demoHarness(t, func(c *Config) { c.WaitTimeout = 50 * time.Millisecond })
+	runDemoOverHTTP(t, h, tokenOf, false)
+	res := recordOutturn(t, h, "outturn-1", 44)
+	begin := time.Now()
+	r := h.do(req{method: "GET", path: fmt.Sprintf("/v1/agreements/00EB/2008-11?min_sequence=%d", res.Sequence+1000), token: tokScrutiny})
+	took := time.Since(begin)
+	if r.Status != 503 || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	p := r.problem(t)
+	if p.Code != "not_caught_up" || p.ReachedSequence == nil || *p.ReachedSequence < res.Sequence {
+		t.Errorf("problem %+v", p)
+	}
+	if took > time.Second {
+		t.Errorf("the wait took %s with a 50 ms timeout", took)
 	}
 }

@@ -142,6 +142,7 @@ func (s *Server) routes() {
 
 	m.HandleFunc("GET /v1/agreements/{area}/{period}", s.authed(s.agreement))
 	m.HandleFunc("GET /v1/agreements/{area}/{period}/timeline", s.authed(s.agreementTimeline))
+	m.HandleFunc("GET /v1/agreements/{area}/{period}/targets/{target}/rounds", s.authed(s.targetRounds))
 	m.HandleFunc("GET /v1/assessments/{area}/{year}", s.authed(s.assessment))
 	m.HandleFunc("GET /v1/assessments/{area}/{year}/timeline", s.authed(s.assessmentTimeline))
 	m.HandleFunc("GET /v1/org-assessments/{org}/{year}", s.authed(s.orgAssessment))
@@ -152,6 +153,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /v1/regions", s.authed(s.regions))
 	m.HandleFunc("GET /v1/sources", s.authed(s.sources))
 	m.HandleFunc("GET /v1/indicators/{number}", s.authed(s.indicator))
+	m.HandleFunc("GET /v1/dashboard", s.authed(s.dashboard))
 
 	m.HandleFunc("GET /v1/events/stream", s.authed(s.stream))
 
@@ -161,6 +163,7 @@ func (s *Server) routes() {
 		"/healthz": "GET", "/readyz": "GET", "/v1/openapi.json": "GET", "/v1/openapi.yaml": "GET", "/metrics": "GET",
 		"/v1/whoami": "GET", "/v1/commands": "GET", "/v1/commands/{type}": "POST",
 		"/v1/agreements/{area}/{period}": "GET", "/v1/agreements/{area}/{period}/timeline": "GET",
+		"/v1/agreements/{area}/{period}/targets/{target}/rounds": "GET", "/v1/dashboard": "GET",
 		"/v1/assessments/{area}/{year}": "GET", "/v1/assessments/{area}/{year}/timeline": "GET",
 		"/v1/org-assessments/{org}/{year}": "GET", "/v1/org-assessments/{org}/{year}/timeline": "GET",
 		"/v1/timeline": "GET", "/v1/areas": "GET", "/v1/areas/{area}": "GET", "/v1/regions": "GET",

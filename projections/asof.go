@@ -43,7 +43,7 @@ func (t *Timelines) EventsAt(a eventstore.Aggregate, at time.Time, basis Basis) 
 	t.mu.RLock()
 	var out []Entry
 	for _, x := range t.byAgg[a] {
-		e := &t.entries[x]
+		e := t.entries.at(x)
 		when := e.OccurredAt
 		if basis == AsRecorded {
 			when = e.RecordedAt

@@ -126,7 +126,7 @@ type TimelinePage struct {
 // envelopes. The zero value is not usable; call [NewTimelines].
 type Timelines struct {
 	mu      sync.RWMutex
-	entries []Entry
+	entries entryStore
 	byAgg   map[eventstore.Aggregate][]int32
 	byArea  map[string][]int32
 	byActor map[string][]int32
@@ -155,7 +155,7 @@ func (t *Timelines) Reset() {
 }
 
 func (t *Timelines) resetLocked() {
-	t.entries = nil
+	t.entries.reset()
 	t.byAgg = map[eventstore.Aggregate][]int32{}
 	t.byArea = map[string][]int32{}
 	t.byActor = map[string][]int32{}
@@ -174,8 +174,7 @@ func (t *Timelines) Apply(c *eventstore.Commit) error {
 }
 
 func (t *Timelines) add(e Entry) {
-	n := int32(len(t.entries))
-	t.entries = append(t.entries, e)
+	n := t.entries.add(e)
 	k := e.key()
 	t.byAgg[e.Aggregate] = t.insert(t.byAgg[e.Aggregate], n, k)
 	area := AreaOf(e.Aggregate)
@@ -187,10 +186,10 @@ func (t *Timelines) add(e Entry) {
 // insert places entry n in a list kept in key order; events mostly arrive in
 // business-time order, so this is usually an append.
 func (t *Timelines) insert(list []int32, n int32, k key) []int32 {
-	if len(list) == 0 || t.entries[list[len(list)-1]].key().cmp(k) < 0 {
+	if len(list) == 0 || t.entries.key(list[len(list)-1]).cmp(k) < 0 {
 		return append(list, n)
 	}
-	i, _ := slices.BinarySearchFunc(list, k, func(x int32, k key) int { return t.entries[x].key().cmp(k) })
+	i, _ := slices.BinarySearchFunc(list, k, func(x int32, k key) int { return t.entries.key(x).cmp(k) })
 	return slices.Insert(list, i, n)
 }
 
@@ -237,7 +236,7 @@ func (t *Timelines) Organisation(org string, q TimelineQuery) (TimelinePage, err
 func (t *Timelines) Len() int {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	return len(t.entries)
+	return t.entries.len()
 }
 
 func (t *Timelines) page(list []int32, q TimelineQuery) (TimelinePage, error) {
@@ -251,7 +250,7 @@ func (t *Timelines) page(list []int32, q TimelineQuery) (TimelinePage, error) {
 	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
 		return TimelinePage{}, invalidf("timeline range %s to %s is empty", q.From.Format(time.RFC3339), q.To.Format(time.RFC3339))
 	}
-	cmpAt := func(x int32, k key) int { return t.entries[x].key().cmp(k) }
+	cmpAt := func(x int32, k key) int { return t.entries.key(x).cmp(k) }
 	start := 0
 	if q.After != "" {
 		k, err := parseCursor(q.After)
@@ -277,7 +276,7 @@ func (t *Timelines) page(list []int32, q TimelineQuery) (TimelinePage, error) {
 	}
 	p := TimelinePage{Entries: []Entry{}}
 	for _, x := range list[start:] {
-		e := &t.entries[x]
+		e := t.entries.at(x)
 		if to != 0 && e.OccurredAt.UnixNano() >= to {
 			break
 		}

@@ -15,9 +15,9 @@ func (t *Timelines) WriteSnapshot(w io.Writer) error {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	enc := newEncoder(w)
-	enc.uvarint(uint64(len(t.entries)))
-	for i := range t.entries {
-		e := &t.entries[i]
+	enc.uvarint(uint64(t.entries.len()))
+	for i := range t.entries.len() {
+		e := t.entries.at(int32(i))
 		enc.uvarint(e.Sequence)
 		enc.uvarint(uint64(e.Index))
 		enc.str(e.EventID)
@@ -70,7 +70,6 @@ func (t *Timelines) ReadSnapshot(r io.Reader) error {
 	defer t.mu.Unlock()
 	dec := newDecoder(r, t.intern)
 	n := dec.uvarint()
-	t.entries = make([]Entry, 0, min(n, 1<<24))
 	for range n {
 		var e Entry
 		e.Sequence = dec.uvarint()
@@ -98,19 +97,19 @@ func (t *Timelines) ReadSnapshot(r io.Reader) error {
 			t.resetLocked()
 			return dec.err
 		}
-		t.entries = append(t.entries, e)
+		t.entries.add(e)
 	}
 	list := func() []int32 {
 		k := dec.uvarint()
-		if dec.err != nil || k > uint64(len(t.entries)) {
-			dec.fail(fmt.Errorf("index of %d entries over %d events", k, len(t.entries)))
+		if dec.err != nil || k > uint64(t.entries.len()) {
+			dec.fail(fmt.Errorf("index of %d entries over %d events", k, t.entries.len()))
 			return nil
 		}
 		l := make([]int32, k)
 		for i := range l {
 			x := dec.uvarint()
-			if x >= uint64(len(t.entries)) {
-				dec.fail(fmt.Errorf("index names entry %d of %d", x, len(t.entries)))
+			if x >= uint64(t.entries.len()) {
+				dec.fail(fmt.Errorf("index names entry %d of %d", x, t.entries.len()))
 				return nil
 			}
 			l[i] = int32(x)
@@ -119,8 +118,8 @@ func (t *Timelines) ReadSnapshot(r io.Reader) error {
 	}
 	keys := func() uint64 {
 		n := dec.uvarint()
-		if n > uint64(len(t.entries)) {
-			dec.fail(fmt.Errorf("index of %d keys over %d events", n, len(t.entries)))
+		if n > uint64(t.entries.len()) {
+			dec.fail(fmt.Errorf("index of %d keys over %d events", n, t.entries.len()))
 			return 0
 		}
 		return n

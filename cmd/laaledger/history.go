@@ -248,7 +248,11 @@ func printState(w io.Writer, state any) {
 	}
 }
 
-func formatValues(v domain.Values) string {
+func formatValues(v domain.Values) string { return formatYears(v, "%s %g") }
+
+// formatYears prints a value per year, years in order, with format taking
+// the year and the value.
+func formatYears(v domain.Values, format string) string {
 	if len(v) == 0 {
 		return ""
 	}
@@ -259,7 +263,7 @@ func formatValues(v domain.Values) string {
 	sort.Strings(keys)
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s %g", k, v[k])
+		parts[i] = fmt.Sprintf(format, k, v[k])
 	}
 	return strings.Join(parts, ", ")
 }

@@ -244,18 +244,4 @@ func roundLabel(r projections.Round) string {
 	return strconv.Itoa(r.Round)
 }
 
-func formatChange(v domain.Values) string {
-	if len(v) == 0 {
-		return ""
-	}
-	keys := make([]string, 0, len(v))
-	for k := range v {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s %+g", k, v[k])
-	}
-	return strings.Join(parts, ", ")
-}
+func formatChange(v domain.Values) string { return formatYears(v, "%s %+g") }

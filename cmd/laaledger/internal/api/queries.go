@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -122,25 +121,9 @@ type TimelineQuery struct {
 	Limit int
 }
 
-// TimelineEntry is one event of a timeline.
-type TimelineEntry struct {
-	Sequence         uint64              `json:"sequence"`
-	Index            int                 `json:"index"`
-	EventID          string              `json:"event_id"`
-	Type             string              `json:"type"`
-	SchemaVersion    int                 `json:"schema_version"`
-	Aggregate        domain.AggregateRef `json:"aggregate"`
-	AggregateVersion uint64              `json:"aggregate_version"`
-	CommandID        string              `json:"command_id"`
-	Actor            eventstore.Actor    `json:"actor"`
-	Reason           string              `json:"reason,omitempty"`
-	Evidence         []string            `json:"evidence,omitempty"`
-	CausationID      string              `json:"causation_id,omitempty"`
-	CorrelationID    string              `json:"correlation_id,omitempty"`
-	OccurredAt       time.Time           `json:"occurred_at"`
-	RecordedAt       time.Time           `json:"recorded_at"`
-	Data             json.RawMessage     `json:"data"`
-}
+// TimelineEntry is one event of a timeline: the projections' entry, served
+// as it is.
+type TimelineEntry = projections.Entry
 
 // TimelinePage is one page of a timeline in business-time order.
 type TimelinePage struct {

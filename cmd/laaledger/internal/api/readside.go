@@ -152,16 +152,7 @@ func (q *ReadSide) Timeline(ctx context.Context, tq TimelineQuery) (TimelinePage
 		}
 		return TimelinePage{}, err
 	}
-	out := TimelinePage{Entries: make([]TimelineEntry, len(p.Entries)), Next: p.Next, Position: pos}
-	for i := range p.Entries {
-		e := &p.Entries[i]
-		out.Entries[i] = TimelineEntry{Sequence: e.Sequence, Index: e.Index, EventID: e.EventID, Type: e.Type,
-			SchemaVersion: e.SchemaVersion, Aggregate: domain.AggregateRef{Kind: e.Aggregate.Kind, ID: e.Aggregate.ID},
-			AggregateVersion: e.AggregateVersion, CommandID: e.CommandID, Actor: e.Actor, Reason: e.Reason,
-			Evidence: e.Evidence, CausationID: e.CausationID, CorrelationID: e.CorrelationID,
-			OccurredAt: e.OccurredAt, RecordedAt: e.RecordedAt, Data: e.Data}
-	}
-	return out, nil
+	return TimelinePage{Entries: p.Entries, Next: p.Next, Position: pos}, nil
 }
 
 // TargetRounds returns every round of one target of an agreement.

@@ -104,6 +104,10 @@ func TestCLIDemoStateReplayExportVerify(t *testing.T) {
 	require.Equal(t, 0, code, errOut)
 	require.Contains(t, out, "rebuilt every projection up to stream sequence")
 
+	out, errOut, code = cli(t, "rebuild", "--data", data, "laa", "00EB/2008-11")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "rebuilt laa 00EB/2008-11 from its events")
+
 	out, errOut, code = cli(t, "timeline", "--data", data, "--area", "00EB", "--type", "caa.AssessmentPublished")
 	require.Equal(t, 0, code, errOut)
 	require.Contains(t, out, "2009-12-10")

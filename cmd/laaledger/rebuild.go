@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/schollz/progressbar/v3"
+
+	"github.com/laaledger/laaledger/eventstore"
 )
 
 func init() {
@@ -15,10 +17,18 @@ func init() {
 
 func runRebuild(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var sf storeFlags
-	fs := newFlagSet("rebuild", "rebuild [flags]", stderr)
+	fs := newFlagSet("rebuild", "rebuild [flags] [KIND ID]\n\nWith KIND ID (e.g. laa 00EB/2008-11), rebuild only that aggregate's read models from its own events.", stderr)
 	sf.register(fs)
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	var one *eventstore.Aggregate
+	if fs.NArg() > 0 {
+		agg, err := aggregateArgs(fs)
+		if err != nil {
+			return err
+		}
+		one = &agg
 	}
 	log := newLogger(stderr, false)
 	s, err := sf.open(ctx, log)
@@ -29,6 +39,20 @@ func runRebuild(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	rs, err := openReadSide(ctx, &sf, s, log)
 	if err != nil {
 		return err
+	}
+	if one != nil {
+		if err := catchUp(ctx, rs, s); err != nil {
+			return err
+		}
+		start := time.Now()
+		if err := rs.runner.RebuildAggregate(ctx, *one); err != nil {
+			return err
+		}
+		if err := rs.runner.Snapshot(); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "rebuilt %s from its events in %s\n", one, time.Since(start).Round(time.Microsecond))
+		return nil
 	}
 	var bar *progressbar.ProgressBar
 	start := time.Now()

@@ -440,3 +440,20 @@ func TestColdLoadsLeaveNoConsumers(t *testing.T) {
 		return err == nil && info.State.Consumers == 0
 	}, 10*time.Second, 20*time.Millisecond, "every reader deleted its consumer")
 }
+
+// A ledger stream weakened behind the service's back (here an
+// administrator adds a maximum age) is refused at the next start.
+func TestOpenRefusesAWeakenedStream(t *testing.T) {
+	l := estest.Open(t)
+	ctx := estest.Context(t)
+	js := adminJetStream(t, l)
+	cfg := l.Store.StreamConfig()
+	cfg.MaxAge = 24 * time.Hour
+	_, err := js.UpdateStream(ctx, cfg)
+	require.NoError(t, err)
+	require.NoError(t, l.Store.Close())
+	_, err = eventstore.Open(ctx, l.Cfg)
+	require.ErrorIs(t, err, eventstore.ErrInvalid)
+	require.Contains(t, err.Error(), "max_age")
+	l.Store = nil
+}

@@ -22,6 +22,7 @@ type storeFlags struct {
 	syncInterval time.Duration
 	dupWindow    time.Duration
 	listen       string
+	cacheEvents  int
 }
 
 func (f *storeFlags) register(fs *flag.FlagSet) {
@@ -32,6 +33,7 @@ func (f *storeFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.replicas, "replicas", 0, "stream replicas when creating it (default 1 embedded; use 3 on a cluster)")
 	fs.DurationVar(&f.syncInterval, "sync-interval", 0, "embedded only: flush to disk on this interval instead of before every acknowledgement (default: sync every write)")
 	fs.DurationVar(&f.dupWindow, "duplicate-window", 2*time.Minute, "how long the server remembers command ids (older repeats are caught from history)")
+	fs.IntVar(&f.cacheEvents, "cache-events", 200_000, "events of aggregate history kept in memory for decisions; raise it when aggregates are larger")
 	fs.StringVar(&f.listen, "nats-listen", "", "embedded only: also accept NATS clients on this address, e.g. 127.0.0.1:4222")
 }
 
@@ -39,7 +41,7 @@ func (f *storeFlags) config(log *slog.Logger) eventstore.Config {
 	return eventstore.Config{
 		DataDir: f.data, NATSURL: f.natsURL, CredsFile: f.creds, AdminCredsFile: f.adminCreds,
 		Replicas: f.replicas, SyncInterval: f.syncInterval, DuplicateWindow: f.dupWindow,
-		ListenAddr: f.listen, Logger: log,
+		ListenAddr: f.listen, CacheEvents: f.cacheEvents, Logger: log,
 	}
 }
 

@@ -143,22 +143,7 @@ func TestCAAFlagsView(t *testing.T) {
 
 // The folded state answers flag questions exactly as the event-fed view.
 func TestAssessmentFlagInfoAgreesWithCAAFlags(t *testing.T) {
-	var view CAAFlags
-	states := map[AggregateRef]AreaAssessment{}
-	for _, st := range DemoCAAHistory() {
-		ref := st.Command.Aggregate()
-		if ref.Kind != KindAreaAssessment {
-			continue
-		}
-		events, err := DecideAreaAssessment(states[ref], st.Meta, st.Command)
-		if err != nil {
-			continue
-		}
-		for _, e := range events {
-			view.Apply(ref, e)
-			states[ref] = states[ref].Apply(e)
-		}
-	}
+	view, states := demoCAAAssessments()
 	checked := 0
 	for _, s := range states {
 		for id := range s.Flags {

@@ -109,6 +109,13 @@ func TestDemoLAAHistoryDecidesCleanlyAndDeterministically(t *testing.T) {
 // demoCAAFlags is the flag view after the whole CAA demo: the LAA demo's
 // reopening names a flag published in it.
 func demoCAAFlags() *CAAFlags {
+	view, _ := demoCAAAssessments()
+	return view
+}
+
+// demoCAAAssessments decides the CAA demo's area assessment steps in order
+// and returns both the event-fed flag view and the folded states.
+func demoCAAAssessments() (*CAAFlags, map[AggregateRef]AreaAssessment) {
 	var view CAAFlags
 	states := map[AggregateRef]AreaAssessment{}
 	for _, st := range DemoCAAHistory() {
@@ -125,5 +132,5 @@ func demoCAAFlags() *CAAFlags {
 			states[ref] = states[ref].Apply(e)
 		}
 	}
-	return &view
+	return &view, states
 }

@@ -28,6 +28,23 @@ type AppendResult struct {
 	// Duplicate is true when the command id had already been appended and
 	// this is the original result; nothing new was written.
 	Duplicate bool `json:"duplicate"`
+	// Fingerprint is the one the command was stored with, if any.
+	Fingerprint string `json:"fingerprint,omitempty"`
+}
+
+// AppendOption adjusts one append.
+type AppendOption func(*appendOptions)
+
+type appendOptions struct {
+	fingerprint string
+}
+
+// WithFingerprint stores a digest of the command (its type, body and
+// metadata, as the caller defines it) with the commit. A later append with
+// the same command id and another fingerprint is refused with ErrDuplicate
+// even where its events would come out the same.
+func WithFingerprint(fp string) AppendOption {
+	return func(o *appendOptions) { o.fingerprint = fp }
 }
 
 // Append stores the events of one command on the aggregate, all or none.
@@ -45,7 +62,11 @@ type AppendResult struct {
 // large), ErrConflict, ErrDuplicate, ErrUnavailable (outcome unknown: retry
 // with the same command id), ErrTampered (the aggregate's stored chain does
 // not verify).
-func (s *Store) Append(ctx context.Context, agg Aggregate, expectedVersion uint64, events []Event, commandID string) (AppendResult, error) {
+func (s *Store) Append(ctx context.Context, agg Aggregate, expectedVersion uint64, events []Event, commandID string, opts ...AppendOption) (AppendResult, error) {
+	var o appendOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	subject, err := s.validateAppend(agg, events, commandID)
 	if err != nil {
 		return AppendResult{}, fmt.Errorf("append %s: %w", agg, err)
@@ -63,13 +84,13 @@ func (s *Store) Append(ctx context.Context, agg Aggregate, expectedVersion uint6
 		}
 	}
 	if res, ok := st.commands[commandID]; ok {
-		return s.repeated(st, res, events, commandID)
+		return s.repeated(st, res, events, commandID, o.fingerprint)
 	}
 	if expectedVersion != st.version {
 		return AppendResult{}, &ConflictError{Aggregate: agg, Expected: expectedVersion, Actual: st.version}
 	}
 
-	commit, body, err := s.buildCommit(st, events, commandID)
+	commit, body, err := s.buildCommit(st, events, commandID, o.fingerprint)
 	if err != nil {
 		return AppendResult{}, fmt.Errorf("append %s: %w", agg, err)
 	}
@@ -88,7 +109,7 @@ func (s *Store) Append(ctx context.Context, agg Aggregate, expectedVersion uint6
 			return AppendResult{}, fmt.Errorf("append %s after a conflict: %w", agg, lerr)
 		}
 		if res, ok := st.commands[commandID]; ok {
-			return s.repeated(st, res, events, commandID)
+			return s.repeated(st, res, events, commandID, o.fingerprint)
 		}
 		return AppendResult{}, &ConflictError{Aggregate: agg, Expected: expectedVersion, Actual: st.version}
 	case err != nil:
@@ -104,7 +125,7 @@ func (s *Store) Append(ctx context.Context, agg Aggregate, expectedVersion uint6
 			return AppendResult{}, fmt.Errorf("append %s: %w", agg, lerr)
 		}
 		if res, ok := st.commands[commandID]; ok {
-			return s.repeated(st, res, events, commandID)
+			return s.repeated(st, res, events, commandID, o.fingerprint)
 		}
 		return AppendResult{}, fmt.Errorf("append %s: %w: command id %s is held by the server at sequence %d on another aggregate", agg, ErrDuplicate, commandID, ack.Sequence)
 	}
@@ -117,6 +138,7 @@ func (s *Store) Append(ctx context.Context, agg Aggregate, expectedVersion uint6
 		FirstVersion: commit.Events[0].AggregateVersion,
 		LastVersion:  commit.Events[len(commit.Events)-1].AggregateVersion,
 		Events:       commit.Events,
+		Fingerprint:  commit.Fingerprint,
 	}
 	st.events = append(st.events, commit.Events...)
 	st.version = res.LastVersion
@@ -158,8 +180,8 @@ func (s *Store) validateAppend(agg Aggregate, events []Event, commandID string) 
 
 // buildCommit stamps the events with ids, versions, the recorded time and
 // the hash chain, and encodes the commit.
-func (s *Store) buildCommit(st *aggState, events []Event, commandID string) (*Commit, []byte, error) {
-	c, body, err := s.buildCommitBody(st, events, commandID)
+func (s *Store) buildCommit(st *aggState, events []Event, commandID, fingerprint string) (*Commit, []byte, error) {
+	c, body, err := s.buildCommitBody(st, events, commandID, fingerprint)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -169,9 +191,9 @@ func (s *Store) buildCommit(st *aggState, events []Event, commandID string) (*Co
 	return c, body, nil
 }
 
-func (s *Store) buildCommitBody(st *aggState, events []Event, commandID string) (*Commit, []byte, error) {
+func (s *Store) buildCommitBody(st *aggState, events []Event, commandID, fingerprint string) (*Commit, []byte, error) {
 	now := time.Now().UTC()
-	c := &Commit{CommandID: commandID, Events: make([]Envelope, len(events))}
+	c := &Commit{CommandID: commandID, Fingerprint: fingerprint, Events: make([]Envelope, len(events))}
 	prev := st.lastHash
 	for i, e := range events {
 		id, err := uuid.NewV7()
@@ -209,8 +231,8 @@ func (s *Store) buildCommitBody(st *aggState, events []Event, commandID string) 
 
 // repeated answers a command id the aggregate already holds: the original
 // result if the events are the same, ErrDuplicate if they are not.
-func (s *Store) repeated(st *aggState, res AppendResult, events []Event, commandID string) (AppendResult, error) {
-	same := len(res.Events) == len(events)
+func (s *Store) repeated(st *aggState, res AppendResult, events []Event, commandID, fingerprint string) (AppendResult, error) {
+	same := len(res.Events) == len(events) && (fingerprint == "" || res.Fingerprint == "" || fingerprint == res.Fingerprint)
 	for i := 0; same && i < len(events); i++ {
 		data, err := compactJSON(events[i].Data)
 		same = err == nil && res.Events[i].Type == events[i].Type && bytes.Equal(res.Events[i].Data, data)

@@ -19,7 +19,7 @@ func BenchmarkBuildCommit(b *testing.B) {
 		OccurredAt: time.Date(2008, 5, 1, 0, 0, 0, 0, time.UTC)}}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, _, err := s.buildCommitBody(st, ev, "cmd-1"); err != nil {
+		if _, _, err := s.buildCommitBody(st, ev, "cmd-1", ""); err != nil {
 			b.Fatal(err)
 		}
 	}

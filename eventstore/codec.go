@@ -17,6 +17,10 @@ import (
 func appendCommitJSON(dst []byte, c *Commit) []byte {
 	dst = append(dst, `{"command_id":`...)
 	dst = appendJSONString(dst, c.CommandID)
+	if c.Fingerprint != "" {
+		dst = append(dst, `,"fingerprint":`...)
+		dst = appendJSONString(dst, c.Fingerprint)
+	}
 	dst = append(dst, `,"events":[`...)
 	for i := range c.Events {
 		if i > 0 {

@@ -26,7 +26,7 @@ func TestCommitEncodingDecodesToTheSameCommit(t *testing.T) {
 		{"empty data", Envelope{EventID: "e3", Type: "t", SchemaVersion: 1}},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
-			c := Commit{CommandID: "cmd \"1\"", Events: []Envelope{tc.env, tc.env}}
+			c := Commit{CommandID: "cmd \"1\"", Fingerprint: "sha256:ab\"c", Events: []Envelope{tc.env, tc.env}}
 			got := appendCommitJSON(nil, &c)
 			require.True(t, json.Valid(got), string(got))
 			var back Commit
@@ -36,6 +36,9 @@ func TestCommitEncodingDecodesToTheSameCommit(t *testing.T) {
 			require.NoError(t, err)
 			require.NoError(t, json.Unmarshal(std, &want))
 			require.Equal(t, want, back)
+			fast, ok := parseCommit(got)
+			require.True(t, ok, "the ledger's own encoding takes the fast path")
+			require.Equal(t, want, *fast)
 		})
 	}
 }

@@ -55,6 +55,8 @@ func parseCommit(data []byte) (*Commit, bool) {
 			return p.once(&seen, 1) && p.str(&c.CommandID)
 		case "events":
 			return p.once(&seen, 2) && p.events(&c.Events)
+		case "fingerprint":
+			return p.once(&seen, 4) && p.str(&c.Fingerprint)
 		}
 		return p.unknown(key)
 	})

@@ -64,8 +64,13 @@ func (e *Envelope) Aggregate() Aggregate { return Aggregate{Kind: e.AggregateKin
 // Commit is the body of one JetStream message: every event of one command,
 // in version order. Storing a command as one message makes it atomic.
 type Commit struct {
-	CommandID string     `json:"command_id"`
-	Events    []Envelope `json:"events"`
+	CommandID string `json:"command_id"`
+	// Fingerprint, when the caller gave one, identifies the command's
+	// content (see [WithFingerprint]), so that a command id reused for
+	// another command is told apart from a retry. It is not part of any
+	// event's hash: altering it can only make a retry be refused.
+	Fingerprint string     `json:"fingerprint,omitempty"`
+	Events      []Envelope `json:"events"`
 }
 
 // ZeroHash is the PrevHash of an aggregate's first event.

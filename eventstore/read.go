@@ -110,7 +110,7 @@ func (s *Store) loadInto(ctx context.Context, st *aggState, subject string) erro
 			}
 		}
 		st.events = append(st.events, c.Events...)
-		res := AppendResult{Sequence: c.Events[0].Sequence, FirstVersion: c.Events[0].AggregateVersion,
+		res := AppendResult{Sequence: c.Events[0].Sequence, FirstVersion: c.Events[0].AggregateVersion, Fingerprint: c.Fingerprint,
 			LastVersion: c.Events[len(c.Events)-1].AggregateVersion, Events: c.Events}
 		st.commands[c.CommandID] = res
 		st.version = res.LastVersion

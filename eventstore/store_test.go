@@ -457,3 +457,29 @@ func TestOpenRefusesAWeakenedStream(t *testing.T) {
 	require.Contains(t, err.Error(), "max_age")
 	l.Store = nil
 }
+
+// A command id reused for another command is refused even when its events
+// would be the same; the same fingerprint is a retry and gets the original.
+func TestFingerprintTellsARetryFromAReusedCommandID(t *testing.T) {
+	l := estest.Open(t)
+	ctx := estest.Context(t)
+	events := []eventstore.Event{ev("laa.TargetProposed", 1)}
+	first, err := l.Store.Append(ctx, hartlepool, 0, events, "cmd-fp", eventstore.WithFingerprint("fp-1"))
+	require.NoError(t, err)
+	require.Equal(t, "fp-1", first.Fingerprint)
+
+	again, err := l.Store.Append(ctx, hartlepool, 0, events, "cmd-fp", eventstore.WithFingerprint("fp-1"))
+	require.NoError(t, err)
+	require.True(t, again.Duplicate)
+
+	_, err = l.Store.Append(ctx, hartlepool, 0, events, "cmd-fp", eventstore.WithFingerprint("fp-2"))
+	require.ErrorIs(t, err, eventstore.ErrDuplicate)
+
+	l.Restart() // the fingerprint is stored, not only cached
+	res, ok, err := l.Store.Appended(ctx, hartlepool, "cmd-fp")
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, "fp-1", res.Fingerprint)
+	_, err = l.Store.Append(ctx, hartlepool, 1, events, "cmd-fp", eventstore.WithFingerprint("fp-2"))
+	require.ErrorIs(t, err, eventstore.ErrDuplicate)
+}

@@ -7,9 +7,13 @@ package service
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/eventstore"
@@ -89,8 +93,18 @@ func (s *Service) Execute(ctx context.Context, m domain.Meta, cmd domain.Command
 	agg := eventstore.Aggregate{Kind: ref.Kind, ID: ref.ID}
 	// A command id the aggregate already holds gets its original answer,
 	// whatever the aggregate's state is now.
-	if res, ok, err := s.store.Appended(ctx, agg, m.CommandID); err != nil || ok {
-		return resultOf(ref, res), err
+	fp, err := fingerprint(m, cmd)
+	if err != nil {
+		return Result{}, err
+	}
+	if res, ok, err := s.store.Appended(ctx, agg, m.CommandID); err != nil {
+		return Result{}, err
+	} else if ok {
+		if res.Fingerprint != "" && res.Fingerprint != fp {
+			return Result{}, fmt.Errorf("%s on %s: %w: command id %s was already used for a different command (stream sequence %d)",
+				cmd.CommandType(), ref, eventstore.ErrDuplicate, m.CommandID, res.Sequence)
+		}
+		return resultOf(ref, res), nil
 	}
 	for attempt := 0; ; attempt++ {
 		state, version, err := s.State(ctx, ref)
@@ -112,7 +126,7 @@ func (s *Service) Execute(ctx context.Context, m domain.Meta, cmd domain.Command
 			// in the catalogue).
 			return Result{Aggregate: ref, LastVersion: version}, nil
 		}
-		res, err := s.append(ctx, agg, version, m, events)
+		res, err := s.append(ctx, agg, version, m, events, fp)
 		if errors.Is(err, eventstore.ErrConflict) && expected == nil && attempt < s.retries {
 			continue
 		}
@@ -125,7 +139,7 @@ func resultOf(ref domain.AggregateRef, res eventstore.AppendResult) Result {
 		Duplicate: res.Duplicate, Events: res.Events}
 }
 
-func (s *Service) append(ctx context.Context, agg eventstore.Aggregate, version uint64, m domain.Meta, events []domain.Event) (Result, error) {
+func (s *Service) append(ctx context.Context, agg eventstore.Aggregate, version uint64, m domain.Meta, events []domain.Event, fp string) (Result, error) {
 	out := make([]eventstore.Event, len(events))
 	for i, e := range events {
 		typ, v, data, err := domain.EncodeEvent(e)
@@ -139,7 +153,7 @@ func (s *Service) append(ctx context.Context, agg eventstore.Aggregate, version 
 			OccurredAt: m.OccurredAt,
 		}
 	}
-	res, err := s.store.Append(ctx, agg, version, out, m.CommandID)
+	res, err := s.store.Append(ctx, agg, version, out, m.CommandID, eventstore.WithFingerprint(fp))
 	if err != nil {
 		return Result{}, err
 	}
@@ -177,4 +191,25 @@ func (s *Service) State(ctx context.Context, ref domain.AggregateRef) (any, uint
 	}
 	s.mu.Unlock()
 	return f.state, f.version, nil
+}
+
+// fingerprint identifies a command's content: its type and body and the
+// metadata that travels onto its events, except the correlation id, which
+// belongs to the request (a retry may come with a new one). A retry carries
+// the same fingerprint; a command id reused for anything else does not.
+func fingerprint(m domain.Meta, cmd domain.Command) (string, error) {
+	body, err := json.Marshal(struct {
+		Type        string         `json:"type"`
+		Command     domain.Command `json:"command"`
+		Actor       domain.Actor   `json:"actor"`
+		OccurredAt  string         `json:"occurred_at"`
+		Reason      string         `json:"reason"`
+		Evidence    []string       `json:"evidence"`
+		CausationID string         `json:"causation_id"`
+	}{cmd.CommandType(), cmd, m.Actor, m.OccurredAt.UTC().Format(time.RFC3339Nano), m.Reason, m.Evidence, m.CausationID})
+	if err != nil {
+		return "", fmt.Errorf("fingerprint %s: %w", cmd.CommandType(), err)
+	}
+	sum := sha256.Sum256(body)
+	return "sha256:" + hex.EncodeToString(sum[:]), nil
 }

@@ -154,3 +154,32 @@ func TestRetryAfterTheAggregateMovedOnReturnsTheOriginal(t *testing.T) {
 	require.Equal(t, first.Result.Sequence, again.Sequence)
 	require.Equal(t, first.Result.Events[0].EventID, again.Events[0].EventID)
 }
+
+// The same command id for another command is refused, even on an aggregate
+// that has moved on; a retry with a new correlation id is still a retry.
+func TestCommandIDReusedForAnotherCommandIsRefused(t *testing.T) {
+	l := estest.Open(t)
+	ctx := estest.Context(t)
+	svc := service.New(l.Store, service.Kinds())
+	steps := caaSteps()
+	_, err := svc.RunSteps(ctx, steps[:2])
+	require.NoError(t, err)
+	m := steps[1].Meta
+	m.CorrelationID = "another-request"
+	again, err := svc.Execute(ctx, m, steps[1].Command, nil)
+	require.NoError(t, err)
+	require.True(t, again.Duplicate)
+
+	var other service.Step
+	for _, st := range steps[2:] {
+		if st.Command.Aggregate() == steps[1].Command.Aggregate() && st.ExpectError == "" {
+			other = st
+			break
+		}
+	}
+	require.NotNil(t, other.Command)
+	other.Meta.CommandID = steps[1].Meta.CommandID
+	_, err = svc.Execute(ctx, other.Meta, other.Command, nil)
+	require.ErrorIs(t, err, eventstore.ErrDuplicate)
+	require.Contains(t, err.Error(), "already used for a different command")
+}

@@ -183,6 +183,27 @@ func TestRetryWithSameIdempotencyKeyReturnsTheOriginal(t *testing.T) {
 	}
 }
 
+// The same key with another body is not a retry: 409, and nothing written.
+func TestIdempotencyKeyReusedForAnotherCommandIs409(t *testing.T) {
+	h := newHarness(t, testKinds)
+	if r := h.command(tokLA, "apitest.Note", "reuse-1", note("00EB", "first"), nil); r.Status != http.StatusCreated {
+		t.Fatalf("first: %d %s", r.Status, r.Body)
+	}
+	seq := h.lastSequence()
+	r := h.command(tokLA, "apitest.Note", "reuse-1", note("00EB", "something else"), nil)
+	if r.Status != http.StatusConflict {
+		t.Fatalf("reused key: %d %s, want 409", r.Status, r.Body)
+	}
+	var p Problem
+	r.decode(t, &p)
+	if p.Code != "idempotency_key_reused" {
+		t.Errorf("code %q, want idempotency_key_reused", p.Code)
+	}
+	if got := h.lastSequence(); got != seq {
+		t.Errorf("reused key wrote: sequence %d, want %d", got, seq)
+	}
+}
+
 func mustString(t *testing.T, v any) string { return string(mustJSON(t, v)) }
 
 func TestIfMatchConflictIs412WithCurrentVersion(t *testing.T) {

@@ -46,6 +46,14 @@ type Meta struct {
 	CausationID   string    `json:"causation_id,omitempty"`
 }
 
+// The business times the ledger accepts: the performance framework ran
+// 2007-11, and the bounds leave room for history and for corrections
+// recorded long after, while refusing dates that are typing errors.
+const (
+	MinBusinessYear = 1990
+	MaxBusinessYear = 2100
+)
+
 // Validate checks the parts of Meta every command needs.
 func (m Meta) Validate() error {
 	if m.CommandID == "" {
@@ -56,6 +64,10 @@ func (m Meta) Validate() error {
 	}
 	if m.OccurredAt.IsZero() {
 		return Errorf(EINVALID, "meta.missing_occurred_at", "command %s has no business time (occurred_at)", m.CommandID)
+	}
+	if y := m.OccurredAt.UTC().Year(); y < MinBusinessYear || y > MaxBusinessYear {
+		return Errorf(EINVALID, "meta.occurred_at_range", "command %s: business time %s is outside %d to %d",
+			m.CommandID, m.OccurredAt.Format(time.RFC3339), MinBusinessYear, MaxBusinessYear)
 	}
 	return nil
 }

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
@@ -157,8 +159,10 @@ func (s *Store) validateAppend(agg Aggregate, events []Event, commandID string) 
 	if commandID == "" {
 		return "", invalidf("no command id")
 	}
-	if err := validToken("command id", commandID); err != nil {
-		return "", err
+	// The command id travels as the Nats-Msg-Id header, not in a subject:
+	// any printable text will do, within reason.
+	if len(commandID) > maxCommandID || !printable(commandID) {
+		return "", invalidf("command id %q: want 1 to %d printable characters without spaces", commandID, maxCommandID)
 	}
 	if len(events) == 0 {
 		return "", invalidf("command %s has no events", commandID)
@@ -173,9 +177,48 @@ func (s *Store) validateAppend(agg Aggregate, events []Event, commandID string) 
 			return "", invalidf("command %s event %d (%s): no business time (occurred_at)", commandID, i+1, e.Type)
 		case e.Actor.ID == "":
 			return "", invalidf("command %s event %d (%s): no actor", commandID, i+1, e.Type)
+		case !encodableTime(e.OccurredAt):
+			return "", invalidf("command %s event %d (%s): business time %s is outside the years 0001 to 9999 (UTC)", commandID, i+1, e.Type, e.OccurredAt.Format(time.RFC3339))
+		}
+		// Every string is hashed as given and stored as JSON; invalid UTF-8
+		// would be stored altered and its event would no longer verify.
+		for _, f := range []struct{ name, v string }{
+			{"type", e.Type}, {"actor id", e.Actor.ID}, {"actor role", e.Actor.Role}, {"actor organisation", e.Actor.Organisation},
+			{"reason", e.Reason}, {"causation id", e.CausationID}, {"correlation id", e.CorrelationID},
+		} {
+			if !utf8.ValidString(f.v) {
+				return "", invalidf("command %s event %d (%s): %s is not valid UTF-8", commandID, i+1, e.Type, f.name)
+			}
+		}
+		for _, ev := range e.Evidence {
+			if !utf8.ValidString(ev) {
+				return "", invalidf("command %s event %d (%s): an evidence reference is not valid UTF-8", commandID, i+1, e.Type)
+			}
 		}
 	}
 	return subject, nil
+}
+
+// maxCommandID bounds a command id's length in bytes.
+const maxCommandID = 256
+
+func printable(s string) bool {
+	if s == "" || !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsSpace(r) || !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// encodableTime reports whether t, in UTC, has a four-digit year: what the
+// stored JSON (RFC 3339) can carry and read back.
+func encodableTime(t time.Time) bool {
+	y := t.UTC().Year()
+	return y >= 1 && y <= 9999
 }
 
 // buildCommit stamps the events with ids, versions, the recorded time and

@@ -483,3 +483,34 @@ func TestFingerprintTellsARetryFromAReusedCommandID(t *testing.T) {
 	_, err = l.Store.Append(ctx, hartlepool, 1, events, "cmd-fp", eventstore.WithFingerprint("fp-2"))
 	require.ErrorIs(t, err, eventstore.ErrDuplicate)
 }
+
+// Input that could not be stored faithfully is refused before anything is
+// written: a time JSON cannot carry back, text that is not UTF-8.
+func TestUnstorableInputIsRefused(t *testing.T) {
+	l := estest.Open(t)
+	ctx := estest.Context(t)
+	late := ev("x", 1)
+	late.OccurredAt = time.Date(9999, 12, 31, 23, 0, 0, 0, time.FixedZone("EST", -5*3600)) // year 10000 in UTC
+	badReason := ev("x", 2)
+	badReason.Reason = "r\xe9sum\xe9"
+	badEvidence := ev("x", 3)
+	badEvidence.Evidence = []string{"nis-\xe9.csv"}
+	badActor := ev("x", 4)
+	badActor.Actor.ID = "jo\xff"
+	for i, e := range []eventstore.Event{late, badReason, badEvidence, badActor} {
+		_, err := l.Store.Append(ctx, hartlepool, 0, []eventstore.Event{e}, fmt.Sprintf("c%d", i))
+		require.ErrorIs(t, err, eventstore.ErrInvalid, "case %d", i)
+	}
+	_, err := l.Store.Append(ctx, hartlepool, 0, []eventstore.Event{ev("x", 5)}, "has space")
+	require.ErrorIs(t, err, eventstore.ErrInvalid)
+	// A dotted command id is fine: it is a header, not a subject.
+	_, err = l.Store.Append(ctx, hartlepool, 0, []eventstore.Event{ev("x", 6)}, "outturn.00EB.ni112")
+	require.NoError(t, err)
+	last, err := l.Store.LastSequence(ctx)
+	require.NoError(t, err)
+	require.Equal(t, uint64(1), last)
+	v := eventstore.NewChainVerifier()
+	h, err := l.Store.LoadFresh(ctx, hartlepool)
+	require.NoError(t, err)
+	require.NoError(t, v.Check(&h.Events[0]))
+}

@@ -97,14 +97,8 @@ func (s *Service) Execute(ctx context.Context, m domain.Meta, cmd domain.Command
 	if err != nil {
 		return Result{}, err
 	}
-	if res, ok, err := s.store.Appended(ctx, agg, m.CommandID); err != nil {
-		return Result{}, err
-	} else if ok {
-		if res.Fingerprint != "" && res.Fingerprint != fp {
-			return Result{}, fmt.Errorf("%s on %s: %w: command id %s was already used for a different command (stream sequence %d)",
-				cmd.CommandType(), ref, eventstore.ErrDuplicate, m.CommandID, res.Sequence)
-		}
-		return resultOf(ref, res), nil
+	if res, ok, err := s.earlier(ctx, ref, m, cmd, fp); ok || err != nil {
+		return res, err
 	}
 	for attempt := 0; ; attempt++ {
 		state, version, err := s.State(ctx, ref)
@@ -119,6 +113,11 @@ func (s *Service) Execute(ctx context.Context, m domain.Meta, cmd domain.Command
 			err = checkCorrection(ctx, s.store, cmd)
 		}
 		if err != nil {
+			// A twin of this very command may have been appended between the
+			// check above and this decision: then its result stands.
+			if res, ok, lerr := s.earlier(ctx, ref, m, cmd, fp); ok || lerr != nil {
+				return res, lerr
+			}
 			return Result{}, err
 		}
 		if len(events) == 0 {
@@ -130,8 +129,34 @@ func (s *Service) Execute(ctx context.Context, m domain.Meta, cmd domain.Command
 		if errors.Is(err, eventstore.ErrConflict) && expected == nil && attempt < s.retries {
 			continue
 		}
+		if errors.Is(err, eventstore.ErrConflict) || errors.Is(err, eventstore.ErrDuplicate) {
+			if res, ok, lerr := s.earlier(ctx, ref, m, cmd, fp); ok || lerr != nil {
+				return res, lerr
+			}
+		}
 		return res, err
 	}
+}
+
+// earlier returns the stored result of this command if the aggregate
+// already holds its command id, and ErrDuplicate if the id was used for a
+// different command. Commits stored without a fingerprint are matched on
+// their actor: an id is never answered for someone else.
+func (s *Service) earlier(ctx context.Context, ref domain.AggregateRef, m domain.Meta, cmd domain.Command, fp string) (Result, bool, error) {
+	res, ok, err := s.store.Appended(ctx, eventstore.Aggregate{Kind: ref.Kind, ID: ref.ID}, m.CommandID)
+	if err != nil || !ok {
+		return Result{}, false, err
+	}
+	same := res.Fingerprint == fp
+	if res.Fingerprint == "" && len(res.Events) > 0 {
+		a := res.Events[0].Actor
+		same = a.ID == m.Actor.ID && a.Role == string(m.Actor.Role) && a.Organisation == m.Actor.Organisation
+	}
+	if !same {
+		return Result{}, true, fmt.Errorf("%s on %s: %w: command id %s was already used for a different command (stream sequence %d)",
+			cmd.CommandType(), ref, eventstore.ErrDuplicate, m.CommandID, res.Sequence)
+	}
+	return resultOf(ref, res), true, nil
 }
 
 func resultOf(ref domain.AggregateRef, res eventstore.AppendResult) Result {

@@ -1,6 +1,8 @@
 package service_test
 
 import (
+	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -182,4 +184,38 @@ func TestCommandIDReusedForAnotherCommandIsRefused(t *testing.T) {
 	_, err = svc.Execute(ctx, other.Meta, other.Command, nil)
 	require.ErrorIs(t, err, eventstore.ErrDuplicate)
 	require.Contains(t, err.Error(), "already used for a different command")
+}
+
+// Identical retries racing each other all get the one original result,
+// never a refusal decided against the state their twin produced.
+func TestConcurrentIdenticalRetriesAllGetTheOriginal(t *testing.T) {
+	l := estest.Open(t)
+	ctx := estest.Context(t)
+	svc := service.New(l.Store, service.Kinds())
+	steps := caaSteps()
+	_, err := svc.RunSteps(ctx, steps[:1]) // the assessment is open
+	require.NoError(t, err)
+	open := steps[0].Command.(domain.CAAOpenAssessment)
+	ac := domain.Actor{ID: "ac-lead", Role: domain.RoleAuditCommission, Organisation: "Audit Commission"}
+	for round := 0; round < 400; round++ {
+		m := domain.Meta{CommandID: fmt.Sprintf("flag-%d", round), Actor: ac, OccurredAt: steps[0].Meta.OccurredAt.AddDate(0, 0, 1)}
+		cmd := domain.CAAProposeFlag{CAAKey: open.CAAKey, FlagID: fmt.Sprintf("R%d", round+10), Colour: domain.FlagRed,
+			Theme: fmt.Sprintf("theme %d", round), Indicators: []int{112}, Rationale: "test", LeadInspectorate: "Audit Commission"}
+		var wg sync.WaitGroup
+		seqs := make([]uint64, 8)
+		errs := make([]error, 8)
+		for g := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				res, err := svc.Execute(ctx, m, cmd, nil)
+				seqs[g], errs[g] = res.Sequence, err
+			}()
+		}
+		wg.Wait()
+		for g := range 8 {
+			require.NoError(t, errs[g], "round %d goroutine %d", round, g)
+			require.Equal(t, seqs[0], seqs[g], "round %d", round)
+		}
+	}
 }

@@ -158,9 +158,9 @@ func runState(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	var state any
 	var applied, version uint64
-	if srv.server != "" {
+	remote := srv.server != ""
+	if remote {
 		state, version, err = srv.remoteState(ctx, agg, sel)
-		applied = version
 	} else {
 		state, applied, version, err = localState(ctx, &sf, stderr, agg, sel)
 	}
@@ -170,9 +170,17 @@ func runState(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(map[string]any{"aggregate": agg, "events_applied": applied, "state": state})
+		out := map[string]any{"aggregate": agg, "version": version, "state": state}
+		if !remote {
+			out["events_applied"] = applied
+		}
+		return enc.Encode(out)
 	}
-	fmt.Fprintf(stdout, "%s — %d of %d events applied%s\n\n", agg, applied, version, describeSel(sel))
+	if remote {
+		fmt.Fprintf(stdout, "%s — as folded by the server up to version %d%s\n\n", agg, version, describeSel(sel))
+	} else {
+		fmt.Fprintf(stdout, "%s — %d of %d events applied%s\n\n", agg, applied, version, describeSel(sel))
+	}
 	printState(stdout, state)
 	return nil
 }
@@ -183,9 +191,8 @@ func localState(ctx context.Context, sf *storeFlags, stderr io.Writer, agg event
 	if err != nil {
 		return nil, 0, 0, err
 	}
-	if !sel.Known.IsZero() {
-		h.Events = sortByBusinessTime(h.Events)
-	}
+	// Events are folded in the order they were decided (version order),
+	// keeping those selected by time, as the API's as-of views do.
 	state, n, err := foldHistory(h, sel, nil)
 	return state, uint64(n), h.Version, err
 }

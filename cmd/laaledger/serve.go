@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/laaledger/laaledger/cmd/laaledger/internal/api"
@@ -74,6 +75,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		s.Close()
 		return err
 	}
+	// runnerErr holds why the projections stopped, if they did: the server
+	// then stops being ready rather than serving stale reads as current.
+	var runnerErr atomic.Value
 	reads := api.NewReadSide(rs.runner, rs.timelines, rs.agreements, rs.assessments)
 	srv, err := api.New(api.Config{
 		Executor: svc,
@@ -90,6 +94,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return api.Lag{Events: last - rs.runner.Position()}
 		},
 		Ready: func(ctx context.Context) error {
+			if err, _ := runnerErr.Load().(error); err != nil {
+				return fmt.Errorf("projections stopped: %w", err)
+			}
 			if p := rs.runner.Position(); p < startSeq {
 				return fmt.Errorf("projections at sequence %d of %d", p, startSeq)
 			}
@@ -107,7 +114,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	go func() {
 		defer wg.Done()
 		if err := rs.runner.Run(runCtx); err != nil {
-			log.Error("projections stopped", "err", err)
+			runnerErr.Store(err)
+			log.Error("projections stopped; /readyz now fails", "err", err)
 		}
 	}()
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -48,7 +49,9 @@ func EventID(seq uint64, idx int) string { return u64(seq) + ":" + strconv.Itoa(
 func parseLastEventID(id string) (from uint64, skip int, err error) {
 	seqS, idxS, hasIdx := strings.Cut(id, ":")
 	seq, err := strconv.ParseUint(seqS, 10, 64)
-	if err != nil || seq == 0 {
+	// The largest sequence has no successor; resuming after it must not
+	// wrap round to the start of the ledger.
+	if err != nil || seq == 0 || seq == math.MaxUint64 {
 		return 0, 0, badRequest("bad_request", "Last-Event-ID must be an id this stream sent, <sequence>:<index>")
 	}
 	if !hasIdx {

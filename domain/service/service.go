@@ -27,6 +27,13 @@ type Kind struct {
 	// must not modify the state it is given in place if that state may be
 	// shared (the service keeps folded states in a cache).
 	Apply func(state any, e domain.Event) any
+	// TimeOrdered refuses a command dated before the aggregate's latest
+	// event, for kinds whose events do not carry their own business time
+	// (the area and organisational assessments): their lifecycle order
+	// must hold in business time too, or an as-now-known view could show a
+	// publication before its pre-publication report. The agreement checks
+	// this in the domain itself (laa.time_order).
+	TimeOrdered bool
 	// Decide is the domain's decision. env gives it the read views it may
 	// consult (catalogue, CAA flags), built without I/O in the domain.
 	Decide func(ctx context.Context, env Env, state any, m domain.Meta, cmd domain.Command) ([]domain.Event, error)
@@ -108,7 +115,12 @@ func (s *Service) Execute(ctx context.Context, m domain.Meta, cmd domain.Command
 		if expected != nil && *expected != version {
 			return Result{}, &eventstore.ConflictError{Aggregate: agg, Expected: *expected, Actual: version}
 		}
+
 		events, err := kind.Decide(ctx, s, state, m, cmd)
+		if err == nil && kind.TimeOrdered {
+			// After the decision, so that who may act is answered first.
+			err = s.checkTimeOrder(ctx, agg, m, cmd)
+		}
 		if err == nil {
 			err = checkCorrection(ctx, s.store, cmd)
 		}
@@ -136,6 +148,22 @@ func (s *Service) Execute(ctx context.Context, m domain.Meta, cmd domain.Command
 		}
 		return res, err
 	}
+}
+
+// checkTimeOrder refuses a command dated before the aggregate's latest
+// event.
+func (s *Service) checkTimeOrder(ctx context.Context, agg eventstore.Aggregate, m domain.Meta, cmd domain.Command) error {
+	h, err := s.store.Load(ctx, agg)
+	if err != nil || len(h.Events) == 0 {
+		return err
+	}
+	last := h.Events[len(h.Events)-1].OccurredAt
+	if m.OccurredAt.Before(last) {
+		return domain.Errorf(domain.ECONFLICT, agg.Kind+".time_order",
+			"%s dated %s is before the latest event of %s (%s); an assessment's history is recorded in business-time order",
+			cmd.CommandType(), m.OccurredAt.UTC().Format(time.RFC3339), agg, last.UTC().Format(time.RFC3339))
+	}
+	return nil
 }
 
 // earlier returns the stored result of this command if the aggregate

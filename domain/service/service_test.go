@@ -219,3 +219,31 @@ func TestConcurrentIdenticalRetriesAllGetTheOriginal(t *testing.T) {
 		}
 	}
 }
+
+// An assessment's events keep business-time order: a command dated before
+// the latest event is refused after the rules that say who may act.
+func TestAssessmentCommandsDatedBeforeTheLatestEventAreRefused(t *testing.T) {
+	l := estest.Open(t)
+	ctx := estest.Context(t)
+	svc := service.New(l.Store, service.Kinds())
+	steps := caaSteps()
+	_, err := svc.RunSteps(ctx, steps[:1])
+	require.NoError(t, err)
+	open := steps[0].Command.(domain.CAAOpenAssessment)
+	ac := domain.Actor{ID: "ac-lead", Role: domain.RoleAuditCommission, Organisation: "Audit Commission"}
+	early := domain.Meta{CommandID: "early", Actor: ac, OccurredAt: steps[0].Meta.OccurredAt.AddDate(0, 0, -1)}
+	flag := domain.CAAProposeFlag{CAAKey: open.CAAKey, FlagID: "R9", Colour: domain.FlagRed, Theme: "t",
+		Indicators: []int{112}, Rationale: "r", LeadInspectorate: "Audit Commission"}
+	_, err = svc.Execute(ctx, early, flag, nil)
+	require.Equal(t, "caa.time_order", domain.ErrorRule(err), "%v", err)
+
+	la := early
+	la.Actor = domain.Actor{ID: "la", Role: domain.RoleLA, Organisation: open.Area}
+	_, err = svc.Execute(ctx, la, flag, nil)
+	require.Equal(t, domain.EFORBIDDEN, domain.ErrorCode(err), "who may act is answered first: %v", err)
+
+	onTime := early
+	onTime.CommandID, onTime.OccurredAt = "on-time", steps[0].Meta.OccurredAt
+	_, err = svc.Execute(ctx, onTime, flag, nil)
+	require.NoError(t, err)
+}

@@ -163,6 +163,11 @@ func DecodeEvent(typ string, version int, data []byte) (Event, error) {
 	if version > c.version || version < 1 {
 		return nil, Errorf(EINVALID, "event.unknown_version", "decode event %s: schema version %d not supported (this build knows 1..%d)", typ, version, c.version)
 	}
+	if c.version == 1 {
+		if e, ok := decodeFast(typ, data); ok {
+			return e, nil
+		}
+	}
 	v := reflect.New(c.typ)
 	if err := json.Unmarshal(data, v.Interface()); err != nil {
 		return nil, Errorf(EINVALID, "event.bad_body", "decode event %s v%d: %v", typ, version, err)

@@ -42,14 +42,20 @@ func (t *Timelines) EventsAt(a eventstore.Aggregate, at time.Time, basis Basis) 
 	}
 	t.mu.RLock()
 	var out []Entry
-	for _, x := range t.byAgg[a] {
-		e := t.entries.at(x)
-		when := e.OccurredAt
-		if basis == AsRecorded {
-			when = e.RecordedAt
-		}
-		if !when.After(at) {
-			out = append(out, *e)
+	var list, pending []int32
+	if ix := t.byAgg[a]; ix != nil {
+		list, pending = ix.list, ix.pending
+	}
+	for _, part := range [...][]int32{list, pending} {
+		for _, x := range part {
+			e := t.entries.at(x)
+			when := e.OccurredAt
+			if basis == AsRecorded {
+				when = e.RecordedAt
+			}
+			if !when.After(at) {
+				out = append(out, *e)
+			}
 		}
 	}
 	t.mu.RUnlock()

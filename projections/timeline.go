@@ -127,10 +127,10 @@ type TimelinePage struct {
 type Timelines struct {
 	mu      sync.RWMutex
 	entries entryStore
-	byAgg   map[eventstore.Aggregate][]int32
-	byArea  map[string][]int32
-	byActor map[string][]int32
-	byOrg   map[string][]int32
+	byAgg   map[eventstore.Aggregate]*index
+	byArea  map[string]*index
+	byActor map[string]*index
+	byOrg   map[string]*index
 	intern  *interner
 }
 
@@ -156,10 +156,10 @@ func (t *Timelines) Reset() {
 
 func (t *Timelines) resetLocked() {
 	t.entries.reset()
-	t.byAgg = map[eventstore.Aggregate][]int32{}
-	t.byArea = map[string][]int32{}
-	t.byActor = map[string][]int32{}
-	t.byOrg = map[string][]int32{}
+	t.byAgg = map[eventstore.Aggregate]*index{}
+	t.byArea = map[string]*index{}
+	t.byActor = map[string]*index{}
+	t.byOrg = map[string]*index{}
 	t.intern = newInterner()
 }
 
@@ -176,21 +176,83 @@ func (t *Timelines) Apply(c *eventstore.Commit) error {
 func (t *Timelines) add(e Entry) {
 	n := t.entries.add(e)
 	k := e.key()
-	t.byAgg[e.Aggregate] = t.insert(t.byAgg[e.Aggregate], n, k)
-	area := AreaOf(e.Aggregate)
-	t.byArea[area] = t.insert(t.byArea[area], n, k)
-	t.byActor[e.Actor.ID] = t.insert(t.byActor[e.Actor.ID], n, k)
-	t.byOrg[e.Actor.Organisation] = t.insert(t.byOrg[e.Actor.Organisation], n, k)
+	t.insert(indexOf(t.byAgg, e.Aggregate), n, k)
+	t.insert(indexOf(t.byArea, AreaOf(e.Aggregate)), n, k)
+	t.insert(indexOf(t.byActor, e.Actor.ID), n, k)
+	t.insert(indexOf(t.byOrg, e.Actor.Organisation), n, k)
 }
 
-// insert places entry n in a list kept in key order; events mostly arrive in
-// business-time order, so this is usually an append.
-func (t *Timelines) insert(list []int32, n int32, k key) []int32 {
-	if len(list) == 0 || t.entries.key(list[len(list)-1]).cmp(k) < 0 {
-		return append(list, n)
+// index lists the entries of one timeline in key order, in two parts:
+// list, and pending, a short list of the entries that arrived out of order.
+// Each part is sorted; the timeline is their merge.
+//
+// Events mostly arrive in business-time order, so an entry is usually
+// appended to list. But an area's, a person's or an organisation's timeline
+// receives the histories of several aggregates interleaved, and inserting
+// each late entry into the middle of a long list moved half of it every
+// time. Late entries wait in pending instead, and are merged into list, in
+// one pass, when pending grows past about the square root of list's length.
+type index struct {
+	list    []int32
+	pending []int32
+}
+
+func indexOf[K comparable](m map[K]*index, k K) *index {
+	ix := m[k]
+	if ix == nil {
+		ix = &index{}
+		m[k] = ix
 	}
-	i, _ := slices.BinarySearchFunc(list, k, func(x int32, k key) int { return t.entries.key(x).cmp(k) })
-	return slices.Insert(list, i, n)
+	return ix
+}
+
+// minPending is how long pending may grow whatever the length of list.
+const minPending = 32
+
+// insert places entry n with key k in ix.
+func (t *Timelines) insert(ix *index, n int32, k key) {
+	if len(ix.list) == 0 || t.entries.key(ix.list[len(ix.list)-1]).cmp(k) < 0 {
+		ix.list = append(ix.list, n)
+		return
+	}
+	i, _ := slices.BinarySearchFunc(ix.pending, k, t.cmpAt)
+	ix.pending = slices.Insert(ix.pending, i, n)
+	if p := len(ix.pending); p > minPending && p*p > len(ix.list) {
+		ix.list = t.merge(ix.list, ix.pending)
+		ix.pending = ix.pending[:0]
+	}
+}
+
+// merge merges the sorted pending into the sorted list, in place when list
+// has the room, from the back: each pending entry finds its place by binary
+// search and the run of list entries after it moves in one copy.
+func (t *Timelines) merge(list, pending []int32) []int32 {
+	hi := len(list)
+	out := slices.Grow(list, len(pending))[:hi+len(pending)]
+	w := len(out)
+	for j := len(pending) - 1; j >= 0; j-- {
+		pos, _ := slices.BinarySearchFunc(out[:hi], t.entries.key(pending[j]), t.cmpAt)
+		w -= hi - pos
+		copy(out[w:], out[pos:hi])
+		hi = pos
+		w--
+		out[w] = pending[j]
+	}
+	return out
+}
+
+func (t *Timelines) cmpAt(x int32, k key) int { return t.entries.key(x).cmp(k) }
+
+// merged returns ix's entries as one sorted list: ix.list itself when
+// nothing is pending, else a new list.
+func (t *Timelines) merged(ix *index) []int32 {
+	if ix == nil {
+		return nil
+	}
+	if len(ix.pending) == 0 {
+		return ix.list
+	}
+	return t.merge(slices.Clip(slices.Clone(ix.list)), ix.pending)
 }
 
 // AreaOf is the area an aggregate belongs to: the first token of its id
@@ -239,7 +301,7 @@ func (t *Timelines) Len() int {
 	return t.entries.len()
 }
 
-func (t *Timelines) page(list []int32, q TimelineQuery) (TimelinePage, error) {
+func (t *Timelines) page(ix *index, q TimelineQuery) (TimelinePage, error) {
 	limit := q.Limit
 	switch {
 	case limit == 0:
@@ -250,18 +312,18 @@ func (t *Timelines) page(list []int32, q TimelineQuery) (TimelinePage, error) {
 	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
 		return TimelinePage{}, invalidf("timeline range %s to %s is empty", q.From.Format(time.RFC3339), q.To.Format(time.RFC3339))
 	}
-	cmpAt := func(x int32, k key) int { return t.entries.key(x).cmp(k) }
-	start := 0
+	var first key
 	if q.After != "" {
 		k, err := parseCursor(q.After)
 		if err != nil {
 			return TimelinePage{}, err
 		}
-		start, _ = slices.BinarySearchFunc(list, key{occurred: k.occurred, seq: k.seq, idx: k.idx + 1}, cmpAt)
+		first = key{occurred: k.occurred, seq: k.seq, idx: k.idx + 1}
 	}
 	if !q.From.IsZero() {
-		i, _ := slices.BinarySearchFunc(list, key{occurred: q.From.UnixNano()}, cmpAt)
-		start = max(start, i)
+		if from := (key{occurred: q.From.UnixNano()}); q.After == "" || first.cmp(from) < 0 {
+			first = from
+		}
 	}
 	var to int64
 	if !q.To.IsZero() {
@@ -275,7 +337,25 @@ func (t *Timelines) page(list []int32, q TimelineQuery) (TimelinePage, error) {
 		}
 	}
 	p := TimelinePage{Entries: []Entry{}}
-	for _, x := range list[start:] {
+	if ix == nil {
+		return p, nil
+	}
+	// Walk list and pending together from the first key on, in key order.
+	list, pending := ix.list, ix.pending
+	i, j := 0, 0
+	if q.After != "" || !q.From.IsZero() {
+		i, _ = slices.BinarySearchFunc(list, first, t.cmpAt)
+		j, _ = slices.BinarySearchFunc(pending, first, t.cmpAt)
+	}
+	for i < len(list) || j < len(pending) {
+		var x int32
+		if j == len(pending) || i < len(list) && t.entries.key(list[i]).cmp(t.entries.key(pending[j])) < 0 {
+			x = list[i]
+			i++
+		} else {
+			x = pending[j]
+			j++
+		}
 		e := t.entries.at(x)
 		if to != 0 && e.OccurredAt.UnixNano() >= to {
 			break

@@ -48,16 +48,16 @@ func (t *Timelines) WriteSnapshot(w io.Writer) error {
 		}
 	}
 	enc.uvarint(uint64(len(t.byAgg)))
-	for k, l := range t.byAgg {
+	for k, ix := range t.byAgg {
 		enc.sym(k.Kind)
 		enc.sym(k.ID)
-		list(l)
+		list(t.merged(ix))
 	}
-	for _, m := range []map[string][]int32{t.byArea, t.byActor, t.byOrg} {
+	for _, m := range []map[string]*index{t.byArea, t.byActor, t.byOrg} {
 		enc.uvarint(uint64(len(m)))
-		for k, l := range m {
+		for k, ix := range m {
 			enc.sym(k)
-			list(l)
+			list(t.merged(ix))
 		}
 	}
 	return enc.flush()
@@ -126,12 +126,12 @@ func (t *Timelines) ReadSnapshot(r io.Reader) error {
 	}
 	for range keys() {
 		k := eventstore.Aggregate{Kind: dec.sym(), ID: dec.sym()}
-		t.byAgg[k] = list()
+		t.byAgg[k] = &index{list: list()}
 	}
-	for _, m := range []map[string][]int32{t.byArea, t.byActor, t.byOrg} {
+	for _, m := range []map[string]*index{t.byArea, t.byActor, t.byOrg} {
 		for range keys() {
 			k := dec.sym()
-			m[k] = list()
+			m[k] = &index{list: list()}
 		}
 	}
 	if dec.err != nil {

@@ -1,0 +1,252 @@
+package domain
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// checkFastDecode decodes data as an event of type typ both by the fast path
+// and by encoding/json and fails unless they agree: when the fast path
+// accepts the body, encoding/json must accept it too and give an equal
+// value; whatever the fast path does, DecodeEvent must fail exactly when
+// encoding/json does and otherwise return encoding/json's value. It
+// reports whether the fast path accepted the body.
+func checkFastDecode(t *testing.T, typ string, data []byte) bool {
+	t.Helper()
+	registryMu.RLock()
+	c, ok := registry[typ]
+	registryMu.RUnlock()
+	if !ok {
+		t.Fatalf("type %s not registered", typ)
+	}
+	want := reflect.New(c.typ)
+	werr := json.Unmarshal(data, want.Interface())
+	got, fast := decodeFast(typ, data)
+	if fast {
+		if werr != nil {
+			t.Fatalf("%s: fast path accepted %q, encoding/json refuses it: %v", typ, data, werr)
+		}
+		if !reflect.DeepEqual(got, want.Elem().Interface()) {
+			t.Fatalf("%s: fast path decodes %q as\n%#v\nencoding/json as\n%#v", typ, data, got, want.Elem().Interface())
+		}
+	}
+	ev, err := DecodeEvent(typ, 1, data)
+	if (err != nil) != (werr != nil) {
+		t.Fatalf("%s: DecodeEvent(%q) error %v, encoding/json error %v", typ, data, err, werr)
+	}
+	if err == nil && !reflect.DeepEqual(ev, want.Elem().Interface()) {
+		t.Fatalf("%s: DecodeEvent decodes %q as\n%#v\nencoding/json as\n%#v", typ, data, ev, want.Elem().Interface())
+	}
+	return fast
+}
+
+var fastAt = time.Date(2010, 9, 14, 10, 30, 0, 0, time.UTC)
+
+// fastSamples are typical bodies of each hand-decoded type.
+func fastSamples() map[string][]Event {
+	prev := 41.5
+	base := &Baseline{Value: 42, Year: "2007/08", Source: "synthetic"}
+	vals := Values{"2008/09": 41, "2009/10": 40.25, "2010/11": -3e-7}
+	return map[string][]Event{
+		"laa.OutturnRecorded": {
+			OutturnRecorded{Target: "NI 112", Year: "2008/09", Value: 40.5, Source: "annual return", At: fastAt},
+			OutturnRecorded{Target: "L-7", Year: "2009/10", Value: -0.125, Source: "quarterly <return> & more", Revision: 3,
+				PreviousValue: &prev, PreviousSource: "annual return", At: fastAt.In(time.FixedZone("BST", 3600))},
+			OutturnRecorded{},
+		},
+		"laa.TargetProposed": {
+			TargetProposed{Target: "NI 112", NI: 112, Title: "Under 18 conception rate", Kind: KindDesignated, Baseline: base,
+				Values: vals, Rationale: "Ré-based", CatalogueVersion: 2, Round: 1, Side: SideLocal, ProposedBy: "j.smith", At: fastAt},
+			TargetProposed{Target: "L-1", LocalCode: "L-1", Title: "local", Kind: KindLocal, Values: Values{}, Round: 1, Side: SideGO},
+			TargetProposed{},
+		},
+		"laa.TargetCounterProposed": {
+			TargetCounterProposed{Target: "NI 112", Baseline: base, Values: vals, Rationale: "counter", CatalogueVersion: 2,
+				Round: 2, Side: SideGO, ProposedBy: "a.khan", At: fastAt},
+			TargetCounterProposed{},
+		},
+		"laa.TargetAgreed": {
+			TargetAgreed{Target: "NI 112", Round: 3, ProposedBy: "a.khan", ProposedBySide: SideGO, AcceptedBy: "j.smith",
+				AcceptedBySide: SideLocal, Baseline: base, Values: vals, At: fastAt},
+			TargetAgreed{},
+		},
+	}
+}
+
+// fastVariants rewrites a body into shapes the fast path must either decode
+// exactly or leave to encoding/json.
+func fastVariants(data []byte) [][]byte {
+	s := string(data)
+	out := []string{
+		s,
+		" \n\t" + strings.ReplaceAll(strings.ReplaceAll(s, ",", " ,\r\n "), ":", " : ") + " \n",
+		strings.Replace(s, "{", `{"unknown":{"a":[1,-2.5e3,true,false,null,"x\"y"],"b":{}},`, 1),
+		strings.Replace(s, "{", `{"zzz":"\u00e9\ud83d\ude00",`, 1),
+		strings.Replace(s, `"target":`, `"TARGET":`, 1),
+		strings.Replace(s, `"target":`, `"Target":"a","target":`, 1),
+		strings.Replace(s, `"target":`, `"target":"dup","target":`, 1),
+		strings.Replace(s, `"at":`, `"\u0061t":`, 1),
+		strings.Replace(s, `"at":`, `"AT":`, 1),
+		strings.Replace(s, `"target":"`, `"target":"\u0041\n\\`, 1),
+		strings.Replace(s, `"target":"`, "\"target\":\"\xff\xfe", 1),
+		strings.Replace(s, `"target":"`, `"target":"é`, 1),
+		strings.Replace(s, `"round":`, `"round":null,"x":`, 1),
+		strings.Replace(s, `"round":`, `"round":1.0,"x":`, 1),
+		strings.Replace(s, `"round":`, `"round":99999999999999999999,"x":`, 1),
+		strings.Replace(s, `"round":`, `"round":-0,"x":`, 1),
+		strings.Replace(s, `"round":`, `"round":01,"x":`, 1),
+		strings.Replace(s, `"value":`, `"value":1e400,"x":`, 1),
+		strings.Replace(s, `"value":`, `"value":-0.0e-0,"x":`, 1),
+		strings.Replace(s, `"value":`, `"value":null,"x":`, 1),
+		strings.Replace(s, `"value":`, `"value":"1","x":`, 1),
+		strings.Replace(s, `"value":`, `"value":.5,"x":`, 1),
+		strings.Replace(s, `"values":`, `"values":null,"x":`, 1),
+		strings.Replace(s, `"values":{`, `"values":{"2008/09":1,"2008/09":2,`, 1),
+		strings.Replace(s, `"values":{`, `"values":{"2008\/09":null,`, 1),
+		strings.Replace(s, `"baseline":`, `"baseline":null,"x":`, 1),
+		strings.Replace(s, `"baseline":{`, `"baseline":{"VALUE":3,`, 1),
+		strings.Replace(s, `"at":"`, `"at":"x`, 1),
+		strings.Replace(s, `"at":`, `"at":null,"x":`, 1),
+		strings.Replace(s, `"side":`, `"side":7,"x":`, 1),
+		strings.Replace(s, `"ſource":`, `"source":`, 1),
+		strings.Replace(s, `"source":`, `"ſource":`, 1),
+		strings.Replace(s, `"kind":`, `"\u212aind":`, 1),
+		s + "x",
+		s + "{}",
+		s[:len(s)-1],
+		"null",
+		"[]",
+		"{}",
+	}
+	var res [][]byte
+	for _, v := range out {
+		res = append(res, []byte(v))
+	}
+	return res
+}
+
+func fuzzFastDecode(f *testing.F, typ string) {
+	for _, e := range fastSamples()[typ] {
+		data, err := json.Marshal(e)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, v := range fastVariants(data) {
+			f.Add(v)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) { checkFastDecode(t, typ, data) })
+}
+
+func FuzzDecodeOutturnRecorded(f *testing.F)       { fuzzFastDecode(f, "laa.OutturnRecorded") }
+func FuzzDecodeTargetProposed(f *testing.F)        { fuzzFastDecode(f, "laa.TargetProposed") }
+func FuzzDecodeTargetCounterProposed(f *testing.F) { fuzzFastDecode(f, "laa.TargetCounterProposed") }
+func FuzzDecodeTargetAgreed(f *testing.F)          { fuzzFastDecode(f, "laa.TargetAgreed") }
+
+// The fast path must take the bodies the ledger writes, and refuse what it
+// cannot decode exactly.
+func TestFastDecodeTakesEncodedBodiesAndRefusesTheUnusual(t *testing.T) {
+	for typ, evs := range fastSamples() {
+		for _, e := range evs {
+			data, err := json.Marshal(e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !checkFastDecode(t, typ, data) && !strings.Contains(string(data), "null") {
+				t.Errorf("%s: fast path refused %s", typ, data)
+			}
+			for _, v := range fastVariants(data) {
+				checkFastDecode(t, typ, v)
+			}
+		}
+	}
+	for _, body := range []string{
+		`{"target":"a","TARGET":"b"}`,
+		`{"target":"a","target":"b"}`,
+		`{"value":null}`,
+		`{"previous_value":null}`,
+		`{"value":1e400}`,
+		`{"revision":1.0}`,
+		`{"revision":1e2}`,
+		`{"ſource":"x"}`,
+		`{"target":"a"} x`,
+	} {
+		if _, ok := decodeFast("laa.OutturnRecorded", []byte(body)); ok {
+			t.Errorf("fast path accepted %s", body)
+		}
+		checkFastDecode(t, "laa.OutturnRecorded", []byte(body))
+	}
+}
+
+// Every event of the demo history, decided in order, decodes through
+// DecodeEvent exactly as encoding/json decodes it.
+func TestDecodeEventMatchesEncodingJSONOverTheDemoHistory(t *testing.T) {
+	var cat Catalogue
+	laas := map[string]Agreement{}
+	flags := demoCAAFlags()
+	fast := map[string]int{}
+	total := 0
+	for _, st := range DemoLAAHistory() {
+		var (
+			evs []Event
+			err error
+		)
+		ref := st.Command.Aggregate()
+		switch ref.Kind {
+		case KindCatalogue:
+			evs, err = DecideCatalogue(cat, st.Meta, st.Command)
+			if err == nil {
+				cat = foldCatalogue(cat, evs)
+			}
+		case KindAgreement:
+			evs, err = DecideAgreement(laas[ref.ID], st.Meta, st.Command, AgreementContext{Catalogue: cat, Flags: flags})
+			if err == nil {
+				a := laas[ref.ID]
+				for _, e := range evs {
+					a = a.Apply(e)
+				}
+				laas[ref.ID] = a
+			}
+		}
+		for _, e := range evs {
+			typ, version, data, err := EncodeEvent(e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			total++
+			if checkFastDecode(t, typ, data) {
+				fast[typ]++
+			}
+			got, err := DecodeEvent(typ, version, data)
+			if err != nil {
+				t.Fatalf("%s: %v", typ, err)
+			}
+			if !reflect.DeepEqual(got, roundTrip(t, e)) {
+				t.Fatalf("%s: decoded %#v, want %#v", typ, got, e)
+			}
+		}
+	}
+	for _, typ := range []string{"laa.OutturnRecorded", "laa.TargetProposed", "laa.TargetCounterProposed", "laa.TargetAgreed"} {
+		if fast[typ] == 0 {
+			t.Errorf("no %s of the demo history took the fast path", typ)
+		}
+	}
+	t.Logf("%d events, fast path: %v", total, fast)
+}
+
+// roundTrip is e as encoding/json gives it back after encoding it.
+func roundTrip(t *testing.T, e Event) Event {
+	t.Helper()
+	data, err := json.Marshal(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := reflect.New(reflect.TypeOf(e))
+	if err := json.Unmarshal(data, v.Interface()); err != nil {
+		t.Fatal(err)
+	}
+	return v.Elem().Interface().(Event)
+}

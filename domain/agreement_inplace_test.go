@@ -38,31 +38,12 @@ func checkInPlaceFoldsLikeApply(t *testing.T, desc string, events []Event) Agree
 }
 
 func TestApplyInPlaceFoldsTheDemoHistoryLikeApply(t *testing.T) {
-	var cat Catalogue
-	laas := map[string]Agreement{}
 	events := map[string][]Event{}
-	flags := demoCAAFlags()
-	for _, st := range DemoLAAHistory() {
-		ref := st.Command.Aggregate()
-		switch ref.Kind {
-		case KindCatalogue:
-			evs, err := DecideCatalogue(cat, st.Meta, st.Command)
-			if err == nil {
-				cat = foldCatalogue(cat, evs)
-			}
-		case KindAgreement:
-			evs, err := DecideAgreement(laas[ref.ID], st.Meta, st.Command, AgreementContext{Catalogue: cat, Flags: flags})
-			if err != nil {
-				continue
-			}
-			a := laas[ref.ID]
-			for _, e := range evs {
-				a = a.Apply(e)
-			}
-			laas[ref.ID] = a
+	_, laas := demoRun(t, DemoLAAHistory(), func(st DemoStep, evs []Event) {
+		if ref := st.Command.Aggregate(); ref.Kind == KindAgreement {
 			events[ref.ID] = append(events[ref.ID], evs...)
 		}
-	}
+	})
 	laaEqual(t, len(events), 4, "agreements in the demo")
 	for id, evs := range events {
 		got := checkInPlaceFoldsLikeApply(t, id, evs)

@@ -6,8 +6,9 @@ import (
 )
 
 // demoRun decides and folds every step of a history from empty states,
-// checking each outcome against the step's expectation.
-func demoRun(t *testing.T, steps []DemoStep) (Catalogue, map[string]Agreement) {
+// checking each outcome against the step's expectation. each, if given,
+// sees every step's accepted events.
+func demoRun(t *testing.T, steps []DemoStep, each ...func(st DemoStep, evs []Event)) (Catalogue, map[string]Agreement) {
 	t.Helper()
 	var cat Catalogue
 	laas := map[string]Agreement{}
@@ -41,6 +42,9 @@ func demoRun(t *testing.T, steps []DemoStep) (Catalogue, map[string]Agreement) {
 		}
 		if err == nil && len(evs) == 0 && ref.Kind == KindAgreement {
 			t.Fatalf("%s: accepted with no events", st.Meta.CommandID)
+		}
+		for _, f := range each {
+			f(st, evs)
 		}
 	}
 	return cat, laas

@@ -184,33 +184,9 @@ func TestFastDecodeTakesEncodedBodiesAndRefusesTheUnusual(t *testing.T) {
 // Every event of the demo history, decided in order, decodes through
 // DecodeEvent exactly as encoding/json decodes it.
 func TestDecodeEventMatchesEncodingJSONOverTheDemoHistory(t *testing.T) {
-	var cat Catalogue
-	laas := map[string]Agreement{}
-	flags := demoCAAFlags()
 	fast := map[string]int{}
 	total := 0
-	for _, st := range DemoLAAHistory() {
-		var (
-			evs []Event
-			err error
-		)
-		ref := st.Command.Aggregate()
-		switch ref.Kind {
-		case KindCatalogue:
-			evs, err = DecideCatalogue(cat, st.Meta, st.Command)
-			if err == nil {
-				cat = foldCatalogue(cat, evs)
-			}
-		case KindAgreement:
-			evs, err = DecideAgreement(laas[ref.ID], st.Meta, st.Command, AgreementContext{Catalogue: cat, Flags: flags})
-			if err == nil {
-				a := laas[ref.ID]
-				for _, e := range evs {
-					a = a.Apply(e)
-				}
-				laas[ref.ID] = a
-			}
-		}
+	demoRun(t, DemoLAAHistory(), func(_ DemoStep, evs []Event) {
 		for _, e := range evs {
 			typ, version, data, err := EncodeEvent(e)
 			if err != nil {
@@ -228,7 +204,7 @@ func TestDecodeEventMatchesEncodingJSONOverTheDemoHistory(t *testing.T) {
 				t.Fatalf("%s: decoded %#v, want %#v", typ, got, e)
 			}
 		}
-	}
+	})
 	for _, typ := range []string{"laa.OutturnRecorded", "laa.TargetProposed", "laa.TargetCounterProposed", "laa.TargetAgreed"} {
 		if fast[typ] == 0 {
 			t.Errorf("no %s of the demo history took the fast path", typ)

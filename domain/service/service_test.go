@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"testing"
@@ -20,6 +21,20 @@ func caaSteps() []service.Step {
 	}
 	return steps
 }
+
+// caaLedger is a fresh ledger holding the first n steps of the CAA demo.
+func caaLedger(t *testing.T, n int) (*estest.Ledger, context.Context, *service.Service, []service.Step) {
+	t.Helper()
+	l := estest.Open(t)
+	ctx := estest.Context(t)
+	svc := service.New(l.Store, service.Kinds())
+	steps := caaSteps()
+	_, err := svc.RunSteps(ctx, steps[:n])
+	require.NoError(t, err)
+	return l, ctx, svc, steps
+}
+
+var auditCommission = domain.Actor{ID: "ac-lead", Role: domain.RoleAuditCommission, Organisation: "Audit Commission"}
 
 func fold(t *testing.T, l *estest.Ledger, ref domain.AggregateRef, apply func(any, domain.Event) any, zero any) any {
 	t.Helper()
@@ -61,18 +76,12 @@ func TestWholeDemoThroughTheLedgerTwice(t *testing.T) {
 }
 
 func TestCorrectionMustNameAnEventOfItsAggregate(t *testing.T) {
-	l := estest.Open(t)
-	ctx := estest.Context(t)
-	svc := service.New(l.Store, service.Kinds())
-	steps := caaSteps()
-	_, err := svc.RunSteps(ctx, steps[:1])
-	require.NoError(t, err)
+	_, ctx, svc, steps := caaLedger(t, 1)
 	m := steps[0].Meta
 	m.CommandID = "corr-1"
-	ac := domain.Actor{ID: "ac-lead", Role: domain.RoleAuditCommission, Organisation: "Audit Commission"}
-	m.Actor = ac
+	m.Actor = auditCommission
 	key := steps[0].Command.(domain.CAAOpenAssessment).CAAKey
-	_, err = svc.Execute(ctx, m, domain.CAARecordCorrection{CAAKey: key, CorrectsEventID: "no-such-event", Reason: "typo", Correction: "the area's name"}, nil)
+	_, err := svc.Execute(ctx, m, domain.CAARecordCorrection{CAAKey: key, CorrectsEventID: "no-such-event", Reason: "typo", Correction: "the area's name"}, nil)
 	require.Equal(t, "correction.unknown_event", domain.ErrorRule(err), "%v", err)
 	_, err = svc.Execute(ctx, m, domain.CAARecordCorrection{CAAKey: key, CorrectsEventID: steps[0].Meta.CommandID + "#0", Reason: "typo", Correction: "the area's name"}, nil)
 	require.NoError(t, err)
@@ -119,15 +128,10 @@ func TestCAADemoThroughTheLedgerTwice(t *testing.T) {
 }
 
 func TestExecuteWithStaleIfMatchIsAConflict(t *testing.T) {
-	l := estest.Open(t)
-	ctx := estest.Context(t)
-	svc := service.New(l.Store, service.Kinds())
-	steps := caaSteps()
-	_, err := svc.RunSteps(ctx, steps[:3])
-	require.NoError(t, err)
+	_, ctx, svc, steps := caaLedger(t, 3)
 	zero := uint64(0)
 	next := steps[3]
-	_, err = svc.Execute(ctx, next.Meta, next.Command, &zero)
+	_, err := svc.Execute(ctx, next.Meta, next.Command, &zero)
 	var ce *eventstore.ConflictError
 	require.ErrorAs(t, err, &ce)
 	require.Zero(t, ce.Expected)
@@ -160,12 +164,7 @@ func TestRetryAfterTheAggregateMovedOnReturnsTheOriginal(t *testing.T) {
 // The same command id for another command is refused, even on an aggregate
 // that has moved on; a retry with a new correlation id is still a retry.
 func TestCommandIDReusedForAnotherCommandIsRefused(t *testing.T) {
-	l := estest.Open(t)
-	ctx := estest.Context(t)
-	svc := service.New(l.Store, service.Kinds())
-	steps := caaSteps()
-	_, err := svc.RunSteps(ctx, steps[:2])
-	require.NoError(t, err)
+	_, ctx, svc, steps := caaLedger(t, 2)
 	m := steps[1].Meta
 	m.CorrelationID = "another-request"
 	again, err := svc.Execute(ctx, m, steps[1].Command, nil)
@@ -189,14 +188,9 @@ func TestCommandIDReusedForAnotherCommandIsRefused(t *testing.T) {
 // Identical retries racing each other all get the one original result,
 // never a refusal decided against the state their twin produced.
 func TestConcurrentIdenticalRetriesAllGetTheOriginal(t *testing.T) {
-	l := estest.Open(t)
-	ctx := estest.Context(t)
-	svc := service.New(l.Store, service.Kinds())
-	steps := caaSteps()
-	_, err := svc.RunSteps(ctx, steps[:1]) // the assessment is open
-	require.NoError(t, err)
+	_, ctx, svc, steps := caaLedger(t, 1)
 	open := steps[0].Command.(domain.CAAOpenAssessment)
-	ac := domain.Actor{ID: "ac-lead", Role: domain.RoleAuditCommission, Organisation: "Audit Commission"}
+	ac := auditCommission
 	for round := 0; round < 400; round++ {
 		m := domain.Meta{CommandID: fmt.Sprintf("flag-%d", round), Actor: ac, OccurredAt: steps[0].Meta.OccurredAt.AddDate(0, 0, 1)}
 		cmd := domain.CAAProposeFlag{CAAKey: open.CAAKey, FlagID: fmt.Sprintf("R%d", round+10), Colour: domain.FlagRed,
@@ -223,18 +217,13 @@ func TestConcurrentIdenticalRetriesAllGetTheOriginal(t *testing.T) {
 // An assessment's events keep business-time order: a command dated before
 // the latest event is refused after the rules that say who may act.
 func TestAssessmentCommandsDatedBeforeTheLatestEventAreRefused(t *testing.T) {
-	l := estest.Open(t)
-	ctx := estest.Context(t)
-	svc := service.New(l.Store, service.Kinds())
-	steps := caaSteps()
-	_, err := svc.RunSteps(ctx, steps[:1])
-	require.NoError(t, err)
+	_, ctx, svc, steps := caaLedger(t, 1)
 	open := steps[0].Command.(domain.CAAOpenAssessment)
-	ac := domain.Actor{ID: "ac-lead", Role: domain.RoleAuditCommission, Organisation: "Audit Commission"}
+	ac := auditCommission
 	early := domain.Meta{CommandID: "early", Actor: ac, OccurredAt: steps[0].Meta.OccurredAt.AddDate(0, 0, -1)}
 	flag := domain.CAAProposeFlag{CAAKey: open.CAAKey, FlagID: "R9", Colour: domain.FlagRed, Theme: "t",
 		Indicators: []int{112}, Rationale: "r", LeadInspectorate: "Audit Commission"}
-	_, err = svc.Execute(ctx, early, flag, nil)
+	_, err := svc.Execute(ctx, early, flag, nil)
 	require.Equal(t, "caa.time_order", domain.ErrorRule(err), "%v", err)
 
 	la := early

@@ -108,10 +108,11 @@ func (s *Service) Execute(ctx context.Context, m domain.Meta, cmd domain.Command
 		return res, err
 	}
 	for attempt := 0; ; attempt++ {
-		state, version, err := s.State(ctx, ref)
+		state, h, err := s.load(ctx, ref)
 		if err != nil {
 			return Result{}, err
 		}
+		version := h.Version
 		if expected != nil && *expected != version {
 			return Result{}, &eventstore.ConflictError{Aggregate: agg, Expected: *expected, Actual: version}
 		}
@@ -119,10 +120,10 @@ func (s *Service) Execute(ctx context.Context, m domain.Meta, cmd domain.Command
 		events, err := kind.Decide(ctx, s, state, m, cmd)
 		if err == nil && kind.TimeOrdered {
 			// After the decision, so that who may act is answered first.
-			err = s.checkTimeOrder(ctx, agg, m, cmd)
+			err = checkTimeOrder(h, m, cmd)
 		}
 		if err == nil {
-			err = checkCorrection(ctx, s.store, cmd)
+			err = checkCorrection(h, cmd)
 		}
 		if err != nil {
 			// A twin of this very command may have been appended between the
@@ -152,11 +153,11 @@ func (s *Service) Execute(ctx context.Context, m domain.Meta, cmd domain.Command
 
 // checkTimeOrder refuses a command dated before the aggregate's latest
 // event.
-func (s *Service) checkTimeOrder(ctx context.Context, agg eventstore.Aggregate, m domain.Meta, cmd domain.Command) error {
-	h, err := s.store.Load(ctx, agg)
-	if err != nil || len(h.Events) == 0 {
-		return err
+func checkTimeOrder(h eventstore.History, m domain.Meta, cmd domain.Command) error {
+	if len(h.Events) == 0 {
+		return nil
 	}
+	agg := h.Aggregate
 	last := h.Events[len(h.Events)-1].OccurredAt
 	if m.OccurredAt.Before(last) {
 		return domain.Errorf(domain.ECONFLICT, agg.Kind+".time_order",
@@ -216,13 +217,20 @@ func (s *Service) append(ctx context.Context, agg eventstore.Aggregate, version 
 // State returns the aggregate's folded state and version, folding only the
 // events the service has not folded before.
 func (s *Service) State(ctx context.Context, ref domain.AggregateRef) (any, uint64, error) {
+	state, h, err := s.load(ctx, ref)
+	return state, h.Version, err
+}
+
+// load returns the aggregate's folded state and the history it was folded
+// from, so that a decision and the checks around it see the same events.
+func (s *Service) load(ctx context.Context, ref domain.AggregateRef) (any, eventstore.History, error) {
 	kind, ok := s.kinds[ref.Kind]
 	if !ok {
-		return nil, 0, domain.Errorf(domain.EINVALID, "aggregate.unknown_kind", "unknown aggregate kind %q", ref.Kind)
+		return nil, eventstore.History{}, domain.Errorf(domain.EINVALID, "aggregate.unknown_kind", "unknown aggregate kind %q", ref.Kind)
 	}
 	h, err := s.store.Load(ctx, eventstore.Aggregate{Kind: ref.Kind, ID: ref.ID})
 	if err != nil {
-		return nil, 0, err
+		return nil, h, err
 	}
 	s.mu.Lock()
 	f, ok := s.states[ref]
@@ -233,7 +241,7 @@ func (s *Service) State(ctx context.Context, ref domain.AggregateRef) (any, uint
 	for _, env := range h.Events[f.version:] {
 		e, err := domain.DecodeEvent(env.Type, env.SchemaVersion, env.Data)
 		if err != nil {
-			return nil, 0, fmt.Errorf("fold %s at version %d: %w", ref, env.AggregateVersion, err)
+			return nil, h, fmt.Errorf("fold %s at version %d: %w", ref, env.AggregateVersion, err)
 		}
 		f.state = kind.Apply(f.state, e)
 		f.version = env.AggregateVersion
@@ -243,7 +251,7 @@ func (s *Service) State(ctx context.Context, ref domain.AggregateRef) (any, uint
 		s.states[ref] = f
 	}
 	s.mu.Unlock()
-	return f.state, f.version, nil
+	return f.state, h, nil
 }
 
 // fingerprint identifies a command's content: its type and body and the

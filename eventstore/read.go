@@ -28,9 +28,22 @@ type History struct {
 //
 // Errors: ErrInvalid (bad aggregate), ErrUnavailable, ErrTampered.
 func (s *Store) Load(ctx context.Context, agg Aggregate) (History, error) {
-	subject, err := agg.Subject()
+	var h History
+	err := s.withLoaded(ctx, agg, func(st *aggState) {
+		h = History{Aggregate: agg, Version: st.version, LastSequence: st.lastSeq, Events: st.events[:len(st.events):len(st.events)]}
+	})
 	if err != nil {
 		return History{}, fmt.Errorf("load %s: %w", agg, err)
+	}
+	return h, nil
+}
+
+// withLoaded calls fn with the aggregate's cache entry, loaded from the
+// stream if it was cold, while holding the entry's lock.
+func (s *Store) withLoaded(ctx context.Context, agg Aggregate, fn func(*aggState)) error {
+	subject, err := agg.Subject()
+	if err != nil {
+		return err
 	}
 	st := s.cache.get(agg)
 	defer s.cache.release(st)
@@ -38,10 +51,11 @@ func (s *Store) Load(ctx context.Context, agg Aggregate) (History, error) {
 	defer st.mu.Unlock()
 	if !st.loaded {
 		if err := s.loadInto(ctx, st, subject); err != nil {
-			return History{}, fmt.Errorf("load %s: %w", agg, err)
+			return err
 		}
 	}
-	return History{Aggregate: agg, Version: st.version, LastSequence: st.lastSeq, Events: st.events[:len(st.events):len(st.events)]}, nil
+	fn(st)
+	return nil
 }
 
 // Appended returns the result of a command already stored on the
@@ -49,23 +63,13 @@ func (s *Store) Load(ctx context.Context, agg Aggregate) (History, error) {
 // that retries a command asks this first: the original answer stands even
 // if the aggregate has moved on since.
 func (s *Store) Appended(ctx context.Context, agg Aggregate, commandID string) (AppendResult, bool, error) {
-	subject, err := agg.Subject()
+	var res AppendResult
+	var ok bool
+	err := s.withLoaded(ctx, agg, func(st *aggState) { res, ok = st.commands[commandID] })
 	if err != nil {
 		return AppendResult{}, false, fmt.Errorf("look up command %s on %s: %w", commandID, agg, err)
 	}
-	st := s.cache.get(agg)
-	defer s.cache.release(st)
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if !st.loaded {
-		if err := s.loadInto(ctx, st, subject); err != nil {
-			return AppendResult{}, false, fmt.Errorf("look up command %s on %s: %w", commandID, agg, err)
-		}
-	}
-	res, ok := st.commands[commandID]
-	if ok {
-		res.Duplicate = true
-	}
+	res.Duplicate = ok
 	return res, ok, nil
 }
 

@@ -182,7 +182,7 @@ func (s AreaAssessment) Apply(e Event) AreaAssessment {
 	case CAAAssessmentPublished:
 		s.Published, s.PublishedOn = true, e.PublishedOn
 	case CAACorrectionRecorded:
-		s.Corrections = append(s.Corrections, CAACorrection{CorrectsEventID: e.CorrectsEventID, Reason: e.Reason, Correction: e.Correction})
+		s.Corrections = append(s.Corrections, CAACorrection(e))
 	}
 	return s
 }

@@ -83,7 +83,7 @@ func (s OrgAssessment) Apply(e Event) OrgAssessment {
 	case OAAssessmentPublished:
 		s.Published, s.PublishedOn = true, e.PublishedOn
 	case OACorrectionRecorded:
-		s.Corrections = append(s.Corrections, CAACorrection{CorrectsEventID: e.CorrectsEventID, Reason: e.Reason, Correction: e.Correction})
+		s.Corrections = append(s.Corrections, CAACorrection(e))
 	}
 	return s
 }

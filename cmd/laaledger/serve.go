@@ -118,8 +118,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			log.Error("projections stopped; /readyz now fails", "err", err)
 		}
 	}()
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-	hs.RegisterOnShutdown(srv.StopStreams)
+	hs := srv.HTTPServer()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- hs.Serve(ln) }()
 	log.Info("laaledger serving", "http", ln.Addr().String(), "data", sf.data, "nats_url", sf.natsURL, "last_sequence", startSeq, "demo", *demo)

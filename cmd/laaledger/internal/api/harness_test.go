@@ -135,7 +135,12 @@ func newHarness(t *testing.T, kinds map[string]service.Kind, opts ...harnessOpt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(a)
+	// The test server runs with the same http.Server settings as serve.
+	srv := httptest.NewUnstartedServer(a)
+	hs := a.HTTPServer()
+	srv.Config.ReadTimeout, srv.Config.ReadHeaderTimeout, srv.Config.IdleTimeout = hs.ReadTimeout, hs.ReadHeaderTimeout, hs.IdleTimeout
+	srv.Config.MaxHeaderBytes = hs.MaxHeaderBytes
+	srv.Start()
 	t.Cleanup(srv.Close)
 	return &harness{t: t, ledger: l, svc: svc, api: a, srv: srv, router: router}
 }

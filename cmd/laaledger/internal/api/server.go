@@ -70,6 +70,14 @@ type Config struct {
 	// Heartbeat is the interval of event-stream comments on an idle
 	// connection; default 15 s.
 	Heartbeat time.Duration
+	// ReadTimeout, ReadHeaderTimeout and IdleTimeout configure the
+	// http.Server that HTTPServer returns; defaults DefaultReadTimeout,
+	// DefaultReadHeaderTimeout and DefaultIdleTimeout.
+	ReadTimeout, ReadHeaderTimeout, IdleTimeout time.Duration
+	// MaxStreams bounds the open event streams in all, and
+	// MaxStreamsPerActor those of one authenticated actor; defaults
+	// DefaultMaxStreams and DefaultMaxStreamsPerActor.
+	MaxStreams, MaxStreamsPerActor int
 }
 
 // DefaultMaxBodyBytes is the default request body limit. The largest
@@ -89,6 +97,7 @@ type Server struct {
 	// streams ends every open event stream when cancelled (StopStreams).
 	streams     context.Context
 	stopStreams context.CancelFunc
+	slots       streamSlots
 }
 
 // New checks the configuration, builds the OpenAPI document for the
@@ -105,6 +114,21 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.WaitTimeout <= 0 {
 		cfg.WaitTimeout = 5 * time.Second
+	}
+	if cfg.ReadTimeout <= 0 {
+		cfg.ReadTimeout = DefaultReadTimeout
+	}
+	if cfg.ReadHeaderTimeout <= 0 {
+		cfg.ReadHeaderTimeout = DefaultReadHeaderTimeout
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	if cfg.MaxStreams <= 0 {
+		cfg.MaxStreams = DefaultMaxStreams
+	}
+	if cfg.MaxStreamsPerActor <= 0 {
+		cfg.MaxStreamsPerActor = DefaultMaxStreamsPerActor
 	}
 	if cfg.Heartbeat <= 0 {
 		cfg.Heartbeat = 15 * time.Second

@@ -123,6 +123,15 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 		opts.Filter = filter
 	}
 
+	actor, _ := ActorFrom(r.Context())
+	release, err := s.acquireStream(actor.ID)
+	if err != nil {
+		w.Header().Set("Retry-After", "5")
+		s.writeError(w, r, err)
+		return
+	}
+	defer release()
+
 	ctx, cancel := context.WithCancel(r.Context())
 	stop := context.AfterFunc(s.streams, cancel)
 	defer stop()

@@ -52,6 +52,9 @@ func DecodeCommand(typ string, data []byte) (Command, error) {
 	if !ok {
 		return nil, Errorf(EINVALID, "command.unknown_type", "unknown command type %q", typ)
 	}
+	if err := checkInput(t, data); err != nil {
+		return nil, err
+	}
 	v := reflect.New(t)
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -61,6 +62,16 @@ func (m Meta) Validate() error {
 	}
 	if err := m.Actor.Validate(); err != nil {
 		return err
+	}
+	for _, f := range []struct{ name, text string }{{"reason", m.Reason}, {"causation_id", m.CausationID}, {"correlation_id", m.CorrelationID}} {
+		if err := checkText(f.name, f.text); err != nil {
+			return err
+		}
+	}
+	for i, e := range m.Evidence {
+		if err := checkText("evidence."+strconv.Itoa(i), e); err != nil {
+			return err
+		}
 	}
 	if m.OccurredAt.IsZero() {
 		return Errorf(EINVALID, "meta.missing_occurred_at", "command %s has no business time (occurred_at)", m.CommandID)

@@ -3,6 +3,7 @@ package api
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -99,4 +100,30 @@ func TestEventStreamOutlivesTheReadTimeout(t *testing.T) {
 	time.Sleep(600 * time.Millisecond)
 	ids := h.appendNotes("late", "00EB", 1, 1)
 	equalIDs(t, "after the read timeout", h.readIDs(s, 1), ids)
+}
+
+func TestCommandThatWouldRecordAnUnstatedFactIsRefusedAndWritesNothing(t *testing.T) {
+	h := newHarness(t, testKinds)
+	before := h.lastSequence()
+	for _, tc := range []struct {
+		desc  string
+		body  string
+		field string
+	}{
+		{"NUL in text", `{"subject":"00EB","text":"a\u0000b"}`, `"text"`},
+		{"lone surrogate", `{"subject":"00EB","text":"\udc00"}`, `"text"`},
+		{"huge number", `{"subject":"00EB","text":"x","repeat":1e308}`, `"repeat"`},
+	} {
+		r := h.do(req{method: "POST", path: "/v1/commands/apitest.Note", token: tokLA,
+			header: map[string]string{"Idempotency-Key": "bad-" + strings.ReplaceAll(tc.desc, " ", "-")},
+			body:   []byte(`{"occurred_at":"2008-06-02T10:00:00Z","command":` + tc.body + `}`)})
+		var p struct{ Detail string }
+		_ = json.Unmarshal(r.Body, &p)
+		if r.Status != http.StatusBadRequest || !strings.Contains(p.Detail, tc.field) {
+			t.Errorf("%s: %d %s, want 400 naming %s", tc.desc, r.Status, r.Body, tc.field)
+		}
+	}
+	if after := h.lastSequence(); after != before {
+		t.Fatalf("refused commands wrote to the ledger: sequence %d -> %d", before, after)
+	}
 }

@@ -31,7 +31,7 @@ type mapFlags map[FlagRef]FlagInfo
 func (m mapFlags) Flag(ref FlagRef) (FlagInfo, bool) { f, ok := m[ref]; return f, ok }
 
 // statutoryCatalogue is the seed catalogue plus a synthetic test file that
-// marks NI 72 (already in the seed) and a made-up NI 73 statutory. The
+// marks NI 72 (already in the seed) and NI 75 (not in the seed) statutory. The
 // statutory flags are test fixtures, not reference data.
 func statutoryCatalogue(t testing.TB) Catalogue {
 	t.Helper()
@@ -42,7 +42,7 @@ func statutoryCatalogue(t testing.TB) Catalogue {
 			rows[i].DCSFStatutory = "yes"
 		}
 	}
-	rows = append(rows, IndicatorRow{NI: 73, Title: "test fixture statutory indicator", DCSFStatutory: "yes"})
+	rows = append(rows, IndicatorRow{NI: 75, Title: "test fixture statutory indicator", DCSFStatutory: "yes"})
 	evs, err := DecideCatalogue(c, opMeta("stat", time.Date(2008, 1, 1, 0, 0, 0, 0, time.UTC)),
 		ImportIndicators{Rows: rows, Source: "test fixture"})
 	laaNoErr(t, err, "statutory import")

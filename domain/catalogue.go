@@ -2,7 +2,9 @@ package domain
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -27,11 +29,15 @@ const (
 // Indicator is one National Indicator as the catalogue holds it at a point
 // in business time.
 type Indicator struct {
-	NI          int    `json:"ni"`
-	Title       string `json:"title"`
-	Theme       string `json:"theme,omitempty"`
-	DataSource  string `json:"data_source,omitempty"`
-	PlaceSurvey bool   `json:"place_survey"`
+	NI    int    `json:"ni"`
+	Title string `json:"title"`
+	// TitleProvisional marks a title that the source file gave as
+	// provisional (status provisional_title): an abbreviated label, or one
+	// paired with its number by row order (refdata/SOURCES.md).
+	TitleProvisional bool   `json:"title_provisional,omitempty"`
+	Theme            string `json:"theme,omitempty"`
+	DataSource       string `json:"data_source,omitempty"`
+	PlaceSurvey      bool   `json:"place_survey"`
 	// DCSFStatutory is true only when an imported file said so; the
 	// embedded file leaves it blank because no source listing the statutory
 	// set was found.
@@ -120,9 +126,12 @@ type (
 	}
 	// IndicatorRetitled: the title changed.
 	IndicatorRetitled struct {
-		NI            int       `json:"ni"`
-		Title         string    `json:"title"`
-		PreviousTitle string    `json:"previous_title"`
+		NI            int    `json:"ni"`
+		Title         string `json:"title"`
+		PreviousTitle string `json:"previous_title"`
+		// Provisional tells whether the new title is provisional; a
+		// provisional title confirmed as it stands is a retitle too.
+		Provisional   bool      `json:"provisional,omitempty"`
 		Source        string    `json:"source"`
 		EffectiveFrom time.Time `json:"effective_from"`
 		Import        string    `json:"import"`
@@ -222,7 +231,7 @@ func (c ImportIndicators) Validate() error {
 		if _, err := parseYesNo(r.DCSFStatutory); err != nil {
 			return Errorf(EINVALID, "nis.row_yes_no", "%s: NI %d: dcsf_statutory %v", w, r.NI, err)
 		}
-		if _, err := rowWithdrawn(r.Status); err != nil {
+		if _, _, err := rowStatus(r.Status); err != nil {
 			return Errorf(EINVALID, "nis.row_status", "%s: NI %d: %v", w, r.NI, err)
 		}
 		if j, dup := seen[r.NI]; dup {
@@ -244,14 +253,18 @@ func parseYesNo(s string) (bool, error) {
 	return false, fmt.Errorf("is %q; want yes, no or blank", s)
 }
 
-func rowWithdrawn(status string) (bool, error) {
+// rowStatus reads the status column: blank or active, provisional_title
+// (in the set, its title not confirmed), withdrawn or deleted.
+func rowStatus(status string) (withdrawn, provisional bool, err error) {
 	switch strings.ToLower(strings.TrimSpace(status)) {
 	case "", "active":
-		return false, nil
+		return false, false, nil
+	case "provisional_title":
+		return false, true, nil
 	case "withdrawn", "deleted":
-		return true, nil
+		return true, false, nil
 	}
-	return false, fmt.Errorf("status is %q; want blank, active, withdrawn or deleted", status)
+	return false, false, fmt.Errorf("status is %q; want blank, active, provisional_title, withdrawn or deleted", status)
 }
 
 // DecideCatalogue decides an import against the catalogue's current state.
@@ -280,7 +293,7 @@ func DecideCatalogue(c Catalogue, m Meta, cmd Command) ([]Event, error) {
 	var events []Event
 	inFile := map[int]bool{}
 	for _, r := range imp.Rows {
-		withdrawn, _ := rowWithdrawn(r.Status)
+		withdrawn, provisional, _ := rowStatus(r.Status)
 		if withdrawn {
 			continue
 		}
@@ -291,15 +304,16 @@ func DecideCatalogue(c Catalogue, m Meta, cmd Command) ([]Event, error) {
 		if src == "" {
 			src = imp.Source
 		}
-		next := Indicator{NI: r.NI, Title: strings.TrimSpace(r.Title), Theme: strings.TrimSpace(r.Theme),
+		next := Indicator{NI: r.NI, Title: strings.TrimSpace(r.Title), TitleProvisional: provisional, Theme: strings.TrimSpace(r.Theme),
 			DataSource: strings.TrimSpace(r.DataSource), PlaceSurvey: ps, DCSFStatutory: st, Source: src, EffectiveFrom: eff}
 		cur, ok := c.current(r.NI)
 		if !ok {
 			events = append(events, IndicatorAdded{Indicator: next, Import: imp.Source})
 			continue
 		}
-		if cur.Title != next.Title {
-			events = append(events, IndicatorRetitled{NI: r.NI, Title: next.Title, PreviousTitle: cur.Title, Source: src, EffectiveFrom: eff, Import: imp.Source})
+		if cur.Title != next.Title || cur.TitleProvisional != next.TitleProvisional {
+			events = append(events, IndicatorRetitled{NI: r.NI, Title: next.Title, PreviousTitle: cur.Title, Provisional: next.TitleProvisional,
+				Source: src, EffectiveFrom: eff, Import: imp.Source})
 		}
 		if cur.Theme != next.Theme || cur.DataSource != next.DataSource || cur.PlaceSurvey != next.PlaceSurvey || cur.DCSFStatutory != next.DCSFStatutory {
 			events = append(events, IndicatorReclassified{NI: r.NI, Theme: next.Theme, DataSource: next.DataSource,
@@ -338,7 +352,7 @@ func (c Catalogue) Apply(e Event) Catalogue {
 		ni, v = e.NI, indicatorVersion{Indicator: e.Indicator}
 	case IndicatorRetitled:
 		ind := cur(e.NI)
-		ind.Title, ind.Source, ind.EffectiveFrom = e.Title, e.Source, e.EffectiveFrom
+		ind.Title, ind.TitleProvisional, ind.Source, ind.EffectiveFrom = e.Title, e.Provisional, e.Source, e.EffectiveFrom
 		ni, v = e.NI, indicatorVersion{Indicator: ind}
 	case IndicatorReclassified:
 		ind := cur(e.NI)
@@ -465,7 +479,8 @@ const SeedSource = "embedded refdata/national_indicators.csv (provenance per row
 var SeedEffectiveFrom = time.Date(2007, 10, 11, 0, 0, 0, 0, time.UTC)
 
 // SeedCatalogueCommand returns the import of the embedded, incomplete
-// indicator file (67 indicators, no DCSF statutory flags). It panics if the
+// indicator file (87 of the 198 indicators, 15 of them with provisional
+// titles, no DCSF statutory flags). It panics if the
 // embedded file cannot be read, which a test rules out.
 func SeedCatalogueCommand() ImportIndicators {
 	rows, err := ParseIndicatorCSV(bytes.NewReader(indicatorsCSV))
@@ -476,9 +491,13 @@ func SeedCatalogueCommand() ImportIndicators {
 }
 
 // SeedMeta is the meta of the seed import: an operator, business time the
-// seed's effective date, a fixed command id so a re-run appends nothing.
+// seed's effective date, and a command id derived from the embedded file's
+// content, so that a re-run appends nothing while a ledger seeded from an
+// earlier copy of the file takes the new one as a further import (only the
+// differences are recorded).
 func SeedMeta() Meta {
-	return Meta{CommandID: "seed-nis-0001", Actor: Actor{ID: "seed", Role: RoleOperator, Organisation: "laaledger"},
+	sum := sha256.Sum256(indicatorsCSV)
+	return Meta{CommandID: "seed-nis-" + hex.EncodeToString(sum[:6]), Actor: Actor{ID: "seed", Role: RoleOperator, Organisation: "laaledger"},
 		OccurredAt: SeedEffectiveFrom, Reason: "load the embedded indicator catalogue"}
 }
 

@@ -23,8 +23,8 @@ func TestSeedCatalogueMatchesSources(t *testing.T) {
 	c := SeedCatalogue()
 	at := time.Date(2008, 4, 1, 0, 0, 0, 0, time.UTC)
 	inds := c.Indicators(at)
-	laaMust(t, len(inds) == 67, "indicators: got %d, want 67", len(inds))
-	laaEqual(t, c.Version, 67, "version")
+	laaMust(t, len(inds) == 87, "indicators: got %d, want 87", len(inds))
+	laaEqual(t, c.Version, 87, "version")
 	_, ok := c.Lookup(31, at)
 	laaCheck(t, !ok, "NI 31 was dropped from the set")
 	_, ok = c.Lookup(1, SeedEffectiveFrom.Add(-time.Hour))
@@ -153,4 +153,51 @@ func TestParseIndicatorCSV(t *testing.T) {
 		_, err := ParseIndicatorCSV(strings.NewReader(bad))
 		laaCheck(t, ErrorCode(err) == EINVALID, "%q: got %v", bad, err)
 	}
+}
+
+// The embedded file marks 15 titles provisional (refdata/SOURCES.md); they
+// are in the set, flagged, and confirming one as it stands is a retitle.
+func TestProvisionalTitlesAreCataloguedFlaggedAndConfirmable(t *testing.T) {
+	c := SeedCatalogue()
+	at := time.Date(2008, 4, 1, 0, 0, 0, 0, time.UTC)
+	var provisional []int
+	for _, ind := range c.Indicators(at) {
+		if ind.TitleProvisional {
+			provisional = append(provisional, ind.NI)
+		}
+	}
+	laaMust(t, len(provisional) == 15, "provisional titles: got %d (%v), want 15", len(provisional), provisional)
+
+	rows := append([]IndicatorRow(nil), SeedCatalogueCommand().Rows...)
+	for i := range rows {
+		if rows[i].NI == provisional[0] {
+			rows[i].Status = ""
+		}
+	}
+	evs, err := DecideCatalogue(c, opMeta("confirm", time.Date(2009, 1, 1, 0, 0, 0, 0, time.UTC)), ImportIndicators{Rows: rows, Source: "confirmed"})
+	laaNoErr(t, err, "confirming import")
+	laaMust(t, len(evs) == 1, "confirming import: got %d events, want 1", len(evs))
+	r, ok := evs[0].(IndicatorRetitled)
+	laaMust(t, ok && r.NI == provisional[0] && !r.Provisional, "event %+v, want a confirming retitle of NI %d", evs[0], provisional[0])
+	ind, _ := foldCatalogue(c, evs).Lookup(provisional[0], time.Date(2009, 1, 2, 0, 0, 0, 0, time.UTC))
+	laaCheck(t, !ind.TitleProvisional, "title still provisional after confirmation")
+}
+
+// A ledger seeded from an earlier, shorter copy of the embedded file takes
+// the current file as a further import: only the new rows are recorded.
+func TestSeedFromALongerFileAddsOnlyTheNewIndicators(t *testing.T) {
+	rows := SeedCatalogueCommand().Rows
+	earlier := ImportIndicators{Rows: rows[:len(rows)-20], Source: SeedSource, EffectiveFrom: SeedEffectiveFrom}
+	m := SeedMeta()
+	m.CommandID = "seed-nis-earlier"
+	evs, err := DecideCatalogue(Catalogue{}, m, earlier)
+	laaNoErr(t, err, "earlier seed")
+	c := foldCatalogue(Catalogue{}, evs)
+	evs, err = DecideCatalogue(c, SeedMeta(), SeedCatalogueCommand())
+	laaNoErr(t, err, "current seed")
+	laaMust(t, len(evs) == 20, "current seed over the earlier one: got %d events, want 20", len(evs))
+	for _, e := range evs {
+		laaMust(t, e.EventType() == "nis.IndicatorAdded", "event %s, want only additions", e.EventType())
+	}
+	laaCheck(t, SeedMeta().CommandID != m.CommandID, "seed command id must follow the file's content")
 }

@@ -120,8 +120,8 @@ func TestDemoCAAHistoryUsesListedIndicators(t *testing.T) {
 		}
 		listed[n] = true
 	}
-	if len(listed) != 67 {
-		t.Fatalf("read %d indicators, refdata/SOURCES.md says 67", len(listed))
+	if len(listed) != 87 {
+		t.Fatalf("read %d indicators, refdata/SOURCES.md says 87", len(listed))
 	}
 	for _, st := range DemoCAAHistory() {
 		var nis []int

@@ -119,20 +119,11 @@ func (a AsOf) counts(e *Entry) bool {
 	return true
 }
 
-// EventsAt returns the aggregate's events that count at the point in
+// eventsAt returns the aggregate's events that count at the point, in
 // aggregate-version order: the order in which the domain decided them, and
 // so the order its fold expects. Both as-of bases fold in that order; the
-// basis only chooses which events count.
-func (t *Timelines) EventsAt(a eventstore.Aggregate, at AsOf) ([]Entry, error) {
-	if !at.basis().Valid() {
-		return nil, invalidf("as-of basis %q: want %s, %s or %s", at.Basis, Current, Recorded, Known)
-	}
-	events, _ := t.eventsAt(a, at)
-	return events, nil
-}
-
-// eventsAt is [Timelines.EventsAt] for a valid point; latest is the
-// aggregate's highest version the timelines hold, counted or not.
+// basis only chooses which events count. latest is the aggregate's highest
+// version the timelines hold, counted or not.
 func (t *Timelines) eventsAt(a eventstore.Aggregate, at AsOf) (events []Entry, latest uint64) {
 	t.mu.RLock()
 	var list, pending []int32

@@ -371,18 +371,6 @@ func (a *Agreements) Indicator(ni int) []IndicatorTarget {
 	return out
 }
 
-// IndicatorRounds returns the rounds of every area's target on an
-// indicator, keyed by agreement id.
-func (a *Agreements) IndicatorRounds(ni int) map[string][]Round {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	out := map[string][]Round{}
-	for _, ref := range a.byNI[ni] {
-		out[ref.agreement] = append(out[ref.agreement], a.rounds[ref]...)
-	}
-	return out
-}
-
 type agreementsSnapshot struct {
 	States  map[string]domain.Agreement
 	Rounds  []roundsOf

@@ -9,39 +9,123 @@ import (
 	"github.com/laaledger/laaledger/eventstore"
 )
 
-// Basis is the clock an as-of view cuts on. The two answer different
-// questions, and the difference between them is what auditors ask about.
-type Basis int
+// Basis is the clock a state view cuts on. The ledger keeps two times on
+// every event, and the two as-of views answer different questions; the
+// difference between them is what auditors ask about. Its values are the
+// "basis" of the API's state views, and its [Basis.Param] and [Basis.Flag]
+// are the one name of each clock in the HTTP API and on the command line.
+type Basis string
 
 const (
-	// AsRecorded is what the ledger held at the instant: every event
-	// recorded at or before it, nothing learnt later.
-	AsRecorded Basis = iota + 1
-	// AsKnownNow is what is now known to have been the case at the instant:
-	// every event whose business time is at or before it, including those
-	// (late reports, corrections) recorded afterwards.
-	AsKnownNow
+	// Current is the state now: every event the read models have applied.
+	Current Basis = "current"
+	// Recorded is the state "as recorded at" an instant R (?as_of=,
+	// --as-of): the stream prefix up to R, every event the ledger had
+	// recorded at or before R and nothing it learnt later. It answers
+	// "what did the ledger say then?".
+	Recorded Basis = "recorded"
+	// Known is the state "as now known at" an instant T (?known_at=,
+	// --known-at): every event whose business time is at or before T,
+	// including facts about the past (late reports, outturn revisions,
+	// corrections) recorded after T. It answers "what do we now know was
+	// the case then?".
+	Known Basis = "known"
 )
 
-func (b Basis) String() string {
+// Bases lists the as-of bases, in the order the API and the CLI name them.
+var Bases = []Basis{Recorded, Known}
+
+// Param is the HTTP query parameter that selects the basis: as_of or
+// known_at (none for Current).
+func (b Basis) Param() string {
 	switch b {
-	case AsRecorded:
-		return "as recorded"
-	case AsKnownNow:
-		return "as now known"
+	case Recorded:
+		return "as_of"
+	case Known:
+		return "known_at"
 	}
-	return fmt.Sprintf("basis(%d)", int(b))
+	return ""
 }
 
-// EventsAt returns the aggregate's events that count at the instant on the
-// given basis, in aggregate-version order: the order in which the domain
-// decided them, and so the order its fold expects.
-func (t *Timelines) EventsAt(a eventstore.Aggregate, at time.Time, basis Basis) ([]Entry, error) {
-	if basis != AsRecorded && basis != AsKnownNow {
-		return nil, invalidf("as-of basis %d: want as recorded or as now known", int(basis))
+// Flag is the command-line flag that selects the basis, without its
+// dashes: as-of or known-at (none for Current).
+func (b Basis) Flag() string {
+	switch b {
+	case Recorded:
+		return "as-of"
+	case Known:
+		return "known-at"
 	}
+	return ""
+}
+
+// Clock names the time an event is cut on: recorded time or business time.
+func (b Basis) Clock() string {
+	switch b {
+	case Recorded:
+		return "recorded time"
+	case Known:
+		return "business time"
+	}
+	return ""
+}
+
+// Phrase is how the view reads in prose: "as recorded at", "as now known
+// at" (followed by the instant).
+func (b Basis) Phrase() string {
+	switch b {
+	case Recorded:
+		return "as recorded at"
+	case Known:
+		return "as now known at"
+	}
+	return "now"
+}
+
+// Valid reports whether b is one of [Current], [Recorded] and [Known].
+func (b Basis) Valid() bool { return b == Current || b == Recorded || b == Known }
+
+// AsOf is the point a state view shows: the current state (the zero value)
+// or the state at an instant on a [Basis].
+type AsOf struct {
+	Basis Basis
+	At    time.Time
+}
+
+// basis is a's basis, Current for the zero value.
+func (a AsOf) basis() Basis {
+	if a.Basis == "" {
+		return Current
+	}
+	return a.Basis
+}
+
+// String reads as prose: "as now known at 2009-03-31T23:59:59Z", or "now".
+func (a AsOf) String() string {
+	if b := a.basis(); b != Current {
+		return b.Phrase() + " " + a.At.Format(time.RFC3339)
+	}
+	return "now"
+}
+
+// counts reports whether an event counts at a.
+func (a AsOf) counts(e *Entry) bool {
+	switch a.basis() {
+	case Recorded:
+		return !e.RecordedAt.After(a.At)
+	case Known:
+		return !e.OccurredAt.After(a.At)
+	}
+	return true
+}
+
+// eventsAt returns the aggregate's events that count at the point, in
+// aggregate-version order: the order in which the domain decided them, and
+// so the order its fold expects. Both as-of bases fold in that order; the
+// basis only chooses which events count. latest is the aggregate's highest
+// version the timelines hold, counted or not.
+func (t *Timelines) eventsAt(a eventstore.Aggregate, at AsOf) (events []Entry, latest uint64) {
 	t.mu.RLock()
-	var out []Entry
 	var list, pending []int32
 	if ix := t.byAgg[a]; ix != nil {
 		list, pending = ix.list, ix.pending
@@ -49,38 +133,15 @@ func (t *Timelines) EventsAt(a eventstore.Aggregate, at time.Time, basis Basis) 
 	for _, part := range [...][]int32{list, pending} {
 		for _, x := range part {
 			e := t.entries.at(x)
-			when := e.OccurredAt
-			if basis == AsRecorded {
-				when = e.RecordedAt
-			}
-			if !when.After(at) {
-				out = append(out, *e)
+			latest = max(latest, e.AggregateVersion)
+			if at.counts(e) {
+				events = append(events, *e)
 			}
 		}
 	}
 	t.mu.RUnlock()
-	slices.SortFunc(out, func(x, y Entry) int { return cmpInt(x.AggregateVersion, y.AggregateVersion) })
-	return out, nil
-}
-
-// StateAt folds the aggregate's events that count at the instant (see
-// [Timelines.EventsAt]) with the domain's own fold, starting from zero:
-//
-//	a, err := StateAt(tl, ref, t, AsRecorded, domain.Agreement{}, domain.Agreement.Apply)
-func StateAt[S any](t *Timelines, a eventstore.Aggregate, at time.Time, basis Basis, zero S, apply func(S, domain.Event) S) (S, error) {
-	events, err := t.EventsAt(a, at, basis)
-	if err != nil {
-		return zero, err
-	}
-	s := zero
-	for i := range events {
-		ev, err := DecodeEntry(&events[i])
-		if err != nil {
-			return zero, err
-		}
-		s = apply(s, ev)
-	}
-	return s, nil
+	slices.SortFunc(events, func(x, y Entry) int { return cmpInt(x.AggregateVersion, y.AggregateVersion) })
+	return events, latest
 }
 
 // DecodeEntry rebuilds the domain event an entry holds.
@@ -90,28 +151,4 @@ func DecodeEntry(e *Entry) (domain.Event, error) {
 		return nil, fmt.Errorf("%s version %d (sequence %d): %w", e.Aggregate, e.AggregateVersion, e.Sequence, err)
 	}
 	return ev, nil
-}
-
-// AgreementAt is an agreement as it stood at the instant on the basis.
-func AgreementAt(t *Timelines, id string, at time.Time, basis Basis) (domain.Agreement, error) {
-	return StateAt(t, eventstore.Aggregate{Kind: domain.KindAgreement, ID: id}, at, basis, domain.Agreement{}, applyInPlace)
-}
-
-// applyInPlace folds in place a state StateAt built itself and nobody else
-// has seen.
-func applyInPlace(a domain.Agreement, e domain.Event) domain.Agreement {
-	a.ApplyInPlace(e)
-	return a
-}
-
-// AreaAssessmentAt is an area assessment ("00EB/2009") as it stood at the
-// instant on the basis.
-func AreaAssessmentAt(t *Timelines, id string, at time.Time, basis Basis) (domain.AreaAssessment, error) {
-	return StateAt(t, eventstore.Aggregate{Kind: domain.KindAreaAssessment, ID: id}, at, basis, domain.AreaAssessment{}, domain.AreaAssessment.Apply)
-}
-
-// OrgAssessmentAt is an organisational assessment as it stood at the
-// instant on the basis.
-func OrgAssessmentAt(t *Timelines, id string, at time.Time, basis Basis) (domain.OrgAssessment, error) {
-	return StateAt(t, eventstore.Aggregate{Kind: domain.KindOrgAssessment, ID: id}, at, basis, domain.OrgAssessment{}, domain.OrgAssessment.Apply)
 }

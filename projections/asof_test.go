@@ -1,11 +1,13 @@
 package projections_test
 
 import (
+	"errors"
 	"reflect"
 	"testing"
 	"time"
 
 	"github.com/laaledger/laaledger/domain"
+	"github.com/laaledger/laaledger/eventstore"
 	"github.com/laaledger/laaledger/eventstore/estest"
 	"github.com/laaledger/laaledger/projections"
 )
@@ -34,20 +36,27 @@ func TestAsOfRecordedAndAsNowKnown(t *testing.T) {
 	ctx := estest.Context(t)
 	l := estest.Open(t)
 	demo := loadDemo(t, ctx, l.Store)
-	tl, ag, as := domainModels()
-	r := openRunner(t, l, "", tl, ag, as)
-	running(t, r)
-	if err := r.WaitFor(ctx, demo.last); err != nil {
+	q := openReader(t, l)
+	if err := q.WaitFor(ctx, demo.last); err != nil {
 		t.Fatal(err)
 	}
+	tl := q.Timelines()
 	date := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
-	at := func(id string, when time.Time, b projections.Basis) domain.Agreement {
+	state := func(kind, id string, when time.Time, b projections.Basis) any {
 		t.Helper()
-		a, err := projections.AgreementAt(tl, id, when, b)
+		v, err := q.State(ctx, eventstore.Aggregate{Kind: kind, ID: id}, projections.AsOf{Basis: b, At: when})
 		if err != nil {
 			t.Fatal(err)
 		}
-		return a
+		return v.State
+	}
+	at := func(id string, when time.Time, b projections.Basis) domain.Agreement {
+		t.Helper()
+		return state(domain.KindAgreement, id, when, b).(domain.Agreement)
+	}
+	assessmentAt := func(id string, when time.Time, b projections.Basis) domain.AreaAssessment {
+		t.Helper()
+		return state(domain.KindAreaAssessment, id, when, b).(domain.AreaAssessment)
 	}
 
 	// Hartlepool's 2008/09 NI 112 outturn: 58.4 provisional (14 September
@@ -63,10 +72,10 @@ func TestAsOfRecordedAndAsNowKnown(t *testing.T) {
 		basis projections.Basis
 		want  []float64
 	}{
-		{"known now, 1 October 2009", date(2009, 10, 1), projections.AsKnownNow, []float64{58.4}},
-		{"known now, 3 November 2009", date(2009, 11, 3), projections.AsKnownNow, []float64{58.4, 57.9}},
-		{"known now, before any outturn", date(2009, 9, 1), projections.AsKnownNow, nil},
-		{"as the ledger held it after the provisional figure", demo.recorded[provisional], projections.AsRecorded, []float64{58.4}},
+		{"known now, 1 October 2009", date(2009, 10, 1), projections.Known, []float64{58.4}},
+		{"known now, 3 November 2009", date(2009, 11, 3), projections.Known, []float64{58.4, 57.9}},
+		{"known now, before any outturn", date(2009, 9, 1), projections.Known, nil},
+		{"as the ledger held it after the provisional figure", demo.recorded[provisional], projections.Recorded, []float64{58.4}},
 	} {
 		if got := outturnValues(at(hp, c.when, c.basis), "NI 112", "2008/09"); !reflect.DeepEqual(got, c.want) {
 			t.Errorf("%s: NI 112 2008/09 outturns %v, want %v", c.desc, got, c.want)
@@ -74,11 +83,11 @@ func TestAsOfRecordedAndAsNowKnown(t *testing.T) {
 	}
 	// On 1 October 2009 Hartlepool's agreement was approved, NI 112 locked
 	// without a year-three value (set in the 2009/10 refresh).
-	oct := at(hp, date(2009, 10, 1), projections.AsKnownNow)
+	oct := at(hp, date(2009, 10, 1), projections.Known)
 	if oct.Status != domain.StatusApproved || oct.Targets["NI 112"].Values["2010/11"] != 0 {
 		t.Errorf("Hartlepool on 1 October 2009: status %s, NI 112 %v", oct.Status, oct.Targets["NI 112"].Values)
 	}
-	if now := at(hp, time.Now(), projections.AsKnownNow); now.Targets["NI 112"].Values["2010/11"] == 0 {
+	if now := at(hp, time.Now(), projections.Known); now.Targets["NI 112"].Values["2010/11"] == 0 {
 		t.Errorf("Hartlepool now: NI 112 has no year-three value: %v", now.Targets["NI 112"].Values)
 	}
 
@@ -98,14 +107,14 @@ func TestAsOfRecordedAndAsNowKnown(t *testing.T) {
 			prev = st.Meta.CommandID
 		}
 	}
-	if got := at(ol, demo.recorded[prev], projections.AsRecorded).Corrections; len(got) != 0 {
+	if got := at(ol, demo.recorded[prev], projections.Recorded).Corrections; len(got) != 0 {
 		t.Errorf("Oldham as recorded before the correction: %v", got)
 	}
-	got := at(ol, demo.recorded[corr], projections.AsRecorded).Corrections
+	got := at(ol, demo.recorded[corr], projections.Recorded).Corrections
 	if len(got) != 1 || got[0].CorrectsEventID == "" || got[0].CorrectsEventID[:4] == "demo" {
 		t.Fatalf("Oldham as recorded after the correction: %+v", got)
 	}
-	if got := at(ol, date(2009, 10, 4), projections.AsKnownNow).Corrections; len(got) != 0 {
+	if got := at(ol, date(2009, 10, 4), projections.Known).Corrections; len(got) != 0 {
 		t.Errorf("Oldham as known now on 4 October 2009: %v", got)
 	}
 	page, err := tl.Aggregate(eventStoreAgg(ol), projections.TimelineQuery{Types: []string{"laa.OutturnRecorded"}})
@@ -124,23 +133,17 @@ func TestAsOfRecordedAndAsNowKnown(t *testing.T) {
 	// Hartlepool's published assessment before it held any 2008 LAA
 	// event, though publication happened on 10 December 2009.
 	firstLAA := domain.DemoLAAHistory()[0].Meta.CommandID
-	rec, err := projections.AreaAssessmentAt(tl, "00EB/2009", demo.recorded[firstLAA], projections.AsRecorded)
-	if err != nil {
-		t.Fatal(err)
-	}
-	known, err := projections.AreaAssessmentAt(tl, "00EB/2009", date(2009, 12, 1), projections.AsKnownNow)
-	if err != nil {
-		t.Fatal(err)
-	}
-	after, err := projections.AreaAssessmentAt(tl, "00EB/2009", date(2009, 12, 11), projections.AsKnownNow)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec := assessmentAt("00EB/2009", demo.recorded[firstLAA], projections.Recorded)
+	known := assessmentAt("00EB/2009", date(2009, 12, 1), projections.Known)
+	after := assessmentAt("00EB/2009", date(2009, 12, 11), projections.Known)
 	if !rec.Published || known.Published || !after.Published {
 		t.Errorf("Hartlepool assessment published: as recorded %v, known on 1 Dec 2009 %v, on 11 Dec %v; want true, false, true",
 			rec.Published, known.Published, after.Published)
 	}
-	if _, err := projections.AgreementAt(tl, hp, time.Now(), projections.Basis(9)); err == nil {
-		t.Error("an unknown basis was accepted")
+	if _, err := q.State(ctx, eventStoreAgg(hp), projections.AsOf{Basis: "tomorrow", At: time.Now()}); !errors.Is(err, projections.ErrInvalid) {
+		t.Errorf("an unknown basis: %v, want ErrInvalid", err)
+	}
+	if _, err := q.State(ctx, eventStoreAgg(hp), projections.AsOf{Basis: projections.Known, At: date(2001, 1, 1)}); domain.ErrorCode(err) != domain.ENOTFOUND {
+		t.Errorf("known at before the ledger: %v, want ENOTFOUND", err)
 	}
 }

@@ -143,14 +143,14 @@ func BenchmarkRebuild(b *testing.B) {
 func BenchmarkQueries(b *testing.B) {
 	l, _ := sharedLedger(b)
 	ctx := context.Background()
-	tl, ag, as := projections.NewTimelines(), projections.NewAgreements(), projections.NewAssessments()
-	r, err := projections.Open(ctx, projections.Config{Store: l.Store, Logger: quiet}, tl, ag, as)
+	q, err := projections.OpenReader(ctx, projections.Config{Store: l.Store, Logger: quiet})
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := r.Rebuild(ctx, nil); err != nil {
+	if err := q.Runner().Rebuild(ctx, nil); err != nil {
 		b.Fatal(err)
 	}
+	tl, ag, as := q.Timelines(), q.Agreements(), q.Assessments()
 	aggs := benchAggregates()
 	measure := func(name string, q func(i int) int) {
 		b.Run(name, func(b *testing.B) {
@@ -187,11 +187,11 @@ func BenchmarkQueries(b *testing.B) {
 		return len(v.Targets)
 	})
 	measure("agreement_as_of", func(i int) int {
-		a, err := projections.AgreementAt(tl, aggs[i%len(aggs)].ID, time.Date(2009, 10, 1, 0, 0, 0, 0, time.UTC), projections.AsKnownNow)
+		v, err := q.State(ctx, aggs[i%len(aggs)], projections.AsOf{Basis: projections.Known, At: time.Date(2009, 10, 1, 0, 0, 0, 0, time.UTC)})
 		if err != nil {
 			b.Fatal(err)
 		}
-		return a.Version
+		return int(v.Version)
 	})
 	measure("dashboard", func(i int) int { return len(projections.CountDashboard(ag, as).AgreementsByRegion) })
 }

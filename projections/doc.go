@@ -10,9 +10,16 @@
 // the API read-your-writes: a command's response carries its sequence and a
 // query may wait, with a deadline, until the runner has applied it.
 //
+// A [Reader] is the one query service over the read models: current and
+// as-of states, replays and histories, timelines, negotiation rounds, one
+// indicator across areas and the dashboard. It folds with the domain's own
+// pure folds, registered once by aggregate kind ([Kinds]), and names the two
+// clocks of an as-of view once ([Basis]: as recorded at, as now known at).
+// The HTTP API and the CLI both ask it.
+//
 // Read models keep their state in memory (see docs/PERFORMANCE.md,
 // "Projections", for the measurements behind that choice).
 //
 // The package may import eventstore and domain; it must not import the
-// HTTP layer or the CLI.
+// domain's application service (domain/service), the HTTP layer or the CLI.
 package projections

@@ -162,6 +162,18 @@ func openRunner(t testing.TB, l *estest.Ledger, dir string, models ...projection
 	return r
 }
 
+// openReader opens the query service over the ledger with no snapshot
+// directory and runs its projections until the test ends.
+func openReader(t testing.TB, l *estest.Ledger) *projections.Reader {
+	t.Helper()
+	q, err := projections.OpenReader(estest.Context(t), projections.Config{Store: l.Store, Logger: quiet})
+	if err != nil {
+		t.Fatalf("open reader: %v", err)
+	}
+	running(t, q.Runner())
+	return q
+}
+
 func eventStoreAgg(agreementID string) eventstore.Aggregate {
 	return eventstore.Aggregate{Kind: "laa", ID: agreementID}
 }

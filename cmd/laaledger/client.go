@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/eventstore"
 )
 
@@ -81,44 +80,4 @@ func (f *serverFlags) get(ctx context.Context, path string, q url.Values, out an
 		return &serverError{status: resp.StatusCode, code: p.Code, detail: p.Detail}
 	}
 	return json.Unmarshal(body, out)
-}
-
-// remoteState asks the server for an aggregate's state.
-func (f *serverFlags) remoteState(ctx context.Context, agg eventstore.Aggregate, sel asOf) (any, uint64, error) {
-	base := map[string]string{domain.KindAgreement: "/v1/agreements/", domain.KindAreaAssessment: "/v1/assessments/",
-		domain.KindOrgAssessment: "/v1/org-assessments/"}[agg.Kind]
-	if base == "" {
-		return nil, 0, usageError{"--server answers laa, caa and oa aggregates"}
-	}
-	q := url.Values{}
-	if !sel.Recorded.IsZero() {
-		q.Set("as_of", sel.Recorded.Format(time.RFC3339Nano))
-	}
-	if !sel.Known.IsZero() {
-		q.Set("known_at", sel.Known.Format(time.RFC3339Nano))
-	}
-	var view struct {
-		Version uint64          `json:"version"`
-		State   json.RawMessage `json:"state"`
-	}
-	if err := f.get(ctx, base+agg.ID, q, &view); err != nil {
-		return nil, 0, err
-	}
-	var state any
-	var err error
-	switch agg.Kind {
-	case domain.KindAgreement:
-		var s domain.Agreement
-		err = json.Unmarshal(view.State, &s)
-		state = s
-	case domain.KindAreaAssessment:
-		var s domain.AreaAssessment
-		err = json.Unmarshal(view.State, &s)
-		state = s
-	default:
-		var s domain.OrgAssessment
-		err = json.Unmarshal(view.State, &s)
-		state = s
-	}
-	return state, view.Version, err
 }

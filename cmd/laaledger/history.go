@@ -12,12 +12,12 @@ import (
 	"time"
 
 	"github.com/laaledger/laaledger/domain"
-	"github.com/laaledger/laaledger/domain/service"
 	"github.com/laaledger/laaledger/eventstore"
+	"github.com/laaledger/laaledger/projections"
 )
 
 func init() {
-	register("state", "show an aggregate's state now, --as-of a recorded time or --known-at a business time", runState)
+	register("state", "show an aggregate's state now, as recorded at an instant (--as-of) or as now known at one (--known-at)", runState)
 	register("replay", "step through an aggregate's history, showing the state after each event", runReplay)
 	register("history", "list one aggregate's events (business and recorded time, actor, reason)", runHistory)
 }
@@ -29,8 +29,8 @@ func aggregateArgs(fs interface{ Args() []string }) (eventstore.Aggregate, error
 		return eventstore.Aggregate{}, usageError{"give the aggregate as KIND ID, e.g. laa 00EB/2008-11, caa 00EB/2009, oa 00EB/2009 or nis catalogue"}
 	}
 	agg := eventstore.Aggregate{Kind: args[0], ID: args[1]}
-	if _, ok := service.Kinds()[agg.Kind]; !ok {
-		return agg, usageError{fmt.Sprintf("unknown kind %q: use laa, caa, oa or nis", agg.Kind)}
+	if !projections.IsKind(agg.Kind) {
+		return agg, usageError{fmt.Sprintf("unknown kind %q: use one of %s", agg.Kind, strings.Join(projections.Kinds(), ", "))}
 	}
 	if _, err := agg.Subject(); err != nil {
 		return agg, usageError{err.Error()}
@@ -38,28 +38,39 @@ func aggregateArgs(fs interface{ Args() []string }) (eventstore.Aggregate, error
 	return agg, nil
 }
 
-// asOf selects events by time: Recorded keeps what the ledger held at that
-// instant; Known keeps what is now known to have happened by then,
-// including facts recorded later.
-type asOf struct {
-	Recorded time.Time
-	Known    time.Time
+// asOfFlags registers --as-of and --known-at, one per [projections.Basis].
+type asOfFlags map[projections.Basis]*string
+
+func registerAsOf(fs *flag.FlagSet) asOfFlags {
+	f := asOfFlags{}
+	for _, b := range projections.Bases {
+		f[b] = fs.String(b.Flag(), "", fmt.Sprintf("the state %s this instant (%s)", b.Phrase(), b.Clock()))
+	}
+	return f
 }
 
-func (a asOf) keep(e *eventstore.Envelope) bool {
-	if !a.Recorded.IsZero() && e.RecordedAt.After(a.Recorded) {
-		return false
+// point is the state view the flags select: the current state, or the
+// state as of one instant on one basis.
+func (f asOfFlags) point() (projections.AsOf, error) {
+	at := projections.AsOf{Basis: projections.Current}
+	for _, b := range projections.Bases {
+		if *f[b] == "" {
+			continue
+		}
+		if at.Basis != projections.Current {
+			return at, usageError{fmt.Sprintf("give --%s (%s) or --%s (%s), not both",
+				projections.Recorded.Flag(), projections.Recorded.Clock(), projections.Known.Flag(), projections.Known.Clock())}
+		}
+		t, err := parseInstant("--"+b.Flag(), *f[b])
+		if err != nil {
+			return at, err
+		}
+		at = projections.AsOf{Basis: b, At: t}
 	}
-	if !a.Known.IsZero() && e.OccurredAt.After(a.Known) {
-		return false
-	}
-	return true
+	return at, nil
 }
 
 func parseInstant(flag, v string) (time.Time, error) {
-	if v == "" {
-		return time.Time{}, nil
-	}
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", time.DateOnly} {
 		if t, err := time.Parse(layout, v); err == nil {
 			if layout == time.DateOnly {
@@ -71,76 +82,13 @@ func parseInstant(flag, v string) (time.Time, error) {
 	return time.Time{}, usageError{fmt.Sprintf("%s %q: want YYYY-MM-DD or RFC 3339", flag, v)}
 }
 
-// foldHistory decodes and folds the aggregate's events that sel keeps.
-func foldHistory(h eventstore.History, sel asOf, each func(e *eventstore.Envelope, state any) error) (any, int, error) {
-	kind := service.Kinds()[h.Aggregate.Kind]
-	state := kind.Zero()
-	n := 0
-	for i := range h.Events {
-		e := &h.Events[i]
-		if !sel.keep(e) {
-			continue
-		}
-		de, err := domain.DecodeEvent(e.Type, e.SchemaVersion, e.Data)
-		if err != nil {
-			return nil, n, fmt.Errorf("%s version %d: %w", h.Aggregate, e.AggregateVersion, err)
-		}
-		state = kind.Apply(state, de)
-		n++
-		if each != nil {
-			if err := each(e, state); err != nil {
-				return nil, n, err
-			}
-		}
-	}
-	return state, n, nil
-}
-
-// sortByBusinessTime orders events by business time, then ledger order.
-func sortByBusinessTime(events []eventstore.Envelope) []eventstore.Envelope {
-	out := append([]eventstore.Envelope(nil), events...)
-	sort.SliceStable(out, func(i, j int) bool { return out[i].OccurredAt.Before(out[j].OccurredAt) })
-	return out
-}
-
-// parseAndLoad parses the flags and the KIND ID arguments and loads that
-// aggregate's history.
-func parseAndLoad(ctx context.Context, fs *flag.FlagSet, sf *storeFlags, args []string, stderr io.Writer) (eventstore.Aggregate, eventstore.History, error) {
-	if err := parse(fs, args); err != nil {
-		return eventstore.Aggregate{}, eventstore.History{}, err
-	}
-	agg, err := aggregateArgs(fs)
-	if err != nil {
-		return agg, eventstore.History{}, err
-	}
-	h, err := openHistory(ctx, sf, stderr, agg)
-	return agg, h, err
-}
-
-func openHistory(ctx context.Context, sf *storeFlags, stderr io.Writer, agg eventstore.Aggregate) (eventstore.History, error) {
-	s, err := sf.open(ctx, newLogger(stderr, false))
-	if err != nil {
-		return eventstore.History{}, err
-	}
-	defer s.Close()
-	h, err := s.LoadFresh(ctx, agg)
-	if err != nil {
-		return h, err
-	}
-	if h.Version == 0 {
-		return h, fmt.Errorf("%s: %w: no events", agg, eventstore.ErrNotFound)
-	}
-	return h, nil
-}
-
 func runState(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var sf storeFlags
 	var srv serverFlags
 	fs := newFlagSet("state", "state [flags] KIND ID", stderr)
 	sf.register(fs)
 	srv.register(fs)
-	recorded := fs.String("as-of", "", "state as the ledger recorded it at this instant (recorded time)")
-	known := fs.String("known-at", "", "state as now known to have been at this instant (business time, including later corrections)")
+	asOf := registerAsOf(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -149,66 +97,40 @@ func runState(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	var sel asOf
-	if sel.Recorded, err = parseInstant("--as-of", *recorded); err != nil {
-		return err
-	}
-	if sel.Known, err = parseInstant("--known-at", *known); err != nil {
-		return err
-	}
-	var state any
-	var applied, version uint64
-	remote := srv.server != ""
-	if remote {
-		state, version, err = srv.remoteState(ctx, agg, sel)
-	} else {
-		state, applied, version, err = localState(ctx, &sf, stderr, agg, sel)
-	}
+	at, err := asOf.point()
 	if err != nil {
 		return err
+	}
+	q, done, err := openQueries(ctx, &sf, &srv)
+	if err != nil {
+		return err
+	}
+	defer done()
+	v, err := q.State(ctx, agg, at)
+	if err != nil {
+		return err
+	}
+	remote := srv.server != ""
+	suffix := ""
+	if at.Basis != projections.Current {
+		suffix = " (" + at.String() + ")"
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		out := map[string]any{"aggregate": agg, "version": version, "state": state}
+		out := map[string]any{"aggregate": agg, "version": v.Version, "state": v.State}
 		if !remote {
-			out["events_applied"] = applied
+			out["version"], out["events_applied"] = v.Latest, v.Applied
 		}
 		return enc.Encode(out)
 	}
 	if remote {
-		fmt.Fprintf(stdout, "%s — as folded by the server up to version %d%s\n\n", agg, version, describeSel(sel))
+		fmt.Fprintf(stdout, "%s — as folded by the server up to version %d%s\n\n", agg, v.Version, suffix)
 	} else {
-		fmt.Fprintf(stdout, "%s — %d of %d events applied%s\n\n", agg, applied, version, describeSel(sel))
+		fmt.Fprintf(stdout, "%s — %d of %d events applied%s\n\n", agg, v.Applied, v.Latest, suffix)
 	}
-	printState(stdout, state)
+	printState(stdout, v.State)
 	return nil
-}
-
-// localState folds the aggregate from the data directory.
-func localState(ctx context.Context, sf *storeFlags, stderr io.Writer, agg eventstore.Aggregate, sel asOf) (any, uint64, uint64, error) {
-	h, err := openHistory(ctx, sf, stderr, agg)
-	if err != nil {
-		return nil, 0, 0, err
-	}
-	// Events are folded in the order they were decided (version order),
-	// keeping those selected by time, as the API's as-of views do.
-	state, n, err := foldHistory(h, sel, nil)
-	return state, uint64(n), h.Version, err
-}
-
-func describeSel(sel asOf) string {
-	var parts []string
-	if !sel.Recorded.IsZero() {
-		parts = append(parts, "as recorded at "+sel.Recorded.Format(time.RFC3339))
-	}
-	if !sel.Known.IsZero() {
-		parts = append(parts, "as now known at "+sel.Known.Format(time.RFC3339))
-	}
-	if len(parts) == 0 {
-		return ""
-	}
-	return " (" + strings.Join(parts, ", ") + ")"
 }
 
 // printState prints a human view of a folded state.
@@ -281,12 +203,20 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	sf.register(fs)
 	upTo := fs.Uint64("to-version", 0, "stop after this aggregate version (default: all)")
 	asJSON := fs.Bool("json", false, "print one JSON object per event with the state after it")
-	_, h, err := parseAndLoad(ctx, fs, &sf, args, stderr)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	agg, err := aggregateArgs(fs)
 	if err != nil {
 		return err
 	}
+	q, done, err := localReader(ctx, &sf)
+	if err != nil {
+		return err
+	}
+	defer done()
 	enc := json.NewEncoder(stdout)
-	_, _, err = foldHistory(h, asOf{}, func(e *eventstore.Envelope, state any) error {
+	err = q.Replay(ctx, agg, func(e *projections.Entry, state any) error {
 		if *upTo > 0 && e.AggregateVersion > *upTo {
 			return errStop
 		}
@@ -333,8 +263,24 @@ func runHistory(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs := newFlagSet("history", "history [flags] KIND ID", stderr)
 	sf.register(fs)
 	typ := fs.String("type", "", "only events of this type (e.g. laa.TargetProposed)")
-	asJSON := fs.Bool("json", false, "print one JSON envelope per line")
-	_, h, err := parseAndLoad(ctx, fs, &sf, args, stderr)
+	asJSON := fs.Bool("json", false, "print one JSON event per line")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	agg, err := aggregateArgs(fs)
+	if err != nil {
+		return err
+	}
+	var types []string
+	if *typ != "" {
+		types = []string{*typ}
+	}
+	q, done, err := localReader(ctx, &sf)
+	if err != nil {
+		return err
+	}
+	defer done()
+	events, err := q.History(ctx, agg, types)
 	if err != nil {
 		return err
 	}
@@ -343,10 +289,7 @@ func runHistory(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if !*asJSON {
 		fmt.Fprintln(tw, "BUSINESS TIME\tRECORDED\tV\tTYPE\tACTOR\tREASON")
 	}
-	for _, e := range sortByBusinessTime(h.Events) {
-		if *typ != "" && e.Type != *typ {
-			continue
-		}
+	for _, e := range events {
 		if *asJSON {
 			if err := enc.Encode(e); err != nil {
 				return err

@@ -78,7 +78,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// runnerErr holds why the projections stopped, if they did: the server
 	// then stops being ready rather than serving stale reads as current.
 	var runnerErr atomic.Value
-	reads := api.NewReadSide(rs.runner, rs.timelines, rs.agreements, rs.assessments)
+	reads := rs.reader
 	srv, err := api.New(api.Config{
 		Executor: svc,
 		Queries:  reads,

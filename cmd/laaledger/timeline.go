@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -70,78 +69,45 @@ One of:
 	if q.To, err = parseDay("--to", *to); err != nil {
 		return err
 	}
-	if srv.server != "" {
-		if *target != "" || *indicator != 0 {
-			return usageError{"--target and --indicator read the local data directory; against a server use GET /v1/indicators/{n}"}
-		}
-		page, err := remoteTimeline(ctx, &srv, q, *agreement, *area, *actor, *org)
+	qs, done, err := openQueries(ctx, &sf, &srv)
+	if err != nil {
+		return err
+	}
+	defer done()
+	switch {
+	case *target != "":
+		v, err := qs.TargetRounds(ctx, *agreement, *target)
 		if err != nil {
 			return err
 		}
-		return printTimeline(stdout, page, *asJSON)
-	}
-	log := newLogger(io.Discard, false)
-	s, err := sf.open(ctx, log)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	rs, err := openReadSide(ctx, &sf, s, log)
-	if err != nil {
-		return err
-	}
-	if err := catchUp(ctx, rs, s); err != nil {
-		return err
-	}
-	switch {
-	case *target != "":
-		return printRounds(stdout, *asJSON, map[string][]projections.Round{*agreement: rs.agreements.TargetRounds(*agreement, *target)}, *agreement+" "+*target)
+		return printRounds(stdout, *asJSON, map[string][]projections.Round{*agreement: v.Rounds}, *agreement+" "+*target)
 	case *indicator != 0:
-		return printRounds(stdout, *asJSON, rs.agreements.IndicatorRounds(*indicator), "NI "+strconv.Itoa(*indicator)+" across every area")
+		v, err := qs.Indicator(ctx, *indicator)
+		if err != nil {
+			return err
+		}
+		rounds := map[string][]projections.Round{}
+		for _, t := range v.Targets {
+			rounds[t.Agreement] = append(rounds[t.Agreement], t.Rounds...)
+		}
+		return printRounds(stdout, *asJSON, rounds, "NI "+strconv.Itoa(*indicator)+" across every area")
 	}
-	var page projections.TimelinePage
+	var scope projections.TimelineScope
 	switch {
 	case *agreement != "":
-		page, err = rs.timelines.Aggregate(eventstore.Aggregate{Kind: domain.KindAgreement, ID: *agreement}, q)
+		scope.Aggregate = eventstore.Aggregate{Kind: domain.KindAgreement, ID: *agreement}
 	case *area != "":
-		page, err = rs.timelines.Area(*area, q)
+		scope.Area = *area
 	case *actor != "":
-		page, err = rs.timelines.Actor(*actor, q)
+		scope.Actor = *actor
 	default:
-		page, err = rs.timelines.Organisation(*org, q)
+		scope.Organisation = *org
 	}
+	page, err := qs.Timeline(ctx, scope, q)
 	if err != nil {
 		return err
 	}
-	return printTimeline(stdout, page, *asJSON)
-}
-
-func remoteTimeline(ctx context.Context, srv *serverFlags, q projections.TimelineQuery, agreement, area, actor, org string) (projections.TimelinePage, error) {
-	v := url.Values{}
-	for _, t := range q.Types {
-		v.Add("type", t)
-	}
-	if !q.From.IsZero() {
-		v.Set("from", q.From.Format(time.RFC3339))
-	}
-	if !q.To.IsZero() {
-		v.Set("to", q.To.Format(time.RFC3339))
-	}
-	v.Set("limit", strconv.Itoa(min(q.Limit, 1000)))
-	path := "/v1/timeline"
-	switch {
-	case agreement != "":
-		path = "/v1/agreements/" + agreement + "/timeline"
-	case area != "":
-		v.Set("area", area)
-	case actor != "":
-		v.Set("actor", actor)
-	default:
-		v.Set("organisation", org)
-	}
-	var page projections.TimelinePage
-	err := srv.get(ctx, path, v, &page)
-	return page, err
+	return printTimeline(stdout, page.TimelinePage, *asJSON)
 }
 
 func printTimeline(stdout io.Writer, page projections.TimelinePage, asJSON bool) error {
@@ -161,25 +127,6 @@ func printTimeline(stdout io.Writer, page projections.TimelinePage, asJSON bool)
 		fmt.Fprintf(tw, "… more: raise --limit or narrow with --from/--to/--type\n")
 	}
 	return tw.Flush()
-}
-
-// catchUp applies everything stored so far to the read side.
-func catchUp(ctx context.Context, rs *readSide, s *eventstore.Store) error {
-	last, err := s.LastSequence(ctx)
-	if err != nil {
-		return err
-	}
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- rs.runner.Run(runCtx) }()
-	waitCtx, cancelWait := context.WithTimeout(ctx, 5*time.Minute)
-	err = rs.runner.WaitFor(waitCtx, last)
-	cancelWait()
-	cancel()
-	if rerr := <-done; err == nil {
-		err = rerr
-	}
-	return err
 }
 
 func parseDay(flag, v string) (time.Time, error) {

@@ -46,7 +46,7 @@ func benchEvents() int {
 type benchServer struct {
 	store   *eventstore.Store
 	svc     *service.Service
-	reads   *ReadSide
+	reads   *projections.Reader
 	srv     *httptest.Server
 	client  *http.Client
 	targets []benchTarget // one agreed target per agreement
@@ -111,11 +111,11 @@ func startBenchServer(b *testing.B) (*benchServer, error) {
 	l.Cfg.CacheEvents = max(500_000, 2*int(last))
 	l.Restart()
 
-	tl, ag, as := projections.NewTimelines(), projections.NewAgreements(), projections.NewAssessments()
-	runner, err := projections.Open(ctx, projections.Config{Store: l.Store, Logger: quietLog}, tl, ag, as)
+	reads, err := projections.OpenReader(ctx, projections.Config{Store: l.Store, Logger: quietLog})
 	if err != nil {
 		return nil, err
 	}
+	runner, tl, ag := reads.Runner(), reads.Timelines(), reads.Agreements()
 	began := time.Now()
 	go runner.Run(context.Background()) // for the rest of the process
 	if err := runner.WaitFor(ctx, last); err != nil {
@@ -123,7 +123,7 @@ func startBenchServer(b *testing.B) (*benchServer, error) {
 	}
 	fmt.Fprintf(os.Stderr, "projections caught up with %d events in %s\n", tl.Len(), time.Since(began).Round(time.Millisecond))
 
-	bs := &benchServer{store: l.Store, svc: service.New(l.Store, service.Kinds()), reads: NewReadSide(runner, tl, ag, as)}
+	bs := &benchServer{store: l.Store, svc: service.New(l.Store, service.Kinds()), reads: reads}
 	entries := DemoTokens()
 	for _, a := range ag.List() {
 		for _, t := range a.Targets {

@@ -5,7 +5,7 @@
 //
 // [New] builds a [Server], an http.Handler, from a [Config]: the command
 // [Executor] (*service.Service), the read side ([Queries] and [Progress]:
-// [ReadSide] over the projections' runner and read models), the [Feed] for
+// *projections.Reader, the query service the CLI asks too), the [Feed] for
 // server-sent events
 // (*eventstore.Store) and the bearer [Tokens]. The package imports the
 // domain and the event store's types; it decides nothing itself: the domain

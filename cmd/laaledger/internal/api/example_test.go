@@ -30,14 +30,12 @@ func Example() {
 		log.Error("tokens", "err", err)
 		return
 	}
-	tl, ag, as := projections.NewTimelines(), projections.NewAgreements(), projections.NewAssessments()
-	runner, err := projections.Open(ctx, projections.Config{Store: store, Dir: "laaledger-data/projections", Logger: log}, tl, ag, as)
+	reads, err := projections.OpenReader(ctx, projections.Config{Store: store, Dir: "laaledger-data/projections", Logger: log})
 	if err != nil {
 		log.Error("projections", "err", err)
 		return
 	}
-	go runner.Run(ctx) // until ctx ends; it writes a snapshot on the way out
-	reads := api.NewReadSide(runner, tl, ag, as)
+	go reads.Runner().Run(ctx) // until ctx ends; it writes a snapshot on the way out
 	srv, err := api.New(api.Config{
 		Executor: service.New(store, service.Kinds()),
 		Queries:  reads,

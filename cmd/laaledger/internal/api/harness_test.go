@@ -295,8 +295,8 @@ func (h *harness) lastSequence() uint64 {
 }
 
 // startReadSide opens the projections over the ledger with no snapshot
-// directory, runs them until the test ends and returns the read side.
-func startReadSide(t testing.TB, store *eventstore.Store) (*ReadSide, *projections.Runner) {
+// directory, runs them until the test ends and returns the query service.
+func startReadSide(t testing.TB, store *eventstore.Store) (*projections.Reader, *projections.Runner) {
 	t.Helper()
 	rs, r := openReadSide(t, store)
 	runProjections(t, r)
@@ -304,14 +304,13 @@ func startReadSide(t testing.TB, store *eventstore.Store) (*ReadSide, *projectio
 }
 
 // openReadSide opens the projections without running them.
-func openReadSide(t testing.TB, store *eventstore.Store) (*ReadSide, *projections.Runner) {
+func openReadSide(t testing.TB, store *eventstore.Store) (*projections.Reader, *projections.Runner) {
 	t.Helper()
-	tl, ag, as := projections.NewTimelines(), projections.NewAgreements(), projections.NewAssessments()
-	r, err := projections.Open(context.Background(), projections.Config{Store: store, Logger: quietLog}, tl, ag, as)
+	q, err := projections.OpenReader(context.Background(), projections.Config{Store: store, Logger: quietLog})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return NewReadSide(r, tl, ag, as), r
+	return q, q.Runner()
 }
 
 // runProjections runs r until the test ends.

@@ -2,6 +2,8 @@ package api
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -12,125 +14,6 @@ import (
 	"github.com/laaledger/laaledger/eventstore"
 	"github.com/laaledger/laaledger/projections"
 )
-
-// Queries is the read side the API serves: the projections, through a thin
-// adapter. Methods must be safe for concurrent use.
-//
-// Errors: *domain.Error (EINVALID for a malformed query such as a bad
-// cursor, ENOTFOUND), eventstore.ErrInvalid, ErrUnavailable.
-type Queries interface {
-	// State returns an aggregate's state: current for a zero AsOf,
-	// otherwise as of the instant on the basis given. An aggregate with no
-	// events is ENOTFOUND.
-	State(ctx context.Context, ref domain.AggregateRef, at AsOf) (StateView, error)
-	// Timeline returns one page of the events q selects.
-	Timeline(ctx context.Context, q TimelineQuery) (TimelinePage, error)
-	// TargetRounds returns every round of one target of an agreement
-	// (ENOTFOUND if the agreement or the target does not exist).
-	TargetRounds(ctx context.Context, agreement domain.AggregateRef, target string) (TargetRounds, error)
-	// Indicator returns a National Indicator from the catalogue and every
-	// area's target on it with its rounds (ENOTFOUND if neither the
-	// catalogue nor any agreement knows the number).
-	Indicator(ctx context.Context, number int) (IndicatorView, error)
-	// Dashboard returns the dashboard counts.
-	Dashboard(ctx context.Context) (DashboardView, error)
-}
-
-// TargetRounds is the negotiation history of one target: every proposal,
-// counter-proposal, agreement and withdrawal, in the original negotiation
-// and in refreshes, each with its change from the previous round.
-type TargetRounds struct {
-	Agreement domain.AggregateRef `json:"agreement"`
-	Target    string              `json:"target"`
-	Rounds    []projections.Round `json:"rounds"`
-	Position  uint64              `json:"position,omitempty"`
-}
-
-// IndicatorView is a National Indicator across every area: the catalogue's
-// entry (absent if the catalogue does not hold the number) and each area's
-// target on it.
-type IndicatorView struct {
-	NI        int               `json:"ni"`
-	Indicator *domain.Indicator `json:"indicator,omitempty"`
-	Targets   []IndicatorTarget `json:"targets"`
-	Position  uint64            `json:"position,omitempty"`
-}
-
-// IndicatorTarget is one area's target on an indicator with its rounds.
-type IndicatorTarget struct {
-	projections.IndicatorTarget
-	Rounds []projections.Round `json:"rounds"`
-}
-
-// DashboardView is the dashboard counts and the position they reflect.
-type DashboardView struct {
-	projections.Dashboard
-	Position uint64 `json:"position,omitempty"`
-}
-
-// Basis names the clock an as-of view cuts on.
-type Basis string
-
-const (
-	// Current is the state now.
-	Current Basis = "current"
-	// Recorded (?as_of=) is what the ledger held at the instant: events
-	// recorded at or before it.
-	Recorded Basis = "recorded"
-	// Known (?known_at=) is what is now known to have held at the instant:
-	// events whose business time is at or before it, however late recorded.
-	Known Basis = "known"
-)
-
-// AsOf selects the instant of a state view; the zero value is Current.
-type AsOf struct {
-	Basis Basis
-	At    time.Time
-}
-
-// StateView is an aggregate's state at a point.
-type StateView struct {
-	Aggregate domain.AggregateRef `json:"aggregate"`
-	Version   uint64              `json:"version"`
-	Basis     Basis               `json:"basis"`
-	At        *time.Time          `json:"at,omitempty"`
-	Position  uint64              `json:"position,omitempty"`
-	// State is the domain's folded state, encoded as JSON as it stands:
-	// the same shape for every basis, so that states can be compared.
-	State any `json:"state"`
-	// View, for an agreement's current state, is the read model's
-	// display of it: each target's negotiation state, trajectory, latest
-	// outturns, lock and grounds.
-	View any `json:"view,omitempty"`
-}
-
-// TimelineQuery selects and pages a timeline. Exactly one of Aggregate,
-// Area, Actor and Organisation is set.
-type TimelineQuery struct {
-	Aggregate    *domain.AggregateRef
-	Area         string
-	Actor        string
-	Organisation string
-	// Types keeps only these event types; empty keeps all.
-	Types []string
-	// From ≤ business time < To; zero bounds are open.
-	From, To time.Time
-	// After is the Next cursor of the previous page.
-	After string
-	// Limit is the page size, 1..1000 (default 50).
-	Limit int
-}
-
-// TimelineEntry is one event of a timeline: the projections' entry, served
-// as it is.
-type TimelineEntry = projections.Entry
-
-// TimelinePage is one page of a timeline in business-time order.
-type TimelinePage struct {
-	Entries  []TimelineEntry `json:"entries"`
-	Next     string          `json:"next,omitempty"`
-	Position uint64          `json:"position,omitempty"`
-}
 
 // readReady waits for ?min_sequence= and checks a read backend is wired.
 func (s *Server) readReady(r *http.Request) error {
@@ -159,25 +42,23 @@ func (s *Server) readReady(r *http.Request) error {
 	return nil
 }
 
-func parseAsOf(q url.Values) (AsOf, error) {
-	asOf, knownAt := q.Get("as_of"), q.Get("known_at")
-	switch {
-	case asOf != "" && knownAt != "":
-		return AsOf{}, badRequest("bad_request", "give as_of (recorded time) or known_at (business time), not both")
-	case asOf != "":
-		t, err := time.Parse(time.RFC3339Nano, asOf)
-		if err != nil {
-			return AsOf{}, badRequest("bad_request", "as_of must be an RFC 3339 time")
-		}
-		return AsOf{Basis: Recorded, At: t.UTC()}, nil
-	case knownAt != "":
-		t, err := time.Parse(time.RFC3339Nano, knownAt)
-		if err != nil {
-			return AsOf{}, badRequest("bad_request", "known_at must be an RFC 3339 time")
-		}
-		return AsOf{Basis: Known, At: t.UTC()}, nil
+// parseAsOf reads ?as_of= or ?known_at= (see [projections.Basis]); neither
+// is the current state.
+func parseAsOf(q url.Values) (projections.AsOf, error) {
+	if q.Get(projections.Recorded.Param()) != "" && q.Get(projections.Known.Param()) != "" {
+		return projections.AsOf{}, badRequest("bad_request", fmt.Sprintf("give %s (%s) or %s (%s), not both",
+			projections.Recorded.Param(), projections.Recorded.Clock(), projections.Known.Param(), projections.Known.Clock()))
 	}
-	return AsOf{Basis: Current}, nil
+	for _, b := range projections.Bases {
+		if v := q.Get(b.Param()); v != "" {
+			t, err := time.Parse(time.RFC3339Nano, v)
+			if err != nil {
+				return projections.AsOf{}, badRequest("bad_request", b.Param()+" must be an RFC 3339 time")
+			}
+			return projections.AsOf{Basis: b, At: t.UTC()}, nil
+		}
+	}
+	return projections.AsOf{Basis: projections.Current}, nil
 }
 
 func (s *Server) serveState(w http.ResponseWriter, r *http.Request, ref domain.AggregateRef) {
@@ -189,24 +70,17 @@ func (s *Server) serveState(w http.ResponseWriter, r *http.Request, ref domain.A
 		s.writeError(w, r, err)
 		return
 	}
-	v, err := s.cfg.Queries.State(r.Context(), ref, at)
+	v, err := s.cfg.Queries.State(r.Context(), eventstore.Aggregate(ref), at)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
-	}
-	v.Aggregate, v.Basis = ref, at.Basis
-	if at.Basis != Current {
-		t := at.At
-		v.At = &t
-	}
-	if s.cfg.Progress != nil && v.Position == 0 {
-		v.Position = s.cfg.Progress.Position()
 	}
 	w.Header().Set("ETag", strconv.Quote(u64(v.Version)))
 	writeJSON(w, http.StatusOK, v)
 }
 
-func (s *Server) serveTimeline(w http.ResponseWriter, r *http.Request, q TimelineQuery) {
+func (s *Server) serveTimeline(w http.ResponseWriter, r *http.Request, scope projections.TimelineScope) {
+	var q projections.TimelineQuery
 	if err := parseTimelineQuery(r.URL.Query(), &q); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -215,21 +89,20 @@ func (s *Server) serveTimeline(w http.ResponseWriter, r *http.Request, q Timelin
 		s.writeError(w, r, err)
 		return
 	}
-	page, err := s.cfg.Queries.Timeline(r.Context(), q)
+	page, err := s.cfg.Queries.Timeline(r.Context(), scope, q)
 	if err != nil {
+		if errors.Is(err, projections.ErrInvalid) && q.After != "" {
+			// parseTimelineQuery has checked the limit and the range;
+			// what is left to refuse is the cursor.
+			err = badRequest("bad_cursor", "after must be the next cursor of a previous page")
+		}
 		s.writeError(w, r, err)
 		return
-	}
-	if page.Entries == nil {
-		page.Entries = []TimelineEntry{}
-	}
-	if s.cfg.Progress != nil && page.Position == 0 {
-		page.Position = s.cfg.Progress.Position()
 	}
 	writeJSON(w, http.StatusOK, page)
 }
 
-func parseTimelineQuery(v url.Values, q *TimelineQuery) error {
+func parseTimelineQuery(v url.Values, q *projections.TimelineQuery) error {
 	q.Types = v["type"]
 	for _, p := range []struct {
 		name string
@@ -311,7 +184,7 @@ func (s *Server) timelineHandler(ref func(*http.Request) (domain.AggregateRef, e
 			s.writeError(w, r, err)
 			return
 		}
-		s.serveTimeline(w, r, TimelineQuery{Aggregate: &a})
+		s.serveTimeline(w, r, projections.TimelineScope{Aggregate: eventstore.Aggregate(a)})
 	}
 }
 
@@ -344,7 +217,7 @@ func (s *Server) orgAssessmentTimeline(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) timeline(w http.ResponseWriter, r *http.Request) {
 	v := r.URL.Query()
-	q := TimelineQuery{Area: v.Get("area"), Actor: v.Get("actor"), Organisation: v.Get("organisation")}
+	q := projections.TimelineScope{Area: v.Get("area"), Actor: v.Get("actor"), Organisation: v.Get("organisation")}
 	n := 0
 	for _, x := range []string{q.Area, q.Actor, q.Organisation} {
 		if x != "" {
@@ -413,7 +286,7 @@ func (s *Server) targetRounds(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	v, err := s.cfg.Queries.TargetRounds(r.Context(), ref, r.PathValue("target"))
+	v, err := s.cfg.Queries.TargetRounds(r.Context(), ref.ID, r.PathValue("target"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -26,12 +26,12 @@ func TestQueriesOverTheDemoLedger(t *testing.T) {
 		t.Fatalf("%d %s", r.Status, r.Body)
 	}
 	var view struct {
-		Version uint64           `json:"version"`
-		Basis   Basis            `json:"basis"`
-		State   domain.Agreement `json:"state"`
+		Version uint64            `json:"version"`
+		Basis   projections.Basis `json:"basis"`
+		State   domain.Agreement  `json:"state"`
 	}
 	r.decode(t, &view)
-	if view.Version != version || view.Basis != Current || r.Header.Get("ETag") != fmt.Sprintf(`"%d"`, version) {
+	if view.Version != version || view.Basis != projections.Current || r.Header.Get("ETag") != fmt.Sprintf(`"%d"`, version) {
 		t.Errorf("version %d basis %s ETag %s, want %d", view.Version, view.Basis, r.Header.Get("ETag"), version)
 	}
 	if got := view.State.Targets["NI 112"].Values["2010/11"]; got != 46.0 {
@@ -42,23 +42,23 @@ func TestQueriesOverTheDemoLedger(t *testing.T) {
 	// As known at a business time before approval: an earlier version.
 	r = h.do(req{method: "GET", path: "/v1/agreements/00EB/2008-11?known_at=2008-06-15T00:00:00Z", token: tokAuditor})
 	var early struct {
-		Version uint64 `json:"version"`
-		Basis   Basis  `json:"basis"`
-		At      string `json:"at"`
+		Version uint64            `json:"version"`
+		Basis   projections.Basis `json:"basis"`
+		At      string            `json:"at"`
 	}
 	r.decode(t, &early)
-	if r.Status != 200 || early.Version == 0 || early.Version >= version || early.Basis != Known {
+	if r.Status != 200 || early.Version == 0 || early.Version >= version || early.Basis != projections.Known {
 		t.Errorf("known_at: %d %+v (current %d)", r.Status, early, version)
 	}
 	// As recorded now: the current state, folded from the timeline.
 	r = h.do(req{method: "GET", path: "/v1/agreements/00EB/2008-11?as_of=" + time.Now().UTC().Format(time.RFC3339Nano), token: tokAuditor})
 	var recorded struct {
-		Version uint64           `json:"version"`
-		Basis   Basis            `json:"basis"`
-		State   domain.Agreement `json:"state"`
+		Version uint64            `json:"version"`
+		Basis   projections.Basis `json:"basis"`
+		State   domain.Agreement  `json:"state"`
 	}
 	r.decode(t, &recorded)
-	if r.Status != 200 || recorded.Version != version || recorded.Basis != Recorded || mustString(t, recorded.State) != mustString(t, view.State) {
+	if r.Status != 200 || recorded.Version != version || recorded.Basis != projections.Recorded || mustString(t, recorded.State) != mustString(t, view.State) {
 		t.Errorf("as_of now: %d version %d basis %s, want the current state at %d", r.Status, recorded.Version, recorded.Basis, version)
 	}
 	// As recorded before the ledger held anything: not found.
@@ -69,7 +69,7 @@ func TestQueriesOverTheDemoLedger(t *testing.T) {
 
 	// The agreement's timeline, page by page, is every event once, in
 	// business-time order.
-	var all []TimelineEntry
+	var all []projections.Entry
 	after := ""
 	for pages := 0; ; pages++ {
 		if pages > 100 {
@@ -79,7 +79,7 @@ func TestQueriesOverTheDemoLedger(t *testing.T) {
 		if r.Status != 200 {
 			t.Fatalf("%d %s", r.Status, r.Body)
 		}
-		var p TimelinePage
+		var p projections.TimelinePage
 		r.decode(t, &p)
 		all = append(all, p.Entries...)
 		if p.Next == "" {
@@ -102,7 +102,7 @@ func TestQueriesOverTheDemoLedger(t *testing.T) {
 	}
 	typ := all[0].Type
 	r = h.do(req{method: "GET", path: "/v1/agreements/00EB/2008-11/timeline?type=" + url.QueryEscape(typ), token: tokScrutiny})
-	var typed TimelinePage
+	var typed projections.TimelinePage
 	r.decode(t, &typed)
 	for _, e := range typed.Entries {
 		if e.Type != typ {
@@ -111,7 +111,7 @@ func TestQueriesOverTheDemoLedger(t *testing.T) {
 	}
 	from, to := all[2].OccurredAt, all[5].OccurredAt
 	r = h.do(req{method: "GET", path: "/v1/agreements/00EB/2008-11/timeline?from=" + from.Format(time.RFC3339Nano) + "&to=" + to.Format(time.RFC3339Nano), token: tokScrutiny})
-	var window TimelinePage
+	var window projections.TimelinePage
 	r.decode(t, &window)
 	for _, e := range window.Entries {
 		if e.OccurredAt.Before(from) || !e.OccurredAt.Before(to) {
@@ -121,7 +121,7 @@ func TestQueriesOverTheDemoLedger(t *testing.T) {
 
 	// An area's timeline spans its agreement and its assessment.
 	r = h.do(req{method: "GET", path: "/v1/timeline?area=00EB&limit=1000", token: tokScrutiny})
-	var area TimelinePage
+	var area projections.TimelinePage
 	r.decode(t, &area)
 	kinds := map[string]bool{}
 	for _, e := range area.Entries {
@@ -131,7 +131,7 @@ func TestQueriesOverTheDemoLedger(t *testing.T) {
 		t.Errorf("area timeline kinds %v", kinds)
 	}
 	r = h.do(req{method: "GET", path: "/v1/timeline?actor=" + url.QueryEscape(all[0].Actor.ID), token: tokScrutiny})
-	var byActor TimelinePage
+	var byActor projections.TimelinePage
 	r.decode(t, &byActor)
 	if len(byActor.Entries) == 0 {
 		t.Errorf("no events by %s", all[0].Actor.ID)
@@ -142,7 +142,7 @@ func TestQueriesOverTheDemoLedger(t *testing.T) {
 		}
 	}
 	r = h.do(req{method: "GET", path: "/v1/timeline?organisation=00EB&limit=1000", token: tokScrutiny})
-	var byOrg TimelinePage
+	var byOrg projections.TimelinePage
 	r.decode(t, &byOrg)
 	if len(byOrg.Entries) == 0 {
 		t.Errorf("no events by anyone acting for 00EB")
@@ -165,7 +165,7 @@ func TestQueriesOverTheDemoLedger(t *testing.T) {
 	// NI 112 across the areas: the catalogue's entry and Hartlepool's
 	// target with its rounds, the same rounds as the target's own page.
 	r = h.do(req{method: "GET", path: "/v1/indicators/112", token: tokScrutiny})
-	var ind IndicatorView
+	var ind projections.IndicatorView
 	r.decode(t, &ind)
 	if r.Status != 200 || ind.Indicator == nil || ind.Indicator.NI != 112 || ind.Indicator.Title == "" || len(ind.Targets) != 1 {
 		t.Fatalf("indicator: %d %s", r.Status, r.Body)
@@ -174,7 +174,7 @@ func TestQueriesOverTheDemoLedger(t *testing.T) {
 		t.Errorf("NI 112 target %+v", got)
 	}
 	r = h.do(req{method: "GET", path: "/v1/agreements/00EB/2008-11/targets/NI%20112/rounds", token: tokScrutiny})
-	var rounds TargetRounds
+	var rounds projections.TargetRounds
 	r.decode(t, &rounds)
 	if r.Status != 200 || mustString(t, rounds.Rounds) != mustString(t, ind.Targets[0].Rounds) {
 		t.Errorf("rounds: %d %s", r.Status, r.Body)
@@ -199,7 +199,7 @@ func TestQueriesOverTheDemoLedger(t *testing.T) {
 	}
 
 	r = h.do(req{method: "GET", path: "/v1/dashboard", token: tokAuditor})
-	var dash DashboardView
+	var dash projections.DashboardView
 	r.decode(t, &dash)
 	if r.Status != 200 || dash.AgreementsByRegion["North East"][hp.Status] == 0 || dash.TargetsByIndicator[112] == nil {
 		t.Errorf("dashboard: %d %s", r.Status, r.Body)

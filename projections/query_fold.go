@@ -1,0 +1,97 @@
+package projections
+
+import (
+	"encoding/json"
+	"sort"
+
+	"github.com/laaledger/laaledger/domain"
+)
+
+// kind is how the read side folds one aggregate kind: the domain's own
+// pure fold, nothing of the write side's decisions.
+type kind struct {
+	// zero returns the state of an aggregate with no events.
+	zero func() any
+	// fold folds events (in version order) from the zero state and calls
+	// each, if set, with the state after every event. The state each sees
+	// may be folded further in place afterwards: each must not keep it.
+	fold func(events []Entry, each func(e *Entry, state any) error) (any, error)
+	// decode decodes a state from its JSON encoding.
+	decode func(data []byte) (any, error)
+}
+
+// kinds is the read side's kind → fold registry, the one place that names
+// the domain's states and folds.
+var kinds = map[string]kind{
+	domain.KindAgreement:      foldWith(domain.Agreement{}, applyInPlace),
+	domain.KindAreaAssessment: foldWith(domain.AreaAssessment{}, domain.AreaAssessment.Apply),
+	domain.KindOrgAssessment:  foldWith(domain.OrgAssessment{}, domain.OrgAssessment.Apply),
+	domain.KindCatalogue:      foldWith(domain.Catalogue{}, domain.Catalogue.Apply),
+}
+
+// applyInPlace folds in place an agreement the fold built itself and
+// nobody else has seen: an agreement has many targets, and copying them
+// on every event would dominate an as-of read.
+func applyInPlace(a domain.Agreement, e domain.Event) domain.Agreement {
+	a.ApplyInPlace(e)
+	return a
+}
+
+func foldWith[S any](zero S, apply func(S, domain.Event) S) kind {
+	return kind{
+		zero: func() any { return zero },
+		fold: func(events []Entry, each func(*Entry, any) error) (any, error) {
+			s := zero
+			for i := range events {
+				ev, err := DecodeEntry(&events[i])
+				if err != nil {
+					return nil, err
+				}
+				s = apply(s, ev)
+				if each != nil {
+					if err := each(&events[i], s); err != nil {
+						return nil, err
+					}
+				}
+			}
+			return s, nil
+		},
+		decode: func(data []byte) (any, error) {
+			var s S
+			err := json.Unmarshal(data, &s)
+			return s, err
+		},
+	}
+}
+
+// Kinds lists the aggregate kinds the read side folds (laa, caa, oa, nis),
+// sorted.
+func Kinds() []string {
+	out := make([]string, 0, len(kinds))
+	for k := range kinds {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// IsKind reports whether the read side folds aggregates of the kind.
+func IsKind(k string) bool {
+	_, ok := kinds[k]
+	return ok
+}
+
+// DecodeState decodes a state as a [StateView] encodes it into the
+// domain's state type of the kind (domain.Agreement for laa, …), for a
+// client of the HTTP API.
+func DecodeState(k string, data []byte) (any, error) {
+	kd, ok := kinds[k]
+	if !ok {
+		return nil, unknownKind(k)
+	}
+	return kd.decode(data)
+}
+
+func unknownKind(k string) error {
+	return domain.Errorf(domain.ENOTFOUND, "aggregate.unknown_kind", "no aggregate kind %q", k)
+}

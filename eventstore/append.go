@@ -96,8 +96,8 @@ func (o appendOptions) repeated(agg Aggregate, res AppendResult, events []Event,
 	case !known:
 		return AppendResult{}, false, nil
 	case !same:
-		return AppendResult{}, true, fmt.Errorf("command %s on %s: %w: command id %s was already used for a different command (stream sequence %d)",
-			commandID, agg, ErrDuplicate, commandID, res.Sequence)
+		return AppendResult{}, true, fmt.Errorf("%s: %w: command id %s was already used for a different command (stream sequence %d)",
+			agg, ErrDuplicate, commandID, res.Sequence)
 	}
 	res.Duplicate = true
 	return res, true, nil

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"errors"
 	"testing"
 	"time"
 )
@@ -79,3 +80,32 @@ func TestCorrectionMustNameAnEventOfItsAggregate(t *testing.T) {
 		})
 	}
 }
+
+func TestAgreementCorrectionMustNameAnEventOfTheAgreement(t *testing.T) {
+	f := newFixture().approved(t)
+	f.ctx.History = Past{{EventID: "ev-open", CommandID: "t-0001", OccurredAt: f.at}}
+	_, err := f.decide(lspHP, RecordCorrection{Agreement: hpID, CorrectsEventID: "ev-other", Reason: "typo"})
+	laaWantRule(t, err, RuleCorrectionUnknownEvent)
+	_, err = f.decide(lspHP, RecordCorrection{Agreement: hpID, CorrectsEventID: "ev-open", Reason: "typo"})
+	laaNoErr(t, err, "correction by event id")
+	_, err = f.decide(lspHP, RecordCorrection{Agreement: hpID, CorrectsEventID: "t-0001#0", Reason: "typo"})
+	laaNoErr(t, err, "correction by command id and index")
+}
+
+// A FlagView that cannot read a flag fails the decision with its error,
+// rather than refusing as if there were no flag.
+func TestReopeningFailsWhenTheFlagCannotBeRead(t *testing.T) {
+	f := newFixture().refreshOpen(t)
+	broken := errors.New("flags unavailable")
+	f.ctx.Flags = failingFlags{broken}
+	ref := FlagRef{Area: "00EB", Year: 2009, FlagID: "R1"}
+	_, err := f.decide(lspHP, ProposeRevision{Agreement: hpID, Target: "NI 112", Ground: GroundCAAReopening, Flag: &ref,
+		Values: Values{"2010/11": 9}, Rationale: "r"})
+	if !errors.Is(err, broken) || ErrorRule(err) != "" {
+		t.Fatalf("got %v (rule %q), want the view's error", err, ErrorRule(err))
+	}
+}
+
+type failingFlags struct{ err error }
+
+func (v failingFlags) Flag(FlagRef) (FlagInfo, bool, error) { return FlagInfo{}, false, v.err }

@@ -1,8 +1,14 @@
-// Package service is the application service of the ledger: it loads an
-// aggregate, asks the pure domain to decide on a command, and appends the
-// resulting events with the version the decision saw and the command's id.
-// It is the only part of the domain tree that does I/O, and it does all of it
-// through the event store.
+// Package service is the application service of the ledger. For each
+// command it makes one call to the event store to load the aggregate (from
+// the store's cache), asks the pure domain to decide, and makes one call to
+// append the events with the version the decision saw and the command's
+// id. Every rule is the domain's; recognising a retried command id is the
+// store's. The service folds states ([KindOf]), gives decisions what they
+// need of other aggregates ([Env]) and retries lost races.
+//
+// It is the only part of the domain tree that does I/O, and it does all of
+// it through [Store]. It must not import the read side (projections) or any
+// front end.
 package service
 
 import (

@@ -39,7 +39,8 @@ type AppendOption func(*appendOptions)
 
 type appendOptions struct {
 	fingerprint string
-	actor       *Actor
+	actor       Actor
+	hasActor    bool
 }
 
 // WithFingerprint stores a digest of the command (its type, body and
@@ -57,7 +58,7 @@ func WithFingerprint(fp string) AppendOption {
 // answered only to the actor who sent it, and anyone else's command with
 // that id is refused with ErrDuplicate.
 func WithActor(a Actor) AppendOption {
-	return func(o *appendOptions) { o.actor = &a }
+	return func(o *appendOptions) { o.actor, o.hasActor = a, true }
 }
 
 // sameCommand tells whether the stored command res is the one being sent
@@ -69,8 +70,8 @@ func (o appendOptions) sameCommand(res AppendResult, events []Event) (same, know
 	switch {
 	case o.fingerprint != "" && res.Fingerprint != "":
 		return o.fingerprint == res.Fingerprint, true
-	case o.actor != nil && res.Fingerprint == "" && len(res.Events) > 0:
-		return res.Events[0].Actor == *o.actor, true
+	case o.hasActor && res.Fingerprint == "" && len(res.Events) > 0:
+		return res.Events[0].Actor == o.actor, true
 	case events == nil:
 		return false, false
 	}

@@ -27,11 +27,11 @@ import (
 // Store is what the service needs of the event store; *eventstore.Store
 // is one. The service calls it concurrently, from every Execute at once.
 type Store interface {
-	// LoadFor returns the history of the aggregate a command is for, in one
-	// look at the store's cache: or, if the aggregate already holds the
-	// command id, the command's original result (History.Appended) or
-	// ErrDuplicate when the id was used for another command. What the same
-	// command is, opts say: [eventstore.WithFingerprint] and
+	// LoadFor returns, in one look at the store's cache, the history of
+	// the aggregate a command is for and, if the aggregate already holds
+	// the command id, the command's original result (History.Appended), or
+	// ErrDuplicate when the id was used for another command. opts say what
+	// the same command is: [eventstore.WithFingerprint] and
 	// [eventstore.WithActor].
 	LoadFor(ctx context.Context, agg eventstore.Aggregate, commandID string, opts ...eventstore.AppendOption) (eventstore.History, error)
 	// Load returns an aggregate's history: what a decision consults of

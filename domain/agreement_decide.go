@@ -21,6 +21,10 @@ type AgreementContext struct {
 	// Flags answers questions about CAA flags. Nil means no view is
 	// available, and a reopening on CAA grounds is refused.
 	Flags FlagView
+	// History is what the ledger recorded of the agreement's events; a
+	// correction must name one of them (correction.unknown_event). See
+	// [History] for what nil means.
+	History History
 }
 
 // laaRoles says who may issue each command, by role. LSP, LA and GO must
@@ -77,8 +81,23 @@ func LAARoles(commandType string) []Role { return slices.Clone(laaRoles[commandT
 // It checks, in order: meta and command shape, the actor's role and party,
 // that the agreement exists (or, for OpenAgreement, does not), that the
 // command is not dated before the agreement's latest event, then the
-// command's own rules.
+// command's own rules, and last that a correction names an event of the
+// agreement (correction.unknown_event). A CAA flag that cannot be read
+// (ctx.Flags returns an error) fails the decision with that error.
 func DecideAgreement(a Agreement, m Meta, cmd Command, ctx AgreementContext) ([]Event, error) {
+	events, err := decideAgreement(a, m, cmd, ctx)
+	if err != nil {
+		return nil, err
+	}
+	if c, ok := cmd.(RecordCorrection); ok {
+		if err := checkCorrects(ctx.History, cmd, c.CorrectsEventID); err != nil {
+			return nil, err
+		}
+	}
+	return events, nil
+}
+
+func decideAgreement(a Agreement, m Meta, cmd Command, ctx AgreementContext) ([]Event, error) {
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}
@@ -515,8 +534,11 @@ func (d decision) checkFlag(t Target, ref *FlagRef) error {
 	if ref.Area != d.a.Area {
 		return Errorf(EINVALID, "laa.caa_flag_other_area", "%s; %s is on another area's assessment, not %s's", lock, name, d.a.Area)
 	}
-	f, ok := d.ctx.Flags.Flag(*ref)
+	f, ok, err := d.ctx.Flags.Flag(*ref)
 	switch {
+	case err != nil:
+		// Refusing now would be deciding blind: say the flag could not be read.
+		return fmt.Errorf("%s; reading %s: %w", lock, name, err)
 	case !ok:
 		return Errorf(ENOTFOUND, "laa.caa_flag_not_found", "%s; there is no %s", lock, name)
 	case f.Ref.Area != d.a.Area:

@@ -28,7 +28,7 @@ var (
 // mapFlags is a FlagView over a fixed set of flags.
 type mapFlags map[FlagRef]FlagInfo
 
-func (m mapFlags) Flag(ref FlagRef) (FlagInfo, bool) { f, ok := m[ref]; return f, ok }
+func (m mapFlags) Flag(ref FlagRef) (FlagInfo, bool, error) { f, ok := m[ref]; return f, ok, nil }
 
 // statutoryCatalogue is the seed catalogue plus a synthetic test file that
 // marks NI 72 (already in the seed) and NI 75 (not in the seed) statutory. The

@@ -2,8 +2,9 @@ package domain
 
 // DecideAreaAssessment decides a command for an area assessment: it returns
 // the events the command produces, or an *Error naming the rule that
-// refuses it. It is pure: s is the assessment folded from its events, m
-// carries who, when and why.
+// refuses it. It is pure: s is the assessment folded from its events, h
+// what the ledger recorded of them (see [History]), m carries who, when and
+// why.
 //
 // Rules (Rule ids in caa.go):
 //   - only the Audit Commission and the inspectorates (RoleAuditCommission,
@@ -29,8 +30,28 @@ package domain
 //     (caa.review_pending): year one's reviews were concluded before the
 //     results were published on 10 December 2009;
 //   - after publication nothing changes (caa.published) except a recorded
-//     correction, which references the event it corrects.
-func DecideAreaAssessment(s AreaAssessment, m Meta, cmd Command) ([]Event, error) {
+//     correction, which names an event of this assessment
+//     (correction.unknown_event, checked against h);
+//   - a command the rules above accept is still refused if it is dated
+//     before the assessment's latest event in h (caa.time_order): who may
+//     act, and what, is answered first.
+func DecideAreaAssessment(s AreaAssessment, m Meta, cmd Command, h History) ([]Event, error) {
+	events, err := decideAreaAssessment(s, m, cmd)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkTimeOrder(h, RuleCAATimeOrder, m, cmd); err != nil {
+		return nil, err
+	}
+	if c, ok := cmd.(CAARecordCorrection); ok {
+		if err := checkCorrects(h, cmd, c.CorrectsEventID); err != nil {
+			return nil, err
+		}
+	}
+	return events, nil
+}
+
+func decideAreaAssessment(s AreaAssessment, m Meta, cmd Command) ([]Event, error) {
 	if cmd == nil {
 		return nil, caaUnknownCommand("area assessment", cmd)
 	}

@@ -92,7 +92,7 @@ func TestAreaAssessmentRules(t *testing.T) {
 		t.Run(tt.desc, func(t *testing.T) {
 			s := tt.state(t)
 			before := s.clone()
-			evs, err := DecideAreaAssessment(s, caaMeta(tt.actor), tt.cmd)
+			evs, err := DecideAreaAssessment(s, caaMeta(tt.actor), tt.cmd, nil)
 			caaWantRule(t, err, tt.rule)
 			if evs != nil {
 				t.Errorf("refused command returned events %v", evs)
@@ -105,11 +105,11 @@ func TestAreaAssessmentRules(t *testing.T) {
 }
 
 func TestAreaAssessmentRefusesIncompleteMeta(t *testing.T) {
-	_, err := DecideAreaAssessment(AreaAssessment{}, Meta{Actor: caaAC}, CAAOpenAssessment{CAAKey: caaK})
+	_, err := DecideAreaAssessment(AreaAssessment{}, Meta{Actor: caaAC}, CAAOpenAssessment{CAAKey: caaK}, nil)
 	caaWantRule(t, err, "meta.missing_command_id")
 	m := caaMeta(caaAC)
 	m.OccurredAt = time.Time{}
-	_, err = DecideAreaAssessment(AreaAssessment{}, m, CAAOpenAssessment{CAAKey: caaK})
+	_, err = DecideAreaAssessment(AreaAssessment{}, m, CAAOpenAssessment{CAAKey: caaK}, nil)
 	caaWantRule(t, err, "meta.missing_occurred_at")
 }
 
@@ -131,7 +131,7 @@ func TestAreaAssessmentJudgeRoles(t *testing.T) {
 	for _, j := range judged {
 		for _, role := range Roles {
 			a := Actor{ID: "someone", Role: role, Organisation: "00EB"}
-			_, err := DecideAreaAssessment(j.state(t), caaMeta(a), j.cmd)
+			_, err := DecideAreaAssessment(j.state(t), caaMeta(a), j.cmd, nil)
 			if role == RoleAuditCommission || role == RoleInspectorate {
 				if err != nil {
 					t.Errorf("%s by %s: %v", j.name, role, err)
@@ -154,7 +154,7 @@ func TestAreaAssessmentLocalityRoles(t *testing.T) {
 		for _, role := range Roles {
 			for _, org := range []string{"00EB", "00AG", "North East"} {
 				a := Actor{ID: "someone", Role: role, Organisation: org}
-				_, err := DecideAreaAssessment(caaPrePublished(t), caaMeta(a), cmd)
+				_, err := DecideAreaAssessment(caaPrePublished(t), caaMeta(a), cmd, nil)
 				if role.LocalSide() && org == "00EB" {
 					if err != nil {
 						t.Errorf("%s by %s: %v", cmd.CommandType(), a, err)

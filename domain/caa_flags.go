@@ -70,17 +70,18 @@ func (v *CAAFlags) Apply(ref AggregateRef, e Event) {
 	}
 }
 
-// Flag returns the flag as it stands, and false if there is none.
-func (v *CAAFlags) Flag(ref FlagRef) (FlagInfo, bool) {
+// Flag returns the flag as it stands, and false if there is none. It never
+// fails: the view is in memory.
+func (v *CAAFlags) Flag(ref FlagRef) (FlagInfo, bool, error) {
 	if v == nil {
-		return FlagInfo{}, false
+		return FlagInfo{}, false, nil
 	}
 	f, ok := v.flags[ref]
 	if !ok {
-		return FlagInfo{}, false
+		return FlagInfo{}, false, nil
 	}
 	f.Indicators = caaCloneInts(f.Indicators)
-	return f, true
+	return f, true, nil
 }
 
 // FlagInfo returns what the LAA refresh needs to know of one of the

@@ -17,7 +17,7 @@ func caaFlagsFrom(t *testing.T, steps ...struct {
 	var s AreaAssessment
 	v := &CAAFlags{}
 	for _, st := range steps {
-		evs, err := DecideAreaAssessment(s, caaMeta(st.a), st.cmd)
+		evs, err := DecideAreaAssessment(s, caaMeta(st.a), st.cmd, nil)
 		if err != nil {
 			t.Fatalf("%s: %v", st.cmd.CommandType(), err)
 		}
@@ -48,21 +48,21 @@ func TestCAAFlagsView(t *testing.T) {
 
 	t.Run("published red flag on NI 112", func(t *testing.T) {
 		v := caaFlagsFrom(t, append(slices.Clone(prepub), publish)...)
-		f, ok := v.Flag(r1)
+		f, ok, _ := v.Flag(r1)
 		if !ok || !f.Published || f.Colour != FlagRed || !slices.Contains(f.Indicators, 112) || f.Withdrawn || !f.PublishedAt.Equal(dec10) || f.Ref != r1 || f.Theme != "Teenage pregnancy" {
 			t.Errorf("R1: %+v, %v", f, ok)
 		}
 	})
 	t.Run("unpublished", func(t *testing.T) {
 		v := caaFlagsFrom(t, prepub...)
-		f, ok := v.Flag(r1)
+		f, ok, _ := v.Flag(r1)
 		if !ok || f.Published || !f.PublishedAt.IsZero() {
 			t.Errorf("R1: %+v, %v", f, ok)
 		}
 	})
 	t.Run("green", func(t *testing.T) {
 		v := caaFlagsFrom(t, append(slices.Clone(prepub), publish)...)
-		f, ok := v.Flag(g1)
+		f, ok, _ := v.Flag(g1)
 		if !ok || !f.Published || f.Colour != FlagGreen || !slices.Equal(f.Indicators, []int{15, 16}) {
 			t.Errorf("G1: %+v, %v", f, ok)
 		}
@@ -72,7 +72,7 @@ func TestCAAFlagsView(t *testing.T) {
 			caaStep{caaLSP, caaRR},
 			caaStep{caaAC, CAADecideReview{CAAKey: caaK, RequestID: "RR1", Outcome: ReviewWithdrawn, Reasons: "r"}},
 			publish)...)
-		f, ok := v.Flag(r1)
+		f, ok, _ := v.Flag(r1)
 		if !ok || !f.Withdrawn || !f.Published {
 			t.Errorf("R1: %+v, %v", f, ok)
 		}
@@ -83,7 +83,7 @@ func TestCAAFlagsView(t *testing.T) {
 			caaStep{caaAC, CAADecideReview{CAAKey: caaK, RequestID: "RR1", Outcome: ReviewAmended, Reasons: "r",
 				Colour: FlagRed, Theme: "Young people's health", Indicators: []int{53, 56}, Rationale: "r"}},
 			publish)...)
-		f, _ := v.Flag(r1)
+		f, _, _ := v.Flag(r1)
 		if f.Theme != "Young people's health" || slices.Contains(f.Indicators, 112) || !slices.Equal(f.Indicators, []int{53, 56}) || f.Withdrawn {
 			t.Errorf("R1: %+v", f)
 		}
@@ -91,20 +91,20 @@ func TestCAAFlagsView(t *testing.T) {
 	t.Run("changed draft", func(t *testing.T) {
 		v := caaFlagsFrom(t, append(slices.Clone(base),
 			caaStep{caaAC, CAAChangeFlag{CAAKey: caaK, FlagID: "G1", Colour: FlagGreen, Theme: "Community safety", Indicators: []int{20}, Rationale: "r"}})...)
-		if f, _ := v.Flag(g1); !slices.Equal(f.Indicators, []int{20}) {
+		if f, _, _ := v.Flag(g1); !slices.Equal(f.Indicators, []int{20}) {
 			t.Errorf("G1: %+v", f)
 		}
 	})
 	t.Run("dropped draft is no flag", func(t *testing.T) {
 		v := caaFlagsFrom(t, append(slices.Clone(base), caaStep{caaAC, CAADropFlag{CAAKey: caaK, FlagID: "G1", Reason: "r"}})...)
-		if f, ok := v.Flag(g1); ok {
+		if f, ok, _ := v.Flag(g1); ok {
 			t.Errorf("G1: %+v", f)
 		}
 	})
 	t.Run("other year, area or flag", func(t *testing.T) {
 		v := caaFlagsFrom(t, append(slices.Clone(prepub), publish)...)
 		for _, ref := range []FlagRef{{"00EB", 2010, "R1"}, {"00AG", 2009, "R1"}, {"00EB", 2009, "R2"}} {
-			if _, ok := v.Flag(ref); ok {
+			if _, ok, _ := v.Flag(ref); ok {
 				t.Errorf("%+v found", ref)
 			}
 		}
@@ -113,29 +113,29 @@ func TestCAAFlagsView(t *testing.T) {
 		v := caaFlagsFrom(t, append(slices.Clone(prepub), publish)...)
 		other := AreaAssessmentRef("00AG", 2009)
 		v.Apply(other, CAAFlagProposed{FlagID: "R1", Colour: FlagRed, Theme: "t", Indicators: []int{56}})
-		if f, ok := v.Flag(FlagRef{"00AG", 2009, "R1"}); !ok || f.Published {
+		if f, ok, _ := v.Flag(FlagRef{"00AG", 2009, "R1"}); !ok || f.Published {
 			t.Errorf("Camden R1: %+v %v", f, ok)
 		}
 	})
 	t.Run("caller cannot alter the view through a result", func(t *testing.T) {
 		v := caaFlagsFrom(t, append(slices.Clone(prepub), publish)...)
-		f, _ := v.Flag(r1)
+		f, _, _ := v.Flag(r1)
 		f.Indicators[0] = 1
-		if g, _ := v.Flag(r1); g.Indicators[0] != 112 {
+		if g, _, _ := v.Flag(r1); g.Indicators[0] != 112 {
 			t.Errorf("view changed: %+v", g)
 		}
 	})
 	t.Run("zero and nil views", func(t *testing.T) {
 		var v CAAFlags
-		if _, ok := v.Flag(r1); ok {
+		if _, ok, _ := v.Flag(r1); ok {
 			t.Error("zero view found a flag")
 		}
 		var p *CAAFlags
-		if _, ok := p.Flag(r1); ok {
+		if _, ok, _ := p.Flag(r1); ok {
 			t.Error("nil view found a flag")
 		}
 		v.Apply(AggregateRef{Kind: KindAgreement, ID: "00EB/2008-11"}, CAAFlagProposed{FlagID: "R1"})
-		if _, ok := v.Flag(r1); ok {
+		if _, ok, _ := v.Flag(r1); ok {
 			t.Error("view took an event of another kind")
 		}
 	})
@@ -148,7 +148,7 @@ func TestAssessmentFlagInfoAgreesWithCAAFlags(t *testing.T) {
 	for _, s := range states {
 		for id := range s.Flags {
 			ref := FlagRef{Area: s.Area, Year: s.Year, FlagID: id}
-			want, wok := view.Flag(ref)
+			want, wok, _ := view.Flag(ref)
 			got, gok := s.FlagInfo(id)
 			if wok != gok || !reflect.DeepEqual(want, got) {
 				t.Errorf("flag %v: state says %+v %v, view says %+v %v", ref, got, gok, want, wok)

@@ -81,9 +81,9 @@ func FuzzDecodeCAACommand(f *testing.F) {
 			for _, mm := range []Meta{m, local} {
 				var err error
 				if cmd.Aggregate().Kind == KindAreaAssessment {
-					_, err = DecideAreaAssessment(st.area, mm, cmd)
+					_, err = DecideAreaAssessment(st.area, mm, cmd, nil)
 				} else {
-					_, err = DecideOrgAssessment(st.org, mm, cmd)
+					_, err = DecideOrgAssessment(st.org, mm, cmd, nil)
 				}
 				if err != nil {
 					var de *Error
@@ -111,7 +111,7 @@ func caaDemoStates() []caaDemoState {
 		ref := st.Command.Aggregate()
 		switch ref {
 		case AreaAssessmentRef("00EB", 2009):
-			evs, err := DecideAreaAssessment(cur.area, st.Meta, st.Command)
+			evs, err := DecideAreaAssessment(cur.area, st.Meta, st.Command, nil)
 			if err != nil {
 				continue
 			}
@@ -119,7 +119,7 @@ func caaDemoStates() []caaDemoState {
 				cur.area = cur.area.Apply(e)
 			}
 		case OrgAssessmentRef("00EB", 2009):
-			evs, err := DecideOrgAssessment(cur.org, st.Meta, st.Command)
+			evs, err := DecideOrgAssessment(cur.org, st.Meta, st.Command, nil)
 			if err != nil {
 				continue
 			}

@@ -27,7 +27,7 @@ func caaMeta(a Actor) Meta {
 // decideCAA decides and folds a command into s, failing the test on a refusal.
 func decideCAA(t *testing.T, s AreaAssessment, a Actor, cmd Command) AreaAssessment {
 	t.Helper()
-	evs, err := DecideAreaAssessment(s, caaMeta(a), cmd)
+	evs, err := DecideAreaAssessment(s, caaMeta(a), cmd, nil)
 	if err != nil {
 		t.Fatalf("%s: %v", cmd.CommandType(), err)
 	}
@@ -39,7 +39,7 @@ func decideCAA(t *testing.T, s AreaAssessment, a Actor, cmd Command) AreaAssessm
 
 func decideOA(t *testing.T, s OrgAssessment, a Actor, cmd Command) OrgAssessment {
 	t.Helper()
-	evs, err := DecideOrgAssessment(s, caaMeta(a), cmd)
+	evs, err := DecideOrgAssessment(s, caaMeta(a), cmd, nil)
 	if err != nil {
 		t.Fatalf("%s: %v", cmd.CommandType(), err)
 	}

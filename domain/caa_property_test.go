@@ -181,7 +181,7 @@ func TestAreaAssessmentRandomSequencesKeepInvariants(t *testing.T) {
 					cmd, m.Actor = CAAOpenAssessment{CAAKey: caaK}, caaAC
 				}
 				before := s.clone()
-				evs, err := DecideAreaAssessment(s, m, cmd)
+				evs, err := DecideAreaAssessment(s, m, cmd, nil)
 				if !reflect.DeepEqual(before, s) {
 					t.Fatalf("%s: Decide changed its input", where)
 				}
@@ -249,7 +249,7 @@ func TestOrgAssessmentRandomSequencesKeepInvariants(t *testing.T) {
 					cmd, a = OAOpenAssessment{OAKey: oaK}, caaAC
 				}
 				m := Meta{CommandID: where, Actor: a, OccurredAt: time.Date(2009, 11, 1, 0, 0, 0, 0, time.UTC)}
-				evs, err := DecideOrgAssessment(s, m, cmd)
+				evs, err := DecideOrgAssessment(s, m, cmd, nil)
 				if err != nil {
 					refused++
 					caaCheckRefusal(t, where, err)

@@ -26,9 +26,9 @@ func runCAADemo(t *testing.T, steps []CAADemoStep) caaDemoRun {
 		var err error
 		switch ref.Kind {
 		case KindAreaAssessment:
-			evs, err = DecideAreaAssessment(r.areas[ref], st.Meta, st.Command)
+			evs, err = DecideAreaAssessment(r.areas[ref], st.Meta, st.Command, nil)
 		case KindOrgAssessment:
-			evs, err = DecideOrgAssessment(r.orgs[ref], st.Meta, st.Command)
+			evs, err = DecideOrgAssessment(r.orgs[ref], st.Meta, st.Command, nil)
 		default:
 			t.Fatalf("step %d: kind %s", i+1, ref.Kind)
 		}
@@ -93,12 +93,12 @@ func TestDemoCAAHistoryDecidesCleanlyTwice(t *testing.T) {
 			t.Errorf("%s organisational assessment: %+v", area, o)
 		}
 	}
-	f, ok := a.flags.Flag(DemoCAAFlagRef)
+	f, ok, _ := a.flags.Flag(DemoCAAFlagRef)
 	if !ok || !f.Published || f.Withdrawn || f.Colour != FlagRed || !slices.Contains(f.Indicators, 112) ||
 		DemoCAAFlagRef != (FlagRef{Area: "00EB", Year: 2009, FlagID: "R1"}) {
 		t.Errorf("demo flag for the LAA refresh: %+v %v", f, ok)
 	}
-	if c, _ := a.flags.Flag(FlagRef{"00AG", 2009, "R1"}); !slices.Equal(c.Indicators, []int{56, 53}) {
+	if c, _, _ := a.flags.Flag(FlagRef{"00AG", 2009, "R1"}); !slices.Equal(c.Indicators, []int{56, 53}) {
 		t.Errorf("Camden R1 not amended: %+v", c)
 	}
 	if got := a.orgs[OrgAssessmentRef("00AG", 2009)].Scores.UseOfResources; got != 3 {

@@ -127,7 +127,7 @@ func demoCAAAssessments() (*CAAFlags, map[AggregateRef]AreaAssessment) {
 		if ref.Kind != KindAreaAssessment {
 			continue
 		}
-		events, err := DecideAreaAssessment(states[ref], st.Meta, st.Command)
+		events, err := DecideAreaAssessment(states[ref], st.Meta, st.Command, nil)
 		if err != nil {
 			continue
 		}

@@ -26,6 +26,8 @@ type FlagInfo struct {
 // from the area assessments' events (a read model) and passes it to the
 // decision; the LAA decision never reads the CAA stream itself.
 type FlagView interface {
-	// Flag returns the flag as it stands, and false if there is none.
-	Flag(ref FlagRef) (FlagInfo, bool)
+	// Flag returns the flag as it stands, and false if there is none. An
+	// error means the flag could not be read (the decision fails with it
+	// rather than deciding as if there were no flag).
+	Flag(ref FlagRef) (FlagInfo, bool, error)
 }

@@ -119,8 +119,27 @@ func FoldOrgAssessment(events []Event) OrgAssessment {
 //   - an amended numeric score gives a score, an amended direction of travel
 //     gives its wording (caa.review_outcome); a withdrawn element is left
 //     without a judgement;
-//   - after publication only a correction is recorded (caa.published).
-func DecideOrgAssessment(s OrgAssessment, m Meta, cmd Command) ([]Event, error) {
+//   - after publication only a correction is recorded (caa.published),
+//     naming an event of this assessment (correction.unknown_event);
+//   - an accepted command dated before the latest event in h is refused
+//     (oa.time_order).
+func DecideOrgAssessment(s OrgAssessment, m Meta, cmd Command, h History) ([]Event, error) {
+	events, err := decideOrgAssessment(s, m, cmd)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkTimeOrder(h, RuleOATimeOrder, m, cmd); err != nil {
+		return nil, err
+	}
+	if c, ok := cmd.(OARecordCorrection); ok {
+		if err := checkCorrects(h, cmd, c.CorrectsEventID); err != nil {
+			return nil, err
+		}
+	}
+	return events, nil
+}
+
+func decideOrgAssessment(s OrgAssessment, m Meta, cmd Command) ([]Event, error) {
 	if cmd == nil {
 		return nil, caaUnknownCommand("organisational assessment", cmd)
 	}

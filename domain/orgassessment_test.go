@@ -70,7 +70,7 @@ func TestOrgAssessmentRules(t *testing.T) {
 		t.Run(tt.desc, func(t *testing.T) {
 			s := tt.state(t)
 			before := s.clone()
-			evs, err := DecideOrgAssessment(s, caaMeta(tt.actor), tt.cmd)
+			evs, err := DecideOrgAssessment(s, caaMeta(tt.actor), tt.cmd, nil)
 			caaWantRule(t, err, tt.rule)
 			if evs != nil {
 				t.Errorf("refused command returned events %v", evs)
@@ -98,7 +98,7 @@ func TestOrgAssessmentJudgeRoles(t *testing.T) {
 	for _, j := range judged {
 		for _, role := range Roles {
 			a := Actor{ID: "someone", Role: role, Organisation: "00EB"}
-			_, err := DecideOrgAssessment(j.state(t), caaMeta(a), j.cmd)
+			_, err := DecideOrgAssessment(j.state(t), caaMeta(a), j.cmd, nil)
 			if role == RoleAuditCommission || role == RoleInspectorate {
 				if err != nil {
 					t.Errorf("%s by %s: %v", j.name, role, err)
@@ -139,7 +139,7 @@ func TestOrgAssessmentOnlyTheOrganisationResponds(t *testing.T) {
 					OARequestReview{OAKey: tt.key, RequestID: "RR1", Element: ScoreOverall, Grounds: "g"},
 				}
 				for _, cmd := range cmds {
-					_, err := DecideOrgAssessment(tt.state(t), caaMeta(a), cmd)
+					_, err := DecideOrgAssessment(tt.state(t), caaMeta(a), cmd, nil)
 					if a.Role == tt.ok.Role && a.Organisation == tt.ok.Organisation {
 						if err != nil {
 							t.Errorf("%s: %s by %s: %v", tt.desc, cmd.CommandType(), a, err)

@@ -39,14 +39,69 @@ type AppendOption func(*appendOptions)
 
 type appendOptions struct {
 	fingerprint string
+	actor       Actor
+	hasActor    bool
 }
 
 // WithFingerprint stores a digest of the command (its type, body and
-// metadata, as the caller defines it) with the commit. A later append with
-// the same command id and another fingerprint is refused with ErrDuplicate
+// metadata, as the caller defines it) with the commit, and recognises a
+// repeat by it: a later command with the same id and the same fingerprint
+// is a retry and gets the original result, even if its events would now
+// come out different; another fingerprint is refused with ErrDuplicate,
 // even where its events would come out the same.
 func WithFingerprint(fp string) AppendOption {
 	return func(o *appendOptions) { o.fingerprint = fp }
+}
+
+// WithActor names who sends the command. A command id stored without a
+// fingerprint is then recognised by its actor: its original result is
+// answered only to the actor who sent it, and anyone else's command with
+// that id is refused with ErrDuplicate.
+func WithActor(a Actor) AppendOption {
+	return func(o *appendOptions) { o.actor, o.hasActor = a, true }
+}
+
+// sameCommand tells whether the stored command res is the one being sent
+// again. The fingerprints decide when both have one; a command stored
+// without one is matched on its actor when the caller gave one, else on its
+// events. events is nil before a decision ([Store.LoadFor]); known is false
+// when only the events could tell.
+func (o appendOptions) sameCommand(res AppendResult, events []Event) (same, known bool) {
+	switch {
+	case o.fingerprint != "" && res.Fingerprint != "":
+		return o.fingerprint == res.Fingerprint, true
+	case o.hasActor && res.Fingerprint == "" && len(res.Events) > 0:
+		return res.Events[0].Actor == o.actor, true
+	case events == nil:
+		return false, false
+	}
+	if len(res.Events) != len(events) {
+		return false, true
+	}
+	for i := range events {
+		data, err := compactJSON(events[i].Data)
+		if err != nil || res.Events[i].Type != events[i].Type || !bytes.Equal(res.Events[i].Data, data) {
+			return false, true
+		}
+	}
+	return true, true
+}
+
+// repeated answers a command id the aggregate already holds: the original
+// result if it is the same command (see sameCommand), ErrDuplicate if not.
+// events is nil before a decision; ok is then false when only the events
+// could tell.
+func (o appendOptions) repeated(agg Aggregate, res AppendResult, events []Event, commandID string) (_ AppendResult, ok bool, _ error) {
+	same, known := o.sameCommand(res, events)
+	switch {
+	case !known:
+		return AppendResult{}, false, nil
+	case !same:
+		return AppendResult{}, true, fmt.Errorf("%s: %w: command id %s was already used for a different command (stream sequence %d)",
+			agg, ErrDuplicate, commandID, res.Sequence)
+	}
+	res.Duplicate = true
+	return res, true, nil
 }
 
 // Append stores the events of one command on the aggregate, all or none.
@@ -58,7 +113,9 @@ func WithFingerprint(fp string) AppendOption {
 // commandID makes the command idempotent: appending a command id that the
 // aggregate already holds returns the original [AppendResult] with Duplicate
 // set and writes nothing, whether the first append was a second or a year
-// ago. The same id with different events is refused with ErrDuplicate.
+// ago. The same id for a different command is refused with ErrDuplicate;
+// what counts as the same command is said by [WithFingerprint] and
+// [WithActor], and without them it is the same events.
 //
 // Errors: ErrInvalid (bad aggregate, empty command, bad JSON body, too
 // large), ErrConflict, ErrDuplicate, ErrUnavailable (outcome unknown: retry
@@ -86,7 +143,8 @@ func (s *Store) Append(ctx context.Context, agg Aggregate, expectedVersion uint6
 		}
 	}
 	if res, ok := st.commands[commandID]; ok {
-		return s.repeated(st, res, events, commandID, o.fingerprint)
+		res, _, err := o.repeated(agg, res, events, commandID)
+		return res, err
 	}
 	if expectedVersion != st.version {
 		return AppendResult{}, &ConflictError{Aggregate: agg, Expected: expectedVersion, Actual: st.version}
@@ -111,7 +169,8 @@ func (s *Store) Append(ctx context.Context, agg Aggregate, expectedVersion uint6
 			return AppendResult{}, fmt.Errorf("append %s after a conflict: %w", agg, lerr)
 		}
 		if res, ok := st.commands[commandID]; ok {
-			return s.repeated(st, res, events, commandID, o.fingerprint)
+			res, _, err := o.repeated(agg, res, events, commandID)
+			return res, err
 		}
 		return AppendResult{}, &ConflictError{Aggregate: agg, Expected: expectedVersion, Actual: st.version}
 	case err != nil:
@@ -127,7 +186,8 @@ func (s *Store) Append(ctx context.Context, agg Aggregate, expectedVersion uint6
 			return AppendResult{}, fmt.Errorf("append %s: %w", agg, lerr)
 		}
 		if res, ok := st.commands[commandID]; ok {
-			return s.repeated(st, res, events, commandID, o.fingerprint)
+			res, _, err := o.repeated(agg, res, events, commandID)
+			return res, err
 		}
 		return AppendResult{}, fmt.Errorf("append %s: %w: command id %s is held by the server at sequence %d on another aggregate", agg, ErrDuplicate, commandID, ack.Sequence)
 	}
@@ -270,21 +330,6 @@ func (s *Store) buildCommitBody(st *aggState, events []Event, commandID, fingerp
 		c.Events[i] = env
 	}
 	return c, appendCommitJSON(make([]byte, 0, 1024*len(events)), c), nil
-}
-
-// repeated answers a command id the aggregate already holds: the original
-// result if the events are the same, ErrDuplicate if they are not.
-func (s *Store) repeated(st *aggState, res AppendResult, events []Event, commandID, fingerprint string) (AppendResult, error) {
-	same := len(res.Events) == len(events) && (fingerprint == "" || res.Fingerprint == "" || fingerprint == res.Fingerprint)
-	for i := 0; same && i < len(events); i++ {
-		data, err := compactJSON(events[i].Data)
-		same = err == nil && res.Events[i].Type == events[i].Type && bytes.Equal(res.Events[i].Data, data)
-	}
-	if !same {
-		return AppendResult{}, fmt.Errorf("append %s: %w: command id %s was already used at sequence %d for different events", st.agg, ErrDuplicate, commandID, res.Sequence)
-	}
-	res.Duplicate = true
-	return res, nil
 }
 
 // publish sends one message asynchronously (so appends to many aggregates

@@ -154,3 +154,78 @@ func TestConcurrentAppendsThroughATinyCache(t *testing.T) {
 		require.Equal(t, uint64(writers*commands), h.Version)
 	}
 }
+
+// LoadFor answers a command id before the caller decides: the original
+// result for the same command (by fingerprint, or by actor for a command
+// stored without one), ErrDuplicate for another command, and the history
+// when the id is new or only the events could tell.
+func TestLoadForAnswersAStoredCommandID(t *testing.T) {
+	l := estest.Open(t)
+	ctx := estest.Context(t)
+	jo := ev("x", 1).Actor
+	other := eventstore.Actor{ID: "al.jones", Role: "go", Organisation: "North East"}
+	first, err := l.Store.Append(ctx, hartlepool, 0, []eventstore.Event{ev("x", 1)}, "with-fp", eventstore.WithFingerprint("fp-1"))
+	require.NoError(t, err)
+	bare, err := l.Store.Append(ctx, hartlepool, 1, []eventstore.Event{ev("x", 2)}, "without-fp")
+	require.NoError(t, err)
+
+	for _, tc := range []struct {
+		desc      string
+		commandID string
+		opts      []eventstore.AppendOption
+		want      *eventstore.AppendResult
+		dup       bool
+	}{
+		{desc: "a new command id", commandID: "new", opts: []eventstore.AppendOption{eventstore.WithFingerprint("fp-9"), eventstore.WithActor(jo)}},
+		{desc: "the same fingerprint", commandID: "with-fp", opts: []eventstore.AppendOption{eventstore.WithFingerprint("fp-1"), eventstore.WithActor(other)}, want: &first},
+		{desc: "another fingerprint", commandID: "with-fp", opts: []eventstore.AppendOption{eventstore.WithFingerprint("fp-2"), eventstore.WithActor(jo)}, dup: true},
+		{desc: "stored without fingerprint, same actor", commandID: "without-fp", opts: []eventstore.AppendOption{eventstore.WithFingerprint("fp-3"), eventstore.WithActor(jo)}, want: &bare},
+		{desc: "stored without fingerprint, another actor", commandID: "without-fp", opts: []eventstore.AppendOption{eventstore.WithFingerprint("fp-3"), eventstore.WithActor(other)}, dup: true},
+		{desc: "nothing to tell it by but its events", commandID: "without-fp"},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			h, err := l.Store.LoadFor(ctx, hartlepool, tc.commandID, tc.opts...)
+			if tc.dup {
+				require.ErrorIs(t, err, eventstore.ErrDuplicate)
+				require.Contains(t, err.Error(), "already used for a different command")
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, uint64(2), h.Version)
+			require.Len(t, h.Events, 2)
+			if tc.want == nil {
+				require.Nil(t, h.Appended)
+				return
+			}
+			require.NotNil(t, h.Appended)
+			require.True(t, h.Appended.Duplicate)
+			require.Equal(t, tc.want.Sequence, h.Appended.Sequence)
+			require.Equal(t, tc.want.Events[0].EventID, h.Appended.Events[0].EventID)
+		})
+	}
+}
+
+// Append recognises a repeat as LoadFor does: the same fingerprint is the
+// same command even if its events now come out different; a command stored
+// without fingerprint is answered to its own actor only.
+func TestAppendRecognisesARepeatByFingerprintOrActor(t *testing.T) {
+	l := estest.Open(t)
+	ctx := estest.Context(t)
+	first, err := l.Store.Append(ctx, hartlepool, 0, []eventstore.Event{ev("x", 1)}, "c1", eventstore.WithFingerprint("fp-1"))
+	require.NoError(t, err)
+	again, err := l.Store.Append(ctx, hartlepool, 1, []eventstore.Event{ev("x", 7)}, "c1", eventstore.WithFingerprint("fp-1"))
+	require.NoError(t, err)
+	require.True(t, again.Duplicate)
+	require.Equal(t, first.Sequence, again.Sequence)
+
+	_, err = l.Store.Append(ctx, hartlepool, 1, []eventstore.Event{ev("x", 2)}, "c2")
+	require.NoError(t, err)
+	someone := ev("x", 2)
+	someone.Actor.ID = "someone.else"
+	_, err = l.Store.Append(ctx, hartlepool, 2, []eventstore.Event{someone}, "c2", eventstore.WithFingerprint("fp-2"), eventstore.WithActor(someone.Actor))
+	require.ErrorIs(t, err, eventstore.ErrDuplicate)
+	mine := ev("x", 3)
+	res, err := l.Store.Append(ctx, hartlepool, 2, []eventstore.Event{mine}, "c2", eventstore.WithFingerprint("fp-2"), eventstore.WithActor(mine.Actor))
+	require.NoError(t, err)
+	require.True(t, res.Duplicate)
+}

@@ -23,6 +23,13 @@ type aggState struct {
 	users    int // callers between get and release; guarded by cache.mu
 }
 
+// history returns what the entry holds, its events capped so that a later
+// append to the entry never writes into the caller's slice. The caller
+// holds a.mu.
+func (a *aggState) history() History {
+	return History{Aggregate: a.agg, Version: a.version, LastSequence: a.lastSeq, Events: a.events[:len(a.events):len(a.events)]}
+}
+
 func (a *aggState) reset() {
 	a.loaded = false
 	a.version, a.lastSeq, a.lastHash = 0, 0, ZeroHash

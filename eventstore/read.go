@@ -18,6 +18,10 @@ type History struct {
 	LastSequence uint64
 	// Events must be treated as read-only: they are shared with the cache.
 	Events []Envelope
+	// Appended is set by [Store.LoadFor] when the aggregate already holds
+	// the command it was asked about: the command's original result, with
+	// Duplicate set.
+	Appended *AppendResult
 }
 
 // Load returns the aggregate's history. It answers from the cache when it
@@ -29,11 +33,56 @@ type History struct {
 // Errors: ErrInvalid (bad aggregate), ErrUnavailable, ErrTampered.
 func (s *Store) Load(ctx context.Context, agg Aggregate) (History, error) {
 	var h History
-	err := s.withLoaded(ctx, agg, func(st *aggState) {
-		h = History{Aggregate: agg, Version: st.version, LastSequence: st.lastSeq, Events: st.events[:len(st.events):len(st.events)]}
-	})
+	err := s.withLoaded(ctx, agg, func(st *aggState) { h = st.history() })
 	if err != nil {
 		return History{}, fmt.Errorf("load %s: %w", agg, err)
+	}
+	return h, nil
+}
+
+// LoadFor is [Store.Load] for a writer about to decide the command
+// commandID. In the same look at the aggregate's cache entry it answers the
+// command id, as [Store.Append] would (opts are the append's options that
+// say what the same command is, [WithFingerprint] and [WithActor]):
+//   - held, for the same command: History.Appended is its original result;
+//     the caller returns it rather than deciding again, whatever the
+//     aggregate's state is now;
+//   - held, for a different command: ErrDuplicate;
+//   - not held, or held but only its events could tell (no fingerprint or
+//     actor to go by): the history, and Append answers the id later.
+//
+// Because the history and the answer are read under one lock, a history
+// that includes a command's events always answers that command's id: a
+// decision never sees the effect of its own earlier attempt.
+//
+// Errors: ErrInvalid (bad aggregate), ErrDuplicate, ErrUnavailable,
+// ErrTampered.
+func (s *Store) LoadFor(ctx context.Context, agg Aggregate, commandID string, opts ...AppendOption) (History, error) {
+	var o appendOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	var (
+		h   History
+		dup error
+	)
+	err := s.withLoaded(ctx, agg, func(st *aggState) {
+		h = st.history()
+		if res, held := st.commands[commandID]; held {
+			res, ok, err := o.repeated(agg, res, nil, commandID)
+			switch {
+			case err != nil:
+				dup = err
+			case ok:
+				h.Appended = &res
+			}
+		}
+	})
+	switch {
+	case err != nil:
+		return History{}, fmt.Errorf("load %s for command %s: %w", agg, commandID, err)
+	case dup != nil:
+		return History{}, dup
 	}
 	return h, nil
 }

@@ -96,7 +96,7 @@ func loadDemo(t *testing.T, ctx context.Context, s *eventstore.Store) demoLedger
 		case domain.KindAreaAssessment:
 			a := areas[ref.ID]
 			version = a.Version
-			evs, err = domain.DecideAreaAssessment(a, m, cmd)
+			evs, err = domain.DecideAreaAssessment(a, m, cmd, nil)
 			for _, e := range evs {
 				a = a.Apply(e)
 				flags.Apply(ref, e)
@@ -105,7 +105,7 @@ func loadDemo(t *testing.T, ctx context.Context, s *eventstore.Store) demoLedger
 		case domain.KindOrgAssessment:
 			a := orgs[ref.ID]
 			version = a.Version
-			evs, err = domain.DecideOrgAssessment(a, m, cmd)
+			evs, err = domain.DecideOrgAssessment(a, m, cmd, nil)
 			for _, e := range evs {
 				a = a.Apply(e)
 			}

@@ -2,39 +2,165 @@ package service
 
 import (
 	"context"
+	"fmt"
+	"sync"
 
 	"github.com/laaledger/laaledger/domain"
+	"github.com/laaledger/laaledger/eventstore"
 )
+
+// Kind is an aggregate kind with its state type hidden, so that kinds of
+// different state types share one registry ([Kinds], [New]). [KindOf]
+// makes one. The service folds and decides through the kind's typed
+// functions; Zero and Apply fold with the state as any, for readers that
+// only show a state (the read side, the CLI).
+type Kind interface {
+	// Zero returns the state of an aggregate with no events.
+	Zero() any
+	// Apply folds one event into a state made by Zero or Apply.
+	Apply(state any, e domain.Event) any
+
+	// bind returns the kind's folded-state cache for one service.
+	bind() kindStates
+}
+
+// KindOf is the fold and the decision of an aggregate kind whose state is
+// S. The zero S is the state of an aggregate with no events.
+type KindOf[S any] struct {
+	// Fold folds one event into the state and returns the new state. It
+	// must not modify the state it is given in place: the service keeps
+	// folded states in a cache and decides on them concurrently.
+	Fold func(state S, e domain.Event) S
+	// Decide is the domain's decision on a command: state is folded from
+	// the aggregate's events, h is what the ledger recorded of them (for
+	// the rules on business-time order and on what a correction names),
+	// and env reaches other aggregates' state.
+	Decide func(ctx context.Context, env Env, state S, h domain.History, m domain.Meta, cmd domain.Command) ([]domain.Event, error)
+}
+
+// Zero returns the zero S.
+func (k KindOf[S]) Zero() any { var s S; return s }
+
+// Apply folds e into state, which must be an S.
+func (k KindOf[S]) Apply(state any, e domain.Event) any { return k.Fold(state.(S), e) }
+
+func (k KindOf[S]) bind() kindStates {
+	return &states[S]{kind: k, folded: map[domain.AggregateRef]folded[S]{}}
+}
+
+// Env lets a decision reach other aggregates' state through the service:
+// the domain stays pure, the service does the reading.
+type Env interface {
+	// State returns the folded state of another aggregate (version 0 if it
+	// has no events).
+	State(ctx context.Context, ref domain.AggregateRef) (any, uint64, error)
+}
+
+// StateOf returns another aggregate's state read through env as its
+// kind's state type S.
+func StateOf[S any](ctx context.Context, env Env, ref domain.AggregateRef) (S, uint64, error) {
+	var zero S
+	st, version, err := env.State(ctx, ref)
+	if err != nil {
+		return zero, 0, err
+	}
+	s, ok := st.(S)
+	if !ok {
+		return zero, 0, fmt.Errorf("state of %s is a %T, not a %T", ref, st, zero)
+	}
+	return s, version, nil
+}
+
+// kindStates is a kind bound to a service: it folds the kind's aggregates,
+// keeping the states it folded, and decides on them.
+type kindStates interface {
+	// decide decides cmd against the state folded from h.
+	decide(ctx context.Context, env Env, h eventstore.History, m domain.Meta, cmd domain.Command) ([]domain.Event, error)
+	// state returns the state folded from h.
+	state(h eventstore.History) (any, error)
+}
+
+type states[S any] struct {
+	kind   KindOf[S]
+	mu     sync.Mutex
+	folded map[domain.AggregateRef]folded[S]
+}
+
+type folded[S any] struct {
+	version uint64
+	state   S
+}
+
+func (st *states[S]) decide(ctx context.Context, env Env, h eventstore.History, m domain.Meta, cmd domain.Command) ([]domain.Event, error) {
+	s, err := st.fold(h)
+	if err != nil {
+		return nil, err
+	}
+	return st.kind.Decide(ctx, env, s, recorded(h.Events), m, cmd)
+}
+
+func (st *states[S]) state(h eventstore.History) (any, error) { return st.fold(h) }
+
+// fold returns the state of h's aggregate at h's version, folding only the
+// events it has not folded before.
+func (st *states[S]) fold(h eventstore.History) (S, error) {
+	ref := domain.AggregateRef{Kind: h.Aggregate.Kind, ID: h.Aggregate.ID}
+	st.mu.Lock()
+	f, ok := st.folded[ref]
+	st.mu.Unlock()
+	if !ok || f.version > h.Version {
+		f = folded[S]{}
+	}
+	for _, env := range h.Events[f.version:] {
+		e, err := domain.DecodeEvent(env.Type, env.SchemaVersion, env.Data)
+		if err != nil {
+			var zero S
+			return zero, fmt.Errorf("fold %s at version %d: %w", ref, env.AggregateVersion, err)
+		}
+		f.state = st.kind.Fold(f.state, e)
+		f.version = env.AggregateVersion
+	}
+	st.mu.Lock()
+	if cur, ok := st.folded[ref]; !ok || cur.version < f.version {
+		st.folded[ref] = f
+	}
+	st.mu.Unlock()
+	return f.state, nil
+}
+
+// recorded is the domain's view of a stored history.
+type recorded []eventstore.Envelope
+
+func (r recorded) Len() int { return len(r) }
+
+func (r recorded) At(i int) domain.Recorded {
+	e := &r[i]
+	return domain.Recorded{EventID: e.EventID, CommandID: e.CommandID, OccurredAt: e.OccurredAt}
+}
 
 // Kinds returns how to fold and decide every aggregate kind of the domain.
 func Kinds() map[string]Kind {
 	return map[string]Kind{
-		domain.KindAreaAssessment: {
-			TimeOrdered: true,
-			Zero:        func() any { return domain.AreaAssessment{} },
-			Apply:       func(s any, e domain.Event) any { return s.(domain.AreaAssessment).Apply(e) },
-			Decide: func(_ context.Context, _ Env, s any, m domain.Meta, cmd domain.Command) ([]domain.Event, error) {
-				return domain.DecideAreaAssessment(s.(domain.AreaAssessment), m, cmd)
+		domain.KindAreaAssessment: KindOf[domain.AreaAssessment]{
+			Fold: domain.AreaAssessment.Apply,
+			Decide: func(_ context.Context, _ Env, s domain.AreaAssessment, h domain.History, m domain.Meta, cmd domain.Command) ([]domain.Event, error) {
+				return domain.DecideAreaAssessment(s, m, cmd, h)
 			},
 		},
-		domain.KindAgreement: {
-			Zero:   func() any { return domain.Agreement{} },
-			Apply:  func(s any, e domain.Event) any { return s.(domain.Agreement).Apply(e) },
+		domain.KindAgreement: KindOf[domain.Agreement]{
+			Fold:   domain.Agreement.Apply,
 			Decide: decideAgreement,
 		},
-		domain.KindCatalogue: {
-			Zero:  func() any { return domain.Catalogue{} },
-			Apply: func(s any, e domain.Event) any { return s.(domain.Catalogue).Apply(e) },
-			Decide: func(_ context.Context, _ Env, s any, m domain.Meta, cmd domain.Command) ([]domain.Event, error) {
-				return domain.DecideCatalogue(s.(domain.Catalogue), m, cmd)
+		domain.KindCatalogue: KindOf[domain.Catalogue]{
+			Fold: domain.Catalogue.Apply,
+			Decide: func(_ context.Context, _ Env, s domain.Catalogue, _ domain.History, m domain.Meta, cmd domain.Command) ([]domain.Event, error) {
+				return domain.DecideCatalogue(s, m, cmd)
 			},
 		},
-		domain.KindOrgAssessment: {
-			TimeOrdered: true,
-			Zero:        func() any { return domain.OrgAssessment{} },
-			Apply:       func(s any, e domain.Event) any { return s.(domain.OrgAssessment).Apply(e) },
-			Decide: func(_ context.Context, _ Env, s any, m domain.Meta, cmd domain.Command) ([]domain.Event, error) {
-				return domain.DecideOrgAssessment(s.(domain.OrgAssessment), m, cmd)
+		domain.KindOrgAssessment: KindOf[domain.OrgAssessment]{
+			Fold: domain.OrgAssessment.Apply,
+			Decide: func(_ context.Context, _ Env, s domain.OrgAssessment, h domain.History, m domain.Meta, cmd domain.Command) ([]domain.Event, error) {
+				return domain.DecideOrgAssessment(s, m, cmd, h)
 			},
 		},
 	}
@@ -45,43 +171,34 @@ var CatalogueRef = domain.AggregateRef{Kind: domain.KindCatalogue, ID: "catalogu
 
 // decideAgreement gives the LAA decision the indicator catalogue and a view
 // of the CAA flags, both read through the service.
-func decideAgreement(ctx context.Context, env Env, s any, m domain.Meta, cmd domain.Command) ([]domain.Event, error) {
-	cat, _, err := env.State(ctx, CatalogueRef)
+func decideAgreement(ctx context.Context, env Env, a domain.Agreement, h domain.History, m domain.Meta, cmd domain.Command) ([]domain.Event, error) {
+	cat, _, err := StateOf[domain.Catalogue](ctx, env, CatalogueRef)
 	if err != nil {
 		return nil, err
 	}
-	flags := &flagView{ctx: ctx, env: env}
-	events, err := domain.DecideAgreement(s.(domain.Agreement), m, cmd, domain.AgreementContext{Catalogue: cat.(domain.Catalogue), Flags: flags})
-	if flags.err != nil {
-		// A flag could not be read: the refusal, if any, was made blind.
-		return nil, flags.err
-	}
-	return events, err
+	return domain.DecideAgreement(a, m, cmd, domain.AgreementContext{Catalogue: cat, Flags: flagView{ctx: ctx, env: env}, History: h})
 }
 
 // flagView answers the LAA decision's questions about CAA flags by folding
-// the named area assessment. The domain's FlagView has no error return, so a
-// read failure is kept and reported instead of the decision.
+// the named area assessment.
 type flagView struct {
 	ctx context.Context
 	env Env
-	err error
 }
 
-func (v *flagView) Flag(ref domain.FlagRef) (domain.FlagInfo, bool) {
+func (v flagView) Flag(ref domain.FlagRef) (domain.FlagInfo, bool, error) {
 	if ref.Area == "" || ref.Year == 0 {
-		return domain.FlagInfo{}, false
+		return domain.FlagInfo{}, false, nil
 	}
-	st, version, err := v.env.State(v.ctx, domain.AreaAssessmentRef(ref.Area, ref.Year))
-	if err != nil {
-		if domain.ErrorCode(err) == domain.EINVALID {
-			return domain.FlagInfo{}, false // a malformed reference is simply not a flag
-		}
-		v.err = err
-		return domain.FlagInfo{}, false
+	st, version, err := StateOf[domain.AreaAssessment](v.ctx, v.env, domain.AreaAssessmentRef(ref.Area, ref.Year))
+	switch {
+	case domain.ErrorCode(err) == domain.EINVALID:
+		return domain.FlagInfo{}, false, nil // a malformed reference is simply not a flag
+	case err != nil:
+		return domain.FlagInfo{}, false, err
+	case version == 0:
+		return domain.FlagInfo{}, false, nil
 	}
-	if version == 0 {
-		return domain.FlagInfo{}, false
-	}
-	return st.(domain.AreaAssessment).FlagInfo(ref.FlagID)
+	f, ok := st.FlagInfo(ref.FlagID)
+	return f, ok, nil
 }

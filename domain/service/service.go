@@ -1,8 +1,14 @@
-// Package service is the application service of the ledger: it loads an
-// aggregate, asks the pure domain to decide on a command, and appends the
-// resulting events with the version the decision saw and the command's id.
-// It is the only part of the domain tree that does I/O, and it does all of it
-// through the event store.
+// Package service is the application service of the ledger. For each
+// command it makes one call to the event store to load the aggregate (from
+// the store's cache), asks the pure domain to decide, and makes one call to
+// append the events with the version the decision saw and the command's
+// id. Every rule is the domain's; recognising a retried command id is the
+// store's. The service folds states ([KindOf]), gives decisions what they
+// need of other aggregates ([Env]) and retries lost races.
+//
+// It is the only part of the domain tree that does I/O, and it does all of
+// it through [Store]. It must not import the read side (projections) or any
+// front end.
 package service
 
 import (
@@ -12,40 +18,32 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/eventstore"
 )
 
-// Kind tells the service how to fold and decide for one aggregate kind.
-type Kind struct {
-	// Zero returns the state of an aggregate with no events.
-	Zero func() any
-	// Apply folds one event into the state and returns the new state. It
-	// must not modify the state it is given in place if that state may be
-	// shared (the service keeps folded states in a cache).
-	Apply func(state any, e domain.Event) any
-	// TimeOrdered refuses a command dated before the aggregate's latest
-	// event, for kinds whose events do not carry their own business time
-	// (the area and organisational assessments): their lifecycle order
-	// must hold in business time too, or an as-now-known view could show a
-	// publication before its pre-publication report. The agreement checks
-	// this in the domain itself (laa.time_order).
-	TimeOrdered bool
-	// Decide is the domain's decision. env gives it the read views it may
-	// consult (catalogue, CAA flags), built without I/O in the domain.
-	Decide func(ctx context.Context, env Env, state any, m domain.Meta, cmd domain.Command) ([]domain.Event, error)
+// Store is what the service needs of the event store; *eventstore.Store
+// is one. The service calls it concurrently, from every Execute at once.
+type Store interface {
+	// LoadFor returns, in one look at the store's cache, the history of
+	// the aggregate a command is for and, if the aggregate already holds
+	// the command id, the command's original result (History.Appended), or
+	// ErrDuplicate when the id was used for another command. opts say what
+	// the same command is: [eventstore.WithFingerprint] and
+	// [eventstore.WithActor].
+	LoadFor(ctx context.Context, agg eventstore.Aggregate, commandID string, opts ...eventstore.AppendOption) (eventstore.History, error)
+	// Load returns an aggregate's history: what a decision consults of
+	// other aggregates (the catalogue, CAA flags) and [Service.State].
+	Load(ctx context.Context, agg eventstore.Aggregate) (eventstore.History, error)
+	// Append stores a command's events if the aggregate is still at
+	// expectedVersion (else *eventstore.ConflictError), answering a command
+	// id the aggregate holds as LoadFor does.
+	Append(ctx context.Context, agg eventstore.Aggregate, expectedVersion uint64, events []eventstore.Event, commandID string, opts ...eventstore.AppendOption) (eventstore.AppendResult, error)
 }
 
-// Env lets a decision reach other aggregates' state through the service:
-// the domain stays pure, the service does the reading.
-type Env interface {
-	// State returns the folded state of another aggregate (version 0 if it
-	// has no events).
-	State(ctx context.Context, ref domain.AggregateRef) (any, uint64, error)
-}
+var _ Store = (*eventstore.Store)(nil)
 
 // Result is what an executed command produced.
 type Result struct {
@@ -59,17 +57,9 @@ type Result struct {
 
 // Service executes commands. It is safe for concurrent use.
 type Service struct {
-	store   *eventstore.Store
-	kinds   map[string]Kind
+	store   Store
+	kinds   map[string]kindStates
 	retries int
-
-	mu     sync.Mutex
-	states map[domain.AggregateRef]folded
-}
-
-type folded struct {
-	version uint64
-	state   any
 }
 
 // MaxRetries is how many times a command is re-decided after losing a race
@@ -77,14 +67,23 @@ type folded struct {
 const MaxRetries = 3
 
 // New returns a service over the store for the given kinds.
-func New(store *eventstore.Store, kinds map[string]Kind) *Service {
-	return &Service{store: store, kinds: kinds, retries: MaxRetries, states: map[domain.AggregateRef]folded{}}
+func New(store Store, kinds map[string]Kind) *Service {
+	s := &Service{store: store, kinds: make(map[string]kindStates, len(kinds)), retries: MaxRetries}
+	for name, k := range kinds {
+		s.kinds[name] = k.bind()
+	}
+	return s
 }
 
 // Execute decides the command against the aggregate's current state and
-// appends the events. If expected is non-nil the caller insists on that
-// version (HTTP If-Match): a different version is a conflict, never retried.
-// Otherwise a lost race reloads and re-decides up to MaxRetries times.
+// appends the events: load (one call to the store, answered from its
+// cache), decide (the domain, pure), append. A command id the aggregate
+// already holds gets its original answer, whatever the aggregate's state is
+// now; the store recognises it (see [Store]).
+//
+// If expected is non-nil the caller insists on that version (HTTP
+// If-Match): a different version is a conflict, never retried. Otherwise a
+// lost race reloads and re-decides up to MaxRetries times.
 //
 // Errors: *domain.Error (the rules refused it), *eventstore.ConflictError,
 // eventstore.ErrDuplicate, ErrInvalid, ErrUnavailable.
@@ -98,94 +97,42 @@ func (s *Service) Execute(ctx context.Context, m domain.Meta, cmd domain.Command
 		return Result{}, domain.Errorf(domain.EINVALID, "command.unknown_kind", "command %s is for unknown aggregate kind %q", cmd.CommandType(), ref.Kind)
 	}
 	agg := eventstore.Aggregate{Kind: ref.Kind, ID: ref.ID}
-	// A command id the aggregate already holds gets its original answer,
-	// whatever the aggregate's state is now.
 	fp, err := fingerprint(m, cmd)
 	if err != nil {
 		return Result{}, err
 	}
-	if res, ok, err := s.earlier(ctx, ref, m, cmd, fp); ok || err != nil {
-		return res, err
+	// A retry carries the same fingerprint; a command stored without one
+	// is answered only to its own actor.
+	same := []eventstore.AppendOption{
+		eventstore.WithFingerprint(fp),
+		eventstore.WithActor(eventstore.Actor{ID: m.Actor.ID, Role: string(m.Actor.Role), Organisation: m.Actor.Organisation}),
 	}
 	for attempt := 0; ; attempt++ {
-		state, h, err := s.load(ctx, ref)
+		h, err := s.store.LoadFor(ctx, agg, m.CommandID, same...)
 		if err != nil {
 			return Result{}, err
 		}
-		version := h.Version
-		if expected != nil && *expected != version {
-			return Result{}, &eventstore.ConflictError{Aggregate: agg, Expected: *expected, Actual: version}
+		if h.Appended != nil {
+			return resultOf(ref, *h.Appended), nil
 		}
-
-		events, err := kind.Decide(ctx, s, state, m, cmd)
-		if err == nil && kind.TimeOrdered {
-			// After the decision, so that who may act is answered first.
-			err = checkTimeOrder(h, m, cmd)
+		if expected != nil && *expected != h.Version {
+			return Result{}, &eventstore.ConflictError{Aggregate: agg, Expected: *expected, Actual: h.Version}
 		}
-		if err == nil {
-			err = checkCorrection(h, cmd)
-		}
+		events, err := kind.decide(ctx, s, h, m, cmd)
 		if err != nil {
-			// A twin of this very command may have been appended between the
-			// check above and this decision: then its result stands.
-			if res, ok, lerr := s.earlier(ctx, ref, m, cmd, fp); ok || lerr != nil {
-				return res, lerr
-			}
 			return Result{}, err
 		}
 		if len(events) == 0 {
 			// Accepted, and nothing to record (an import that is already
 			// in the catalogue).
-			return Result{Aggregate: ref, LastVersion: version}, nil
+			return Result{Aggregate: ref, LastVersion: h.Version}, nil
 		}
-		res, err := s.append(ctx, agg, version, m, events, fp)
+		res, err := s.append(ctx, agg, h.Version, m, events, same)
 		if errors.Is(err, eventstore.ErrConflict) && expected == nil && attempt < s.retries {
 			continue
 		}
-		if errors.Is(err, eventstore.ErrConflict) || errors.Is(err, eventstore.ErrDuplicate) {
-			if res, ok, lerr := s.earlier(ctx, ref, m, cmd, fp); ok || lerr != nil {
-				return res, lerr
-			}
-		}
 		return res, err
 	}
-}
-
-// checkTimeOrder refuses a command dated before the aggregate's latest
-// event.
-func checkTimeOrder(h eventstore.History, m domain.Meta, cmd domain.Command) error {
-	if len(h.Events) == 0 {
-		return nil
-	}
-	agg := h.Aggregate
-	last := h.Events[len(h.Events)-1].OccurredAt
-	if m.OccurredAt.Before(last) {
-		return domain.Errorf(domain.ECONFLICT, agg.Kind+".time_order",
-			"%s dated %s is before the latest event of %s (%s); an assessment's history is recorded in business-time order",
-			cmd.CommandType(), m.OccurredAt.UTC().Format(time.RFC3339), agg, last.UTC().Format(time.RFC3339))
-	}
-	return nil
-}
-
-// earlier returns the stored result of this command if the aggregate
-// already holds its command id, and ErrDuplicate if the id was used for a
-// different command. Commits stored without a fingerprint are matched on
-// their actor: an id is never answered for someone else.
-func (s *Service) earlier(ctx context.Context, ref domain.AggregateRef, m domain.Meta, cmd domain.Command, fp string) (Result, bool, error) {
-	res, ok, err := s.store.Appended(ctx, eventstore.Aggregate{Kind: ref.Kind, ID: ref.ID}, m.CommandID)
-	if err != nil || !ok {
-		return Result{}, false, err
-	}
-	same := res.Fingerprint == fp
-	if res.Fingerprint == "" && len(res.Events) > 0 {
-		a := res.Events[0].Actor
-		same = a.ID == m.Actor.ID && a.Role == string(m.Actor.Role) && a.Organisation == m.Actor.Organisation
-	}
-	if !same {
-		return Result{}, true, fmt.Errorf("%s on %s: %w: command id %s was already used for a different command (stream sequence %d)",
-			cmd.CommandType(), ref, eventstore.ErrDuplicate, m.CommandID, res.Sequence)
-	}
-	return resultOf(ref, res), true, nil
 }
 
 func resultOf(ref domain.AggregateRef, res eventstore.AppendResult) Result {
@@ -193,7 +140,7 @@ func resultOf(ref domain.AggregateRef, res eventstore.AppendResult) Result {
 		Duplicate: res.Duplicate, Events: res.Events}
 }
 
-func (s *Service) append(ctx context.Context, agg eventstore.Aggregate, version uint64, m domain.Meta, events []domain.Event, fp string) (Result, error) {
+func (s *Service) append(ctx context.Context, agg eventstore.Aggregate, version uint64, m domain.Meta, events []domain.Event, opts []eventstore.AppendOption) (Result, error) {
 	out := make([]eventstore.Event, len(events))
 	for i, e := range events {
 		typ, v, data, err := domain.EncodeEvent(e)
@@ -207,7 +154,7 @@ func (s *Service) append(ctx context.Context, agg eventstore.Aggregate, version 
 			OccurredAt: m.OccurredAt,
 		}
 	}
-	res, err := s.store.Append(ctx, agg, version, out, m.CommandID, eventstore.WithFingerprint(fp))
+	res, err := s.store.Append(ctx, agg, version, out, m.CommandID, opts...)
 	if err != nil {
 		return Result{}, err
 	}
@@ -217,41 +164,16 @@ func (s *Service) append(ctx context.Context, agg eventstore.Aggregate, version 
 // State returns the aggregate's folded state and version, folding only the
 // events the service has not folded before.
 func (s *Service) State(ctx context.Context, ref domain.AggregateRef) (any, uint64, error) {
-	state, h, err := s.load(ctx, ref)
-	return state, h.Version, err
-}
-
-// load returns the aggregate's folded state and the history it was folded
-// from, so that a decision and the checks around it see the same events.
-func (s *Service) load(ctx context.Context, ref domain.AggregateRef) (any, eventstore.History, error) {
 	kind, ok := s.kinds[ref.Kind]
 	if !ok {
-		return nil, eventstore.History{}, domain.Errorf(domain.EINVALID, "aggregate.unknown_kind", "unknown aggregate kind %q", ref.Kind)
+		return nil, 0, domain.Errorf(domain.EINVALID, "aggregate.unknown_kind", "unknown aggregate kind %q", ref.Kind)
 	}
 	h, err := s.store.Load(ctx, eventstore.Aggregate{Kind: ref.Kind, ID: ref.ID})
 	if err != nil {
-		return nil, h, err
+		return nil, 0, err
 	}
-	s.mu.Lock()
-	f, ok := s.states[ref]
-	s.mu.Unlock()
-	if !ok || f.version > h.Version {
-		f = folded{state: kind.Zero()}
-	}
-	for _, env := range h.Events[f.version:] {
-		e, err := domain.DecodeEvent(env.Type, env.SchemaVersion, env.Data)
-		if err != nil {
-			return nil, h, fmt.Errorf("fold %s at version %d: %w", ref, env.AggregateVersion, err)
-		}
-		f.state = kind.Apply(f.state, e)
-		f.version = env.AggregateVersion
-	}
-	s.mu.Lock()
-	if cur, ok := s.states[ref]; !ok || cur.version < f.version {
-		s.states[ref] = f
-	}
-	s.mu.Unlock()
-	return f.state, h, nil
+	st, err := kind.state(h)
+	return st, h.Version, err
 }
 
 // fingerprint identifies a command's content: its type and body and the

@@ -70,10 +70,9 @@ func init() {
 }
 
 var testKinds = map[string]service.Kind{
-	"apitest": {
-		Zero:  func() any { return 0 },
-		Apply: func(s any, e domain.Event) any { return s.(int) + 1 },
-		Decide: func(ctx context.Context, env service.Env, s any, m domain.Meta, cmd domain.Command) ([]domain.Event, error) {
+	"apitest": service.KindOf[int]{
+		Fold: func(s int, e domain.Event) int { return s + 1 },
+		Decide: func(ctx context.Context, env service.Env, s int, h domain.History, m domain.Meta, cmd domain.Command) ([]domain.Event, error) {
 			c := cmd.(apiNote)
 			if m.Actor.Role.LocalSide() && m.Actor.Organisation != c.Subject {
 				return nil, domain.Errorf(domain.EFORBIDDEN, "apitest.own_organisation", "%s may only note on %s", m.Actor, m.Actor.Organisation)

@@ -1,0 +1,88 @@
+package service_test
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/laaledger/laaledger/domain"
+	"github.com/laaledger/laaledger/domain/service"
+	"github.com/laaledger/laaledger/eventstore"
+	"github.com/laaledger/laaledger/eventstore/estest"
+)
+
+// countingStore is the real store, counting the calls the service makes,
+// and apart from them the reads of area assessments (an LAA decision
+// consulting a CAA flag).
+type countingStore struct {
+	*eventstore.Store
+	calls, flagReads atomic.Int64
+}
+
+func (c *countingStore) LoadFor(ctx context.Context, agg eventstore.Aggregate, id string, opts ...eventstore.AppendOption) (eventstore.History, error) {
+	c.calls.Add(1)
+	return c.Store.LoadFor(ctx, agg, id, opts...)
+}
+
+func (c *countingStore) Load(ctx context.Context, agg eventstore.Aggregate) (eventstore.History, error) {
+	if agg.Kind == domain.KindAreaAssessment {
+		c.flagReads.Add(1)
+		return c.Store.Load(ctx, agg)
+	}
+	c.calls.Add(1)
+	return c.Store.Load(ctx, agg)
+}
+
+func (c *countingStore) Append(ctx context.Context, agg eventstore.Aggregate, v uint64, events []eventstore.Event, id string, opts ...eventstore.AppendOption) (eventstore.AppendResult, error) {
+	c.calls.Add(1)
+	return c.Store.Append(ctx, agg, v, events, id, opts...)
+}
+
+// A command costs one store call to load its aggregate and one to append;
+// a refusal or a retry costs the load only. An LAA command also reads the
+// indicator catalogue (and, counted apart, the CAA flag it names).
+func TestExecuteCallsTheStoreOnceToLoadAndOnceToAppend(t *testing.T) {
+	l := estest.Open(t)
+	ctx := estest.Context(t)
+	store := &countingStore{Store: l.Store}
+	svc := service.New(store, service.Kinds())
+	steps := service.DemoSteps()
+
+	calls := func(st service.Step) int64 {
+		t.Helper()
+		before := store.calls.Load()
+		_, err := svc.Execute(ctx, st.Meta, st.Command, nil)
+		require.Equal(t, st.ExpectError, domain.ErrorRule(err), "%s: %v", st.Meta.CommandID, err)
+		return store.calls.Load() - before
+	}
+	// Calls per step, by kind and outcome.
+	got := map[string]map[int64]int{}
+	for _, st := range steps {
+		outcome := "accepted"
+		if st.ExpectError != "" {
+			outcome = "refused"
+		}
+		key := st.Command.Aggregate().Kind + " " + outcome
+		if got[key] == nil {
+			got[key] = map[int64]int{}
+		}
+		got[key][calls(st)]++
+	}
+	t.Logf("store calls per command: %v; flag reads: %d", got, store.flagReads.Load())
+	require.NotZero(t, store.flagReads.Load(), "the demo reopens a target on a CAA flag")
+	for key, want := range map[string]int64{
+		"caa accepted": 2, "caa refused": 1, "oa accepted": 2, "oa refused": 1,
+		"laa accepted": 3, "laa refused": 2, // the catalogue is read before deciding
+		"nis accepted": 2,
+	} {
+		require.Len(t, got[key], 1, "%s: %v", key, got[key])
+		require.Contains(t, got[key], want, key)
+	}
+	for _, st := range steps {
+		if st.ExpectError == "" {
+			require.EqualValues(t, 1, calls(st), "retry of %s", st.Meta.CommandID)
+		}
+	}
+}

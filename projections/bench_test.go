@@ -85,8 +85,8 @@ func (onceTB) TempDir() string {
 
 // rawRead reads the whole stream with a JetStream ordered consumer, without
 // decoding: the ceiling a rebuild is measured against.
-func rawRead(ctx context.Context, s *eventstore.Store, last uint64) error {
-	cons, err := s.Stream().OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{})
+func rawRead(ctx context.Context, l *estest.Ledger, last uint64) error {
+	cons, err := l.Stream().OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{})
 	if err != nil {
 		return err
 	}
@@ -122,7 +122,7 @@ func BenchmarkRebuild(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		began := time.Now()
-		if err := rawRead(ctx, l.Store, last); err != nil {
+		if err := rawRead(ctx, l, last); err != nil {
 			b.Fatal(err)
 		}
 		raw := n / time.Since(began).Seconds()

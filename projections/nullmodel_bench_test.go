@@ -29,7 +29,7 @@ func BenchmarkRebuildDecodeOnly(b *testing.B) {
 	}
 	for range b.N {
 		began := time.Now()
-		if err := rawRead(ctx, l.Store, last); err != nil {
+		if err := rawRead(ctx, l, last); err != nil {
 			b.Fatal(err)
 		}
 		raw := n / time.Since(began).Seconds()

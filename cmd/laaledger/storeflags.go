@@ -42,6 +42,7 @@ func (f *storeFlags) config(log *slog.Logger) eventstore.Config {
 		DataDir: f.data, NATSURL: f.natsURL, CredsFile: f.creds, AdminCredsFile: f.adminCreds,
 		Replicas: f.replicas, SyncInterval: f.syncInterval, DuplicateWindow: f.dupWindow,
 		ListenAddr: f.listen, CacheEvents: f.cacheEvents, Logger: log,
+		StreamDescription: "laaledger: immutable events of LAA negotiations and CAA judgements",
 	}
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -49,7 +50,11 @@ func (f *storeFlags) config(log *slog.Logger) eventstore.Config {
 func (f *storeFlags) open(ctx context.Context, log *slog.Logger) (*eventstore.Store, error) {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	return eventstore.Open(ctx, f.config(log))
+	s, err := eventstore.Open(ctx, f.config(log))
+	if errors.Is(err, eventstore.ErrInUse) {
+		err = fmt.Errorf("%w; stop it, or query it through its API (--server)", err)
+	}
+	return s, err
 }
 
 func envOr(key, def string) string {

@@ -9,9 +9,11 @@ import (
 	"time"
 
 	"github.com/laaledger/laaledger/domain"
+	"github.com/laaledger/laaledger/domain/service"
 	"github.com/laaledger/laaledger/eventstore"
 	"github.com/laaledger/laaledger/eventstore/estest"
 	"github.com/laaledger/laaledger/projections"
+	"github.com/laaledger/laaledger/scripts/genhistory"
 )
 
 // demoLedger is the CAA and LAA demo histories decided by the domain and
@@ -242,7 +244,7 @@ func TestRandomHistoriesProjectionsEqualFoldingEachAggregate(t *testing.T) {
 		r := openRunner(t, l, dir, tl, ag, as)
 		stop := running(t, r)
 		// Generate while the runner follows, so catch-up and live both run.
-		if _, err := projections.GenerateHistory(ctx, l.Store, projections.GenOptions{Events: 1200, Areas: 3, Seed: seed, Writers: 3}); err != nil {
+		if _, err := genhistory.Run(ctx, service.New(l.Store, service.Kinds()), genhistory.Options{Events: 1200, Areas: 3, Seed: seed, Workers: 3}); err != nil {
 			t.Fatal(err)
 		}
 		last, err := l.Store.LastSequence(ctx)

@@ -20,9 +20,9 @@ func (m *nullModel) WriteSnapshot(w io.Writer) error  { return nil }
 func (m *nullModel) ReadSnapshot(r io.Reader) error   { return nil }
 
 func BenchmarkRebuildDecodeOnly(b *testing.B) {
-	l, last := sharedLedger(b)
+	l, last, events := sharedLedger(b)
 	ctx := context.Background()
-	n := float64(benchEvents())
+	n := float64(events)
 	r, err := projections.Open(ctx, projections.Config{Store: l.Store, Logger: quiet}, &nullModel{})
 	if err != nil {
 		b.Fatal(err)

@@ -2,6 +2,7 @@ package bundle_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -48,4 +49,31 @@ func ExampleVerify_tampered() {
 	// Output:
 	// tampered: true; laa 00EB/2008-11 version 2
 	// empty: empty bundle: nothing to verify
+}
+
+// The ledger's operator writes a bundle of the whole ledger to a file and
+// syncs it before handing it over.
+func ExampleExport() {
+	ctx := context.Background()
+	s, err := eventstore.Open(ctx, eventstore.Config{DataDir: "ledger-data"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer s.Close()
+	f, err := os.Create("ledger.jsonl")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer f.Close()
+	commits, last, err := bundle.Export(ctx, s, eventstore.ReadOptions{}, f)
+	if err == nil {
+		err = f.Sync()
+	}
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("exported %d commits up to stream sequence %d\n", commits, last)
 }

@@ -1,6 +1,7 @@
-// Package demo holds the demo histories: scripted commands, in business-time
-// order, that exercise the LAA and CAA rules on real areas, indicators and
-// timetables with illustrative values (see [Illustrative]). The CLI's demo
+// Package demo holds the demo histories: scripted commands, each with the
+// outcome the rules must give it, that exercise the LAA and CAA rules on
+// real areas, indicators and timetables with illustrative values (see
+// [Illustrative]). The CLI's demo
 // command, the HTTP end-to-end tests and the projection tests load them.
 //
 // It owns nothing the domain needs: the pure domain must not import it. It

@@ -66,8 +66,8 @@ type Config struct {
 	// existing stream.
 	StreamDescription string
 	// CacheEvents bounds the events kept in the aggregate cache; default
-	// 200,000: every real 2008-11 LAA, assessment and catalogue (hundreds of
-	// events each) with room to spare, in about 200 MiB.
+	// 200,000, about 200 MiB: a thousand aggregates of a couple of hundred
+	// events each. Size it to the aggregates that take commands.
 	CacheEvents int
 	// ListenAddr, when set, also opens the embedded server's client port on
 	// that address (loopback only is advised) so other processes can read.

@@ -37,20 +37,6 @@ func checkInPlaceFoldsLikeApply(t *testing.T, desc string, events []Event) Agree
 	return own
 }
 
-func TestApplyInPlaceFoldsTheDemoHistoryLikeApply(t *testing.T) {
-	events := map[string][]Event{}
-	_, laas := demoRun(t, DemoLAAHistory(), func(st DemoStep, evs []Event) {
-		if ref := st.Command.Aggregate(); ref.Kind == KindAgreement {
-			events[ref.ID] = append(events[ref.ID], evs...)
-		}
-	})
-	laaEqual(t, len(events), 4, "agreements in the demo")
-	for id, evs := range events {
-		got := checkInPlaceFoldsLikeApply(t, id, evs)
-		laaCheck(t, reflect.DeepEqual(got, laas[id]), "%s: in-place fold differs from the decisions' state", id)
-	}
-}
-
 // randomAgreementEvents is a history of n events of every agreement event
 // type, on a few targets and years, not decided: the folds accept any
 // sequence, so this reaches orders no decision would produce.

@@ -202,13 +202,3 @@ func caaFirstErr(errs ...error) error {
 	}
 	return nil
 }
-
-func init() {
-	for _, c := range []Command{
-		CAAOpenAssessment{}, CAAProposeFlag{}, CAAChangeFlag{}, CAADropFlag{},
-		CAAIssuePrePublicationReport{}, CAASubmitLocalityComment{}, CAARequestReview{},
-		CAADecideReview{}, CAAPublishAssessment{}, CAARecordCorrection{},
-	} {
-		RegisterCommand(c)
-	}
-}

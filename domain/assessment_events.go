@@ -2,7 +2,7 @@ package domain
 
 // Events of the area assessment aggregate (kind "caa"). Each is stored under
 // its EventType name forever; a change of shape bumps the version given to
-// RegisterEvent in init below.
+// the event list in registry.go.
 
 // CAAAssessmentOpened starts the area assessment of an area for a year. The
 // area's name and region are copied from the reference data so the stored
@@ -100,14 +100,3 @@ func (CAAReviewRequested) EventType() string            { return "caa.ReviewRequ
 func (CAAReviewDecided) EventType() string              { return "caa.ReviewDecided" }
 func (CAAAssessmentPublished) EventType() string        { return "caa.AssessmentPublished" }
 func (CAACorrectionRecorded) EventType() string         { return "caa.CorrectionRecorded" }
-
-func init() {
-	for _, e := range []Event{
-		CAAAssessmentOpened{}, CAAFlagProposed{}, CAAFlagChanged{}, CAAFlagDropped{},
-		CAAPrePublicationReportIssued{}, CAALocalityCommentSubmitted{},
-		CAAReviewRequested{}, CAAReviewDecided{}, CAAAssessmentPublished{},
-		CAACorrectionRecorded{},
-	} {
-		RegisterEvent(e, 1)
-	}
-}

@@ -1,7 +1,6 @@
 package domain
 
 import (
-	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -139,24 +138,4 @@ func TestCAAFlagsView(t *testing.T) {
 			t.Error("view took an event of another kind")
 		}
 	})
-}
-
-// The folded state answers flag questions exactly as the event-fed view.
-func TestAssessmentFlagInfoAgreesWithCAAFlags(t *testing.T) {
-	view, states := demoCAAAssessments()
-	checked := 0
-	for _, s := range states {
-		for id := range s.Flags {
-			ref := FlagRef{Area: s.Area, Year: s.Year, FlagID: id}
-			want, wok, _ := view.Flag(ref)
-			got, gok := s.FlagInfo(id)
-			if wok != gok || !reflect.DeepEqual(want, got) {
-				t.Errorf("flag %v: state says %+v %v, view says %+v %v", ref, got, gok, want, wok)
-			}
-			checked++
-		}
-	}
-	if checked < 3 {
-		t.Fatalf("only %d flags checked", checked)
-	}
 }

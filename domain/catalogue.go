@@ -513,11 +513,3 @@ func SeedCatalogue() Catalogue {
 	}
 	return c
 }
-
-func init() {
-	RegisterEvent(IndicatorAdded{}, 1)
-	RegisterEvent(IndicatorRetitled{}, 1)
-	RegisterEvent(IndicatorReclassified{}, 1)
-	RegisterEvent(IndicatorWithdrawn{}, 1)
-	RegisterCommand(ImportIndicators{})
-}

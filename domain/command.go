@@ -11,23 +11,16 @@ import (
 
 var (
 	commandMu       sync.RWMutex
-	commandRegistry = map[string]reflect.Type{}
+	commandRegistry = domainCommands() // see registry.go
 )
 
-// RegisterCommand records a command type so that [DecodeCommand] can build
-// it from JSON. Call it from init; registering a name twice panics.
+// RegisterCommand records a command type defined outside this package (a
+// test's own) so that [DecodeCommand] can build it from JSON; the domain's
+// own types are listed in registry.go. Registering a name twice panics.
 func RegisterCommand(proto Command) {
 	commandMu.Lock()
 	defer commandMu.Unlock()
-	name := proto.CommandType()
-	if _, dup := commandRegistry[name]; dup {
-		panic("domain: command type registered twice: " + name)
-	}
-	t := reflect.TypeOf(proto)
-	if t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	commandRegistry[name] = t
+	addCommand(commandRegistry, proto)
 }
 
 // CommandTypes lists every registered command type, sorted.

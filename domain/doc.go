@@ -17,4 +17,10 @@
 //	nis  indicator catalogue   "catalogue"
 //
 // Areas are identified by their 2008 ONS/SNAC code (see refdata/SOURCES.md).
+//
+// Every event and command type is listed once, in registry.go; the
+// registries are built when the package is initialised, and no init
+// function writes them. The demo histories live outside the pure domain, in
+// package domain/demo, which imports this one; this package must not import
+// it, nor anything else of this repository.
 package domain

@@ -107,24 +107,17 @@ type eventCodec struct {
 
 var (
 	registryMu sync.RWMutex
-	registry   = map[string]eventCodec{}
+	registry   = domainEvents() // see registry.go
 )
 
 // RegisterEvent records the Go type and current schema version of an event
-// type, so that [DecodeEvent] can rebuild it. Call it from init; registering
-// a type name twice panics.
+// type defined outside this package (a test's own), so that [DecodeEvent]
+// can rebuild it; the domain's own types are listed in registry.go.
+// Registering a type name twice panics.
 func RegisterEvent(proto Event, version int) {
 	registryMu.Lock()
 	defer registryMu.Unlock()
-	name := proto.EventType()
-	if _, dup := registry[name]; dup {
-		panic("domain: event type registered twice: " + name)
-	}
-	t := reflect.TypeOf(proto)
-	if t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	registry[name] = eventCodec{version: version, typ: t}
+	addEvent(registry, proto, version)
 }
 
 // EventSchemaVersion returns the current schema version of an event type.

@@ -477,12 +477,3 @@ func (c RecordCorrection) Validate() error {
 	}
 	return nil
 }
-
-func init() {
-	for _, c := range []Command{OpenAgreement{}, ProposeTarget{}, CounterProposeTarget{}, AcceptProposal{},
-		WithdrawTarget{}, AdoptAgreement{}, SubmitAgreement{}, ApproveAgreement{}, SubmitSelfAssessment{},
-		HoldAnnualReview{}, SendAnnualReviewReport{}, OpenRefresh{}, ProposeRevision{}, CounterProposeRevision{},
-		AgreeRevision{}, AdoptRefresh{}, ConcludeRefresh{}, ApproveRefresh{}, RecordOutturn{}, RecordCorrection{}} {
-		RegisterCommand(c)
-	}
-}

@@ -298,13 +298,3 @@ func (RefreshConcluded) EventType() string         { return "laa.RefreshConclude
 func (RefreshApproved) EventType() string          { return "laa.RefreshApproved" }
 func (OutturnRecorded) EventType() string          { return "laa.OutturnRecorded" }
 func (CorrectionRecorded) EventType() string       { return "laa.CorrectionRecorded" }
-
-func init() {
-	for _, e := range []Event{AgreementOpened{}, TargetProposed{}, TargetCounterProposed{}, TargetAgreed{},
-		TargetWithdrawn{}, AgreementAdopted{}, AgreementSubmitted{}, AgreementApproved{},
-		SelfAssessmentSubmitted{}, AnnualReviewHeld{}, AnnualReviewReportSent{}, RefreshOpened{},
-		RefreshRevisionProposed{}, RefreshRevisionCountered{}, RefreshRevisionAgreed{}, RefreshAdopted{},
-		RefreshConcluded{}, RefreshApproved{}, OutturnRecorded{}, CorrectionRecorded{}} {
-		RegisterEvent(e, 1)
-	}
-}

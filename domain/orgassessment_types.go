@@ -337,20 +337,3 @@ func (c OARecordCorrection) Validate() error {
 	return caaFirstErr(c.OAKey.Validate(), caaRequired("corrects_event_id", c.CorrectsEventID),
 		caaRequired("reason", c.Reason), caaRequired("correction", c.Correction))
 }
-
-func init() {
-	for _, e := range []Event{
-		OAAssessmentOpened{}, OAScoresProposed{}, OAPrePublicationReportIssued{},
-		OACommentSubmitted{}, OAReviewRequested{}, OAReviewDecided{},
-		OAAssessmentPublished{}, OACorrectionRecorded{},
-	} {
-		RegisterEvent(e, 1)
-	}
-	for _, c := range []Command{
-		OAOpenAssessment{}, OAProposeScores{}, OAIssuePrePublicationReport{},
-		OASubmitComment{}, OARequestReview{}, OADecideReview{},
-		OAPublishAssessment{}, OARecordCorrection{},
-	} {
-		RegisterCommand(c)
-	}
-}

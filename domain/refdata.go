@@ -32,47 +32,51 @@ type Area struct {
 	ECode  string `json:"clg_ecode"`
 }
 
-var (
-	areas      map[string]Area
-	areaList   []Area
-	regionList []string
-)
+// refAreas is the embedded area list, parsed once when the package is
+// initialised; a broken embedded file is a build defect and panics.
+var refAreas = loadAreas(areasCSV)
 
-func init() {
-	r := csv.NewReader(bytes.NewReader(areasCSV))
-	rows, err := r.ReadAll()
+type areaData struct {
+	byCode  map[string]Area
+	list    []Area   // sorted by code
+	regions []string // sorted
+}
+
+func loadAreas(csvData []byte) areaData {
+	rows, err := csv.NewReader(bytes.NewReader(csvData)).ReadAll()
 	if err != nil {
 		panic(fmt.Sprintf("domain: embedded laa_areas.csv: %v", err))
 	}
-	areas = make(map[string]Area, len(rows))
+	d := areaData{byCode: make(map[string]Area, len(rows))}
 	regions := map[string]bool{}
 	for _, row := range rows[1:] {
 		a := Area{Name: row[0], Type: row[1], Region: row[2], Code: row[3], GSS: row[4], ECode: row[5]}
-		areas[a.Code] = a
-		areaList = append(areaList, a)
+		d.byCode[a.Code] = a
+		d.list = append(d.list, a)
 		regions[a.Region] = true
 	}
-	sort.Slice(areaList, func(i, j int) bool { return areaList[i].Code < areaList[j].Code })
+	sort.Slice(d.list, func(i, j int) bool { return d.list[i].Code < d.list[j].Code })
 	for r := range regions {
-		regionList = append(regionList, r)
+		d.regions = append(d.regions, r)
 	}
-	sort.Strings(regionList)
+	sort.Strings(d.regions)
+	return d
 }
 
 // LookupArea returns the area with the given 2008 ONS/SNAC code.
 func LookupArea(code string) (Area, bool) {
-	a, ok := areas[code]
+	a, ok := refAreas.byCode[code]
 	return a, ok
 }
 
 // Areas returns every area, sorted by code.
-func Areas() []Area { return append([]Area(nil), areaList...) }
+func Areas() []Area { return append([]Area(nil), refAreas.list...) }
 
 // Regions returns the nine Government Office regions, sorted.
-func Regions() []string { return append([]string(nil), regionList...) }
+func Regions() []string { return append([]string(nil), refAreas.regions...) }
 
 // IsRegion reports whether name is one of the nine regions.
 func IsRegion(name string) bool {
-	i := sort.SearchStrings(regionList, name)
-	return i < len(regionList) && regionList[i] == name
+	i := sort.SearchStrings(refAreas.regions, name)
+	return i < len(refAreas.regions) && refAreas.regions[i] == name
 }

@@ -102,11 +102,11 @@ func TestLoadRefusesEventsOfAnotherAggregateOnItsSubject(t *testing.T) {
 	require.NoError(t, err)
 	res, err := l.Store.Append(ctx, other, 0, []eventstore.Event{ev("b", 1)}, "c2")
 	require.NoError(t, err)
-	msg, err := l.Store.Stream().GetMsg(ctx, res.Sequence)
+	msg, err := l.Stream().GetMsg(ctx, res.Sequence)
 	require.NoError(t, err)
 	subject, err := hartlepool.Subject()
 	require.NoError(t, err)
-	_, err = l.Store.JetStream().Publish(ctx, subject, msg.Data)
+	_, err = l.JetStream().Publish(ctx, subject, msg.Data)
 	require.NoError(t, err)
 
 	_, err = l.Store.LoadFresh(ctx, hartlepool)

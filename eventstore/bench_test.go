@@ -81,12 +81,12 @@ func BenchmarkAppendThroughput(b *testing.B) {
 }
 
 // measure runs one measurement on a fresh ledger and returns events/s.
-func measure(b *testing.B, sync time.Duration, n int, run func(*testing.B, *eventstore.Store, int) time.Duration) float64 {
+func measure(b *testing.B, sync time.Duration, n int, run func(*testing.B, *estest.Ledger, int) time.Duration) float64 {
 	b.StopTimer()
 	l := estest.Open(b, func(c *eventstore.Config) { c.SyncInterval = sync })
 	defer l.Store.Close()
 	b.StartTimer()
-	d := run(b, l.Store, n)
+	d := run(b, l, n)
 	return float64(n) / d.Seconds()
 }
 
@@ -94,8 +94,8 @@ func aggOf(i int) eventstore.Aggregate {
 	return eventstore.Aggregate{Kind: "laa", ID: fmt.Sprintf("A%05d/2008-11", i%benchAggregates)}
 }
 
-func runRaw(b *testing.B, s *eventstore.Store, n int) time.Duration {
-	js := s.JetStream()
+func runRaw(b *testing.B, l *estest.Ledger, n int) time.Duration {
+	js := l.JetStream()
 	bodies := make([][]byte, n)
 	subjects := make([]string, n)
 	for i := range bodies {
@@ -137,8 +137,8 @@ func benchCommit(i int) []byte {
 // runFloor: benchWorkers goroutines, each owning a share of the aggregates,
 // publish with both headers and wait for each acknowledgement before the
 // next publish to the same aggregate.
-func runFloor(b *testing.B, s *eventstore.Store, n int) time.Duration {
-	js := s.JetStream()
+func runFloor(b *testing.B, l *estest.Ledger, n int) time.Duration {
+	js := l.JetStream()
 	bodies := make([][]byte, n)
 	for i := range bodies {
 		bodies[i] = benchCommit(i)
@@ -166,7 +166,8 @@ func runFloor(b *testing.B, s *eventstore.Store, n int) time.Duration {
 	})
 }
 
-func runAppend(b *testing.B, s *eventstore.Store, n int) time.Duration {
+func runAppend(b *testing.B, l *estest.Ledger, n int) time.Duration {
+	s := l.Store
 	ctx := context.Background()
 	events := make([]eventstore.Event, n)
 	for i := range events {
@@ -234,7 +235,7 @@ func BenchmarkAppendLatency(b *testing.B) {
 			const n = 2000
 			ctx := context.Background()
 			l := estest.Open(b, func(c *eventstore.Config) { c.SyncInterval = mode.sync })
-			js := l.Store.JetStream()
+			js := l.JetStream()
 			raw := make([]time.Duration, n)
 			var lastSeq uint64
 			for i := 0; i < n; i++ {

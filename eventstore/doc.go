@@ -5,8 +5,17 @@
 // by hash, and reads the ledger back (one aggregate, the whole stream, or a
 // live subscription).
 //
-// The package knows nothing of LAAs or CAA: event bodies are opaque JSON.
-// It must not import the domain, the projections or the HTTP layer.
+// The package knows nothing of LAAs or CAA: event bodies are opaque JSON,
+// aggregate kinds and ids are caller-chosen subject tokens, and the stream's
+// name and description are configuration ([Config]). It must not import the
+// domain, the projections or the HTTP layer, nor anything of this
+// repository's programs.
+//
+// Related packages: [github.com/laaledger/laaledger/eventstore/bundle]
+// writes, reads and verifies export bundles offline;
+// [github.com/laaledger/laaledger/eventstore/estest] starts embedded ledgers
+// for tests and reaches the store's NATS connections, which this package
+// does not export.
 //
 // # Layout on JetStream
 //

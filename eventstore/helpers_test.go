@@ -17,26 +17,13 @@ func contextWithTimeout(ctx context.Context, d time.Duration) (context.Context, 
 	return context.WithTimeout(ctx, d)
 }
 
-// adminJetStream connects as the embedded server's admin user. The
-// password lives only in the server process, so tests reach it through the
-// server's in-process user list.
-func adminJetStream(t *testing.T, l *estest.Ledger) jetstream.JetStream {
-	t.Helper()
-	nc, err := l.Store.AdminConnect()
-	require.NoError(t, err)
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	require.NoError(t, err)
-	return js
-}
-
 // secondWriter opens another Store on the same server through its client
 // port, as a second process would.
 func secondWriter(t *testing.T, l *estest.Ledger) *eventstore.Store {
 	t.Helper()
 	s, err := eventstore.Open(context.Background(), eventstore.Config{
-		NATSURL:        l.Store.Server().ClientURL(),
-		ConnectOptions: l.Store.ServiceIdentity(),
+		NATSURL:        l.Server().ClientURL(),
+		ConnectOptions: l.ServiceIdentity(),
 	})
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
@@ -49,7 +36,7 @@ func secondWriter(t *testing.T, l *estest.Ledger) *eventstore.Store {
 func copyToScratch(t *testing.T, l *estest.Ledger, alterSeq uint64) []*eventstore.Commit {
 	t.Helper()
 	ctx := context.Background()
-	js := adminJetStream(t, l)
+	js := l.AdminJetStream()
 	scratch, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "SCRATCH", Subjects: []string{"scratch.>"}, Storage: jetstream.MemoryStorage})
 	require.NoError(t, err)
 	_, err = l.Store.Read(ctx, eventstore.ReadOptions{}, func(c *eventstore.Commit) error {

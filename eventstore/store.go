@@ -14,10 +14,16 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/laaledger/laaledger/eventstore/internal/conns"
 )
 
 // DefaultStream is the name of the ledger stream.
 const DefaultStream = "LEDGER"
+
+// DefaultStreamDescription is the ledger stream's description unless
+// [Config.StreamDescription] names another.
+const DefaultStreamDescription = "append-only event ledger: every event hash-chained to its aggregate's previous one"
 
 // Config says where the ledger lives and how it is kept. The zero value plus
 // a DataDir is a working embedded ledger.
@@ -54,9 +60,14 @@ type Config struct {
 	SyncInterval time.Duration
 	// Stream is the ledger stream's name; default "LEDGER".
 	Stream string
+	// StreamDescription is the description the stream is created with;
+	// default [DefaultStreamDescription]. It says what the ledger holds to
+	// whoever lists the server's streams, and is not checked on an
+	// existing stream.
+	StreamDescription string
 	// CacheEvents bounds the events kept in the aggregate cache; default
-	// 200,000: every real 2008-11 LAA, assessment and catalogue (hundreds of
-	// events each) with room to spare, in about 200 MiB.
+	// 200,000, about 200 MiB: a thousand aggregates of a couple of hundred
+	// events each. Size it to the aggregates that take commands.
 	CacheEvents int
 	// ListenAddr, when set, also opens the embedded server's client port on
 	// that address (loopback only is advised) so other processes can read.
@@ -72,6 +83,9 @@ func (c *Config) setDefaults() error {
 	if c.Stream == "" {
 		c.Stream = DefaultStream
 	}
+	if c.StreamDescription == "" {
+		c.StreamDescription = DefaultStreamDescription
+	}
 	if c.Replicas == 0 {
 		c.Replicas = 1
 	}
@@ -79,7 +93,7 @@ func (c *Config) setDefaults() error {
 		return invalidf("replicas %d: must be between 1 and 5", c.Replicas)
 	}
 	if c.NATSURL == "" && c.Replicas != 1 {
-		return invalidf("replicas %d: the embedded server is a single node; use --nats-url for a cluster", c.Replicas)
+		return invalidf("replicas %d: the embedded server is a single node; more replicas need an external cluster", c.Replicas)
 	}
 	if c.DuplicateWindow == 0 {
 		c.DuplicateWindow = 2 * time.Minute
@@ -257,7 +271,7 @@ func randomSecret() string {
 func (s *Store) StreamConfig() jetstream.StreamConfig {
 	return jetstream.StreamConfig{
 		Name:              s.cfg.Stream,
-		Description:       "laaledger: immutable events of LAA negotiations and CAA judgements",
+		Description:       s.cfg.StreamDescription,
 		Subjects:          []string{SubjectPrefix + ".>"},
 		Storage:           jetstream.FileStorage,
 		Retention:         jetstream.LimitsPolicy,
@@ -399,30 +413,22 @@ func (s *Store) Close() error {
 	return err
 }
 
-// AdminConnect opens a connection as the administrator: the explicit path
+// adminConnect opens a connection as the administrator: the explicit path
 // for setting up streams. It exists only for the embedded server or when
 // AdminCredsFile was given; the caller closes it.
-func (s *Store) AdminConnect() (*nats.Conn, error) {
+func (s *Store) adminConnect() (*nats.Conn, error) {
 	if s.admin == nil {
 		return nil, fmt.Errorf("admin connection: %w: no administrator credentials", ErrInvalid)
 	}
 	return nats.Connect(s.cfg.NATSURL, append(s.admin, nats.Name("laaledger-admin"))...)
 }
 
-// ServiceIdentity returns the embedded server's service-user options (no
-// address), for a component that needs a connection of its own with the
-// service's restricted permissions. Nil for an external server.
-func (s *Store) ServiceIdentity() []nats.Option { return s.svcID }
-
-// Conn is the service connection, for components (projections, feeds) that
-// read the stream with their own consumers.
-func (s *Store) Conn() *nats.Conn { return s.nc }
-
-// JetStream is the service's JetStream context.
-func (s *Store) JetStream() jetstream.JetStream { return s.js }
-
-// Stream is the ledger stream handle.
-func (s *Store) Stream() jetstream.Stream { return s.stream }
-
-// Server is the embedded server, or nil for an external one.
-func (s *Store) Server() *server.Server { return s.ns }
+// The store's NATS handles are for eventstore/estest and the tools under
+// eventstore/internal only (see package conns); a library user reads and
+// writes through the Store's methods.
+func init() {
+	conns.Of = func(store any) conns.Handles {
+		s := store.(*Store)
+		return conns.Handles{Conn: s.nc, JetStream: s.js, Stream: s.stream, Server: s.ns, Service: s.svcID, AdminConnect: s.adminConnect}
+	}
+}

@@ -217,16 +217,16 @@ func TestServerRefusesDeleteAndPurge(t *testing.T) {
 	// The service connection may not even ask.
 	short, cancel := contextWithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	require.Error(t, l.Store.JetStream().DeleteStream(short, eventstore.DefaultStream))
-	require.Error(t, l.Store.Stream().Purge(short))
-	require.Error(t, l.Store.Stream().DeleteMsg(short, 1))
+	require.Error(t, l.JetStream().DeleteStream(short, eventstore.DefaultStream))
+	require.Error(t, l.Stream().Purge(short))
+	require.Error(t, l.Stream().DeleteMsg(short, 1))
 	cfg := l.Store.StreamConfig()
 	cfg.DenyDelete = false
-	_, err = l.Store.JetStream().UpdateStream(short, cfg)
+	_, err = l.JetStream().UpdateStream(short, cfg)
 	require.Error(t, err)
 
 	// And the stream itself refuses message deletion and purges from anyone.
-	admin := adminJetStream(t, l)
+	admin := l.AdminJetStream()
 	st, err := admin.Stream(ctx, eventstore.DefaultStream)
 	require.NoError(t, err)
 	require.Error(t, st.DeleteMsg(ctx, 1))
@@ -363,7 +363,7 @@ func TestReopenAppliesDuplicateWindow(t *testing.T) {
 	require.NoError(t, err)
 	l.Cfg.DuplicateWindow = 10 * time.Minute
 	l.Restart()
-	info, err := l.Store.Stream().Info(ctx)
+	info, err := l.Stream().Info(ctx)
 	require.NoError(t, err)
 	require.Equal(t, 10*time.Minute, info.Config.Duplicates)
 	require.NoError(t, eventstore.CheckStreamConfig(info.Config))
@@ -379,14 +379,14 @@ func TestReopenWithoutAdminKeepsDuplicateWindow(t *testing.T) {
 	})
 	ctx := estest.Context(t)
 	s, err := eventstore.Open(ctx, eventstore.Config{
-		NATSURL:         l.Store.Server().ClientURL(),
-		ConnectOptions:  l.Store.ServiceIdentity(),
+		NATSURL:         l.Server().ClientURL(),
+		ConnectOptions:  l.ServiceIdentity(),
 		DuplicateWindow: time.Minute,
 	})
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
 	require.Equal(t, 5*time.Minute, s.StreamConfig().Duplicates)
-	info, err := l.Store.Stream().Info(ctx)
+	info, err := l.Stream().Info(ctx)
 	require.NoError(t, err)
 	require.Equal(t, 5*time.Minute, info.Config.Duplicates)
 }
@@ -436,7 +436,7 @@ func TestColdLoadsLeaveNoConsumers(t *testing.T) {
 		require.NoError(t, err)
 	}
 	require.Eventually(t, func() bool {
-		info, err := l.Store.Stream().Info(ctx)
+		info, err := l.Stream().Info(ctx)
 		return err == nil && info.State.Consumers == 0
 	}, 10*time.Second, 20*time.Millisecond, "every reader deleted its consumer")
 }
@@ -446,7 +446,7 @@ func TestColdLoadsLeaveNoConsumers(t *testing.T) {
 func TestOpenRefusesAWeakenedStream(t *testing.T) {
 	l := estest.Open(t)
 	ctx := estest.Context(t)
-	js := adminJetStream(t, l)
+	js := l.AdminJetStream()
 	cfg := l.Store.StreamConfig()
 	cfg.MaxAge = 24 * time.Hour
 	_, err := js.UpdateStream(ctx, cfg)

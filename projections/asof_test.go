@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/laaledger/laaledger/domain"
+	"github.com/laaledger/laaledger/domain/demo"
 	"github.com/laaledger/laaledger/eventstore"
 	"github.com/laaledger/laaledger/eventstore/estest"
 	"github.com/laaledger/laaledger/projections"
@@ -15,7 +16,7 @@ import (
 // demoCommand finds the id of the first LAA demo step that matches.
 func demoCommand(t *testing.T, match func(domain.Command) bool) string {
 	t.Helper()
-	for _, st := range domain.DemoLAAHistory() {
+	for _, st := range demo.LAAHistory() {
 		if match(st.Command) {
 			return st.Meta.CommandID
 		}
@@ -35,9 +36,9 @@ func outturnValues(a domain.Agreement, key, year string) []float64 {
 func TestAsOfRecordedAndAsNowKnown(t *testing.T) {
 	ctx := estest.Context(t)
 	l := estest.Open(t)
-	demo := loadDemo(t, ctx, l.Store)
+	dl := loadDemo(t, ctx, l.Store)
 	q := openReader(t, l)
-	if err := q.WaitFor(ctx, demo.last); err != nil {
+	if err := q.WaitFor(ctx, dl.last); err != nil {
 		t.Fatal(err)
 	}
 	tl := q.Timelines()
@@ -75,7 +76,7 @@ func TestAsOfRecordedAndAsNowKnown(t *testing.T) {
 		{"known now, 1 October 2009", date(2009, 10, 1), projections.Known, []float64{58.4}},
 		{"known now, 3 November 2009", date(2009, 11, 3), projections.Known, []float64{58.4, 57.9}},
 		{"known now, before any outturn", date(2009, 9, 1), projections.Known, nil},
-		{"as the ledger held it after the provisional figure", demo.recorded[provisional], projections.Recorded, []float64{58.4}},
+		{"as the ledger held it after the provisional figure", dl.recorded[provisional], projections.Recorded, []float64{58.4}},
 	} {
 		if got := outturnValues(at(hp, c.when, c.basis), "NI 112", "2008/09"); !reflect.DeepEqual(got, c.want) {
 			t.Errorf("%s: NI 112 2008/09 outturns %v, want %v", c.desc, got, c.want)
@@ -95,11 +96,11 @@ func TestAsOfRecordedAndAsNowKnown(t *testing.T) {
 	// (5 October 2009) references the stored event.
 	const ol = "00BP/2008-11"
 	corr := demoCommand(t, func(c domain.Command) bool { _, ok := c.(domain.RecordCorrection); return ok })
-	if demo.seq[corr] == 0 {
+	if dl.seq[corr] == 0 {
 		t.Fatal("the demo's correction was not stored")
 	}
 	var prev string
-	for _, st := range domain.DemoLAAHistory() {
+	for _, st := range demo.LAAHistory() {
 		if st.Meta.CommandID == corr {
 			break
 		}
@@ -107,10 +108,10 @@ func TestAsOfRecordedAndAsNowKnown(t *testing.T) {
 			prev = st.Meta.CommandID
 		}
 	}
-	if got := at(ol, demo.recorded[prev], projections.Recorded).Corrections; len(got) != 0 {
+	if got := at(ol, dl.recorded[prev], projections.Recorded).Corrections; len(got) != 0 {
 		t.Errorf("Oldham as recorded before the correction: %v", got)
 	}
-	got := at(ol, demo.recorded[corr], projections.Recorded).Corrections
+	got := at(ol, dl.recorded[corr], projections.Recorded).Corrections
 	if len(got) != 1 || got[0].CorrectsEventID == "" || got[0].CorrectsEventID[:4] == "demo" {
 		t.Fatalf("Oldham as recorded after the correction: %+v", got)
 	}
@@ -132,8 +133,8 @@ func TestAsOfRecordedAndAsNowKnown(t *testing.T) {
 	// The CAA demo was recorded before the LAA demo: the ledger held
 	// Hartlepool's published assessment before it held any 2008 LAA
 	// event, though publication happened on 10 December 2009.
-	firstLAA := domain.DemoLAAHistory()[0].Meta.CommandID
-	rec := assessmentAt("00EB/2009", demo.recorded[firstLAA], projections.Recorded)
+	firstLAA := demo.LAAHistory()[0].Meta.CommandID
+	rec := assessmentAt("00EB/2009", dl.recorded[firstLAA], projections.Recorded)
 	known := assessmentAt("00EB/2009", date(2009, 12, 1), projections.Known)
 	after := assessmentAt("00EB/2009", date(2009, 12, 11), projections.Known)
 	if !rec.Published || known.Published || !after.Published {

@@ -19,9 +19,10 @@ import (
 )
 
 // The projection benchmarks share one ledger per run, generated once through
-// Store.Append: LAALEDGER_BENCH_EVENTS events (default 100,000). With
-// LAALEDGER_BENCH_DIR set the ledger is kept there and reused as it is by
-// later runs (BenchmarkRebuild checks the event count).
+// the domain's decisions and Store.Append (scripts/genhistory): about
+// LAALEDGER_BENCH_EVENTS events (default 100,000). With LAALEDGER_BENCH_DIR
+// set the ledger is kept there and reused as it is by later runs; the
+// benchmarks count its events (BenchmarkRebuild checks that count).
 
 func benchEvents() int {
 	if v, err := strconv.Atoi(os.Getenv("LAALEDGER_BENCH_EVENTS")); err == nil && v > 0 {
@@ -34,13 +35,15 @@ var (
 	benchOnce   sync.Once
 	benchLedger *estest.Ledger
 	benchLast   uint64
+	benchN      int // events in the shared ledger
 	benchGen    time.Duration
 	benchErr    error
 )
 
-// sharedLedger generates the benchmark ledger on first use. It lives in its
-// own temporary directory for the rest of the process.
-func sharedLedger(b *testing.B) (*estest.Ledger, uint64) {
+// sharedLedger generates the benchmark ledger on first use and returns it,
+// its last stream sequence and its number of events. It lives in its own
+// temporary directory for the rest of the process.
+func sharedLedger(b *testing.B) (*estest.Ledger, uint64, int) {
 	benchOnce.Do(func() {
 		dir := os.Getenv("LAALEDGER_BENCH_DIR")
 		if dir == "" {
@@ -55,21 +58,26 @@ func sharedLedger(b *testing.B) (*estest.Ledger, uint64) {
 			c.DataDir = dir
 			c.SyncInterval = time.Minute // generation only; durability is not under test
 		})
-		if last, err := benchLedger.Store.LastSequence(context.Background()); err == nil && last > 0 {
+		ctx := context.Background()
+		if last, err := benchLedger.Store.LastSequence(ctx); err == nil && last > 0 {
 			benchLast = last
-			fmt.Fprintf(os.Stderr, "reusing the ledger in %s: %d commits\n", dir, last)
+			benchN, benchErr = countEvents(ctx, benchLedger.Store)
+			fmt.Fprintf(os.Stderr, "reusing the ledger in %s: %d events in %d commits\n", dir, benchN, last)
 			return
 		}
 		began := time.Now()
-		benchLast, benchErr = generate(context.Background(), benchLedger.Store, benchEvents())
+		if benchLast, benchErr = generate(ctx, benchLedger.Store, benchEvents()); benchErr != nil {
+			return
+		}
 		benchGen = time.Since(began)
-		fmt.Fprintf(os.Stderr, "generated %d events in %d commits through Append in %s (%.0f events/s)\n",
-			benchEvents(), benchLast, benchGen.Round(time.Millisecond), float64(benchEvents())/benchGen.Seconds())
+		benchN, benchErr = countEvents(ctx, benchLedger.Store)
+		fmt.Fprintf(os.Stderr, "generated %d events in %d commits through the domain's decisions and Append in %s (%.0f events/s)\n",
+			benchN, benchLast, benchGen.Round(time.Millisecond), float64(benchN)/benchGen.Seconds())
 	})
 	if benchErr != nil {
 		b.Fatal(benchErr)
 	}
-	return benchLedger, benchLast
+	return benchLedger, benchLast, benchN
 }
 
 // onceTB keeps the shared ledger alive past the benchmark that created it:
@@ -85,8 +93,8 @@ func (onceTB) TempDir() string {
 
 // rawRead reads the whole stream with a JetStream ordered consumer, without
 // decoding: the ceiling a rebuild is measured against.
-func rawRead(ctx context.Context, s *eventstore.Store, last uint64) error {
-	cons, err := s.Stream().OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{})
+func rawRead(ctx context.Context, l *estest.Ledger, last uint64) error {
+	cons, err := l.Stream().OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{})
 	if err != nil {
 		return err
 	}
@@ -111,9 +119,9 @@ func rawRead(ctx context.Context, s *eventstore.Store, last uint64) error {
 }
 
 func BenchmarkRebuild(b *testing.B) {
-	l, last := sharedLedger(b)
+	l, last, events := sharedLedger(b)
 	ctx := context.Background()
-	n := float64(benchEvents())
+	n := float64(events)
 	tl := projections.NewTimelines()
 	r, err := projections.Open(ctx, projections.Config{Store: l.Store, Logger: quiet}, benchModels(tl)...)
 	if err != nil {
@@ -122,7 +130,7 @@ func BenchmarkRebuild(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		began := time.Now()
-		if err := rawRead(ctx, l.Store, last); err != nil {
+		if err := rawRead(ctx, l, last); err != nil {
 			b.Fatal(err)
 		}
 		raw := n / time.Since(began).Seconds()
@@ -135,13 +143,13 @@ func BenchmarkRebuild(b *testing.B) {
 		b.ReportMetric(rebuild, "rebuild_ev/s")
 		b.ReportMetric(rebuild/raw, "rebuild/raw")
 	}
-	if tl.Len() != benchEvents() {
-		b.Fatalf("rebuilt %d events, ledger has %d", tl.Len(), benchEvents())
+	if tl.Len() != events {
+		b.Fatalf("rebuilt %d events, ledger has %d", tl.Len(), events)
 	}
 }
 
 func BenchmarkQueries(b *testing.B) {
-	l, _ := sharedLedger(b)
+	l, _, _ := sharedLedger(b)
 	ctx := context.Background()
 	q, err := projections.OpenReader(ctx, projections.Config{Store: l.Store, Logger: quiet})
 	if err != nil {

@@ -6,9 +6,10 @@ import (
 	"testing"
 
 	"github.com/laaledger/laaledger/domain"
+	"github.com/laaledger/laaledger/domain/service"
 	"github.com/laaledger/laaledger/eventstore"
 	"github.com/laaledger/laaledger/eventstore/estest"
-	"github.com/laaledger/laaledger/projections"
+	"github.com/laaledger/laaledger/scripts/genhistory"
 )
 
 // Every event of a generated ledger decodes through domain.DecodeEvent (and
@@ -17,7 +18,7 @@ import (
 func TestDecodeEventMatchesEncodingJSONOverAGeneratedHistory(t *testing.T) {
 	ctx := estest.Context(t)
 	l := estest.Open(t)
-	if _, err := projections.GenerateHistory(ctx, l.Store, projections.GenOptions{Events: 12_000, Seed: 3, Areas: 12}); err != nil {
+	if _, err := genhistory.Run(ctx, service.New(l.Store, service.Kinds()), genhistory.Options{Events: 12_000, Seed: 3, Areas: 12}); err != nil {
 		t.Fatal(err)
 	}
 	types := map[string]int{}

@@ -9,9 +9,12 @@ import (
 	"time"
 
 	"github.com/laaledger/laaledger/domain"
+	"github.com/laaledger/laaledger/domain/demo"
+	"github.com/laaledger/laaledger/domain/service"
 	"github.com/laaledger/laaledger/eventstore"
 	"github.com/laaledger/laaledger/eventstore/estest"
 	"github.com/laaledger/laaledger/projections"
+	"github.com/laaledger/laaledger/scripts/genhistory"
 )
 
 // demoLedger is the CAA and LAA demo histories decided by the domain and
@@ -55,7 +58,7 @@ func loadDemo(t *testing.T, ctx context.Context, s *eventstore.Store) demoLedger
 			t.Fatalf("append %s: %v", m.CommandID, err)
 		}
 		for i, e := range res.Events {
-			d.eventIDs[domain.DemoEventRef(m.CommandID, i)] = e.EventID
+			d.eventIDs[demo.EventRef(m.CommandID, i)] = e.EventID
 		}
 		d.seq[m.CommandID], d.last = res.Sequence, res.Sequence
 		// The ledger's clock has nanoseconds; step past this commit's
@@ -126,10 +129,10 @@ func loadDemo(t *testing.T, ctx context.Context, s *eventstore.Store) demoLedger
 		}
 		store(m, ref, version, evs)
 	}
-	for _, st := range domain.DemoCAAHistory() {
+	for _, st := range demo.CAAHistory() {
 		decide(st.Meta, st.Command, st.ExpectError)
 	}
-	for _, st := range domain.DemoLAAHistory() {
+	for _, st := range demo.LAAHistory() {
 		decide(st.Meta, st.Command, st.ExpectError)
 	}
 	return d
@@ -213,12 +216,12 @@ func domainModels() (*projections.Timelines, *projections.Agreements, *projectio
 func TestDemoProjectionsEqualFoldingEachAggregate(t *testing.T) {
 	ctx := estest.Context(t)
 	l := estest.Open(t)
-	demo := loadDemo(t, ctx, l.Store)
+	dl := loadDemo(t, ctx, l.Store)
 	dir := t.TempDir()
 	tl, ag, as := domainModels()
 	r := openRunner(t, l, dir, tl, ag, as)
 	stop := running(t, r)
-	if err := r.WaitFor(ctx, demo.last); err != nil {
+	if err := r.WaitFor(ctx, dl.last); err != nil {
 		t.Fatal(err)
 	}
 	checkFolds(t, ctx, l.Store, ag, as, true)
@@ -227,8 +230,8 @@ func TestDemoProjectionsEqualFoldingEachAggregate(t *testing.T) {
 
 	_, ag2, as2 := domainModels()
 	r2 := openRunner(t, l, dir, projections.NewTimelines(), ag2, as2)
-	if r2.Position() != demo.last {
-		t.Fatalf("restored at %d, want %d", r2.Position(), demo.last)
+	if r2.Position() != dl.last {
+		t.Fatalf("restored at %d, want %d", r2.Position(), dl.last)
 	}
 	checkFolds(t, ctx, l.Store, ag2, as2, false)
 }
@@ -242,7 +245,7 @@ func TestRandomHistoriesProjectionsEqualFoldingEachAggregate(t *testing.T) {
 		r := openRunner(t, l, dir, tl, ag, as)
 		stop := running(t, r)
 		// Generate while the runner follows, so catch-up and live both run.
-		if _, err := projections.GenerateHistory(ctx, l.Store, projections.GenOptions{Events: 1200, Areas: 3, Seed: seed, Writers: 3}); err != nil {
+		if _, err := genhistory.Run(ctx, service.New(l.Store, service.Kinds()), genhistory.Options{Events: 1200, Areas: 3, Seed: seed, Workers: 3}); err != nil {
 			t.Fatal(err)
 		}
 		last, err := l.Store.LastSequence(ctx)
@@ -263,11 +266,11 @@ func TestRandomHistoriesProjectionsEqualFoldingEachAggregate(t *testing.T) {
 func TestTargetRoundsShowWhoProposedWhatAndTheChange(t *testing.T) {
 	ctx := estest.Context(t)
 	l := estest.Open(t)
-	demo := loadDemo(t, ctx, l.Store)
+	dl := loadDemo(t, ctx, l.Store)
 	tl, ag, as := domainModels()
 	r := openRunner(t, l, "", tl, ag, as)
 	running(t, r)
-	if err := r.WaitFor(ctx, demo.last); err != nil {
+	if err := r.WaitFor(ctx, dl.last); err != nil {
 		t.Fatal(err)
 	}
 	rounds := ag.TargetRounds("00EB/2008-11", "NI 112")
@@ -356,11 +359,11 @@ func TestTargetRoundsShowWhoProposedWhatAndTheChange(t *testing.T) {
 func TestRebuildOneAggregateFromTheStream(t *testing.T) {
 	ctx := estest.Context(t)
 	l := estest.Open(t)
-	demo := loadDemo(t, ctx, l.Store)
+	dl := loadDemo(t, ctx, l.Store)
 	tl, ag, as := domainModels()
 	r := openRunner(t, l, "", tl, ag, as)
 	running(t, r)
-	if err := r.WaitFor(ctx, demo.last); err != nil {
+	if err := r.WaitFor(ctx, dl.last); err != nil {
 		t.Fatal(err)
 	}
 	rounds := ag.TargetRounds("00EB/2008-11", "NI 112")

@@ -20,6 +20,9 @@
 // Read models keep their state in memory (see docs/PERFORMANCE.md,
 // "Projections", for the measurements behind that choice).
 //
-// The package may import eventstore and domain; it must not import the
-// domain's application service (domain/service), the HTTP layer or the CLI.
+// The package owns the read models, their snapshots and the runner's
+// position. It may import eventstore and domain; it must not import the
+// write side (domain/service), the demo histories, scripts/, the HTTP layer
+// or the CLI. Its tests and benchmarks, in the external package
+// projections_test, generate ledgers through scripts/genhistory.
 package projections

@@ -20,16 +20,16 @@ func (m *nullModel) WriteSnapshot(w io.Writer) error  { return nil }
 func (m *nullModel) ReadSnapshot(r io.Reader) error   { return nil }
 
 func BenchmarkRebuildDecodeOnly(b *testing.B) {
-	l, last := sharedLedger(b)
+	l, last, events := sharedLedger(b)
 	ctx := context.Background()
-	n := float64(benchEvents())
+	n := float64(events)
 	r, err := projections.Open(ctx, projections.Config{Store: l.Store, Logger: quiet}, &nullModel{})
 	if err != nil {
 		b.Fatal(err)
 	}
 	for range b.N {
 		began := time.Now()
-		if err := rawRead(ctx, l.Store, last); err != nil {
+		if err := rawRead(ctx, l, last); err != nil {
 			b.Fatal(err)
 		}
 		raw := n / time.Since(began).Seconds()

@@ -93,7 +93,7 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 // ledger while the probe runs (one server per store directory) and reopens
 // it after.
 func BenchmarkStartupProcess(b *testing.B) {
-	l, _ := sharedLedger(b)
+	l, _, _ := sharedLedger(b)
 	ctx := context.Background()
 	snapDir := b.TempDir()
 	r, err := projections.Open(ctx, projections.Config{Store: l.Store, Dir: snapDir, Logger: quiet}, benchModels(projections.NewTimelines())...)

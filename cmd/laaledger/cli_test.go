@@ -131,3 +131,20 @@ func TestCLIExitCodes(t *testing.T) {
 	require.Equal(t, 0, code)
 	require.Contains(t, out, "Exit codes")
 }
+
+// An empty or unreadable bundle is never reported intact.
+func TestCLIVerifyRefusesEmptyAndUnreadableBundles(t *testing.T) {
+	empty := filepath.Join(t.TempDir(), "empty.jsonl")
+	require.NoError(t, os.WriteFile(empty, nil, 0o600))
+	out, errOut, code := cli(t, "verify", "--bundle", empty)
+	require.Equal(t, exitTampered, code, errOut)
+	require.NotContains(t, out, "intact")
+	require.Contains(t, errOut, "empty bundle")
+
+	out, errOut, code = cli(t, "verify", "--bundle", t.TempDir())
+	require.NotEqual(t, 0, code, errOut)
+	require.NotContains(t, out, "intact")
+
+	_, _, code = cli(t, "verify", "--bundle", filepath.Join(t.TempDir(), "missing.jsonl"))
+	require.Equal(t, exitUsage, code)
+}

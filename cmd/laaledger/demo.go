@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/laaledger/laaledger/domain"
+	"github.com/laaledger/laaledger/domain/demo"
 	"github.com/laaledger/laaledger/domain/service"
 )
 
@@ -54,7 +55,7 @@ func loadDemo(ctx context.Context, svc *service.Service) ([]service.Outcome, err
 
 func printDemoSummary(ctx context.Context, w io.Writer, svc *service.Service, outcomes []service.Outcome, appended uint64) error {
 	fmt.Fprintf(w, "Demo history: %d commands, %d new commits in the ledger (0 means it was already loaded).\n", len(outcomes), appended)
-	fmt.Fprintf(w, "Note: %s.\n\n", domain.DemoIllustrative)
+	fmt.Fprintf(w, "Note: %s.\n\n", demo.Illustrative)
 
 	agreements := map[string]bool{}
 	assessments := map[string]bool{}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/laaledger/laaledger/eventstore"
+	"github.com/laaledger/laaledger/eventstore/bundle"
 )
 
 func init() {
@@ -122,17 +123,8 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		defer f.Close()
 		w = f
 	}
-	bw := bufio.NewWriterSize(w, 1<<20)
-	enc := json.NewEncoder(bw)
-	n := 0
-	last, err := s.Read(ctx, o, func(c *eventstore.Commit) error {
-		n++
-		return enc.Encode(exportLine{Sequence: c.Events[0].Sequence, Commit: c})
-	})
+	n, last, err := bundle.Export(ctx, s, o, w)
 	if err != nil {
-		return err
-	}
-	if err := bw.Flush(); err != nil {
 		return err
 	}
 	if f != nil {
@@ -142,10 +134,4 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintf(stderr, "exported %d commits up to stream sequence %d to %s\n", n, last, *out)
 	}
 	return nil
-}
-
-// exportLine is one line of an export: a commit and its stream sequence.
-type exportLine struct {
-	Sequence uint64             `json:"sequence"`
-	Commit   *eventstore.Commit `json:"commit"`
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -42,13 +43,18 @@ func (f *storeFlags) config(log *slog.Logger) eventstore.Config {
 		DataDir: f.data, NATSURL: f.natsURL, CredsFile: f.creds, AdminCredsFile: f.adminCreds,
 		Replicas: f.replicas, SyncInterval: f.syncInterval, DuplicateWindow: f.dupWindow,
 		ListenAddr: f.listen, CacheEvents: f.cacheEvents, Logger: log,
+		StreamDescription: "laaledger: immutable events of LAA negotiations and CAA judgements",
 	}
 }
 
 func (f *storeFlags) open(ctx context.Context, log *slog.Logger) (*eventstore.Store, error) {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	return eventstore.Open(ctx, f.config(log))
+	s, err := eventstore.Open(ctx, f.config(log))
+	if errors.Is(err, eventstore.ErrInUse) {
+		err = fmt.Errorf("%w; stop it, or query it through its API (--server)", err)
+	}
+	return s, err
 }
 
 func envOr(key, def string) string {

@@ -1,14 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/laaledger/laaledger/eventstore"
+	"github.com/laaledger/laaledger/eventstore/bundle"
 )
 
 func init() {
@@ -50,42 +49,18 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return nil
 }
 
-// verifyBundle checks an export's hash chains without any server. An export
-// that starts after sequence 1 can only be checked from its first event of
-// each aggregate on; that is said, not hidden.
+// verifyBundle checks an export's hash chains without any server (see
+// package bundle). An empty or unreadable bundle is never reported intact.
 func verifyBundle(path string, stdout io.Writer) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return usageError{err.Error()}
 	}
 	defer f.Close()
-	v := eventstore.NewChainVerifier()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 16<<20)
-	var commits, events int
-	var last uint64
-	for line := 1; sc.Scan(); line++ {
-		var l exportLine
-		if err := json.Unmarshal(sc.Bytes(), &l); err != nil || l.Commit == nil || len(l.Commit.Events) == 0 {
-			return fmt.Errorf("%s line %d: %w: not an export line", path, line, eventstore.ErrTampered)
-		}
-		if l.Sequence <= last {
-			return fmt.Errorf("%s line %d: %w: sequence %d after %d", path, line, eventstore.ErrTampered, l.Sequence, last)
-		}
-		last = l.Sequence
-		commits++
-		for i := range l.Commit.Events {
-			e := &l.Commit.Events[i]
-			e.Sequence = l.Sequence
-			events++
-			if err := v.Check(e); err != nil {
-				return fmt.Errorf("%s line %d: %w", path, line, err)
-			}
-		}
+	rep, err := bundle.Verify(f)
+	if err != nil {
+		return fmt.Errorf("%s %w", path, err)
 	}
-	if err := sc.Err(); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "bundle intact: %d events in %d commits, up to stream sequence %d; every hash chain verifies\n", events, commits, last)
+	fmt.Fprintf(stdout, "bundle intact: %d events in %d commits, up to stream sequence %d; every hash chain verifies\n", rep.Events, rep.Commits, rep.LastSequence)
 	return nil
 }

@@ -1,27 +1,17 @@
 package service
 
 import (
-	"github.com/laaledger/laaledger/domain"
+	"github.com/laaledger/laaledger/domain/demo"
 )
 
-// DemoSteps is the whole demo history: the LAA demo (catalogue seed,
-// negotiations, approvals, reviews, refreshes, outturns, a correction and a
-// reopening on a CAA flag) merged in business-time order with the CAA demo
-// (year-one area and organisational assessments). Each list keeps its own
-// order; values are illustrative (see domain.DemoIllustrative).
+// DemoSteps is the whole demo history ([demo.History]: the LAA and CAA demos
+// merged in business-time order) as steps for [Service.RunSteps]. Values
+// are illustrative (see demo.Illustrative).
 func DemoSteps() []Step {
-	laa := domain.DemoLAAHistory()
-	caa := domain.DemoCAAHistory()
-	out := make([]Step, 0, len(laa)+len(caa))
-	i, j := 0, 0
-	for i < len(laa) || j < len(caa) {
-		if j >= len(caa) || (i < len(laa) && !caa[j].Meta.OccurredAt.Before(laa[i].Meta.OccurredAt)) {
-			out = append(out, Step{Meta: laa[i].Meta, Command: laa[i].Command, ExpectError: laa[i].ExpectError})
-			i++
-			continue
-		}
-		out = append(out, Step{Meta: caa[j].Meta, Command: caa[j].Command, ExpectError: caa[j].ExpectError})
-		j++
+	h := demo.History()
+	out := make([]Step, len(h))
+	for i, st := range h {
+		out[i] = Step(st)
 	}
 	return out
 }

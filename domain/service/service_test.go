@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/laaledger/laaledger/domain"
+	"github.com/laaledger/laaledger/domain/demo"
 	"github.com/laaledger/laaledger/domain/service"
 	"github.com/laaledger/laaledger/eventstore"
 	"github.com/laaledger/laaledger/eventstore/estest"
@@ -16,8 +17,8 @@ import (
 
 func caaSteps() []service.Step {
 	var steps []service.Step
-	for _, s := range domain.DemoCAAHistory() {
-		steps = append(steps, service.Step{Meta: s.Meta, Command: s.Command, ExpectError: s.ExpectError})
+	for _, s := range demo.CAAHistory() {
+		steps = append(steps, service.Step(s))
 	}
 	return steps
 }

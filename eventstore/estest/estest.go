@@ -1,5 +1,14 @@
 // Package estest starts real embedded ledgers for tests: a nats-server with
 // JetStream in a temporary directory, closed by t.Cleanup. No mocks.
+//
+// It also reaches what the eventstore package keeps to itself and only
+// tests need: the store's own JetStream context and stream (for the raw
+// JetStream baselines benchmarks measure against, and to check what the
+// service user may not do), the embedded server and its service identity
+// (to open a second store on it) and an administrator connection.
+//
+// Only test code imports it; it imports eventstore and NATS, never the
+// domain, the projections or the HTTP layer.
 package estest
 
 import (
@@ -9,7 +18,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/laaledger/laaledger/eventstore"
+	"github.com/laaledger/laaledger/eventstore/internal/conns"
 )
 
 // Ledger is an embedded ledger under test, restartable on the same data.
@@ -63,4 +77,35 @@ func Context(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// JetStream is the store's own JetStream context, connected as the service
+// user: the same connection and permissions the store appends with.
+func (l *Ledger) JetStream() jetstream.JetStream { return conns.Of(l.Store).JetStream }
+
+// Stream is the ledger stream as the service user sees it.
+func (l *Ledger) Stream() jetstream.Stream { return conns.Of(l.Store).Stream }
+
+// Server is the embedded NATS server.
+func (l *Ledger) Server() *server.Server { return conns.Of(l.Store).Server }
+
+// ServiceIdentity is the embedded service user's identity, to connect to
+// [Ledger.Server] as the store does (a second store, another process).
+func (l *Ledger) ServiceIdentity() []nats.Option { return conns.Of(l.Store).Service }
+
+// AdminJetStream connects to the embedded server as its administrator,
+// who may do what the service user may not; the connection closes with the
+// test. The administrator's password lives only in the store.
+func (l *Ledger) AdminJetStream() jetstream.JetStream {
+	l.t.Helper()
+	nc, err := conns.Of(l.Store).AdminConnect()
+	if err != nil {
+		l.t.Fatalf("admin connection: %v", err)
+	}
+	l.t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		l.t.Fatalf("admin JetStream: %v", err)
+	}
+	return js
 }

@@ -4,6 +4,11 @@
 // rounds, signed, reviewed, refreshed, with outturns and their revisions,
 // and the 2009 CAA area and organisational assessments. It exists to
 // measure rebuilds and queries at scale; every value in it is synthetic.
+//
+// It is the one history generator: `laaledger gen-history`, the projection
+// and HTTP benchmarks and the tests that need a large ledger all use it, so
+// every generated event is one the domain decided. It may import the domain
+// and the service; nothing but tests, benchmarks and the CLI imports it.
 package genhistory
 
 import (

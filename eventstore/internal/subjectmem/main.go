@@ -34,6 +34,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/laaledger/laaledger/eventstore"
+	"github.com/laaledger/laaledger/eventstore/internal/conns"
 )
 
 func main() {
@@ -74,7 +75,8 @@ func main() {
 		return fmt.Sprintf("ledger.laa.A%05d.*", a)
 	}
 
-	js := s.JetStream()
+	h := conns.Of(s)
+	js := h.JetStream
 	rng := rand.New(rand.NewPCG(1, 2))
 	body := []byte(`{"command_id":"cmd","events":[{"type":"laa.TargetProposed","data":{"indicator":112,"rationale":"` + strings.Repeat("x", 400) + `"}}]}`)
 	start := time.Now()
@@ -98,7 +100,7 @@ func main() {
 	fill := time.Since(start)
 	fmt.Printf("fill: %s (%.0f events/s), body %d bytes\n", fill.Round(time.Millisecond), float64(*events)/fill.Seconds(), len(body))
 
-	info, err := s.Stream().Info(ctx)
+	info, err := h.Stream.Info(ctx)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -128,7 +130,7 @@ func main() {
 	var last []time.Duration
 	for _, a := range picks {
 		t0 := time.Now()
-		if _, err := s.Stream().GetLastMsgForSubject(ctx, aggFilter(a)); err != nil {
+		if _, err := h.Stream.GetLastMsgForSubject(ctx, aggFilter(a)); err != nil {
 			log.Fatal(err)
 		}
 		last = append(last, time.Since(t0))
@@ -139,7 +141,7 @@ func main() {
 	var n int
 	for _, a := range picks[:min(len(picks), 20)] {
 		t0 := time.Now()
-		n = readAll(ctx, s, aggFilter(a))
+		n = readAll(ctx, h.Stream, aggFilter(a))
 		reads = append(reads, time.Since(t0))
 	}
 	fmt.Printf("ordered-consumer read of one aggregate (%d events): p50 %s p99 %s\n", n, pct(reads, 50), pct(reads, 99))
@@ -154,12 +156,12 @@ func main() {
 
 // readAll reads every message on filter with an ordered consumer and
 // returns how many there were.
-func readAll(ctx context.Context, s *eventstore.Store, filter string) int {
-	lm, err := s.Stream().GetLastMsgForSubject(ctx, filter)
+func readAll(ctx context.Context, stream jetstream.Stream, filter string) int {
+	lm, err := stream.GetLastMsgForSubject(ctx, filter)
 	if err != nil {
 		log.Fatal(err)
 	}
-	cons, err := s.Stream().OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{filter}})
+	cons, err := stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{filter}})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -22,11 +22,12 @@ import (
 	"github.com/laaledger/laaledger/eventstore"
 	"github.com/laaledger/laaledger/eventstore/estest"
 	"github.com/laaledger/laaledger/projections"
+	"github.com/laaledger/laaledger/scripts/genhistory"
 )
 
 // The HTTP benchmarks run against a ledger of LAALEDGER_BENCH_EVENTS
-// synthetic events (default 100,000) from projections.GenerateHistory,
-// generated once per run. With LAALEDGER_BENCH_DIR set the ledger is kept
+// synthetic events (default 100,000) written through the domain's
+// decisions by scripts/genhistory, generated once per run. With LAALEDGER_BENCH_DIR set the ledger is kept
 // there and reused by later runs, as the projections benchmarks do; the
 // command benchmark appends to it, so give these benchmarks a directory of
 // their own.
@@ -92,11 +93,11 @@ func startBenchServer(b *testing.B) (*benchServer, error) {
 	}
 	if last == 0 {
 		began := time.Now()
-		st, err := projections.GenerateHistory(ctx, l.Store, projections.GenOptions{Events: benchEvents(), Seed: 1})
+		n, err := genhistory.Run(ctx, service.New(l.Store, service.Kinds()), genhistory.Options{Events: benchEvents(), Seed: 1})
 		if err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(os.Stderr, "generated %d events in %s\n", st.Events, time.Since(began).Round(time.Millisecond))
+		fmt.Fprintf(os.Stderr, "generated %d commands in %s\n", n, time.Since(began).Round(time.Millisecond))
 		if last, err = l.Store.LastSequence(ctx); err != nil {
 			return nil, err
 		}

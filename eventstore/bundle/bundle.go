@@ -1,0 +1,204 @@
+// Package bundle reads, writes and verifies export bundles: a ledger, or
+// part of it, as a file an auditor can check offline, without the server
+// and without this repository's programs.
+//
+// # Format
+//
+// A bundle is JSON Lines, one commit per line, in stream order:
+//
+//	{"sequence":17,"commit":{"command_id":"…","events":[{…envelope…},…]}}
+//
+// sequence is the commit's stream sequence, strictly increasing from line
+// to line; commit is an [eventstore.Commit] exactly as stored, each event
+// with its hash and its predecessor's (see [eventstore.Envelope.ComputeHash]
+// for the hash's language-neutral encoding).
+//
+// # Verification
+//
+// [Verify] checks that every line is a commit with at least one event, that
+// sequences increase, and that every aggregate's events are numbered 1, 2,
+// 3… with each linked to its predecessor's hash and each hash matching the
+// event's content. It fails closed: a bundle that is empty, unreadable or
+// malformed is never reported intact. A bundle that starts after the
+// beginning of an aggregate's history cannot be verified, since the first
+// event it holds of that aggregate does not link to the zero hash.
+//
+// The package imports only eventstore and the standard library; it must not
+// import the domain, the projections or the HTTP layer, so that an
+// auditor's program can use it on its own.
+package bundle
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/laaledger/laaledger/eventstore"
+)
+
+// ErrEmpty means the bundle holds no commit. An empty bundle proves nothing
+// (a truncated file looks the same), so it fails verification like a
+// tampered one: errors.Is(ErrEmpty, eventstore.ErrTampered) is true.
+var ErrEmpty error = emptyError{}
+
+type emptyError struct{}
+
+func (emptyError) Error() string        { return "empty bundle: nothing to verify" }
+func (emptyError) Is(target error) bool { return target == eventstore.ErrTampered }
+
+// maxLine bounds one line (one commit) when reading.
+const maxLine = 16 << 20
+
+// line is one line of a bundle.
+type line struct {
+	Sequence uint64             `json:"sequence"`
+	Commit   *eventstore.Commit `json:"commit"`
+}
+
+// Writer writes a bundle. Call [Writer.Flush] when done.
+type Writer struct {
+	bw      *bufio.Writer
+	enc     *json.Encoder
+	commits int
+	last    uint64
+}
+
+// NewWriter returns a Writer that buffers its output to w.
+func NewWriter(w io.Writer) *Writer {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	return &Writer{bw: bw, enc: json.NewEncoder(bw)}
+}
+
+// Write adds one stored commit; its stream sequence is that of its events.
+// Commits must come in stream order.
+func (w *Writer) Write(c *eventstore.Commit) error {
+	if len(c.Events) == 0 {
+		return fmt.Errorf("write bundle: commit %s has no events", c.CommandID)
+	}
+	seq := c.Events[0].Sequence
+	if seq <= w.last {
+		return fmt.Errorf("write bundle: commit at sequence %d after %d", seq, w.last)
+	}
+	if err := w.enc.Encode(line{Sequence: seq, Commit: c}); err != nil {
+		return fmt.Errorf("write bundle: %w", err)
+	}
+	w.commits++
+	w.last = seq
+	return nil
+}
+
+// Flush writes out what is buffered.
+func (w *Writer) Flush() error { return w.bw.Flush() }
+
+// Commits is the number of commits written so far.
+func (w *Writer) Commits() int { return w.commits }
+
+// Source is what [Export] reads: [eventstore.Store] is one.
+type Source interface {
+	// Read calls fn with every commit that opts selects, in stream order,
+	// and returns the last stream sequence it read.
+	Read(ctx context.Context, opts eventstore.ReadOptions, fn func(*eventstore.Commit) error) (uint64, error)
+}
+
+// Export writes the commits of src that opts selects to w as a bundle and
+// returns how many it wrote and the last stream sequence read. w is flushed
+// but not synced or closed.
+func Export(ctx context.Context, src Source, opts eventstore.ReadOptions, w io.Writer) (commits int, last uint64, err error) {
+	bw := NewWriter(w)
+	last, err = src.Read(ctx, opts, bw.Write)
+	if err != nil {
+		return bw.Commits(), last, err
+	}
+	if err := bw.Flush(); err != nil {
+		return bw.Commits(), last, fmt.Errorf("write bundle: %w", err)
+	}
+	return bw.Commits(), last, nil
+}
+
+// Reader reads a bundle commit by commit. It checks the form of each line
+// and that sequences increase, not the hash chains: see [Verify].
+type Reader struct {
+	sc   *bufio.Scanner
+	line int
+	last uint64
+}
+
+// NewReader returns a Reader of the bundle in r.
+func NewReader(r io.Reader) *Reader {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), maxLine)
+	return &Reader{sc: sc}
+}
+
+// Next returns the next commit, with every event's Sequence set to the
+// line's stream sequence, or io.EOF after the last one. A line that is not
+// a commit with events, or whose sequence does not follow the previous
+// line's, is an [eventstore.ErrTampered] error naming the line.
+func (r *Reader) Next() (*eventstore.Commit, error) {
+	if !r.sc.Scan() {
+		if err := r.sc.Err(); err != nil {
+			return nil, fmt.Errorf("read bundle after line %d: %w", r.line, err)
+		}
+		return nil, io.EOF
+	}
+	r.line++
+	var l line
+	if err := json.Unmarshal(r.sc.Bytes(), &l); err != nil || l.Commit == nil || len(l.Commit.Events) == 0 {
+		return nil, fmt.Errorf("line %d: %w: not an export line", r.line, eventstore.ErrTampered)
+	}
+	if l.Sequence <= r.last {
+		return nil, fmt.Errorf("line %d: %w: sequence %d after %d", r.line, eventstore.ErrTampered, l.Sequence, r.last)
+	}
+	r.last = l.Sequence
+	for i := range l.Commit.Events {
+		l.Commit.Events[i].Sequence = l.Sequence
+	}
+	return l.Commit, nil
+}
+
+// Line is the number of the line Next last read, from 1.
+func (r *Reader) Line() int { return r.line }
+
+// Report is what a successful verification covered.
+type Report struct {
+	Events  int
+	Commits int
+	// LastSequence is the stream sequence of the bundle's last commit.
+	LastSequence uint64
+}
+
+// Verify reads the whole bundle in r and checks it (see the package
+// documentation). It returns a Report only for a bundle that holds at least
+// one commit and verifies completely; otherwise the error says which line
+// failed and why. Errors: [eventstore.ErrTampered] (a *[eventstore.ChainError]
+// for a broken hash chain, wrapped with its line), [ErrEmpty], or the
+// reader's own error.
+func Verify(r io.Reader) (Report, error) {
+	var rep Report
+	br := NewReader(r)
+	v := eventstore.NewChainVerifier()
+	for {
+		c, err := br.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return Report{}, err
+		}
+		rep.Commits++
+		rep.LastSequence = c.Events[0].Sequence
+		for i := range c.Events {
+			rep.Events++
+			if err := v.Check(&c.Events[i]); err != nil {
+				return Report{}, fmt.Errorf("line %d: %w", br.Line(), err)
+			}
+		}
+	}
+	if rep.Commits == 0 {
+		return Report{}, ErrEmpty
+	}
+	return rep, nil
+}

@@ -32,7 +32,7 @@ func lockDataDir(dir string) (*dirLock, error) {
 		if holder == "" {
 			holder = "unknown"
 		}
-		return nil, fmt.Errorf("%w: %s is held by process %s; stop it, or query it through its API (--server)", ErrInUse, dir, holder)
+		return nil, fmt.Errorf("%w: %s is held by process %s; stop it, or ask it through its API", ErrInUse, dir, holder)
 	}
 	_ = f.Truncate(0)
 	_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)

@@ -79,7 +79,7 @@ func (c *Config) setDefaults() error {
 		return invalidf("replicas %d: must be between 1 and 5", c.Replicas)
 	}
 	if c.NATSURL == "" && c.Replicas != 1 {
-		return invalidf("replicas %d: the embedded server is a single node; use --nats-url for a cluster", c.Replicas)
+		return invalidf("replicas %d: the embedded server is a single node; replicas need a NATS cluster (Config.NATSURL)", c.Replicas)
 	}
 	if c.DuplicateWindow == 0 {
 		c.DuplicateWindow = 2 * time.Minute

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -45,10 +46,19 @@ func (f *storeFlags) config(log *slog.Logger) eventstore.Config {
 	}
 }
 
+// open opens the ledger. The store's errors name no flags; where a flag is
+// the way out, open says which.
 func (f *storeFlags) open(ctx context.Context, log *slog.Logger) (*eventstore.Store, error) {
+	if f.natsURL == "" && f.replicas > 1 {
+		return nil, usageError{fmt.Sprintf("--replicas %d needs --nats-url: the embedded server is a single node", f.replicas)}
+	}
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	return eventstore.Open(ctx, f.config(log))
+	s, err := eventstore.Open(ctx, f.config(log))
+	if errors.Is(err, eventstore.ErrInUse) {
+		return nil, fmt.Errorf("%w (state and timeline ask it with --server)", err)
+	}
+	return s, err
 }
 
 func envOr(key, def string) string {

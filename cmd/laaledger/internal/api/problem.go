@@ -135,7 +135,7 @@ func problemFor(err error) Problem {
 	case errcode.ETAMPERED:
 		p.Detail = "the ledger's hash chain does not verify: " + err.Error()
 	case errcode.EUNAVAILABLE:
-		p.Detail = "the ledger or its read models did not answer in time; retry: a command retried with the same Idempotency-Key is recorded at most once"
+		p.Detail = "the ledger or its read models are not available right now; retry: a command retried with the same Idempotency-Key is recorded at most once"
 	}
 
 	if status == http.StatusInternalServerError {

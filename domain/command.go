@@ -35,6 +35,19 @@ func CommandTypes() []string {
 	return out
 }
 
+// NewCommand returns the zero value of the command registered as typ, for
+// code that describes commands rather than decodes them (the OpenAPI
+// document derives each command's body schema from it).
+func NewCommand(typ string) (Command, bool) {
+	commandMu.RLock()
+	t, ok := commandRegistry[typ]
+	commandMu.RUnlock()
+	if !ok {
+		return nil, false
+	}
+	return reflect.Zero(t).Interface().(Command), true
+}
+
 // DecodeCommand builds the command named typ from its JSON body. Unknown
 // fields, trailing data and wrong types are refused with an EINVALID *Error
 // naming what was wrong; the command's own Validate, if it has one, runs too.

@@ -3,23 +3,25 @@ package domain
 import (
 	"errors"
 	"fmt"
+
+	"github.com/laaledger/laaledger/errcode"
 )
 
-// Error codes. Every refusal by a decision function carries one; the HTTP
-// layer and the CLI map codes to status codes and exit codes in one place.
+// Error codes of the domain's refusals: the ledger's codes (package
+// errcode), named here so that decision code reads Errorf(EINVALID, …).
 const (
 	// EINVALID: the command is malformed or breaks a rule of the domain.
-	EINVALID = "invalid"
+	EINVALID = errcode.EINVALID
 	// EFORBIDDEN: the actor may not issue this command for this aggregate.
-	EFORBIDDEN = "forbidden"
+	EFORBIDDEN = errcode.EFORBIDDEN
 	// ECONFLICT: the command does not fit the aggregate's current state
 	// (lifecycle order, a target already agreed, a duplicate target).
-	ECONFLICT = "conflict"
+	ECONFLICT = errcode.ECONFLICT
 	// ENOTFOUND: the command names something that does not exist (an
 	// aggregate, a target, a review request, an indicator).
-	ENOTFOUND = "not_found"
+	ENOTFOUND = errcode.ENOTFOUND
 	// EINTERNAL: anything that is not a domain error.
-	EINTERNAL = "internal"
+	EINTERNAL = errcode.EINTERNAL
 )
 
 // Error is a refusal by the domain. Code is one of the E* constants; Rule is
@@ -33,6 +35,9 @@ type Error struct {
 }
 
 func (e *Error) Error() string { return e.Message }
+
+// ErrorCode reports e's code to [errcode.Of].
+func (e *Error) ErrorCode() string { return e.Code }
 
 // Is matches another *Error with the same Code and, if the target sets one,
 // the same Rule; errors.Is(err, &Error{Rule: "laa.designated_limit"}) works.
@@ -49,18 +54,9 @@ func Errorf(code, rule, format string, args ...any) *Error {
 	return &Error{Code: code, Rule: rule, Message: fmt.Sprintf(format, args...)}
 }
 
-// ErrorCode returns the code of the first *Error in err's chain, "" for nil
-// and EINTERNAL for anything else.
-func ErrorCode(err error) string {
-	if err == nil {
-		return ""
-	}
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Code
-	}
-	return EINTERNAL
-}
+// ErrorCode is [errcode.Of]: the code of the first error in err's chain
+// that reports one, "" for nil and EINTERNAL for anything else.
+func ErrorCode(err error) string { return errcode.Of(err) }
 
 // ErrorRule returns the rule of the first *Error in err's chain, or "".
 func ErrorRule(err error) string {

@@ -1,29 +1,35 @@
 package eventstore
 
 import (
-	"errors"
 	"fmt"
+
+	"github.com/laaledger/laaledger/errcode"
 )
 
+// The store's errors. Each reports its code in the ledger's vocabulary
+// (package errcode) through an ErrorCode method, so errcode.Of(err) tells a
+// caller what kind of failure it is without listing these.
 var (
 	// ErrConflict means the aggregate is not at the version the caller
 	// expected; nothing was written. The error is a *ConflictError.
-	ErrConflict = errors.New("version conflict")
+	// Code: ECONFLICT.
+	ErrConflict error = errcode.New(errcode.ECONFLICT, "version conflict")
 	// ErrDuplicate means the command id was already appended; the original
-	// result is returned beside it.
-	ErrDuplicate = errors.New("duplicate command")
+	// result is returned beside it. Code: ECONFLICT.
+	ErrDuplicate error = errcode.New(errcode.ECONFLICT, "duplicate command")
 	// ErrNotFound means the aggregate, message or stream does not exist.
-	ErrNotFound = errors.New("not found")
+	// Code: ENOTFOUND.
+	ErrNotFound error = errcode.New(errcode.ENOTFOUND, "not found")
 	// ErrInvalid means the request was malformed: a bad subject token, an
-	// empty command, a configuration that would lose events.
-	ErrInvalid = errors.New("invalid")
+	// empty command, a configuration that would lose events. Code: EINVALID.
+	ErrInvalid error = errcode.New(errcode.EINVALID, "invalid")
 	// ErrUnavailable means the server could not be reached or did not answer
 	// in time; the append may or may not have happened, and retrying with the
-	// same command id is safe.
-	ErrUnavailable = errors.New("unavailable")
+	// same command id is safe. Code: EUNAVAILABLE.
+	ErrUnavailable error = errcode.New(errcode.EUNAVAILABLE, "unavailable")
 	// ErrTampered means a stored event does not match its hash or its
-	// predecessor's; the error is a *ChainError.
-	ErrTampered = errors.New("hash chain broken")
+	// predecessor's; the error is a *ChainError. Code: ETAMPERED.
+	ErrTampered error = errcode.New(errcode.ETAMPERED, "hash chain broken")
 )
 
 // ConflictError carries the versions of a refused append.
@@ -39,6 +45,12 @@ func (e *ConflictError) Error() string {
 
 // Is makes errors.Is(err, ErrConflict) true.
 func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
+
+// ErrorCode reports ECONFLICT to errcode.Of.
+func (e *ConflictError) ErrorCode() string { return errcode.ECONFLICT }
+
+// ErrorCode reports ETAMPERED to errcode.Of.
+func (e *ChainError) ErrorCode() string { return errcode.ETAMPERED }
 
 func invalidf(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/laaledger/laaledger/errcode"
 	"github.com/laaledger/laaledger/eventstore"
 )
 
@@ -27,15 +28,27 @@ func (f *serverFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.token, "token", "", "bearer token for --server (default: env LAALEDGER_TOKEN)")
 }
 
-// serverError is a problem answered by the server, mapped to exit codes.
+// serverError is a problem answered by the server. It reports the
+// problem's category, the server's errcode, so that [exitCode] maps it as it
+// would the same error met locally.
 type serverError struct {
-	status int
-	code   string
-	detail string
+	status   int
+	code     string
+	category string
+	detail   string
 }
 
 func (e *serverError) Error() string {
 	return fmt.Sprintf("server answered %d %s: %s", e.status, e.code, e.detail)
+}
+
+// ErrorCode reports the problem's category to errcode.Of; an answer that is
+// not a problem document (a proxy's error page) has none and is EINTERNAL.
+func (e *serverError) ErrorCode() string {
+	if e.category == "" {
+		return errcode.EINTERNAL
+	}
+	return e.category
 }
 
 // get fetches path from the server into out.
@@ -69,15 +82,16 @@ func (f *serverFlags) get(ctx context.Context, path string, q url.Values, out an
 	}
 	if resp.StatusCode != http.StatusOK {
 		var p struct {
-			Code   string `json:"code"`
-			Detail string `json:"detail"`
-			Title  string `json:"title"`
+			Code     string `json:"code"`
+			Category string `json:"category"`
+			Detail   string `json:"detail"`
+			Title    string `json:"title"`
 		}
 		_ = json.Unmarshal(body, &p)
 		if p.Detail == "" {
 			p.Detail = p.Title
 		}
-		return &serverError{status: resp.StatusCode, code: p.Code, detail: p.Detail}
+		return &serverError{status: resp.StatusCode, code: p.Code, category: p.Category, detail: p.Detail}
 	}
 	return json.Unmarshal(body, out)
 }

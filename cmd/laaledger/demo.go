@@ -13,22 +13,11 @@ import (
 	"github.com/laaledger/laaledger/domain/service"
 )
 
-func init() {
-	register("demo", "load the demo history (idempotent) and print a summary per area", runDemo)
-}
-
-func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var sf storeFlags
-	fs := newFlagSet("demo", "demo [flags]", stderr)
-	sf.register(fs)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	s, err := sf.open(ctx, newLogger(stderr, false))
+func runDemo(ctx context.Context, c *call) error {
+	s, err := c.ledger(ctx)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
 	before, err := s.LastSequence(ctx)
 	if err != nil {
 		return err
@@ -42,7 +31,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	return printDemoSummary(ctx, stdout, svc, outcomes, after-before)
+	return printDemoSummary(ctx, c.stdout, svc, outcomes, after-before)
 }
 
 func loadDemo(ctx context.Context, svc *service.Service) ([]service.Outcome, error) {

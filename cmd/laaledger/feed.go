@@ -4,19 +4,13 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/laaledger/laaledger/eventstore"
-	"github.com/laaledger/laaledger/eventstore/bundle"
 )
-
-func init() {
-	register("tail", "print ledger events as they are stored (from a sequence or a time), following by default", runTail)
-	register("export", "write the ledger (or part of it) as JSON lines, one commit per line, for offline verification", runExport)
-}
 
 func readOptions(fs interface {
 	String(string, string, string) *string
@@ -53,32 +47,40 @@ func readOptions(fs interface {
 	}, kind
 }
 
-func runTail(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var sf storeFlags
-	fs := newFlagSet("tail", "tail [flags]", stderr)
-	sf.register(fs)
+// reading adds the flags that choose which events to read (see
+// [readOptions]) and returns a run that checks them, opens the ledger and
+// calls read.
+func reading(fs *flag.FlagSet, read func(ctx context.Context, c *call, s *eventstore.Store, o eventstore.ReadOptions) error) ledgerRun {
 	opts, _ := readOptions(fs)
+	return func(ctx context.Context, c *call) error {
+		o, err := opts()
+		if err != nil {
+			return err
+		}
+		s, err := c.ledger(ctx)
+		if err != nil {
+			return err
+		}
+		return read(ctx, c, s, o)
+	}
+}
+
+func tailFlags(fs *flag.FlagSet) ledgerRun {
 	noFollow := fs.Bool("no-follow", false, "stop at the end of the ledger instead of waiting for new events")
 	asJSON := fs.Bool("json", false, "print one JSON envelope per line")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	o, err := opts()
-	if err != nil {
-		return err
-	}
-	s, err := sf.open(ctx, newLogger(stderr, false))
-	if err != nil {
-		return err
-	}
-	defer s.Close()
+	return reading(fs, func(ctx context.Context, c *call, s *eventstore.Store, o eventstore.ReadOptions) error {
+		return tail(ctx, s, o, c.stdout, *noFollow, *asJSON)
+	})
+}
+
+func tail(ctx context.Context, s *eventstore.Store, o eventstore.ReadOptions, stdout io.Writer, noFollow, asJSON bool) error {
 	w := bufio.NewWriter(stdout)
 	defer w.Flush()
 	enc := json.NewEncoder(w)
 	print := func(c *eventstore.Commit) error {
 		for i := range c.Events {
 			e := &c.Events[i]
-			if *asJSON {
+			if asJSON {
 				if err := enc.Encode(e); err != nil {
 					return err
 				}
@@ -89,49 +91,16 @@ func runTail(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		return w.Flush()
 	}
-	if *noFollow {
-		_, err = s.Read(ctx, o, print)
+	if noFollow {
+		_, err := s.Read(ctx, o, print)
 		return err
 	}
 	return s.Subscribe(ctx, o, print)
 }
 
-func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var sf storeFlags
-	fs := newFlagSet("export", "export [flags] [-o FILE]", stderr)
-	sf.register(fs)
-	opts, _ := readOptions(fs)
+func exportFlags(fs *flag.FlagSet) ledgerRun {
 	out := fs.String("o", "-", "output file (- for standard output)")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	o, err := opts()
-	if err != nil {
-		return err
-	}
-	s, err := sf.open(ctx, newLogger(stderr, false))
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	var w io.Writer = stdout
-	var f *os.File
-	if *out != "-" {
-		if f, err = os.Create(*out); err != nil {
-			return usageError{err.Error()}
-		}
-		defer f.Close()
-		w = f
-	}
-	n, last, err := bundle.Export(ctx, s, o, w)
-	if err != nil {
-		return err
-	}
-	if f != nil {
-		if err := f.Sync(); err != nil {
-			return err
-		}
-		fmt.Fprintf(stderr, "exported %d commits up to stream sequence %d to %s\n", n, last, *out)
-	}
-	return nil
+	return reading(fs, func(ctx context.Context, c *call, s *eventstore.Store, o eventstore.ReadOptions) error {
+		return export(ctx, s, o, *out, c.stdout, c.stderr)
+	})
 }

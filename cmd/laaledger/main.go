@@ -20,7 +20,28 @@ type command struct {
 	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
-var commands = map[string]command{}
+// commands is every subcommand, by name. A command that works on the
+// ledger states only its usage line and its own flags; [onLedger] adds the
+// store flags, parses, and opens and closes the ledger. (history.go and
+// timeline.go still add theirs from init with [register].)
+var commands = map[string]command{
+	"demo": {"load the demo history (idempotent) and print a summary per area",
+		onLedger("demo [flags]", noFlags(runDemo))},
+	"export": {"write the ledger (or part of it) as JSON lines, one commit per line, for offline verification",
+		onLedger("export [flags] [-o FILE]", exportFlags)},
+	"gen-history": {"write a large synthetic ledger through the real command path (for benchmarks)",
+		onLedger("gen-history [flags]", genHistoryFlags)},
+	"indicators": {"import a National Indicator Set file into the catalogue (indicators import FILE)",
+		runIndicators},
+	"rebuild": {"rebuild every projection from stream sequence 1, with progress, and save the snapshot",
+		onLedger("rebuild [flags] [KIND ID]\n\nWith KIND ID (e.g. laa 00EB/2008-11), rebuild only that aggregate's read models from its own events.", noFlags(runRebuild))},
+	"serve": {"run the ledger, its projections and the HTTP API (embedded NATS by default) until interrupted",
+		onLedger("serve [flags]", serveFlags)},
+	"tail": {"print ledger events as they are stored (from a sequence or a time), following by default",
+		onLedger("tail [flags]", tailFlags)},
+	"verify": {"read the whole ledger and check every aggregate's hash chain",
+		onLedger("verify [flags]", verifyFlags)},
+}
 
 func register(name, summary string, run func(ctx context.Context, args []string, stdout, stderr io.Writer) error) {
 	commands[name] = command{summary: summary, run: run}

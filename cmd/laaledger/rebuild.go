@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -11,32 +10,20 @@ import (
 	"github.com/laaledger/laaledger/eventstore"
 )
 
-func init() {
-	register("rebuild", "rebuild every projection from stream sequence 1, with progress, and save the snapshot", runRebuild)
-}
-
-func runRebuild(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var sf storeFlags
-	fs := newFlagSet("rebuild", "rebuild [flags] [KIND ID]\n\nWith KIND ID (e.g. laa 00EB/2008-11), rebuild only that aggregate's read models from its own events.", stderr)
-	sf.register(fs)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
+func runRebuild(ctx context.Context, c *call) error {
 	var one *eventstore.Aggregate
-	if fs.NArg() > 0 {
-		agg, err := aggregateArgs(fs)
+	if len(c.args) > 0 {
+		agg, err := aggregateArgs(c)
 		if err != nil {
 			return err
 		}
 		one = &agg
 	}
-	log := newLogger(stderr, false)
-	s, err := sf.open(ctx, log)
+	s, err := c.ledger(ctx)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	rs, err := openReadSide(ctx, &sf, s, log)
+	rs, err := openReadSide(ctx, &c.flags, s, c.log)
 	if err != nil {
 		return err
 	}
@@ -51,7 +38,7 @@ func runRebuild(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if err := rs.runner.Snapshot(); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "rebuilt %s from its events in %s\n", one, time.Since(start).Round(time.Microsecond))
+		fmt.Fprintf(c.stdout, "rebuilt %s from its events in %s\n", one, time.Since(start).Round(time.Microsecond))
 		return nil
 	}
 	var bar *progressbar.ProgressBar
@@ -59,7 +46,7 @@ func runRebuild(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var events uint64
 	err = rs.runner.Rebuild(ctx, func(done, total uint64) {
 		if bar == nil {
-			bar = progressbar.NewOptions64(int64(total), progressbar.OptionSetWriter(stderr),
+			bar = progressbar.NewOptions64(int64(total), progressbar.OptionSetWriter(c.stderr),
 				progressbar.OptionSetDescription("rebuilding (stream sequences)"), progressbar.OptionShowCount(),
 				progressbar.OptionShowIts(), progressbar.OptionSetItsString("commits"),
 				progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())
@@ -78,7 +65,7 @@ func runRebuild(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if d > 0 {
 		rate = float64(events) / d.Seconds()
 	}
-	fmt.Fprintf(stdout, "rebuilt every projection up to stream sequence %d in %s (%.0f commits/s); %d events indexed\n",
+	fmt.Fprintf(c.stdout, "rebuilt every projection up to stream sequence %d in %s (%.0f commits/s); %d events indexed\n",
 		rs.runner.Position(), d.Round(time.Millisecond), rate, rs.timelines.Len())
 	return nil
 }

@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"sync"
@@ -13,66 +13,62 @@ import (
 
 	"github.com/laaledger/laaledger/cmd/laaledger/internal/api"
 	"github.com/laaledger/laaledger/domain/service"
+	"github.com/laaledger/laaledger/eventstore"
 )
 
-func init() {
-	register("serve", "run the ledger, its projections and the HTTP API (embedded NATS by default) until interrupted", runServe)
-}
-
-func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var sf storeFlags
-	fs := newFlagSet("serve", "serve [flags]", stderr)
-	sf.register(fs)
+func serveFlags(fs *flag.FlagSet) ledgerRun {
 	addr := fs.String("http", "127.0.0.1:8080", "HTTP API address")
 	tokenFile := fs.String("tokens", "", "bearer token file (JSON, see README); with --demo and no file, the fixed demo tokens")
 	demo := fs.Bool("demo", false, "load the demo history on start (idempotent) so a newcomer sees a populated ledger")
 	verbose := fs.Bool("v", false, "log debug detail")
-	if err := parse(fs, args); err != nil {
-		return err
+	return func(ctx context.Context, c *call) error {
+		c.log = newLogger(c.stderr, *verbose)
+		var tokens *api.Tokens
+		var err error
+		switch {
+		case *tokenFile != "":
+			tokens, err = api.LoadTokenFile(*tokenFile)
+		case *demo:
+			tokens, err = api.NewTokens(api.DemoTokens())
+		default:
+			return usageError{"give --tokens FILE (or --demo for the demo tokens): every API call needs a bearer token"}
+		}
+		if err != nil {
+			return usageError{fmt.Sprintf("tokens: %v", err)}
+		}
+		ln, err := net.Listen("tcp", *addr)
+		if err != nil {
+			return usageError{fmt.Sprintf("--http %s: %v", *addr, err)}
+		}
+		defer ln.Close()
+		s, err := c.ledger(ctx)
+		if err != nil {
+			return err
+		}
+		return serve(ctx, c, s, ln, tokens, *demo)
 	}
-	log := newLogger(stderr, *verbose)
-	var tokens *api.Tokens
-	var err error
-	switch {
-	case *tokenFile != "":
-		tokens, err = api.LoadTokenFile(*tokenFile)
-	case *demo:
-		tokens, err = api.NewTokens(api.DemoTokens())
-	default:
-		return usageError{"give --tokens FILE (or --demo for the demo tokens): every API call needs a bearer token"}
-	}
-	if err != nil {
-		return usageError{fmt.Sprintf("tokens: %v", err)}
-	}
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return usageError{fmt.Sprintf("--http %s: %v", *addr, err)}
-	}
-	defer ln.Close()
+}
 
-	s, err := sf.open(ctx, log)
-	if err != nil {
-		return err
-	}
+// serve runs the HTTP API on ln until ctx ends, then shuts down in order:
+// requests, projections (which save a snapshot), and, after serve returns,
+// the ledger.
+func serve(ctx context.Context, c *call, s *eventstore.Store, ln net.Listener, tokens *api.Tokens, demo bool) error {
+	log := c.log
 	svc := service.New(s, service.Kinds())
 	if err := ensureCatalogueSeed(ctx, svc); err != nil {
-		s.Close()
 		return err
 	}
-	if *demo {
+	if demo {
 		if _, err := loadDemo(ctx, svc); err != nil {
-			s.Close()
 			return err
 		}
 	}
-	rs, err := openReadSide(ctx, &sf, s, log)
+	rs, err := openReadSide(ctx, &c.flags, s, log)
 	if err != nil {
-		s.Close()
 		return err
 	}
 	startSeq, err := s.LastSequence(ctx)
 	if err != nil {
-		s.Close()
 		return err
 	}
 	// runnerErr holds why the projections stopped, if they did: the server
@@ -104,7 +100,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		},
 	})
 	if err != nil {
-		s.Close()
 		return err
 	}
 
@@ -121,8 +116,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	hs := srv.HTTPServer()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- hs.Serve(ln) }()
-	log.Info("laaledger serving", "http", ln.Addr().String(), "data", sf.data, "nats_url", sf.natsURL, "last_sequence", startSeq, "demo", *demo)
-	fmt.Fprintf(stdout, "laaledger serving on http://%s (OpenAPI at /v1/openapi.json); Ctrl-C to stop\n", ln.Addr())
+	log.Info("laaledger serving", "http", ln.Addr().String(), "data", c.flags.data, "nats_url", c.flags.natsURL, "last_sequence", startSeq, "demo", demo)
+	fmt.Fprintf(c.stdout, "laaledger serving on http://%s (OpenAPI at /v1/openapi.json); Ctrl-C to stop\n", ln.Addr())
 
 	select {
 	case <-ctx.Done():
@@ -136,9 +131,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	stopRunner() // Run writes a snapshot as it stops
 	wg.Wait()
-	if cerr := s.Close(); cerr != nil && err == nil {
-		err = cerr
-	}
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

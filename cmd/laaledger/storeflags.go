@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/laaledger/laaledger/eventstore"
@@ -47,14 +48,84 @@ func (f *storeFlags) config(log *slog.Logger) eventstore.Config {
 	}
 }
 
+// open opens the ledger. The store's errors name no flags; where a flag is
+// the way out, open says which.
 func (f *storeFlags) open(ctx context.Context, log *slog.Logger) (*eventstore.Store, error) {
+	if f.natsURL == "" && f.replicas > 1 {
+		return nil, usageError{fmt.Sprintf("--replicas %d needs --nats-url: the embedded server is a single node", f.replicas)}
+	}
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	s, err := eventstore.Open(ctx, f.config(log))
 	if errors.Is(err, eventstore.ErrInUse) {
-		err = fmt.Errorf("%w; stop it, or query it through its API (--server)", err)
+		return nil, fmt.Errorf("%w; stop it, or query it through its API (--server)", err)
 	}
 	return s, err
+}
+
+// ledgerRun runs a command that works on the ledger, once its flags are
+// parsed.
+type ledgerRun func(ctx context.Context, c *call) error
+
+// onLedger makes the run function of a command that works on the ledger.
+// It gives the command a flag set holding the store flags (synopsis is the
+// usage line, its first word the command's name), lets flags add the
+// command's own and return what runs, parses args, and closes the ledger
+// after the run if the run opened it, reporting the close's error if
+// nothing failed before.
+func onLedger(synopsis string, flags func(fs *flag.FlagSet) ledgerRun) func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return func(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
+		fs := newFlagSet(strings.Fields(synopsis)[0], synopsis, stderr)
+		c := &call{stdout: stdout, stderr: stderr, log: newLogger(stderr, false)}
+		c.flags.register(fs)
+		run := flags(fs)
+		if err := parse(fs, args); err != nil {
+			return err
+		}
+		c.args = fs.Args()
+		defer func() {
+			if c.opened == nil {
+				return
+			}
+			if cerr := c.opened.Close(); cerr != nil && err == nil {
+				err = cerr
+			}
+		}()
+		return run(ctx, c)
+	}
+}
+
+// noFlags is the flags function of a command with no flags of its own.
+func noFlags(run ledgerRun) func(*flag.FlagSet) ledgerRun {
+	return func(*flag.FlagSet) ledgerRun { return run }
+}
+
+// call is one run of a command that works on the ledger.
+type call struct {
+	args           []string // the arguments after the flags
+	stdout, stderr io.Writer
+	// log is what the ledger logs to; a command may replace it before its
+	// first [call.ledger] (serve does, for -v).
+	log    *slog.Logger
+	flags  storeFlags
+	opened *eventstore.Store
+}
+
+// Args returns the arguments after the flags.
+func (c *call) Args() []string { return c.args }
+
+// ledger opens the ledger on first use; [onLedger] closes it. Commands
+// call it only once their own input is checked, so a usage error leaves
+// the data directory alone.
+func (c *call) ledger(ctx context.Context) (*eventstore.Store, error) {
+	if c.opened == nil {
+		s, err := c.flags.open(ctx, c.log)
+		if err != nil {
+			return nil, err
+		}
+		c.opened = s
+	}
+	return c.opened, nil
 }
 
 func envOr(key, def string) string {

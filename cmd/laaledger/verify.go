@@ -2,65 +2,38 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
-	"io"
-	"os"
 
 	"github.com/laaledger/laaledger/eventstore"
-	"github.com/laaledger/laaledger/eventstore/bundle"
 )
 
-func init() {
-	register("verify", "read the whole ledger and check every aggregate's hash chain", runVerify)
-}
-
-func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var sf storeFlags
-	fs := newFlagSet("verify", "verify [flags]", stderr)
-	sf.register(fs)
+func verifyFlags(fs *flag.FlagSet) ledgerRun {
 	bundle := fs.String("bundle", "", "verify an exported file (laaledger export -o FILE) offline, without the ledger")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if *bundle != "" {
-		return verifyBundle(*bundle, stdout)
-	}
-	s, err := sf.open(ctx, newLogger(stderr, false))
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	v := eventstore.NewChainVerifier()
-	var commits, events int
-	last, err := s.Read(ctx, eventstore.ReadOptions{}, func(c *eventstore.Commit) error {
-		commits++
-		for i := range c.Events {
-			events++
-			if err := v.Check(&c.Events[i]); err != nil {
-				return err
-			}
+	return func(ctx context.Context, c *call) error {
+		if *bundle != "" {
+			return verifyBundle(*bundle, c.stdout)
 		}
+		s, err := c.ledger(ctx)
+		if err != nil {
+			return err
+		}
+		v := eventstore.NewChainVerifier()
+		var commits, events int
+		last, err := s.Read(ctx, eventstore.ReadOptions{}, func(c *eventstore.Commit) error {
+			commits++
+			for i := range c.Events {
+				events++
+				if err := v.Check(&c.Events[i]); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("after %d commits: %w", commits, err)
+		}
+		fmt.Fprintf(c.stdout, "ledger intact: %d events in %d commits, up to stream sequence %d; every hash chain verifies\n", events, commits, last)
 		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("after %d commits: %w", commits, err)
 	}
-	fmt.Fprintf(stdout, "ledger intact: %d events in %d commits, up to stream sequence %d; every hash chain verifies\n", events, commits, last)
-	return nil
-}
-
-// verifyBundle checks an export's hash chains without any server (see
-// package bundle). An empty or unreadable bundle is never reported intact.
-func verifyBundle(path string, stdout io.Writer) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return usageError{err.Error()}
-	}
-	defer f.Close()
-	rep, err := bundle.Verify(f)
-	if err != nil {
-		return fmt.Errorf("%s %w", path, err)
-	}
-	fmt.Fprintf(stdout, "bundle intact: %d events in %d commits, up to stream sequence %d; every hash chain verifies\n", rep.Events, rep.Commits, rep.LastSequence)
-	return nil
 }

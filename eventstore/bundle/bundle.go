@@ -36,6 +36,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/laaledger/laaledger/errcode"
 	"github.com/laaledger/laaledger/eventstore"
 )
 
@@ -48,6 +49,9 @@ type emptyError struct{}
 
 func (emptyError) Error() string        { return "empty bundle: nothing to verify" }
 func (emptyError) Is(target error) bool { return target == eventstore.ErrTampered }
+
+// ErrorCode reports the tampered code, as a broken chain does.
+func (emptyError) ErrorCode() string { return errcode.ETAMPERED }
 
 // maxLine bounds one line (one commit) when reading.
 const maxLine = 16 << 20

@@ -66,7 +66,6 @@ func (apiNoted) EventType() string { return "apitest.Noted" }
 func init() {
 	domain.RegisterCommand(apiNote{})
 	domain.RegisterEvent(apiNoted{}, 1)
-	testPrototypes = append(testPrototypes, apiNote{})
 }
 
 var testKinds = map[string]service.Kind{

@@ -13,15 +13,19 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3gen"
 	"go.yaml.in/yaml/v4"
 
 	"github.com/laaledger/laaledger/domain"
 )
 
-// openapiYAML is the hand-kept part of the OpenAPI document: everything but
-// the command paths, which [buildDocument] derives from the domain's command
-// registry so that the document cannot drift from the commands the server
-// accepts.
+// openapiYAML is the hand-kept part of the OpenAPI document: the paths,
+// parameters and prose. Where the server reads or writes a Go type, the
+// schema is generated from that type with openapi3gen instead, so that the
+// two cannot drift: the command paths and their bodies (from the domain's
+// command registry) and the schemas of [componentTypes]. The Go types are
+// the one source of truth because the server already has them and decodes
+// with them; a spec-first generator would have added a second set.
 //
 //go:embed openapi.yaml
 var openapiYAML []byte
@@ -38,24 +42,37 @@ type document struct {
 // tests validate requests and responses against it.
 func (s *Server) OpenAPI() *openapi3.T { return s.doc.doc }
 
-// buildDocument loads the hand-kept document and adds one POST path per
-// command type, whose request body schema is derived from the command's Go
-// struct: the same JSON field names, types and "no unknown fields" rule
-// that [domain.DecodeCommand] applies.
+// componentTypes are the component schemas the document takes from Go
+// types: the YAML gives them only their descriptions.
+var componentTypes = map[string]any{"Problem": Problem{}}
+
+// buildDocument loads the hand-kept document, generates the schemas of
+// [componentTypes], and adds one POST path per command type, whose request
+// body schema is derived from the command's Go struct: the same JSON field
+// names, types and "no unknown fields" rule that [domain.DecodeCommand]
+// applies.
 func buildDocument(types []string) (*document, error) {
 	loader := openapi3.NewLoader()
 	doc, err := loader.LoadFromData(openapiYAML)
 	if err != nil {
 		return nil, fmt.Errorf("load openapi.yaml: %w", err)
 	}
+	for name, v := range componentTypes {
+		if err := generateComponent(doc, name, v); err != nil {
+			return nil, err
+		}
+	}
+	// A problem's category is a code of the HTTP status table.
+	doc.Components.Schemas["Problem"].Value.Properties["category"].Value.Enum = categories()
 	d := &document{doc: doc, commands: map[string]bool{}}
 	for _, t := range types {
-		schema := openapi3.NewObjectSchema()
-		schema.Description = "The fields of " + t + " are not described here; the server checks them."
-		if proto, ok := commandPrototypes()[t]; ok {
-			if schema, err = schemaOf(reflect.TypeOf(proto), nil); err != nil {
-				return nil, fmt.Errorf("command %s: %w", t, err)
-			}
+		proto, ok := domain.NewCommand(t)
+		if !ok {
+			return nil, fmt.Errorf("command %s is not registered", t)
+		}
+		schema, err := schemaFor(proto, describeAsJSON)
+		if err != nil {
+			return nil, fmt.Errorf("command %s: %w", t, err)
 		}
 		doc.Paths.Set("/v1/commands/"+t, &openapi3.PathItem{Post: commandOperation(doc, t, schema)})
 		d.commands[t] = true
@@ -124,109 +141,125 @@ func commandOperation(doc *openapi3.T, t string, cmd *openapi3.Schema) *openapi3
 	return op
 }
 
-var timeType = reflect.TypeOf(time.Time{})
-
-// schemaOf derives a JSON schema from a Go type as encoding/json encodes
-// it: exported fields by their json names, embedded structs flattened, no
-// properties beyond those (DecodeCommand refuses unknown fields). Fields
-// are not marked required: the domain checks presence and says which rule
-// failed.
-func schemaOf(t reflect.Type, seen []reflect.Type) (*openapi3.Schema, error) {
-	if t == timeType {
-		return openapi3.NewDateTimeSchema(), nil
+// generateComponent replaces the schema of component name with the one of
+// v's Go type, keeping the YAML's descriptions of it and its properties.
+// The schema is replaced in place: references to it were resolved when the
+// YAML was loaded.
+func generateComponent(doc *openapi3.T, name string, v any) error {
+	ref := doc.Components.Schemas[name]
+	if ref == nil || ref.Value == nil {
+		return fmt.Errorf("openapi.yaml has no schema %s to describe %T", name, v)
 	}
-	if t == reflect.TypeOf(json.RawMessage{}) {
-		return &openapi3.Schema{}, nil
+	s, err := schemaFor(v, describeAsJSONOut)
+	if err != nil {
+		return fmt.Errorf("schema %s: %w", name, err)
 	}
-	switch t.Kind() {
-	case reflect.Pointer:
-		s, err := schemaOf(t.Elem(), seen)
-		if err != nil {
-			return nil, err
+	prose := ref.Value
+	s.Description = prose.Description
+	for p, ps := range prose.Properties {
+		gen, ok := s.Properties[p]
+		if !ok {
+			return fmt.Errorf("schema %s: openapi.yaml describes %s, which %T lacks", name, p, v)
 		}
-		s.Nullable = true
-		return s, nil
-	case reflect.String:
-		return openapi3.NewStringSchema(), nil
-	case reflect.Bool:
-		return openapi3.NewBoolSchema(), nil
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return openapi3.NewIntegerSchema(), nil
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return openapi3.NewIntegerSchema().WithMin(0), nil
-	case reflect.Float32, reflect.Float64:
-		return openapi3.NewFloat64Schema(), nil
-	case reflect.Slice, reflect.Array:
-		items, err := schemaOf(t.Elem(), seen)
-		if err != nil {
-			return nil, err
-		}
-		s := openapi3.NewArraySchema().WithItems(items)
-		s.Nullable = t.Kind() == reflect.Slice
-		return s, nil
-	case reflect.Map:
-		if t.Key().Kind() != reflect.String {
-			return nil, fmt.Errorf("map with %s keys has no JSON schema", t.Key())
-		}
-		v, err := schemaOf(t.Elem(), seen)
-		if err != nil {
-			return nil, err
-		}
-		s := openapi3.NewObjectSchema().WithAdditionalProperties(v)
-		s.Nullable = true
-		return s, nil
-	case reflect.Struct:
-		for _, x := range seen {
-			if x == t {
-				return nil, fmt.Errorf("recursive type %s", t)
-			}
-		}
-		s := openapi3.NewObjectSchema()
-		s.AdditionalProperties = openapi3.AdditionalProperties{Has: openapi3.Ptr(false)}
-		s.Properties = openapi3.Schemas{}
-		if err := addFields(s, t, append(seen, t)); err != nil {
-			return nil, err
-		}
-		return s, nil
-	case reflect.Interface:
-		return &openapi3.Schema{}, nil
+		gen.Value.Description = ps.Value.Description
 	}
-	return nil, fmt.Errorf("type %s has no JSON schema", t)
+	*ref.Value = *s
+	return nil
 }
 
-func addFields(s *openapi3.Schema, t reflect.Type, seen []reflect.Type) error {
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		tag := f.Tag.Get("json")
-		if tag == "-" {
-			continue
+// categories lists the codes a problem's category takes: those of the
+// HTTP status table.
+func categories() []any {
+	var out []string
+	for c := range httpStatus {
+		out = append(out, c)
+	}
+	sort.Strings(out)
+	enum := make([]any, len(out))
+	for i, c := range out {
+		enum[i] = c
+	}
+	return enum
+}
+
+// schemaFor derives the JSON schema of v's Go type with openapi3gen:
+// exported fields by their json names, embedded structs flattened;
+// customize adds what encoding/json does that openapi3gen does not say.
+func schemaFor(v any, customize openapi3gen.SchemaCustomizerFn) (*openapi3.Schema, error) {
+	ref, err := openapi3gen.NewSchemaRefForValue(v, nil,
+		openapi3gen.UseAllExportedFields(), openapi3gen.SchemaCustomizer(customize))
+	if err != nil {
+		return nil, err
+	}
+	return ref.Value, nil
+}
+
+var (
+	timeType       = reflect.TypeOf(time.Time{})
+	rawMessageType = reflect.TypeOf(json.RawMessage{})
+)
+
+// describeAsJSON completes a generated schema the way encoding/json and
+// [domain.DecodeCommand] treat the type: a struct is an object with no
+// properties beyond its fields (unknown fields are refused), even when it
+// has none; a nil slice or map encodes as null. Fields of a command are
+// not marked required: the domain checks presence and says which rule
+// failed.
+func describeAsJSON(_ string, t reflect.Type, _ reflect.StructTag, s *openapi3.Schema) error {
+	switch t.Kind() {
+	case reflect.Struct:
+		if t == timeType {
+			return nil
 		}
-		name, _, _ := strings.Cut(tag, ",")
-		if f.Anonymous && name == "" {
-			ft := f.Type
-			if ft.Kind() == reflect.Pointer {
-				ft = ft.Elem()
-			}
-			if ft.Kind() == reflect.Struct {
-				if err := addFields(s, ft, seen); err != nil {
-					return err
-				}
-				continue
-			}
+		s.Type = &openapi3.Types{openapi3.TypeObject}
+		if s.Properties == nil {
+			s.Properties = openapi3.Schemas{}
 		}
-		if !f.IsExported() {
-			continue
+		s.AdditionalProperties = openapi3.AdditionalProperties{Has: openapi3.Ptr(false)}
+	case reflect.Slice:
+		if t != rawMessageType {
+			s.Nullable = true
 		}
-		if name == "" {
-			name = f.Name
-		}
-		fs, err := schemaOf(f.Type, seen)
-		if err != nil {
-			return fmt.Errorf("field %s: %w", f.Name, err)
-		}
-		s.Properties[name] = fs.NewRef()
+	case reflect.Map:
+		s.Nullable = true
+	case reflect.Uint64:
+		s.Max = nil // 2^64-1 does not survive a float64; minimum 0 says enough
 	}
 	return nil
+}
+
+// describeAsJSONOut is [describeAsJSON] for what the server writes: every
+// field without omitempty is always there, so it is required.
+func describeAsJSONOut(name string, t reflect.Type, tag reflect.StructTag, s *openapi3.Schema) error {
+	if err := describeAsJSON(name, t, tag, s); err != nil {
+		return err
+	}
+	if t.Kind() == reflect.Struct && t != timeType {
+		s.Required = alwaysWritten(t)
+	}
+	return nil
+}
+
+// alwaysWritten lists the json names of t's fields that encoding/json
+// always writes: exported, not "-", not omitempty (embedded structs'
+// fields included).
+func alwaysWritten(t reflect.Type) []string {
+	var out []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case name == "-" || !f.IsExported() && !f.Anonymous:
+		case f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct:
+			out = append(out, alwaysWritten(f.Type)...)
+		case !strings.Contains(","+opts+",", ",omitempty,"):
+			if name == "" {
+				name = f.Name
+			}
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 func (s *Server) openapiJSON(w http.ResponseWriter, r *http.Request) {

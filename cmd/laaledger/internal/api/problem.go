@@ -7,26 +7,67 @@ import (
 	"strings"
 
 	"github.com/laaledger/laaledger/domain"
+	"github.com/laaledger/laaledger/errcode"
 	"github.com/laaledger/laaledger/eventstore"
-	"github.com/laaledger/laaledger/projections"
 )
 
-// Problem is an RFC 9457 problem detail with the ledger's stable code.
+// Problem is an RFC 9457 problem detail with the ledger's stable codes.
 type Problem struct {
-	Type            string  `json:"type"`
-	Title           string  `json:"title"`
-	Status          int     `json:"status"`
-	Detail          string  `json:"detail,omitempty"`
-	Instance        string  `json:"instance,omitempty"`
-	Code            string  `json:"code"`
+	Type     string `json:"type"`
+	Title    string `json:"title"`
+	Status   int    `json:"status"`
+	Detail   string `json:"detail,omitempty"`
+	Instance string `json:"instance,omitempty"`
+	// Code is specific and stable: a domain rule id (laa.designated_limit)
+	// or one of the API's own codes (version_conflict, bad_if_match, …).
+	Code string `json:"code"`
+	// Category is the error's code in the ledger's vocabulary (package
+	// errcode: invalid, unauthenticated, forbidden, not_found, conflict,
+	// unavailable, tampered, internal); clients such as the CLI branch on
+	// it, not on Code or the status.
+	Category        string  `json:"category"`
 	CorrelationID   string  `json:"correlation_id,omitempty"`
 	ExpectedVersion *uint64 `json:"expected_version,omitempty"`
 	CurrentVersion  *uint64 `json:"current_version,omitempty"`
 	ReachedSequence *uint64 `json:"reached_sequence,omitempty"`
 }
 
+// httpStatus is the HTTP front end's one table: the status for each code of
+// the ledger's vocabulary. [problemFor] refines three cases (422, 412 and
+// the problem's specific code) and says why.
+var httpStatus = map[string]int{
+	errcode.EINVALID:         http.StatusBadRequest,
+	errcode.EUNAUTHENTICATED: http.StatusUnauthorized,
+	errcode.EFORBIDDEN:       http.StatusForbidden,
+	errcode.ENOTFOUND:        http.StatusNotFound,
+	errcode.ECONFLICT:        http.StatusConflict,
+	errcode.EUNAVAILABLE:     http.StatusServiceUnavailable,
+	errcode.ETAMPERED:        http.StatusInternalServerError,
+	errcode.EINTERNAL:        http.StatusInternalServerError,
+}
+
+// categoryOf classifies the HTTP layer's own refusals, which are made with a
+// status (a 415 or a 405 has no code of its own), in the same vocabulary.
+func categoryOf(status int) string {
+	switch {
+	case status == http.StatusUnauthorized:
+		return errcode.EUNAUTHENTICATED
+	case status == http.StatusForbidden:
+		return errcode.EFORBIDDEN
+	case status == http.StatusNotFound:
+		return errcode.ENOTFOUND
+	case status == http.StatusConflict, status == http.StatusPreconditionFailed:
+		return errcode.ECONFLICT
+	case status == http.StatusServiceUnavailable:
+		return errcode.EUNAVAILABLE
+	case status >= 400 && status < 500:
+		return errcode.EINVALID
+	}
+	return errcode.EINTERNAL
+}
+
 // requestError is a refusal of the request itself, before anything reached
-// the domain: it is always a 4xx with its own status and code.
+// the domain: it is always a 4xx or 503 with its own status and code.
 type requestError struct {
 	status int
 	code   string
@@ -34,6 +75,9 @@ type requestError struct {
 }
 
 func (e *requestError) Error() string { return e.msg }
+
+// ErrorCode reports the refusal's category to errcode.Of.
+func (e *requestError) ErrorCode() string { return categoryOf(e.status) }
 
 func badRequest(code, msg string) error {
 	return &requestError{status: http.StatusBadRequest, code: code, msg: msg}
@@ -66,80 +110,85 @@ func (e *notCaughtUpError) Error() string {
 		" (they are at " + u64(e.reached) + "); retry shortly"
 }
 
-// problemFor is the one place that maps an error to an HTTP status and a
-// stable code. Domain refusals carry their rule id; event store errors
-// their kind; anything else is a 500 "internal" whose detail is withheld.
+// ErrorCode reports EUNAVAILABLE to errcode.Of.
+func (e *notCaughtUpError) ErrorCode() string { return errcode.EUNAVAILABLE }
+
+// problemFor is the one place that maps an error to an HTTP status and
+// stable codes. The status comes from the error's code through
+// [httpStatus]; the problem's Code is the most specific name there is.
+// Details of 5xx errors are withheld or fixed: the log has the full text.
 func problemFor(err error) Problem {
+	var re *requestError
+	if errors.As(err, &re) {
+		return problem(re.status, re.code, re.msg)
+	}
+	category := errcode.Of(err)
+	status, ok := httpStatus[category]
+	if !ok {
+		category, status = errcode.EINTERNAL, http.StatusInternalServerError
+	}
+	p := problem(status, category, err.Error())
+	p.Category = category
+	switch category {
+	case errcode.EINTERNAL:
+		p.Detail = "internal error"
+	case errcode.ETAMPERED:
+		p.Detail = "the ledger's hash chain does not verify: " + err.Error()
+	case errcode.EUNAVAILABLE:
+		p.Detail = "the ledger or its read models are not available right now; retry: a command retried with the same Idempotency-Key is recorded at most once"
+	}
+
+	if status == http.StatusInternalServerError {
+		return p
+	}
 	var (
-		re  *requestError
-		de  *decodeError
-		pe  *preconditionError
-		nc  *notCaughtUpError
-		ce  *eventstore.ConflictError
 		dom *domain.Error
+		ce  *eventstore.ConflictError
+		nc  *notCaughtUpError
 	)
 	switch {
-	case errors.As(err, &re):
-		return problem(re.status, re.code, re.msg)
-	case errors.As(err, &nc):
-		p := problem(http.StatusServiceUnavailable, "not_caught_up", nc.Error())
-		p.ReachedSequence = &nc.reached
-		return p
-	case errors.As(err, &ce):
-		status, code := http.StatusConflict, "version_conflict"
-		msg := "the aggregate kept changing under the command; retry with the same Idempotency-Key"
-		if errors.As(err, &pe) {
-			status = http.StatusPreconditionFailed
-			msg = "If-Match: expected version " + u64(ce.Expected) + ", " + ce.Aggregate.String() + " is at version " + u64(ce.Actual)
-		}
-		p := problem(status, code, msg)
-		p.ExpectedVersion, p.CurrentVersion = &ce.Expected, &ce.Actual
-		return p
 	case errors.As(err, &dom):
-		code := dom.Rule
-		if code == "" {
-			code = dom.Code
+		// A domain refusal is named by its rule. One of a well-formed
+		// command is 422: understood, but against a rule; one found while
+		// decoding the body, or about the request's metadata (meta.*), is a
+		// malformed request and stays 400.
+		if dom.Rule != "" {
+			p.Code = dom.Rule
 		}
-		var status int
-		switch dom.Code {
-		case domain.EINVALID:
-			status = http.StatusUnprocessableEntity
-			if errors.As(err, &de) || strings.HasPrefix(dom.Rule, "meta.") {
-				status = http.StatusBadRequest
-			}
-		case domain.EFORBIDDEN:
-			status = http.StatusForbidden
-		case domain.ENOTFOUND:
-			status = http.StatusNotFound
-		case domain.ECONFLICT:
-			status = http.StatusConflict
-		default:
-			return problem(http.StatusInternalServerError, "internal", "internal error")
+		p.Detail = dom.Message
+		var de *decodeError
+		if category == errcode.EINVALID && !errors.As(err, &de) && !strings.HasPrefix(dom.Rule, "meta.") {
+			p.setStatus(http.StatusUnprocessableEntity)
 		}
-		return problem(status, code, dom.Message)
+	case errors.As(err, &ce):
+		// The API promises both versions, and a 412 when the caller's own
+		// If-Match was wrong rather than a race the service lost.
+		p.Code = "version_conflict"
+		p.Detail = "the aggregate kept changing under the command; retry with the same Idempotency-Key"
+		p.ExpectedVersion, p.CurrentVersion = &ce.Expected, &ce.Actual
+		var pe *preconditionError
+		if errors.As(err, &pe) {
+			p.setStatus(http.StatusPreconditionFailed)
+			p.Detail = "If-Match: expected version " + u64(ce.Expected) + ", " + ce.Aggregate.String() + " is at version " + u64(ce.Actual)
+		}
 	case errors.Is(err, eventstore.ErrDuplicate):
-		return problem(http.StatusConflict, "idempotency_key_reused",
-			"this Idempotency-Key was already used for a different command; use a new key for a new command")
-	case errors.Is(err, eventstore.ErrNotFound):
-		return problem(http.StatusNotFound, "not_found", err.Error())
-	case errors.Is(err, eventstore.ErrInvalid):
-		return problem(http.StatusBadRequest, "invalid", err.Error())
-	case errors.Is(err, eventstore.ErrUnavailable):
-		return problem(http.StatusServiceUnavailable, "unavailable",
-			"the ledger did not answer in time; the command may or may not have been recorded: retry with the same Idempotency-Key")
-	case errors.Is(err, projections.ErrInvalid):
-		return problem(http.StatusBadRequest, "invalid", err.Error())
-	case errors.Is(err, projections.ErrStopped):
-		return problem(http.StatusServiceUnavailable, "unavailable", "the read models are not running")
-	case errors.Is(err, eventstore.ErrTampered):
-		return problem(http.StatusInternalServerError, "tampered", "the ledger's hash chain does not verify: "+err.Error())
+		p.Code = "idempotency_key_reused"
+		p.Detail = "this Idempotency-Key was already used for a different command; use a new key for a new command"
+	case errors.As(err, &nc):
+		p.Code = "not_caught_up"
+		p.Detail = nc.Error()
+		p.ReachedSequence = &nc.reached
 	}
-	return problem(http.StatusInternalServerError, "internal", "internal error")
+	return p
 }
 
+// problem returns a problem with the given status and code, its category
+// that of the status (see [categoryOf]).
 func problem(status int, code, detail string) Problem {
-	return Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Code: code, Detail: detail}
+	return Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Code: code, Category: categoryOf(status), Detail: detail}
 }
+
+func (p *Problem) setStatus(status int) { p.Status, p.Title = status, http.StatusText(status) }
 
 // writeProblem writes p as application/problem+json.
 func writeProblem(w http.ResponseWriter, r *http.Request, p Problem) {

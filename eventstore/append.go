@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+	"github.com/laaledger/laaledger/internal/jsonscan"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -359,17 +360,13 @@ func compactJSON(data []byte) (json.RawMessage, error) {
 	return b.Bytes(), nil
 }
 
-// validJSON reports whether data is one valid JSON value. The commit
-// parser's syntax check answers the common case; whatever it does not
+// validJSON reports whether data is one valid JSON value. The scanner's
+// syntax check answers the common case; whatever it does not
 // accept (very deep nesting, invalid input) is decided by encoding/json.
 func validJSON(data []byte) bool {
-	p := commitParser{b: data}
-	p.space()
-	if p.skip(0) {
-		p.space()
-		if p.i == len(data) {
-			return true
-		}
+	p := jsonscan.New(data)
+	if p.Skip() && p.End() {
+		return true
 	}
 	return json.Valid(data)
 }

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/laaledger/laaledger/internal/jsonscan"
 )
 
 // Actor is who caused an event: a person, the role they acted in and the
@@ -92,44 +94,183 @@ const hashDomain = "laaledger/event/v1"
 //	(RFC 3339 with nanoseconds, UTC), data (the body's bytes exactly as
 //	stored), prev_hash (lower-case hex).
 //
-// The event's own hash field is not part of it.
+// That is the order of [envelopeFields], which derives it; the event's own
+// hash field is not part of it.
 func (e *Envelope) ComputeHash() string {
-	buf := make([]byte, 0, 1024+len(e.Data))
-	put := func(s string) {
-		buf = binary.AppendUvarint(buf, uint64(len(s)))
-		buf = append(buf, s...)
+	h := hashBuf(make([]byte, 0, 1024+len(e.Data)))
+	h.str(hashDomain)
+	for i := range envelopeFields {
+		if f := &envelopeFields[i]; f.hash != nil {
+			f.hash(&h, e)
+		}
 	}
-	putBytes := func(b []byte) {
-		buf = binary.AppendUvarint(buf, uint64(len(b)))
-		buf = append(buf, b...)
-	}
-	var num [20]byte
-	var ts [40]byte
-	put(hashDomain)
-	put(e.EventID)
-	put(e.Type)
-	putBytes(strconv.AppendInt(num[:0], int64(e.SchemaVersion), 10))
-	put(e.AggregateKind)
-	put(e.AggregateID)
-	putBytes(strconv.AppendUint(num[:0], e.AggregateVersion, 10))
-	put(e.CommandID)
-	put(e.Actor.ID)
-	put(e.Actor.Role)
-	put(e.Actor.Organisation)
-	put(e.Reason)
-	putBytes(strconv.AppendInt(num[:0], int64(len(e.Evidence)), 10))
-	for _, ev := range e.Evidence {
-		put(ev)
-	}
-	put(e.CausationID)
-	put(e.CorrelationID)
-	putBytes(e.OccurredAt.UTC().AppendFormat(ts[:0], time.RFC3339Nano))
-	putBytes(e.RecordedAt.UTC().AppendFormat(ts[:0], time.RFC3339Nano))
-	putBytes(e.Data)
-	put(e.PrevHash)
-	sum := sha256.Sum256(buf)
+	sum := sha256.Sum256(h)
 	return hex.EncodeToString(sum[:])
 }
+
+// hashBuf accumulates the canonical encoding: each item as an unsigned
+// LEB128 length and then its bytes.
+type hashBuf []byte
+
+func (h *hashBuf) bytes(b []byte) {
+	*h = binary.AppendUvarint(*h, uint64(len(b)))
+	*h = append(*h, b...)
+}
+
+func (h *hashBuf) str(s string) {
+	*h = binary.AppendUvarint(*h, uint64(len(s)))
+	*h = append(*h, s...)
+}
+
+func (h *hashBuf) int(n int64) {
+	var num [20]byte
+	h.bytes(strconv.AppendInt(num[:0], n, 10))
+}
+
+func (h *hashBuf) uint(n uint64) {
+	var num [20]byte
+	h.bytes(strconv.AppendUint(num[:0], n, 10))
+}
+
+func (h *hashBuf) time(t time.Time) {
+	var ts [40]byte
+	h.bytes(t.UTC().AppendFormat(ts[:0], time.RFC3339Nano))
+}
+
+// envelopeField is one field of [Envelope]: how it is hashed, written in
+// the stored JSON and read back. Plain funcs, not reflection: they run for
+// every event appended and read.
+type envelopeField struct {
+	// key is the field's JSON name; actor's nested fields are its own.
+	key string
+	// omitEmpty leaves the field out of the JSON when empty reports true.
+	omitEmpty bool
+	empty     func(e *Envelope) bool
+	// aggregate marks aggregate_kind and aggregate_id, which read models
+	// serve as one "aggregate" object; chain marks prev_hash and hash.
+	aggregate, chain bool
+	// hash appends the field to the canonical encoding; nil leaves it out.
+	hash func(h *hashBuf, e *Envelope)
+	// json appends the field's JSON value.
+	json func(dst []byte, e *Envelope) []byte
+	// parse decodes the field's JSON value (the fast path; see decode.go).
+	parse func(p *jsonscan.Scanner, e *Envelope) bool
+}
+
+// envelopeFields is the envelope's one field list, in the order of the
+// stored JSON and of the canonical hash encoding. Adding a field here
+// changes every hash: a new field needs a new hashDomain.
+var envelopeFields = [...]envelopeField{
+	{key: "event_id",
+		hash:  func(h *hashBuf, e *Envelope) { h.str(e.EventID) },
+		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.EventID) },
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.EventID) }},
+	{key: "type",
+		hash:  func(h *hashBuf, e *Envelope) { h.str(e.Type) },
+		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.Type) },
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.Type) }},
+	{key: "schema_version",
+		hash:  func(h *hashBuf, e *Envelope) { h.int(int64(e.SchemaVersion)) },
+		json:  func(dst []byte, e *Envelope) []byte { return strconv.AppendInt(dst, int64(e.SchemaVersion), 10) },
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Int(&e.SchemaVersion) }},
+	{key: "aggregate_kind", aggregate: true,
+		hash:  func(h *hashBuf, e *Envelope) { h.str(e.AggregateKind) },
+		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.AggregateKind) },
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.AggregateKind) }},
+	{key: "aggregate_id", aggregate: true,
+		hash:  func(h *hashBuf, e *Envelope) { h.str(e.AggregateID) },
+		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.AggregateID) },
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.AggregateID) }},
+	{key: "aggregate_version",
+		hash:  func(h *hashBuf, e *Envelope) { h.uint(e.AggregateVersion) },
+		json:  func(dst []byte, e *Envelope) []byte { return strconv.AppendUint(dst, e.AggregateVersion, 10) },
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Uint(&e.AggregateVersion) }},
+	{key: "command_id",
+		hash:  func(h *hashBuf, e *Envelope) { h.str(e.CommandID) },
+		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.CommandID) },
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.CommandID) }},
+	{key: "actor",
+		hash: func(h *hashBuf, e *Envelope) {
+			h.str(e.Actor.ID)
+			h.str(e.Actor.Role)
+			h.str(e.Actor.Organisation)
+		},
+		json: func(dst []byte, e *Envelope) []byte {
+			dst = append(dst, `{"id":`...)
+			dst = appendJSONString(dst, e.Actor.ID)
+			dst = append(dst, `,"role":`...)
+			dst = appendJSONString(dst, e.Actor.Role)
+			dst = append(dst, `,"organisation":`...)
+			dst = appendJSONString(dst, e.Actor.Organisation)
+			return append(dst, '}')
+		},
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return parseActor(p, &e.Actor) }},
+	{key: "reason", omitEmpty: true,
+		empty: func(e *Envelope) bool { return e.Reason == "" },
+		hash:  func(h *hashBuf, e *Envelope) { h.str(e.Reason) },
+		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.Reason) },
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.Reason) }},
+	{key: "evidence", omitEmpty: true,
+		empty: func(e *Envelope) bool { return len(e.Evidence) == 0 },
+		hash: func(h *hashBuf, e *Envelope) {
+			h.int(int64(len(e.Evidence)))
+			for _, ev := range e.Evidence {
+				h.str(ev)
+			}
+		},
+		json: func(dst []byte, e *Envelope) []byte {
+			dst = append(dst, '[')
+			for i, ev := range e.Evidence {
+				if i > 0 {
+					dst = append(dst, ',')
+				}
+				dst = appendJSONString(dst, ev)
+			}
+			return append(dst, ']')
+		},
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Strs(&e.Evidence) }},
+	{key: "causation_id", omitEmpty: true,
+		empty: func(e *Envelope) bool { return e.CausationID == "" },
+		hash:  func(h *hashBuf, e *Envelope) { h.str(e.CausationID) },
+		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.CausationID) },
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.CausationID) }},
+	{key: "correlation_id", omitEmpty: true,
+		empty: func(e *Envelope) bool { return e.CorrelationID == "" },
+		hash:  func(h *hashBuf, e *Envelope) { h.str(e.CorrelationID) },
+		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.CorrelationID) },
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.CorrelationID) }},
+	{key: "occurred_at",
+		hash:  func(h *hashBuf, e *Envelope) { h.time(e.OccurredAt) },
+		json:  func(dst []byte, e *Envelope) []byte { return appendJSONTime(dst, e.OccurredAt) },
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Time(&e.OccurredAt) }},
+	{key: "recorded_at",
+		hash:  func(h *hashBuf, e *Envelope) { h.time(e.RecordedAt) },
+		json:  func(dst []byte, e *Envelope) []byte { return appendJSONTime(dst, e.RecordedAt) },
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Time(&e.RecordedAt) }},
+	{key: "data",
+		hash: func(h *hashBuf, e *Envelope) { h.bytes(e.Data) },
+		json: func(dst []byte, e *Envelope) []byte {
+			if len(e.Data) == 0 {
+				return append(dst, "null"...)
+			}
+			return append(dst, e.Data...)
+		},
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool {
+			raw, ok := p.Raw()
+			e.Data = raw
+			return ok
+		}},
+	{key: "prev_hash", chain: true,
+		hash:  func(h *hashBuf, e *Envelope) { h.str(e.PrevHash) },
+		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.PrevHash) },
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.PrevHash) }},
+	{key: "hash", chain: true,
+		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.Hash) },
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.Hash) }},
+}
+
+// actorFields are [Actor]'s JSON names.
+var actorFields = []string{"id", "role", "organisation"}
 
 // ChainError names the first event whose hash or link does not hold.
 type ChainError struct {

@@ -209,40 +209,19 @@ func (p *bodyParser) baseline(dst **Baseline) bool {
 // values decodes an object of numbers into a new map, as encoding/json
 // does: a repeated key keeps its last value. A null goes to encoding/json.
 func (p *bodyParser) values(dst *Values) bool {
-	if !p.Consume('{') {
-		return false
-	}
 	m := make(Values, 4)
-	p.Space()
-	if p.Consume('}') {
-		*dst = m
-		return true
-	}
-	for {
-		p.Space()
-		var k string
-		if !p.Str(&k) {
-			return false
-		}
-		p.Space()
-		if !p.Consume(':') {
-			return false
-		}
-		p.Space()
+	ok := p.Map(func(key string) bool {
 		var f float64
 		if !p.Float(&f) {
 			return false
 		}
-		m[k] = f
-		p.Space()
-		if p.Consume('}') {
-			*dst = m
-			return true
-		}
-		if !p.Consume(',') {
-			return false
-		}
+		m[key] = f
+		return true
+	})
+	if ok {
+		*dst = m
 	}
+	return ok
 }
 
 // bodyParser walks one event body with the shared scanner. Every method

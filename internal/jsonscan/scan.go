@@ -46,8 +46,8 @@ func (s *Seen) First(n int) bool {
 	return true
 }
 
-// Space skips white space.
-func (p *Scanner) Space() {
+// space skips white space.
+func (p *Scanner) space() {
 	for p.i < len(p.b) {
 		switch p.b[p.i] {
 		case ' ', '\t', '\n', '\r':
@@ -58,8 +58,8 @@ func (p *Scanner) Space() {
 	}
 }
 
-// Consume passes over c if it is the next byte.
-func (p *Scanner) Consume(c byte) bool {
+// consume passes over c if it is the next byte.
+func (p *Scanner) consume(c byte) bool {
 	if p.i < len(p.b) && p.b[p.i] == c {
 		p.i++
 		return true
@@ -69,47 +69,84 @@ func (p *Scanner) Consume(c byte) bool {
 
 // End reports whether only white space remains.
 func (p *Scanner) End() bool {
-	p.Space()
+	p.space()
 	return p.i == len(p.b)
 }
 
 // Object walks an object, calling field with each key (escape-free; a key
 // with escapes is refused) positioned before the key's value.
 func (p *Scanner) Object(field func(key []byte) bool) bool {
-	p.Space()
-	if !p.Consume('{') {
+	p.space()
+	if !p.consume('{') {
 		return false
 	}
-	p.Space()
-	if p.Consume('}') {
+	p.space()
+	if p.consume('}') {
 		return true
 	}
 	for {
-		p.Space()
-		if !p.Consume('"') {
+		p.space()
+		if !p.consume('"') {
 			return false
 		}
 		start := p.i
 		for p.i < len(p.b) && p.b[p.i] != '"' && p.b[p.i] != '\\' && p.b[p.i] >= 0x20 {
 			p.i++
 		}
-		if !p.Consume('"') {
+		if !p.consume('"') {
 			return false
 		}
 		key := p.b[start : p.i-1]
-		p.Space()
-		if !p.Consume(':') {
+		p.space()
+		if !p.consume(':') {
 			return false
 		}
-		p.Space()
+		p.space()
 		if !field(key) {
 			return false
 		}
-		p.Space()
-		if p.Consume('}') {
+		p.space()
+		if p.consume('}') {
 			return true
 		}
-		if !p.Consume(',') {
+		if !p.consume(',') {
+			return false
+		}
+	}
+}
+
+// Map walks an object whose keys are data rather than field names (any
+// string, escapes decoded), calling value with each key positioned before
+// its value. A repeated key is the caller's to resolve: encoding/json keeps
+// the last value for a map.
+func (p *Scanner) Map(value func(key string) bool) bool {
+	p.space()
+	if !p.consume('{') {
+		return false
+	}
+	p.space()
+	if p.consume('}') {
+		return true
+	}
+	for {
+		p.space()
+		var k string
+		if !p.Str(&k) {
+			return false
+		}
+		p.space()
+		if !p.consume(':') {
+			return false
+		}
+		p.space()
+		if !value(k) {
+			return false
+		}
+		p.space()
+		if p.consume('}') {
+			return true
+		}
+		if !p.consume(',') {
 			return false
 		}
 	}
@@ -118,24 +155,24 @@ func (p *Scanner) Object(field func(key []byte) bool) bool {
 // Array walks an array (not null), calling elem positioned before each
 // element.
 func (p *Scanner) Array(elem func() bool) bool {
-	p.Space()
-	if !p.Consume('[') {
+	p.space()
+	if !p.consume('[') {
 		return false
 	}
-	p.Space()
-	if p.Consume(']') {
+	p.space()
+	if p.consume(']') {
 		return true
 	}
 	for {
-		p.Space()
+		p.space()
 		if !elem() {
 			return false
 		}
-		p.Space()
-		if p.Consume(']') {
+		p.space()
+		if p.consume(']') {
 			return true
 		}
-		if !p.Consume(',') {
+		if !p.consume(',') {
 			return false
 		}
 	}
@@ -185,7 +222,7 @@ func foldedKey(key []byte, fields []string) bool {
 // position, whether it has escapes, and whether it is plain ASCII. It
 // checks the token is valid JSON.
 func (p *Scanner) token() (raw []byte, escaped, ascii, ok bool) {
-	if !p.Consume('"') {
+	if !p.consume('"') {
 		return nil, false, false, false
 	}
 	start := p.i - 1
@@ -285,7 +322,7 @@ func (p *Scanner) Time(dst *time.Time) bool {
 // encoding/json refuses for an integer field).
 func (p *Scanner) integer() ([]byte, bool) {
 	start := p.i
-	p.Consume('-')
+	p.consume('-')
 	d := p.i
 	for p.i < len(p.b) && '0' <= p.b[p.i] && p.b[p.i] <= '9' {
 		p.i++
@@ -356,7 +393,7 @@ func (p *Scanner) Raw() ([]byte, bool) {
 
 // Skip passes over one value, checking its syntax.
 func (p *Scanner) Skip() bool {
-	p.Space()
+	p.space()
 	return p.skip(0)
 }
 
@@ -375,47 +412,47 @@ func (p *Scanner) skip(depth int) bool {
 		return ok
 	case c == '{':
 		p.i++
-		p.Space()
-		if p.Consume('}') {
+		p.space()
+		if p.consume('}') {
 			return true
 		}
 		for {
-			p.Space()
+			p.space()
 			if _, _, _, ok := p.token(); !ok {
 				return false
 			}
-			p.Space()
-			if !p.Consume(':') {
+			p.space()
+			if !p.consume(':') {
 				return false
 			}
-			p.Space()
+			p.space()
 			if !p.skip(depth + 1) {
 				return false
 			}
-			p.Space()
-			if p.Consume('}') {
+			p.space()
+			if p.consume('}') {
 				return true
 			}
-			if !p.Consume(',') {
+			if !p.consume(',') {
 				return false
 			}
 		}
 	case c == '[':
 		p.i++
-		p.Space()
-		if p.Consume(']') {
+		p.space()
+		if p.consume(']') {
 			return true
 		}
 		for {
-			p.Space()
+			p.space()
 			if !p.skip(depth + 1) {
 				return false
 			}
-			p.Space()
-			if p.Consume(']') {
+			p.space()
+			if p.consume(']') {
 				return true
 			}
-			if !p.Consume(',') {
+			if !p.consume(',') {
 				return false
 			}
 		}
@@ -434,7 +471,7 @@ func (p *Scanner) skip(depth int) bool {
 
 // number passes over a number literal, checking JSON's grammar.
 func (p *Scanner) number() bool {
-	if !p.Consume('-') && (p.i >= len(p.b) || p.b[p.i] < '0' || p.b[p.i] > '9') {
+	if !p.consume('-') && (p.i >= len(p.b) || p.b[p.i] < '0' || p.b[p.i] > '9') {
 		return false
 	}
 	digits := func() int {
@@ -446,16 +483,16 @@ func (p *Scanner) number() bool {
 		return n
 	}
 	switch {
-	case p.Consume('0'):
+	case p.consume('0'):
 	case digits() == 0:
 		return false
 	}
-	if p.Consume('.') && digits() == 0 {
+	if p.consume('.') && digits() == 0 {
 		return false
 	}
-	if p.Consume('e') || p.Consume('E') {
-		if !p.Consume('+') {
-			p.Consume('-')
+	if p.consume('e') || p.consume('E') {
+		if !p.consume('+') {
+			p.consume('-')
 		}
 		if digits() == 0 {
 			return false

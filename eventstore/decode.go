@@ -127,3 +127,63 @@ func parseActor(p *jsonscan.Scanner, a *Actor) bool {
 		return p.Unknown(key, actorFields)
 	})
 }
+
+// servedKeys are the top-level JSON names of the served form.
+var servedKeys = func() []string {
+	names := []string{"sequence", "index", "aggregate"}
+	for i := range envelopeFields {
+		if !envelopeFields[i].aggregate {
+			names = append(names, envelopeFields[i].key)
+		}
+	}
+	return names
+}()
+
+var aggregateKeys = []string{"kind", "id"}
+
+// UnmarshalServedJSON decodes the form [Envelope.AppendServedJSON] writes,
+// in any field order, into e (Sequence included) and returns the event's
+// index in its commit. Read models and API clients use it; it is not the
+// ledger's read path and has no encoding/json fallback, so it refuses
+// input that only encoding/json's leniency would accept (a key that
+// differs from a field's name only in case, a null for a string).
+func (e *Envelope) UnmarshalServedJSON(data []byte) (index int, err error) {
+	var (
+		u    Envelope
+		seen jsonscan.Seen
+	)
+	p := jsonscan.New(data)
+	ok := p.Object(func(key []byte) bool {
+		switch string(key) {
+		case "sequence":
+			return seen.First(0) && p.Uint(&u.Sequence)
+		case "index":
+			return seen.First(1) && p.Int(&index)
+		case "aggregate":
+			return seen.First(2) && parseAggregate(&p, &u)
+		}
+		i := envelopeFieldIndex(key)
+		if i < 0 || envelopeFields[i].aggregate {
+			return p.Unknown(key, servedKeys)
+		}
+		return seen.First(3+i) && envelopeFields[i].parse(&p, &u)
+	})
+	if !ok || !p.End() {
+		return 0, fmt.Errorf("decode event: not the JSON form of a served event")
+	}
+	*e = u
+	return index, nil
+}
+
+func parseAggregate(p *jsonscan.Scanner, e *Envelope) bool {
+	var seen jsonscan.Seen
+	return p.Object(func(key []byte) bool {
+		switch string(key) {
+		case "kind":
+			return seen.First(0) && p.Str(&e.AggregateKind)
+		case "id":
+			return seen.First(1) && p.Str(&e.AggregateID)
+		}
+		return p.Unknown(key, aggregateKeys)
+	})
+}

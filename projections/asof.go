@@ -87,7 +87,7 @@ func StateAt[S any](t *Timelines, a eventstore.Aggregate, at time.Time, basis Ba
 func DecodeEntry(e *Entry) (domain.Event, error) {
 	ev, err := domain.DecodeEvent(e.Type, e.SchemaVersion, e.Data)
 	if err != nil {
-		return nil, fmt.Errorf("%s version %d (sequence %d): %w", e.Aggregate, e.AggregateVersion, e.Sequence, err)
+		return nil, fmt.Errorf("%s version %d (sequence %d): %w", e.Aggregate(), e.AggregateVersion, e.Sequence, err)
 	}
 	return ev, nil
 }

@@ -142,7 +142,7 @@ func foldAll(t *testing.T, ctx context.Context, s *eventstore.Store) (map[string
 	laas, areas, orgs := map[string]domain.Agreement{}, map[string]domain.AreaAssessment{}, map[string]domain.OrgAssessment{}
 	seen := map[eventstore.Aggregate]bool{}
 	for _, e := range ledgerEntries(t, ctx, s) {
-		seen[e.Aggregate] = true
+		seen[e.Aggregate()] = true
 	}
 	for agg := range seen {
 		h, err := s.LoadFresh(ctx, agg)

@@ -23,8 +23,8 @@ func (t *Timelines) WriteSnapshot(w io.Writer) error {
 		enc.str(e.EventID)
 		enc.sym(e.Type)
 		enc.uvarint(uint64(e.SchemaVersion))
-		enc.sym(e.Aggregate.Kind)
-		enc.sym(e.Aggregate.ID)
+		enc.sym(e.AggregateKind)
+		enc.sym(e.AggregateID)
 		enc.uvarint(e.AggregateVersion)
 		enc.str(e.CommandID)
 		enc.sym(e.Actor.ID)
@@ -77,7 +77,7 @@ func (t *Timelines) ReadSnapshot(r io.Reader) error {
 		e.EventID = dec.str()
 		e.Type = dec.sym()
 		e.SchemaVersion = int(dec.uvarint())
-		e.Aggregate = eventstore.Aggregate{Kind: dec.sym(), ID: dec.sym()}
+		e.AggregateKind, e.AggregateID = dec.sym(), dec.sym()
 		e.AggregateVersion = dec.uvarint()
 		e.CommandID = dec.str()
 		e.Actor = eventstore.Actor{ID: dec.sym(), Role: dec.sym(), Organisation: dec.sym()}

@@ -155,6 +155,10 @@ type envelopeField struct {
 	json func(dst []byte, e *Envelope) []byte
 	// parse decodes the field's JSON value (the fast path; see decode.go).
 	parse func(p *jsonscan.Scanner, e *Envelope) bool
+	// put and get are the field in a binary encoding (see
+	// [Envelope.EncodeFields]).
+	put func(w FieldEncoder, e *Envelope)
+	get func(r FieldDecoder, e *Envelope)
 }
 
 // envelopeFields is the envelope's one field list, in the order of the
@@ -164,31 +168,45 @@ var envelopeFields = [...]envelopeField{
 	{key: "event_id",
 		hash:  func(h *hashBuf, e *Envelope) { h.str(e.EventID) },
 		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.EventID) },
-		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.EventID) }},
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.EventID) },
+		put:   func(w FieldEncoder, e *Envelope) { w.Str(e.EventID) },
+		get:   func(r FieldDecoder, e *Envelope) { e.EventID = r.Str() }},
 	{key: "type",
 		hash:  func(h *hashBuf, e *Envelope) { h.str(e.Type) },
 		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.Type) },
-		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.Type) }},
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.Type) },
+		put:   func(w FieldEncoder, e *Envelope) { w.Sym(e.Type) },
+		get:   func(r FieldDecoder, e *Envelope) { e.Type = r.Sym() }},
 	{key: "schema_version",
 		hash:  func(h *hashBuf, e *Envelope) { h.int(int64(e.SchemaVersion)) },
 		json:  func(dst []byte, e *Envelope) []byte { return strconv.AppendInt(dst, int64(e.SchemaVersion), 10) },
-		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Int(&e.SchemaVersion) }},
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Int(&e.SchemaVersion) },
+		put:   func(w FieldEncoder, e *Envelope) { w.Uvarint(uint64(e.SchemaVersion)) },
+		get:   func(r FieldDecoder, e *Envelope) { e.SchemaVersion = int(r.Uvarint()) }},
 	{key: "aggregate_kind", aggregate: true,
 		hash:  func(h *hashBuf, e *Envelope) { h.str(e.AggregateKind) },
 		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.AggregateKind) },
-		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.AggregateKind) }},
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.AggregateKind) },
+		put:   func(w FieldEncoder, e *Envelope) { w.Sym(e.AggregateKind) },
+		get:   func(r FieldDecoder, e *Envelope) { e.AggregateKind = r.Sym() }},
 	{key: "aggregate_id", aggregate: true,
 		hash:  func(h *hashBuf, e *Envelope) { h.str(e.AggregateID) },
 		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.AggregateID) },
-		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.AggregateID) }},
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.AggregateID) },
+		put:   func(w FieldEncoder, e *Envelope) { w.Sym(e.AggregateID) },
+		get:   func(r FieldDecoder, e *Envelope) { e.AggregateID = r.Sym() }},
 	{key: "aggregate_version",
 		hash:  func(h *hashBuf, e *Envelope) { h.uint(e.AggregateVersion) },
 		json:  func(dst []byte, e *Envelope) []byte { return strconv.AppendUint(dst, e.AggregateVersion, 10) },
-		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Uint(&e.AggregateVersion) }},
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Uint(&e.AggregateVersion) },
+		put:   func(w FieldEncoder, e *Envelope) { w.Uvarint(e.AggregateVersion) },
+		get:   func(r FieldDecoder, e *Envelope) { e.AggregateVersion = r.Uvarint() }},
 	{key: "command_id",
 		hash:  func(h *hashBuf, e *Envelope) { h.str(e.CommandID) },
 		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.CommandID) },
-		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.CommandID) }},
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.CommandID) },
+		put:   func(w FieldEncoder, e *Envelope) { w.Str(e.CommandID) },
+		get:   func(r FieldDecoder, e *Envelope) { e.CommandID = r.Str() }},
 	{key: "actor",
 		hash: func(h *hashBuf, e *Envelope) {
 			h.str(e.Actor.ID)
@@ -204,12 +222,22 @@ var envelopeFields = [...]envelopeField{
 			dst = appendJSONString(dst, e.Actor.Organisation)
 			return append(dst, '}')
 		},
-		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return parseActor(p, &e.Actor) }},
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return parseActor(p, &e.Actor) },
+		put: func(w FieldEncoder, e *Envelope) {
+			w.Sym(e.Actor.ID)
+			w.Sym(e.Actor.Role)
+			w.Sym(e.Actor.Organisation)
+		},
+		get: func(r FieldDecoder, e *Envelope) {
+			e.Actor = Actor{ID: r.Sym(), Role: r.Sym(), Organisation: r.Sym()}
+		}},
 	{key: "reason", omitEmpty: true,
 		empty: func(e *Envelope) bool { return e.Reason == "" },
 		hash:  func(h *hashBuf, e *Envelope) { h.str(e.Reason) },
 		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.Reason) },
-		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.Reason) }},
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.Reason) },
+		put:   func(w FieldEncoder, e *Envelope) { w.Str(e.Reason) },
+		get:   func(r FieldDecoder, e *Envelope) { e.Reason = r.Str() }},
 	{key: "evidence", omitEmpty: true,
 		empty: func(e *Envelope) bool { return len(e.Evidence) == 0 },
 		hash: func(h *hashBuf, e *Envelope) {
@@ -228,25 +256,47 @@ var envelopeFields = [...]envelopeField{
 			}
 			return append(dst, ']')
 		},
-		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Strs(&e.Evidence) }},
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Strs(&e.Evidence) },
+		put: func(w FieldEncoder, e *Envelope) {
+			w.Uvarint(uint64(len(e.Evidence)))
+			for _, ev := range e.Evidence {
+				w.Str(ev)
+			}
+		},
+		get: func(r FieldDecoder, e *Envelope) {
+			if n := r.Uvarint(); n > 0 && r.Err() == nil {
+				e.Evidence = make([]string, n)
+				for i := range e.Evidence {
+					e.Evidence[i] = r.Str()
+				}
+			}
+		}},
 	{key: "causation_id", omitEmpty: true,
 		empty: func(e *Envelope) bool { return e.CausationID == "" },
 		hash:  func(h *hashBuf, e *Envelope) { h.str(e.CausationID) },
 		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.CausationID) },
-		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.CausationID) }},
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.CausationID) },
+		put:   func(w FieldEncoder, e *Envelope) { w.Str(e.CausationID) },
+		get:   func(r FieldDecoder, e *Envelope) { e.CausationID = r.Str() }},
 	{key: "correlation_id", omitEmpty: true,
 		empty: func(e *Envelope) bool { return e.CorrelationID == "" },
 		hash:  func(h *hashBuf, e *Envelope) { h.str(e.CorrelationID) },
 		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.CorrelationID) },
-		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.CorrelationID) }},
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.CorrelationID) },
+		put:   func(w FieldEncoder, e *Envelope) { w.Str(e.CorrelationID) },
+		get:   func(r FieldDecoder, e *Envelope) { e.CorrelationID = r.Str() }},
 	{key: "occurred_at",
 		hash:  func(h *hashBuf, e *Envelope) { h.time(e.OccurredAt) },
 		json:  func(dst []byte, e *Envelope) []byte { return appendJSONTime(dst, e.OccurredAt) },
-		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Time(&e.OccurredAt) }},
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Time(&e.OccurredAt) },
+		put:   func(w FieldEncoder, e *Envelope) { w.Varint(e.OccurredAt.UnixNano()) },
+		get:   func(r FieldDecoder, e *Envelope) { e.OccurredAt = time.Unix(0, r.Varint()).UTC() }},
 	{key: "recorded_at",
 		hash:  func(h *hashBuf, e *Envelope) { h.time(e.RecordedAt) },
 		json:  func(dst []byte, e *Envelope) []byte { return appendJSONTime(dst, e.RecordedAt) },
-		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Time(&e.RecordedAt) }},
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Time(&e.RecordedAt) },
+		put:   func(w FieldEncoder, e *Envelope) { w.Varint(e.RecordedAt.UnixNano()) },
+		get:   func(r FieldDecoder, e *Envelope) { e.RecordedAt = time.Unix(0, r.Varint()).UTC() }},
 	{key: "data",
 		hash: func(h *hashBuf, e *Envelope) { h.bytes(e.Data) },
 		json: func(dst []byte, e *Envelope) []byte {
@@ -259,14 +309,64 @@ var envelopeFields = [...]envelopeField{
 			raw, ok := p.Raw()
 			e.Data = raw
 			return ok
-		}},
+		},
+		put: func(w FieldEncoder, e *Envelope) { w.Bytes(e.Data) },
+		get: func(r FieldDecoder, e *Envelope) { e.Data = r.Bytes() }},
 	{key: "prev_hash", chain: true,
 		hash:  func(h *hashBuf, e *Envelope) { h.str(e.PrevHash) },
 		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.PrevHash) },
-		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.PrevHash) }},
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.PrevHash) },
+		put:   func(w FieldEncoder, e *Envelope) { w.Str(e.PrevHash) },
+		get:   func(r FieldDecoder, e *Envelope) { e.PrevHash = r.Str() }},
 	{key: "hash", chain: true,
 		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.Hash) },
-		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.Hash) }},
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.Hash) },
+		put:   func(w FieldEncoder, e *Envelope) { w.Str(e.Hash) },
+		get:   func(r FieldDecoder, e *Envelope) { e.Hash = r.Str() }},
+}
+
+// FieldEncoder is a binary encoding of envelopes, such as a read model's
+// snapshot: [Envelope.EncodeFields] hands it each field in turn. Sym marks
+// strings that repeat across events (types, aggregates, actors), which an
+// encoder may write once and then by number; times are Unix nanoseconds.
+type FieldEncoder interface {
+	Uvarint(v uint64)
+	Varint(v int64)
+	Bytes(b []byte)
+	Str(s string)
+	Sym(s string)
+}
+
+// FieldDecoder reads back what a [FieldEncoder] wrote. After a failure its
+// methods return zero values and Err the failure.
+type FieldDecoder interface {
+	Uvarint() uint64
+	Varint() int64
+	Bytes() []byte
+	Str() string
+	Sym() string
+	Err() error
+}
+
+// EncodeFields writes the envelope's fields to w in [envelopeFields] order,
+// without Sequence (the caller places the event) and with the hash chain
+// only when withChain.
+func (e *Envelope) EncodeFields(w FieldEncoder, withChain bool) {
+	for i := range envelopeFields {
+		if f := &envelopeFields[i]; withChain || !f.chain {
+			f.put(w, e)
+		}
+	}
+}
+
+// DecodeFields reads back what [Envelope.EncodeFields] wrote with the same
+// withChain; times come back in UTC. Check r.Err afterwards.
+func (e *Envelope) DecodeFields(r FieldDecoder, withChain bool) {
+	for i := range envelopeFields {
+		if f := &envelopeFields[i]; withChain || !f.chain {
+			f.get(r, e)
+		}
+	}
 }
 
 // actorFields are [Actor]'s JSON names.

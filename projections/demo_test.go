@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/laaledger/laaledger/domain"
+	"github.com/laaledger/laaledger/domain/service"
 	"github.com/laaledger/laaledger/eventstore"
 	"github.com/laaledger/laaledger/eventstore/estest"
 	"github.com/laaledger/laaledger/projections"
@@ -50,7 +51,7 @@ func loadDemo(t *testing.T, ctx context.Context, s *eventstore.Store) demoLedger
 				Actor:  eventstore.Actor{ID: m.Actor.ID, Role: string(m.Actor.Role), Organisation: m.Actor.Organisation},
 				Reason: m.Reason, Evidence: m.Evidence, CausationID: m.CausationID, CorrelationID: m.CorrelationID, OccurredAt: m.OccurredAt}
 		}
-		res, err := s.Append(ctx, eventstore.Aggregate{Kind: ref.Kind, ID: ref.ID}, uint64(version), out, m.CommandID)
+		res, err := s.Append(ctx, service.StoreAggregate(ref), uint64(version), out, m.CommandID)
 		if err != nil {
 			t.Fatalf("append %s: %v", m.CommandID, err)
 		}
@@ -118,7 +119,7 @@ func loadDemo(t *testing.T, ctx context.Context, s *eventstore.Store) demoLedger
 			return
 		}
 		if version < 0 {
-			h, err := s.Load(ctx, eventstore.Aggregate{Kind: ref.Kind, ID: ref.ID})
+			h, err := s.Load(ctx, service.StoreAggregate(ref))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -97,7 +97,7 @@ func (s *Service) Execute(ctx context.Context, m domain.Meta, cmd domain.Command
 	if !ok {
 		return Result{}, domain.Errorf(domain.EINVALID, "command.unknown_kind", "command %s is for unknown aggregate kind %q", cmd.CommandType(), ref.Kind)
 	}
-	agg := eventstore.Aggregate{Kind: ref.Kind, ID: ref.ID}
+	agg := StoreAggregate(ref)
 	// A command id the aggregate already holds gets its original answer,
 	// whatever the aggregate's state is now.
 	fp, err := fingerprint(m, cmd)
@@ -172,7 +172,7 @@ func checkTimeOrder(h eventstore.History, m domain.Meta, cmd domain.Command) err
 // different command. Commits stored without a fingerprint are matched on
 // their actor: an id is never answered for someone else.
 func (s *Service) earlier(ctx context.Context, ref domain.AggregateRef, m domain.Meta, cmd domain.Command, fp string) (Result, bool, error) {
-	res, ok, err := s.store.Appended(ctx, eventstore.Aggregate{Kind: ref.Kind, ID: ref.ID}, m.CommandID)
+	res, ok, err := s.store.Appended(ctx, StoreAggregate(ref), m.CommandID)
 	if err != nil || !ok {
 		return Result{}, false, err
 	}
@@ -211,7 +211,7 @@ func (s *Service) append(ctx context.Context, agg eventstore.Aggregate, version 
 	if err != nil {
 		return Result{}, err
 	}
-	return resultOf(domain.AggregateRef{Kind: agg.Kind, ID: agg.ID}, res), nil
+	return resultOf(DomainRef(agg), res), nil
 }
 
 // State returns the aggregate's folded state and version, folding only the
@@ -228,7 +228,7 @@ func (s *Service) load(ctx context.Context, ref domain.AggregateRef) (any, event
 	if !ok {
 		return nil, eventstore.History{}, domain.Errorf(domain.EINVALID, "aggregate.unknown_kind", "unknown aggregate kind %q", ref.Kind)
 	}
-	h, err := s.store.Load(ctx, eventstore.Aggregate{Kind: ref.Kind, ID: ref.ID})
+	h, err := s.store.Load(ctx, StoreAggregate(ref))
 	if err != nil {
 		return nil, h, err
 	}

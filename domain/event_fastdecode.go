@@ -5,9 +5,10 @@ import "github.com/laaledger/laaledger/internal/jsonscan"
 // A rebuild of the read models decodes every stored event body, and
 // encoding/json spends most of that time on reflection and on checking the
 // whole input before decoding it. The commonest LAA events are therefore
-// decoded by hand. The hand-written decoder is a fast path, not a second
-// definition of the format: it accepts only input it can decode exactly as
-// encoding/json would (any field order, whitespace, escaped strings,
+// decoded by hand, with the module's one JSON scanner, internal/jsonscan
+// (pure, like the domain). The hand-written decoder is a fast path, not a
+// second definition of the format: it accepts only input it can decode
+// exactly as encoding/json would (any field order, whitespace, escaped strings,
 // unknown fields) and reports false on everything else — a syntax error, a
 // null, a duplicated or case-folded key, a number that does not parse as
 // encoding/json parses it — so that [DecodeEvent] hands the body to

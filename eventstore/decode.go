@@ -52,8 +52,13 @@ var (
 // parseCommit decodes data as encoding/json would decode it into a Commit,
 // or reports false.
 func parseCommit(data []byte) (*Commit, bool) {
-	p := jsonscan.New(data)
-	c := &Commit{}
+	// The field table's parsers are called indirectly, so the scanner
+	// escapes; one allocation holds it and the commit.
+	d := &struct {
+		c Commit
+		p jsonscan.Scanner
+	}{p: jsonscan.New(data)}
+	c, p := &d.c, &d.p
 	var seen jsonscan.Seen
 	ok := p.Object(func(key []byte) bool {
 		switch string(key) {
@@ -62,7 +67,7 @@ func parseCommit(data []byte) (*Commit, bool) {
 		case "fingerprint":
 			return seen.First(1) && p.Str(&c.Fingerprint)
 		case "events":
-			return seen.First(2) && parseEvents(&p, &c.Events)
+			return seen.First(2) && parseEvents(p, &c.Events)
 		}
 		return p.Unknown(key, commitFields)
 	})

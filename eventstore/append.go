@@ -248,7 +248,10 @@ func (s *Store) buildCommitBody(st *aggState, events []Event, commandID, fingerp
 		if err != nil {
 			return nil, nil, invalidf("command %s event %d (%s): body is not valid JSON: %v", commandID, i+1, e.Type, err)
 		}
-		env := Envelope{
+		// Built in place: the field table hashes it through its address, which
+		// would move a local copy to the heap.
+		env := &c.Events[i]
+		*env = Envelope{
 			EventID:          id.String(),
 			Type:             e.Type,
 			SchemaVersion:    e.SchemaVersion,
@@ -268,7 +271,6 @@ func (s *Store) buildCommitBody(st *aggState, events []Event, commandID, fingerp
 		}
 		env.Hash = env.ComputeHash()
 		prev = env.Hash
-		c.Events[i] = env
 	}
 	return c, appendCommitJSON(make([]byte, 0, 1024*len(events)), c), nil
 }

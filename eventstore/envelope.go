@@ -97,11 +97,10 @@ const hashDomain = "laaledger/event/v1"
 // That is the order of [envelopeFields], which derives it; the event's own
 // hash field is not part of it.
 func (e *Envelope) ComputeHash() string {
-	h := hashBuf(make([]byte, 0, 1024+len(e.Data)))
-	h.str(hashDomain)
+	h := hashBuf(make([]byte, 0, 1024+len(e.Data))).str(hashDomain)
 	for i := range envelopeFields {
 		if f := &envelopeFields[i]; f.hash != nil {
-			f.hash(&h, e)
+			h = f.hash(h, e)
 		}
 	}
 	sum := sha256.Sum256(h)
@@ -109,32 +108,33 @@ func (e *Envelope) ComputeHash() string {
 }
 
 // hashBuf accumulates the canonical encoding: each item as an unsigned
-// LEB128 length and then its bytes.
+// LEB128 length and then its bytes. Its methods return the grown buffer,
+// as append does, so that it stays off the heap's slice headers.
 type hashBuf []byte
 
-func (h *hashBuf) bytes(b []byte) {
-	*h = binary.AppendUvarint(*h, uint64(len(b)))
-	*h = append(*h, b...)
+func (h hashBuf) bytes(b []byte) hashBuf {
+	h = binary.AppendUvarint(h, uint64(len(b)))
+	return append(h, b...)
 }
 
-func (h *hashBuf) str(s string) {
-	*h = binary.AppendUvarint(*h, uint64(len(s)))
-	*h = append(*h, s...)
+func (h hashBuf) str(s string) hashBuf {
+	h = binary.AppendUvarint(h, uint64(len(s)))
+	return append(h, s...)
 }
 
-func (h *hashBuf) int(n int64) {
+func (h hashBuf) int(n int64) hashBuf {
 	var num [20]byte
-	h.bytes(strconv.AppendInt(num[:0], n, 10))
+	return h.bytes(strconv.AppendInt(num[:0], n, 10))
 }
 
-func (h *hashBuf) uint(n uint64) {
+func (h hashBuf) uint(n uint64) hashBuf {
 	var num [20]byte
-	h.bytes(strconv.AppendUint(num[:0], n, 10))
+	return h.bytes(strconv.AppendUint(num[:0], n, 10))
 }
 
-func (h *hashBuf) time(t time.Time) {
+func (h hashBuf) time(t time.Time) hashBuf {
 	var ts [40]byte
-	h.bytes(t.UTC().AppendFormat(ts[:0], time.RFC3339Nano))
+	return h.bytes(t.UTC().AppendFormat(ts[:0], time.RFC3339Nano))
 }
 
 // envelopeField is one field of [Envelope]: how it is hashed, written in
@@ -150,7 +150,7 @@ type envelopeField struct {
 	// serve as one "aggregate" object; chain marks prev_hash and hash.
 	aggregate, chain bool
 	// hash appends the field to the canonical encoding; nil leaves it out.
-	hash func(h *hashBuf, e *Envelope)
+	hash func(h hashBuf, e *Envelope) hashBuf
 	// json appends the field's JSON value.
 	json func(dst []byte, e *Envelope) []byte
 	// parse decodes the field's JSON value (the fast path; see decode.go).
@@ -166,52 +166,50 @@ type envelopeField struct {
 // changes every hash: a new field needs a new hashDomain.
 var envelopeFields = [...]envelopeField{
 	{key: "event_id",
-		hash:  func(h *hashBuf, e *Envelope) { h.str(e.EventID) },
+		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.str(e.EventID) },
 		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.EventID) },
 		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.EventID) },
 		put:   func(w FieldEncoder, e *Envelope) { w.Str(e.EventID) },
 		get:   func(r FieldDecoder, e *Envelope) { e.EventID = r.Str() }},
 	{key: "type",
-		hash:  func(h *hashBuf, e *Envelope) { h.str(e.Type) },
+		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.str(e.Type) },
 		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.Type) },
 		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.Type) },
 		put:   func(w FieldEncoder, e *Envelope) { w.Sym(e.Type) },
 		get:   func(r FieldDecoder, e *Envelope) { e.Type = r.Sym() }},
 	{key: "schema_version",
-		hash:  func(h *hashBuf, e *Envelope) { h.int(int64(e.SchemaVersion)) },
+		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.int(int64(e.SchemaVersion)) },
 		json:  func(dst []byte, e *Envelope) []byte { return strconv.AppendInt(dst, int64(e.SchemaVersion), 10) },
 		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Int(&e.SchemaVersion) },
 		put:   func(w FieldEncoder, e *Envelope) { w.Uvarint(uint64(e.SchemaVersion)) },
 		get:   func(r FieldDecoder, e *Envelope) { e.SchemaVersion = int(r.Uvarint()) }},
 	{key: "aggregate_kind", aggregate: true,
-		hash:  func(h *hashBuf, e *Envelope) { h.str(e.AggregateKind) },
+		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.str(e.AggregateKind) },
 		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.AggregateKind) },
 		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.AggregateKind) },
 		put:   func(w FieldEncoder, e *Envelope) { w.Sym(e.AggregateKind) },
 		get:   func(r FieldDecoder, e *Envelope) { e.AggregateKind = r.Sym() }},
 	{key: "aggregate_id", aggregate: true,
-		hash:  func(h *hashBuf, e *Envelope) { h.str(e.AggregateID) },
+		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.str(e.AggregateID) },
 		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.AggregateID) },
 		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.AggregateID) },
 		put:   func(w FieldEncoder, e *Envelope) { w.Sym(e.AggregateID) },
 		get:   func(r FieldDecoder, e *Envelope) { e.AggregateID = r.Sym() }},
 	{key: "aggregate_version",
-		hash:  func(h *hashBuf, e *Envelope) { h.uint(e.AggregateVersion) },
+		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.uint(e.AggregateVersion) },
 		json:  func(dst []byte, e *Envelope) []byte { return strconv.AppendUint(dst, e.AggregateVersion, 10) },
 		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Uint(&e.AggregateVersion) },
 		put:   func(w FieldEncoder, e *Envelope) { w.Uvarint(e.AggregateVersion) },
 		get:   func(r FieldDecoder, e *Envelope) { e.AggregateVersion = r.Uvarint() }},
 	{key: "command_id",
-		hash:  func(h *hashBuf, e *Envelope) { h.str(e.CommandID) },
+		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.str(e.CommandID) },
 		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.CommandID) },
 		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.CommandID) },
 		put:   func(w FieldEncoder, e *Envelope) { w.Str(e.CommandID) },
 		get:   func(r FieldDecoder, e *Envelope) { e.CommandID = r.Str() }},
 	{key: "actor",
-		hash: func(h *hashBuf, e *Envelope) {
-			h.str(e.Actor.ID)
-			h.str(e.Actor.Role)
-			h.str(e.Actor.Organisation)
+		hash: func(h hashBuf, e *Envelope) hashBuf {
+			return h.str(e.Actor.ID).str(e.Actor.Role).str(e.Actor.Organisation)
 		},
 		json: func(dst []byte, e *Envelope) []byte {
 			dst = append(dst, `{"id":`...)
@@ -233,18 +231,19 @@ var envelopeFields = [...]envelopeField{
 		}},
 	{key: "reason", omitEmpty: true,
 		empty: func(e *Envelope) bool { return e.Reason == "" },
-		hash:  func(h *hashBuf, e *Envelope) { h.str(e.Reason) },
+		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.str(e.Reason) },
 		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.Reason) },
 		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.Reason) },
 		put:   func(w FieldEncoder, e *Envelope) { w.Str(e.Reason) },
 		get:   func(r FieldDecoder, e *Envelope) { e.Reason = r.Str() }},
 	{key: "evidence", omitEmpty: true,
 		empty: func(e *Envelope) bool { return len(e.Evidence) == 0 },
-		hash: func(h *hashBuf, e *Envelope) {
-			h.int(int64(len(e.Evidence)))
+		hash: func(h hashBuf, e *Envelope) hashBuf {
+			h = h.int(int64(len(e.Evidence)))
 			for _, ev := range e.Evidence {
-				h.str(ev)
+				h = h.str(ev)
 			}
+			return h
 		},
 		json: func(dst []byte, e *Envelope) []byte {
 			dst = append(dst, '[')
@@ -273,32 +272,32 @@ var envelopeFields = [...]envelopeField{
 		}},
 	{key: "causation_id", omitEmpty: true,
 		empty: func(e *Envelope) bool { return e.CausationID == "" },
-		hash:  func(h *hashBuf, e *Envelope) { h.str(e.CausationID) },
+		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.str(e.CausationID) },
 		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.CausationID) },
 		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.CausationID) },
 		put:   func(w FieldEncoder, e *Envelope) { w.Str(e.CausationID) },
 		get:   func(r FieldDecoder, e *Envelope) { e.CausationID = r.Str() }},
 	{key: "correlation_id", omitEmpty: true,
 		empty: func(e *Envelope) bool { return e.CorrelationID == "" },
-		hash:  func(h *hashBuf, e *Envelope) { h.str(e.CorrelationID) },
+		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.str(e.CorrelationID) },
 		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.CorrelationID) },
 		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.CorrelationID) },
 		put:   func(w FieldEncoder, e *Envelope) { w.Str(e.CorrelationID) },
 		get:   func(r FieldDecoder, e *Envelope) { e.CorrelationID = r.Str() }},
 	{key: "occurred_at",
-		hash:  func(h *hashBuf, e *Envelope) { h.time(e.OccurredAt) },
+		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.time(e.OccurredAt) },
 		json:  func(dst []byte, e *Envelope) []byte { return appendJSONTime(dst, e.OccurredAt) },
 		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Time(&e.OccurredAt) },
 		put:   func(w FieldEncoder, e *Envelope) { w.Varint(e.OccurredAt.UnixNano()) },
 		get:   func(r FieldDecoder, e *Envelope) { e.OccurredAt = time.Unix(0, r.Varint()).UTC() }},
 	{key: "recorded_at",
-		hash:  func(h *hashBuf, e *Envelope) { h.time(e.RecordedAt) },
+		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.time(e.RecordedAt) },
 		json:  func(dst []byte, e *Envelope) []byte { return appendJSONTime(dst, e.RecordedAt) },
 		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Time(&e.RecordedAt) },
 		put:   func(w FieldEncoder, e *Envelope) { w.Varint(e.RecordedAt.UnixNano()) },
 		get:   func(r FieldDecoder, e *Envelope) { e.RecordedAt = time.Unix(0, r.Varint()).UTC() }},
 	{key: "data",
-		hash: func(h *hashBuf, e *Envelope) { h.bytes(e.Data) },
+		hash: func(h hashBuf, e *Envelope) hashBuf { return h.bytes(e.Data) },
 		json: func(dst []byte, e *Envelope) []byte {
 			if len(e.Data) == 0 {
 				return append(dst, "null"...)
@@ -313,7 +312,7 @@ var envelopeFields = [...]envelopeField{
 		put: func(w FieldEncoder, e *Envelope) { w.Bytes(e.Data) },
 		get: func(r FieldDecoder, e *Envelope) { e.Data = r.Bytes() }},
 	{key: "prev_hash", chain: true,
-		hash:  func(h *hashBuf, e *Envelope) { h.str(e.PrevHash) },
+		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.str(e.PrevHash) },
 		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.PrevHash) },
 		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.PrevHash) },
 		put:   func(w FieldEncoder, e *Envelope) { w.Str(e.PrevHash) },

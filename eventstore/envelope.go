@@ -155,6 +155,9 @@ type envelopeField struct {
 	json func(dst []byte, e *Envelope) []byte
 	// parse decodes the field's JSON value (the fast path; see decode.go).
 	parse func(p *jsonscan.Scanner, e *Envelope) bool
+	// text hands f each string the field holds, named as an error message
+	// names it, until f returns false; nil for fields that hold no text.
+	text func(e *Envelope, f func(name, s string) bool) bool
 	// put and get are the field in a binary encoding (see
 	// [Envelope.EncodeFields]).
 	put func(w FieldEncoder, e *Envelope)
@@ -169,12 +172,14 @@ var envelopeFields = [...]envelopeField{
 		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.str(e.EventID) },
 		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.EventID) },
 		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.EventID) },
+		text:  func(e *Envelope, f func(name, s string) bool) bool { return f("event id", e.EventID) },
 		put:   func(w FieldEncoder, e *Envelope) { w.Str(e.EventID) },
 		get:   func(r FieldDecoder, e *Envelope) { e.EventID = r.Str() }},
 	{key: "type",
 		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.str(e.Type) },
 		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.Type) },
 		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.Type) },
+		text:  func(e *Envelope, f func(name, s string) bool) bool { return f("type", e.Type) },
 		put:   func(w FieldEncoder, e *Envelope) { w.Sym(e.Type) },
 		get:   func(r FieldDecoder, e *Envelope) { e.Type = r.Sym() }},
 	{key: "schema_version",
@@ -187,12 +192,14 @@ var envelopeFields = [...]envelopeField{
 		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.str(e.AggregateKind) },
 		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.AggregateKind) },
 		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.AggregateKind) },
+		text:  func(e *Envelope, f func(name, s string) bool) bool { return f("aggregate kind", e.AggregateKind) },
 		put:   func(w FieldEncoder, e *Envelope) { w.Sym(e.AggregateKind) },
 		get:   func(r FieldDecoder, e *Envelope) { e.AggregateKind = r.Sym() }},
 	{key: "aggregate_id", aggregate: true,
 		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.str(e.AggregateID) },
 		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.AggregateID) },
 		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.AggregateID) },
+		text:  func(e *Envelope, f func(name, s string) bool) bool { return f("aggregate id", e.AggregateID) },
 		put:   func(w FieldEncoder, e *Envelope) { w.Sym(e.AggregateID) },
 		get:   func(r FieldDecoder, e *Envelope) { e.AggregateID = r.Sym() }},
 	{key: "aggregate_version",
@@ -205,6 +212,7 @@ var envelopeFields = [...]envelopeField{
 		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.str(e.CommandID) },
 		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.CommandID) },
 		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.CommandID) },
+		text:  func(e *Envelope, f func(name, s string) bool) bool { return f("command id", e.CommandID) },
 		put:   func(w FieldEncoder, e *Envelope) { w.Str(e.CommandID) },
 		get:   func(r FieldDecoder, e *Envelope) { e.CommandID = r.Str() }},
 	{key: "actor",
@@ -221,6 +229,9 @@ var envelopeFields = [...]envelopeField{
 			return append(dst, '}')
 		},
 		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return parseActor(p, &e.Actor) },
+		text: func(e *Envelope, f func(name, s string) bool) bool {
+			return f("actor id", e.Actor.ID) && f("actor role", e.Actor.Role) && f("actor organisation", e.Actor.Organisation)
+		},
 		put: func(w FieldEncoder, e *Envelope) {
 			w.Sym(e.Actor.ID)
 			w.Sym(e.Actor.Role)
@@ -234,6 +245,7 @@ var envelopeFields = [...]envelopeField{
 		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.str(e.Reason) },
 		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.Reason) },
 		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.Reason) },
+		text:  func(e *Envelope, f func(name, s string) bool) bool { return f("reason", e.Reason) },
 		put:   func(w FieldEncoder, e *Envelope) { w.Str(e.Reason) },
 		get:   func(r FieldDecoder, e *Envelope) { e.Reason = r.Str() }},
 	{key: "evidence", omitEmpty: true,
@@ -256,6 +268,14 @@ var envelopeFields = [...]envelopeField{
 			return append(dst, ']')
 		},
 		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Strs(&e.Evidence) },
+		text: func(e *Envelope, f func(name, s string) bool) bool {
+			for _, ev := range e.Evidence {
+				if !f("an evidence reference", ev) {
+					return false
+				}
+			}
+			return true
+		},
 		put: func(w FieldEncoder, e *Envelope) {
 			w.Uvarint(uint64(len(e.Evidence)))
 			for _, ev := range e.Evidence {
@@ -275,6 +295,7 @@ var envelopeFields = [...]envelopeField{
 		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.str(e.CausationID) },
 		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.CausationID) },
 		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.CausationID) },
+		text:  func(e *Envelope, f func(name, s string) bool) bool { return f("causation id", e.CausationID) },
 		put:   func(w FieldEncoder, e *Envelope) { w.Str(e.CausationID) },
 		get:   func(r FieldDecoder, e *Envelope) { e.CausationID = r.Str() }},
 	{key: "correlation_id", omitEmpty: true,
@@ -282,6 +303,7 @@ var envelopeFields = [...]envelopeField{
 		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.str(e.CorrelationID) },
 		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.CorrelationID) },
 		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.CorrelationID) },
+		text:  func(e *Envelope, f func(name, s string) bool) bool { return f("correlation id", e.CorrelationID) },
 		put:   func(w FieldEncoder, e *Envelope) { w.Str(e.CorrelationID) },
 		get:   func(r FieldDecoder, e *Envelope) { e.CorrelationID = r.Str() }},
 	{key: "occurred_at",
@@ -315,13 +337,35 @@ var envelopeFields = [...]envelopeField{
 		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.str(e.PrevHash) },
 		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.PrevHash) },
 		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.PrevHash) },
+		text:  func(e *Envelope, f func(name, s string) bool) bool { return f("prev hash", e.PrevHash) },
 		put:   func(w FieldEncoder, e *Envelope) { w.Str(e.PrevHash) },
 		get:   func(r FieldDecoder, e *Envelope) { e.PrevHash = r.Str() }},
 	{key: "hash", chain: true,
 		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.Hash) },
 		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.Hash) },
+		text:  func(e *Envelope, f func(name, s string) bool) bool { return f("hash", e.Hash) },
 		put:   func(w FieldEncoder, e *Envelope) { w.Str(e.Hash) },
 		get:   func(r FieldDecoder, e *Envelope) { e.Hash = r.Str() }},
+}
+
+// envelope is the caller's part of an envelope: the one place an [Event]'s
+// fields are copied into an [Envelope]. The ledger's own fields (id,
+// aggregate, version, command id, recorded time, hash chain) are left for
+// Append to fill.
+func (e *Event) envelope() Envelope {
+	return Envelope{Type: e.Type, SchemaVersion: e.SchemaVersion, Actor: e.Actor, Reason: e.Reason, Evidence: e.Evidence,
+		CausationID: e.CausationID, CorrelationID: e.CorrelationID, OccurredAt: e.OccurredAt, Data: e.Data}
+}
+
+// eachText hands f each text of e, named as an error message names it,
+// until f returns false, and reports whether f accepted them all.
+func (e *Envelope) eachText(f func(name, s string) bool) bool {
+	for i := range envelopeFields {
+		if t := envelopeFields[i].text; t != nil && !t(e, f) {
+			return false
+		}
+	}
+	return true
 }
 
 // FieldEncoder is a binary encoding of envelopes, such as a read model's

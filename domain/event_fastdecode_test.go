@@ -180,3 +180,57 @@ func TestFastDecodeTakesEncodedBodiesAndRefusesTheUnusual(t *testing.T) {
 		checkFastDecode(t, "laa.OutturnRecorded", []byte(body))
 	}
 }
+
+// roundTrip is e as encoding/json gives it back after encoding it.
+func roundTrip(t *testing.T, e Event) Event {
+	t.Helper()
+	data, err := json.Marshal(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := reflect.New(reflect.TypeOf(e))
+	if err := json.Unmarshal(data, v.Interface()); err != nil {
+		t.Fatal(err)
+	}
+	return v.Elem().Interface().(Event)
+}
+
+// BenchmarkDecodeEvent decodes the typical bodies of the hand-decoded
+// types, by the fast path and by encoding/json.
+func BenchmarkDecodeEvent(b *testing.B) {
+	type body struct {
+		typ  string
+		data []byte
+	}
+	var bodies []body
+	for typ, evs := range fastSamples() {
+		for _, e := range evs {
+			data, err := json.Marshal(e)
+			if err != nil {
+				b.Fatal(err)
+			}
+			bodies = append(bodies, body{typ, data})
+		}
+	}
+	b.Run("fast", func(b *testing.B) {
+		for range b.N {
+			for _, x := range bodies {
+				if _, err := DecodeEvent(x.typ, 1, x.data); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+	b.Run("encoding_json", func(b *testing.B) {
+		for range b.N {
+			for _, x := range bodies {
+				registryMu.RLock()
+				c := registry[x.typ]
+				registryMu.RUnlock()
+				if err := json.Unmarshal(x.data, reflect.New(c.typ).Interface()); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+}

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+	"github.com/laaledger/laaledger/internal/jsonscan"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -227,6 +228,16 @@ func (s *Store) validateAppend(agg Aggregate, events []Event, commandID string) 
 	if len(events) == 0 {
 		return "", invalidf("command %s has no events", commandID)
 	}
+	// One envelope and one check for all the events: both escape through
+	// the field table.
+	env, bad := new(Envelope), ""
+	validText := func(name, s string) bool {
+		if !utf8.ValidString(s) {
+			bad = name
+			return false
+		}
+		return true
+	}
 	for i, e := range events {
 		switch {
 		case e.Type == "":
@@ -242,18 +253,9 @@ func (s *Store) validateAppend(agg Aggregate, events []Event, commandID string) 
 		}
 		// Every string is hashed as given and stored as JSON; invalid UTF-8
 		// would be stored altered and its event would no longer verify.
-		for _, f := range []struct{ name, v string }{
-			{"type", e.Type}, {"actor id", e.Actor.ID}, {"actor role", e.Actor.Role}, {"actor organisation", e.Actor.Organisation},
-			{"reason", e.Reason}, {"causation id", e.CausationID}, {"correlation id", e.CorrelationID},
-		} {
-			if !utf8.ValidString(f.v) {
-				return "", invalidf("command %s event %d (%s): %s is not valid UTF-8", commandID, i+1, e.Type, f.name)
-			}
-		}
-		for _, ev := range e.Evidence {
-			if !utf8.ValidString(ev) {
-				return "", invalidf("command %s event %d (%s): an evidence reference is not valid UTF-8", commandID, i+1, e.Type)
-			}
+		*env = e.envelope()
+		if !env.eachText(validText) {
+			return "", invalidf("command %s event %d (%s): %s is not valid UTF-8", commandID, i+1, e.Type, bad)
 		}
 	}
 	return subject, nil
@@ -307,27 +309,19 @@ func (s *Store) buildCommitBody(st *aggState, events []Event, commandID, fingerp
 		if err != nil {
 			return nil, nil, invalidf("command %s event %d (%s): body is not valid JSON: %v", commandID, i+1, e.Type, err)
 		}
-		env := Envelope{
-			EventID:          id.String(),
-			Type:             e.Type,
-			SchemaVersion:    e.SchemaVersion,
-			AggregateKind:    st.agg.Kind,
-			AggregateID:      st.agg.ID,
-			AggregateVersion: st.version + uint64(i) + 1,
-			CommandID:        commandID,
-			Actor:            e.Actor,
-			Reason:           e.Reason,
-			Evidence:         slices.Clone(e.Evidence), // the cache keeps it; the caller may reuse theirs
-			CausationID:      e.CausationID,
-			CorrelationID:    e.CorrelationID,
-			OccurredAt:       e.OccurredAt.UTC(),
-			RecordedAt:       now,
-			Data:             data,
-			PrevHash:         prev,
-		}
+		// Built in place: the field table hashes it through its address, which
+		// would move a local copy to the heap.
+		env := &c.Events[i]
+		*env = e.envelope()
+		env.EventID = id.String()
+		env.AggregateKind, env.AggregateID = st.agg.Kind, st.agg.ID
+		env.AggregateVersion = st.version + uint64(i) + 1
+		env.CommandID = commandID
+		env.Evidence = slices.Clone(e.Evidence) // the cache keeps it; the caller may reuse theirs
+		env.OccurredAt, env.RecordedAt = e.OccurredAt.UTC(), now
+		env.Data, env.PrevHash = data, prev
 		env.Hash = env.ComputeHash()
 		prev = env.Hash
-		c.Events[i] = env
 	}
 	return c, appendCommitJSON(make([]byte, 0, 1024*len(events)), c), nil
 }
@@ -404,17 +398,13 @@ func compactJSON(data []byte) (json.RawMessage, error) {
 	return b.Bytes(), nil
 }
 
-// validJSON reports whether data is one valid JSON value. The commit
-// parser's syntax check answers the common case; whatever it does not
+// validJSON reports whether data is one valid JSON value. The scanner's
+// syntax check answers the common case; whatever it does not
 // accept (very deep nesting, invalid input) is decided by encoding/json.
 func validJSON(data []byte) bool {
-	p := commitParser{b: data}
-	p.space()
-	if p.skip(0) {
-		p.space()
-		if p.i == len(data) {
-			return true
-		}
+	p := jsonscan.New(data)
+	if p.Skip() && p.End() {
+		return true
 	}
 	return json.Valid(data)
 }

@@ -6,12 +6,14 @@ import (
 	"unicode/utf8"
 )
 
-// The stored form of a commit is JSON. Decoding uses encoding/json;
-// encoding, on the append path, is written out by hand because
-// encoding/json re-validates every json.RawMessage body it embeds, which
-// cost a third of Append's CPU. The output decodes with encoding/json to the
-// same Commit (tested in codec_test.go); event bodies must already be
-// compact, valid JSON (buildCommit guarantees it).
+// The stored form of a commit is JSON, encoded and decoded by hand from
+// the one field table [envelopeFields] (decoding in decode.go, with
+// encoding/json as the fallback for anything unusual). Encoding on the
+// append path is hand-written because encoding/json re-validates every
+// json.RawMessage body it embeds, which cost a third of Append's CPU. The
+// output decodes with encoding/json to the same Commit (tested in
+// codec_test.go); event bodies must already be compact, valid JSON
+// (buildCommit guarantees it).
 
 // appendCommitJSON appends c's JSON encoding to dst.
 func appendCommitJSON(dst []byte, c *Commit) []byte {
@@ -31,59 +33,66 @@ func appendCommitJSON(dst []byte, c *Commit) []byte {
 	return append(dst, "]}"...)
 }
 
+// appendEnvelopeJSON appends e's stored JSON form: [envelopeFields] in
+// order, empty optional fields left out.
 func appendEnvelopeJSON(dst []byte, e *Envelope) []byte {
-	str := func(name, v string, omitEmpty bool) {
-		if omitEmpty && v == "" {
-			return
+	dst = append(dst, '{')
+	for i := range envelopeFields {
+		f := &envelopeFields[i]
+		if f.omitEmpty && f.empty(e) {
+			continue
 		}
-		dst = append(dst, `,"`...)
-		dst = append(dst, name...)
-		dst = append(dst, `":`...)
-		dst = appendJSONString(dst, v)
-	}
-	dst = append(dst, `{"event_id":`...)
-	dst = appendJSONString(dst, e.EventID)
-	str("type", e.Type, false)
-	dst = append(dst, `,"schema_version":`...)
-	dst = strconv.AppendInt(dst, int64(e.SchemaVersion), 10)
-	str("aggregate_kind", e.AggregateKind, false)
-	str("aggregate_id", e.AggregateID, false)
-	dst = append(dst, `,"aggregate_version":`...)
-	dst = strconv.AppendUint(dst, e.AggregateVersion, 10)
-	str("command_id", e.CommandID, false)
-	dst = append(dst, `,"actor":{"id":`...)
-	dst = appendJSONString(dst, e.Actor.ID)
-	dst = append(dst, `,"role":`...)
-	dst = appendJSONString(dst, e.Actor.Role)
-	dst = append(dst, `,"organisation":`...)
-	dst = appendJSONString(dst, e.Actor.Organisation)
-	dst = append(dst, '}')
-	str("reason", e.Reason, true)
-	if len(e.Evidence) > 0 {
-		dst = append(dst, `,"evidence":[`...)
-		for i, ev := range e.Evidence {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = appendJSONString(dst, ev)
+		if i > 0 { // the first field, event_id, is never left out
+			dst = append(dst, ',')
 		}
-		dst = append(dst, ']')
+		dst = appendKey(dst, f.key)
+		dst = f.json(dst, e)
 	}
-	str("causation_id", e.CausationID, true)
-	str("correlation_id", e.CorrelationID, true)
-	dst = append(dst, `,"occurred_at":`...)
-	dst = appendJSONTime(dst, e.OccurredAt)
-	dst = append(dst, `,"recorded_at":`...)
-	dst = appendJSONTime(dst, e.RecordedAt)
-	dst = append(dst, `,"data":`...)
-	if len(e.Data) == 0 {
-		dst = append(dst, "null"...)
-	} else {
-		dst = append(dst, e.Data...)
-	}
-	str("prev_hash", e.PrevHash, false)
-	str("hash", e.Hash, false)
 	return append(dst, '}')
+}
+
+// AppendServedJSON appends the JSON form in which read models and feeds
+// serve the event at position index of its commit: "sequence" and "index"
+// first, then the stored fields in their order (see [Envelope]) with the
+// aggregate as one {"kind","id"} object and times in UTC; prev_hash and
+// hash only when withChain. It is what encoding/json would make of a struct
+// with those fields, so that one table keeps the stored and the served
+// form in step.
+func (e *Envelope) AppendServedJSON(dst []byte, index int, withChain bool) []byte {
+	u := *e
+	u.OccurredAt, u.RecordedAt = e.OccurredAt.UTC(), e.RecordedAt.UTC()
+	dst = append(dst, `{"sequence":`...)
+	dst = strconv.AppendUint(dst, e.Sequence, 10)
+	dst = append(dst, `,"index":`...)
+	dst = strconv.AppendInt(dst, int64(index), 10)
+	aggregate := false
+	for i := range envelopeFields {
+		f := &envelopeFields[i]
+		switch {
+		case f.omitEmpty && f.empty(&u), f.chain && !withChain:
+			continue
+		case f.aggregate:
+			if !aggregate {
+				aggregate = true
+				dst = append(dst, `,"aggregate":{"kind":`...)
+				dst = appendJSONString(dst, u.AggregateKind)
+				dst = append(dst, `,"id":`...)
+				dst = appendJSONString(dst, u.AggregateID)
+				dst = append(dst, '}')
+			}
+			continue
+		}
+		dst = append(dst, ',')
+		dst = appendKey(dst, f.key)
+		dst = f.json(dst, &u)
+	}
+	return append(dst, '}')
+}
+
+func appendKey(dst []byte, key string) []byte {
+	dst = append(dst, '"')
+	dst = append(dst, key...)
+	return append(dst, '"', ':')
 }
 
 func appendJSONTime(dst []byte, t time.Time) []byte {

@@ -2,6 +2,7 @@ package eventstore
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -77,4 +78,64 @@ func FuzzValidJSON(f *testing.F) {
 			t.Fatalf("validJSON(%q) = %v, encoding/json says %v", b, got, want)
 		}
 	})
+}
+
+// servedShape is the served form as encoding/json would write it from a
+// plain struct: the reference AppendServedJSON is checked against.
+type servedShape struct {
+	Sequence         uint64          `json:"sequence"`
+	Index            int             `json:"index"`
+	EventID          string          `json:"event_id"`
+	Type             string          `json:"type"`
+	SchemaVersion    int             `json:"schema_version"`
+	Aggregate        Aggregate       `json:"aggregate"`
+	AggregateVersion uint64          `json:"aggregate_version"`
+	CommandID        string          `json:"command_id"`
+	Actor            Actor           `json:"actor"`
+	Reason           string          `json:"reason,omitempty"`
+	Evidence         []string        `json:"evidence,omitempty"`
+	CausationID      string          `json:"causation_id,omitempty"`
+	CorrelationID    string          `json:"correlation_id,omitempty"`
+	OccurredAt       time.Time       `json:"occurred_at"`
+	RecordedAt       time.Time       `json:"recorded_at"`
+	Data             json.RawMessage `json:"data"`
+	PrevHash         *string         `json:"prev_hash,omitempty"`
+	Hash             *string         `json:"hash,omitempty"`
+}
+
+func TestServedFormIsWhatEncodingJSONWritesAndReadsBack(t *testing.T) {
+	for _, e := range sampleEnvelopes() {
+		e.Sequence = 9
+		e.OccurredAt = e.OccurredAt.In(time.FixedZone("BST", 3600))
+		for _, chain := range []bool{false, true} {
+			want := servedShape{Sequence: 9, Index: 2, EventID: e.EventID, Type: e.Type, SchemaVersion: e.SchemaVersion,
+				Aggregate: e.Aggregate(), AggregateVersion: e.AggregateVersion, CommandID: e.CommandID, Actor: e.Actor,
+				Reason: e.Reason, Evidence: e.Evidence, CausationID: e.CausationID, CorrelationID: e.CorrelationID,
+				OccurredAt: e.OccurredAt.UTC(), RecordedAt: e.RecordedAt.UTC(), Data: e.Data}
+			if chain {
+				want.PrevHash, want.Hash = &e.PrevHash, &e.Hash
+			}
+			std, err := json.Marshal(want)
+			require.NoError(t, err)
+			got, err := json.Marshal(json.RawMessage(e.AppendServedJSON(nil, 2, chain)))
+			require.NoError(t, err)
+			require.JSONEq(t, string(std), string(got))
+
+			var back Envelope
+			idx, err := back.UnmarshalServedJSON(got)
+			require.NoError(t, err)
+			require.Equal(t, 2, idx)
+			wantBack := e
+			wantBack.OccurredAt, wantBack.RecordedAt = e.OccurredAt.UTC(), e.RecordedAt.UTC()
+			if !chain {
+				wantBack.PrevHash, wantBack.Hash = "", ""
+			}
+			if wantBack.Data == nil {
+				wantBack.Data = json.RawMessage("null")
+			}
+			// Invalid UTF-8 is served as U+FFFD.
+			wantBack.Reason = strings.ToValidUTF8(wantBack.Reason, "\uFFFD")
+			require.Equal(t, wantBack, back)
+		}
+	}
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/laaledger/laaledger/internal/jsonscan"
 )
 
 // decodeCommitStd is decodeCommit as encoding/json alone would do it.
@@ -133,7 +135,7 @@ func TestDecodeCommitAgreesWithEncodingJSON(t *testing.T) {
 }
 
 func TestDecodeCommitRefusesDeepNestingToTheFastPath(t *testing.T) {
-	for _, depth := range []int{maxDepth - 10, maxDepth + 10, 10_001} {
+	for _, depth := range []int{jsonscan.MaxDepth - 10, jsonscan.MaxDepth + 10, 10_001} {
 		in := `{"command_id":"c","events":[{"data":` + strings.Repeat("[", depth) + strings.Repeat("]", depth) + `}]}`
 		checkDecodesLikeStd(t, []byte(in))
 	}

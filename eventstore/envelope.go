@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/laaledger/laaledger/internal/jsonscan"
 )
 
 // Actor is who caused an event: a person, the role they acted in and the
@@ -92,44 +94,326 @@ const hashDomain = "laaledger/event/v1"
 //	(RFC 3339 with nanoseconds, UTC), data (the body's bytes exactly as
 //	stored), prev_hash (lower-case hex).
 //
-// The event's own hash field is not part of it.
+// That is the order of [envelopeFields], which derives it; the event's own
+// hash field is not part of it.
 func (e *Envelope) ComputeHash() string {
-	buf := make([]byte, 0, 1024+len(e.Data))
-	put := func(s string) {
-		buf = binary.AppendUvarint(buf, uint64(len(s)))
-		buf = append(buf, s...)
+	h := hashBuf(make([]byte, 0, 1024+len(e.Data))).str(hashDomain)
+	for i := range envelopeFields {
+		if f := &envelopeFields[i]; f.hash != nil {
+			h = f.hash(h, e)
+		}
 	}
-	putBytes := func(b []byte) {
-		buf = binary.AppendUvarint(buf, uint64(len(b)))
-		buf = append(buf, b...)
-	}
-	var num [20]byte
-	var ts [40]byte
-	put(hashDomain)
-	put(e.EventID)
-	put(e.Type)
-	putBytes(strconv.AppendInt(num[:0], int64(e.SchemaVersion), 10))
-	put(e.AggregateKind)
-	put(e.AggregateID)
-	putBytes(strconv.AppendUint(num[:0], e.AggregateVersion, 10))
-	put(e.CommandID)
-	put(e.Actor.ID)
-	put(e.Actor.Role)
-	put(e.Actor.Organisation)
-	put(e.Reason)
-	putBytes(strconv.AppendInt(num[:0], int64(len(e.Evidence)), 10))
-	for _, ev := range e.Evidence {
-		put(ev)
-	}
-	put(e.CausationID)
-	put(e.CorrelationID)
-	putBytes(e.OccurredAt.UTC().AppendFormat(ts[:0], time.RFC3339Nano))
-	putBytes(e.RecordedAt.UTC().AppendFormat(ts[:0], time.RFC3339Nano))
-	putBytes(e.Data)
-	put(e.PrevHash)
-	sum := sha256.Sum256(buf)
+	sum := sha256.Sum256(h)
 	return hex.EncodeToString(sum[:])
 }
+
+// hashBuf accumulates the canonical encoding: each item as an unsigned
+// LEB128 length and then its bytes. Its methods return the grown buffer,
+// as append does, so that it stays off the heap's slice headers.
+type hashBuf []byte
+
+func (h hashBuf) bytes(b []byte) hashBuf {
+	h = binary.AppendUvarint(h, uint64(len(b)))
+	return append(h, b...)
+}
+
+func (h hashBuf) str(s string) hashBuf {
+	h = binary.AppendUvarint(h, uint64(len(s)))
+	return append(h, s...)
+}
+
+func (h hashBuf) int(n int64) hashBuf {
+	var num [20]byte
+	return h.bytes(strconv.AppendInt(num[:0], n, 10))
+}
+
+func (h hashBuf) uint(n uint64) hashBuf {
+	var num [20]byte
+	return h.bytes(strconv.AppendUint(num[:0], n, 10))
+}
+
+func (h hashBuf) time(t time.Time) hashBuf {
+	var ts [40]byte
+	return h.bytes(t.UTC().AppendFormat(ts[:0], time.RFC3339Nano))
+}
+
+// envelopeField is one field of [Envelope]: how it is hashed, written in
+// the stored JSON and read back. Plain funcs, not reflection: they run for
+// every event appended and read.
+type envelopeField struct {
+	// key is the field's JSON name; actor's nested fields are its own.
+	key string
+	// omitEmpty leaves the field out of the JSON when empty reports true.
+	omitEmpty bool
+	empty     func(e *Envelope) bool
+	// aggregate marks aggregate_kind and aggregate_id, which read models
+	// serve as one "aggregate" object; chain marks prev_hash and hash.
+	aggregate, chain bool
+	// hash appends the field to the canonical encoding; nil leaves it out.
+	hash func(h hashBuf, e *Envelope) hashBuf
+	// json appends the field's JSON value.
+	json func(dst []byte, e *Envelope) []byte
+	// parse decodes the field's JSON value (the fast path; see decode.go).
+	parse func(p *jsonscan.Scanner, e *Envelope) bool
+	// text hands f each string the field holds, named as an error message
+	// names it, until f returns false; nil for fields that hold no text.
+	text func(e *Envelope, f func(name, s string) bool) bool
+	// put and get are the field in a binary encoding (see
+	// [Envelope.EncodeFields]).
+	put func(w FieldEncoder, e *Envelope)
+	get func(r FieldDecoder, e *Envelope)
+}
+
+// envelopeFields is the envelope's one field list, in the order of the
+// stored JSON and of the canonical hash encoding. Adding a field here
+// changes every hash: a new field needs a new hashDomain.
+var envelopeFields = [...]envelopeField{
+	{key: "event_id",
+		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.str(e.EventID) },
+		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.EventID) },
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.EventID) },
+		text:  func(e *Envelope, f func(name, s string) bool) bool { return f("event id", e.EventID) },
+		put:   func(w FieldEncoder, e *Envelope) { w.Str(e.EventID) },
+		get:   func(r FieldDecoder, e *Envelope) { e.EventID = r.Str() }},
+	{key: "type",
+		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.str(e.Type) },
+		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.Type) },
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.Type) },
+		text:  func(e *Envelope, f func(name, s string) bool) bool { return f("type", e.Type) },
+		put:   func(w FieldEncoder, e *Envelope) { w.Sym(e.Type) },
+		get:   func(r FieldDecoder, e *Envelope) { e.Type = r.Sym() }},
+	{key: "schema_version",
+		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.int(int64(e.SchemaVersion)) },
+		json:  func(dst []byte, e *Envelope) []byte { return strconv.AppendInt(dst, int64(e.SchemaVersion), 10) },
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Int(&e.SchemaVersion) },
+		put:   func(w FieldEncoder, e *Envelope) { w.Uvarint(uint64(e.SchemaVersion)) },
+		get:   func(r FieldDecoder, e *Envelope) { e.SchemaVersion = int(r.Uvarint()) }},
+	{key: "aggregate_kind", aggregate: true,
+		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.str(e.AggregateKind) },
+		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.AggregateKind) },
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.AggregateKind) },
+		text:  func(e *Envelope, f func(name, s string) bool) bool { return f("aggregate kind", e.AggregateKind) },
+		put:   func(w FieldEncoder, e *Envelope) { w.Sym(e.AggregateKind) },
+		get:   func(r FieldDecoder, e *Envelope) { e.AggregateKind = r.Sym() }},
+	{key: "aggregate_id", aggregate: true,
+		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.str(e.AggregateID) },
+		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.AggregateID) },
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.AggregateID) },
+		text:  func(e *Envelope, f func(name, s string) bool) bool { return f("aggregate id", e.AggregateID) },
+		put:   func(w FieldEncoder, e *Envelope) { w.Sym(e.AggregateID) },
+		get:   func(r FieldDecoder, e *Envelope) { e.AggregateID = r.Sym() }},
+	{key: "aggregate_version",
+		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.uint(e.AggregateVersion) },
+		json:  func(dst []byte, e *Envelope) []byte { return strconv.AppendUint(dst, e.AggregateVersion, 10) },
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Uint(&e.AggregateVersion) },
+		put:   func(w FieldEncoder, e *Envelope) { w.Uvarint(e.AggregateVersion) },
+		get:   func(r FieldDecoder, e *Envelope) { e.AggregateVersion = r.Uvarint() }},
+	{key: "command_id",
+		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.str(e.CommandID) },
+		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.CommandID) },
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.CommandID) },
+		text:  func(e *Envelope, f func(name, s string) bool) bool { return f("command id", e.CommandID) },
+		put:   func(w FieldEncoder, e *Envelope) { w.Str(e.CommandID) },
+		get:   func(r FieldDecoder, e *Envelope) { e.CommandID = r.Str() }},
+	{key: "actor",
+		hash: func(h hashBuf, e *Envelope) hashBuf {
+			return h.str(e.Actor.ID).str(e.Actor.Role).str(e.Actor.Organisation)
+		},
+		json: func(dst []byte, e *Envelope) []byte {
+			dst = append(dst, `{"id":`...)
+			dst = appendJSONString(dst, e.Actor.ID)
+			dst = append(dst, `,"role":`...)
+			dst = appendJSONString(dst, e.Actor.Role)
+			dst = append(dst, `,"organisation":`...)
+			dst = appendJSONString(dst, e.Actor.Organisation)
+			return append(dst, '}')
+		},
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return parseActor(p, &e.Actor) },
+		text: func(e *Envelope, f func(name, s string) bool) bool {
+			return f("actor id", e.Actor.ID) && f("actor role", e.Actor.Role) && f("actor organisation", e.Actor.Organisation)
+		},
+		put: func(w FieldEncoder, e *Envelope) {
+			w.Sym(e.Actor.ID)
+			w.Sym(e.Actor.Role)
+			w.Sym(e.Actor.Organisation)
+		},
+		get: func(r FieldDecoder, e *Envelope) {
+			e.Actor = Actor{ID: r.Sym(), Role: r.Sym(), Organisation: r.Sym()}
+		}},
+	{key: "reason", omitEmpty: true,
+		empty: func(e *Envelope) bool { return e.Reason == "" },
+		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.str(e.Reason) },
+		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.Reason) },
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.Reason) },
+		text:  func(e *Envelope, f func(name, s string) bool) bool { return f("reason", e.Reason) },
+		put:   func(w FieldEncoder, e *Envelope) { w.Str(e.Reason) },
+		get:   func(r FieldDecoder, e *Envelope) { e.Reason = r.Str() }},
+	{key: "evidence", omitEmpty: true,
+		empty: func(e *Envelope) bool { return len(e.Evidence) == 0 },
+		hash: func(h hashBuf, e *Envelope) hashBuf {
+			h = h.int(int64(len(e.Evidence)))
+			for _, ev := range e.Evidence {
+				h = h.str(ev)
+			}
+			return h
+		},
+		json: func(dst []byte, e *Envelope) []byte {
+			dst = append(dst, '[')
+			for i, ev := range e.Evidence {
+				if i > 0 {
+					dst = append(dst, ',')
+				}
+				dst = appendJSONString(dst, ev)
+			}
+			return append(dst, ']')
+		},
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Strs(&e.Evidence) },
+		text: func(e *Envelope, f func(name, s string) bool) bool {
+			for _, ev := range e.Evidence {
+				if !f("an evidence reference", ev) {
+					return false
+				}
+			}
+			return true
+		},
+		put: func(w FieldEncoder, e *Envelope) {
+			w.Uvarint(uint64(len(e.Evidence)))
+			for _, ev := range e.Evidence {
+				w.Str(ev)
+			}
+		},
+		get: func(r FieldDecoder, e *Envelope) {
+			if n := r.Uvarint(); n > 0 && r.Err() == nil {
+				e.Evidence = make([]string, n)
+				for i := range e.Evidence {
+					e.Evidence[i] = r.Str()
+				}
+			}
+		}},
+	{key: "causation_id", omitEmpty: true,
+		empty: func(e *Envelope) bool { return e.CausationID == "" },
+		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.str(e.CausationID) },
+		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.CausationID) },
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.CausationID) },
+		text:  func(e *Envelope, f func(name, s string) bool) bool { return f("causation id", e.CausationID) },
+		put:   func(w FieldEncoder, e *Envelope) { w.Str(e.CausationID) },
+		get:   func(r FieldDecoder, e *Envelope) { e.CausationID = r.Str() }},
+	{key: "correlation_id", omitEmpty: true,
+		empty: func(e *Envelope) bool { return e.CorrelationID == "" },
+		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.str(e.CorrelationID) },
+		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.CorrelationID) },
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.CorrelationID) },
+		text:  func(e *Envelope, f func(name, s string) bool) bool { return f("correlation id", e.CorrelationID) },
+		put:   func(w FieldEncoder, e *Envelope) { w.Str(e.CorrelationID) },
+		get:   func(r FieldDecoder, e *Envelope) { e.CorrelationID = r.Str() }},
+	{key: "occurred_at",
+		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.time(e.OccurredAt) },
+		json:  func(dst []byte, e *Envelope) []byte { return appendJSONTime(dst, e.OccurredAt) },
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Time(&e.OccurredAt) },
+		put:   func(w FieldEncoder, e *Envelope) { w.Varint(e.OccurredAt.UnixNano()) },
+		get:   func(r FieldDecoder, e *Envelope) { e.OccurredAt = time.Unix(0, r.Varint()).UTC() }},
+	{key: "recorded_at",
+		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.time(e.RecordedAt) },
+		json:  func(dst []byte, e *Envelope) []byte { return appendJSONTime(dst, e.RecordedAt) },
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Time(&e.RecordedAt) },
+		put:   func(w FieldEncoder, e *Envelope) { w.Varint(e.RecordedAt.UnixNano()) },
+		get:   func(r FieldDecoder, e *Envelope) { e.RecordedAt = time.Unix(0, r.Varint()).UTC() }},
+	{key: "data",
+		hash: func(h hashBuf, e *Envelope) hashBuf { return h.bytes(e.Data) },
+		json: func(dst []byte, e *Envelope) []byte {
+			if len(e.Data) == 0 {
+				return append(dst, "null"...)
+			}
+			return append(dst, e.Data...)
+		},
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool {
+			raw, ok := p.Raw()
+			e.Data = raw
+			return ok
+		},
+		put: func(w FieldEncoder, e *Envelope) { w.Bytes(e.Data) },
+		get: func(r FieldDecoder, e *Envelope) { e.Data = r.Bytes() }},
+	{key: "prev_hash", chain: true,
+		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.str(e.PrevHash) },
+		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.PrevHash) },
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.PrevHash) },
+		text:  func(e *Envelope, f func(name, s string) bool) bool { return f("prev hash", e.PrevHash) },
+		put:   func(w FieldEncoder, e *Envelope) { w.Str(e.PrevHash) },
+		get:   func(r FieldDecoder, e *Envelope) { e.PrevHash = r.Str() }},
+	{key: "hash", chain: true,
+		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.Hash) },
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.Hash) },
+		text:  func(e *Envelope, f func(name, s string) bool) bool { return f("hash", e.Hash) },
+		put:   func(w FieldEncoder, e *Envelope) { w.Str(e.Hash) },
+		get:   func(r FieldDecoder, e *Envelope) { e.Hash = r.Str() }},
+}
+
+// envelope is the caller's part of an envelope: the one place an [Event]'s
+// fields are copied into an [Envelope]. The ledger's own fields (id,
+// aggregate, version, command id, recorded time, hash chain) are left for
+// Append to fill.
+func (e *Event) envelope() Envelope {
+	return Envelope{Type: e.Type, SchemaVersion: e.SchemaVersion, Actor: e.Actor, Reason: e.Reason, Evidence: e.Evidence,
+		CausationID: e.CausationID, CorrelationID: e.CorrelationID, OccurredAt: e.OccurredAt, Data: e.Data}
+}
+
+// eachText hands f each text of e, named as an error message names it,
+// until f returns false, and reports whether f accepted them all.
+func (e *Envelope) eachText(f func(name, s string) bool) bool {
+	for i := range envelopeFields {
+		if t := envelopeFields[i].text; t != nil && !t(e, f) {
+			return false
+		}
+	}
+	return true
+}
+
+// FieldEncoder is a binary encoding of envelopes, such as a read model's
+// snapshot: [Envelope.EncodeFields] hands it each field in turn. Sym marks
+// strings that repeat across events (types, aggregates, actors), which an
+// encoder may write once and then by number; times are Unix nanoseconds.
+type FieldEncoder interface {
+	Uvarint(v uint64)
+	Varint(v int64)
+	Bytes(b []byte)
+	Str(s string)
+	Sym(s string)
+}
+
+// FieldDecoder reads back what a [FieldEncoder] wrote. After a failure its
+// methods return zero values and Err the failure.
+type FieldDecoder interface {
+	Uvarint() uint64
+	Varint() int64
+	Bytes() []byte
+	Str() string
+	Sym() string
+	Err() error
+}
+
+// EncodeFields writes the envelope's fields to w in [envelopeFields] order,
+// without Sequence (the caller places the event) and with the hash chain
+// only when withChain.
+func (e *Envelope) EncodeFields(w FieldEncoder, withChain bool) {
+	for i := range envelopeFields {
+		if f := &envelopeFields[i]; withChain || !f.chain {
+			f.put(w, e)
+		}
+	}
+}
+
+// DecodeFields reads back what [Envelope.EncodeFields] wrote with the same
+// withChain; times come back in UTC. Check r.Err afterwards.
+func (e *Envelope) DecodeFields(r FieldDecoder, withChain bool) {
+	for i := range envelopeFields {
+		if f := &envelopeFields[i]; withChain || !f.chain {
+			f.get(r, e)
+		}
+	}
+}
+
+// actorFields are [Actor]'s JSON names.
+var actorFields = []string{"id", "role", "organisation"}
 
 // ChainError names the first event whose hash or link does not hold.
 type ChainError struct {

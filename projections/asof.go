@@ -148,7 +148,7 @@ func (t *Timelines) eventsAt(a eventstore.Aggregate, at AsOf) (events []Entry, l
 func DecodeEntry(e *Entry) (domain.Event, error) {
 	ev, err := domain.DecodeEvent(e.Type, e.SchemaVersion, e.Data)
 	if err != nil {
-		return nil, fmt.Errorf("%s version %d (sequence %d): %w", e.Aggregate, e.AggregateVersion, e.Sequence, err)
+		return nil, fmt.Errorf("%s version %d (sequence %d): %w", e.Aggregate(), e.AggregateVersion, e.Sequence, err)
 	}
 	return ev, nil
 }

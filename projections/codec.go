@@ -128,3 +128,23 @@ func (d *decoder) sym() string {
 	}
 	return d.syms[id-1]
 }
+
+// fieldEncoder and fieldDecoder let eventstore.Envelope write and read its
+// own fields (its field list exists once, in the event store), here in
+// the snapshot codec.
+type fieldEncoder struct{ *encoder }
+
+func (f fieldEncoder) Uvarint(v uint64) { f.uvarint(v) }
+func (f fieldEncoder) Varint(v int64)   { f.varint(v) }
+func (f fieldEncoder) Bytes(b []byte)   { f.bytes(b) }
+func (f fieldEncoder) Str(s string)     { f.str(s) }
+func (f fieldEncoder) Sym(s string)     { f.sym(s) }
+
+type fieldDecoder struct{ *decoder }
+
+func (f fieldDecoder) Uvarint() uint64 { return f.uvarint() }
+func (f fieldDecoder) Varint() int64   { return f.varint() }
+func (f fieldDecoder) Bytes() []byte   { return f.bytes() }
+func (f fieldDecoder) Str() string     { return f.str() }
+func (f fieldDecoder) Sym() string     { return f.sym() }
+func (f fieldDecoder) Err() error      { return f.err }

@@ -53,7 +53,7 @@ func loadDemo(t *testing.T, ctx context.Context, s *eventstore.Store) demoLedger
 				Actor:  eventstore.Actor{ID: m.Actor.ID, Role: string(m.Actor.Role), Organisation: m.Actor.Organisation},
 				Reason: m.Reason, Evidence: m.Evidence, CausationID: m.CausationID, CorrelationID: m.CorrelationID, OccurredAt: m.OccurredAt}
 		}
-		res, err := s.Append(ctx, eventstore.Aggregate{Kind: ref.Kind, ID: ref.ID}, uint64(version), out, m.CommandID)
+		res, err := s.Append(ctx, service.StoreAggregate(ref), uint64(version), out, m.CommandID)
 		if err != nil {
 			t.Fatalf("append %s: %v", m.CommandID, err)
 		}
@@ -121,7 +121,7 @@ func loadDemo(t *testing.T, ctx context.Context, s *eventstore.Store) demoLedger
 			return
 		}
 		if version < 0 {
-			h, err := s.Load(ctx, eventstore.Aggregate{Kind: ref.Kind, ID: ref.ID})
+			h, err := s.Load(ctx, service.StoreAggregate(ref))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -145,7 +145,7 @@ func foldAll(t *testing.T, ctx context.Context, s *eventstore.Store) (map[string
 	laas, areas, orgs := map[string]domain.Agreement{}, map[string]domain.AreaAssessment{}, map[string]domain.OrgAssessment{}
 	seen := map[eventstore.Aggregate]bool{}
 	for _, e := range ledgerEntries(t, ctx, s) {
-		seen[e.Aggregate] = true
+		seen[e.Aggregate()] = true
 	}
 	for agg := range seen {
 		h, err := s.LoadFresh(ctx, agg)

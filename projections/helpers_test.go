@@ -106,12 +106,8 @@ func ledgerEntries(t testing.TB, ctx context.Context, s *eventstore.Store) []pro
 	t.Helper()
 	var out []projections.Entry
 	_, err := s.Read(ctx, eventstore.ReadOptions{}, func(c *eventstore.Commit) error {
-		for i, e := range c.Events {
-			out = append(out, projections.Entry{Sequence: e.Sequence, Index: i, EventID: e.EventID, Type: e.Type,
-				SchemaVersion: e.SchemaVersion, Aggregate: e.Aggregate(), AggregateVersion: e.AggregateVersion,
-				CommandID: e.CommandID, Actor: e.Actor, Reason: e.Reason, Evidence: e.Evidence,
-				CausationID: e.CausationID, CorrelationID: e.CorrelationID,
-				OccurredAt: e.OccurredAt.UTC(), RecordedAt: e.RecordedAt.UTC(), Data: e.Data})
+		for i := range c.Events {
+			out = append(out, projections.NewEntry(&c.Events[i], i))
 		}
 		return nil
 	})

@@ -3,7 +3,6 @@ package projections
 import (
 	"encoding/base64"
 	"encoding/binary"
-	"encoding/json"
 	"slices"
 	"strings"
 	"sync"
@@ -12,42 +11,50 @@ import (
 	"github.com/laaledger/laaledger/eventstore"
 )
 
-// Entry is one event as a timeline shows it: the envelope without its hash
-// chain (verify that with the event store), plus its place in the stream.
+// Entry is one event as a timeline shows it: the stored envelope (whose
+// Sequence is the stream sequence of its commit) and Index, its position
+// within the commit. A timeline keeps no hash chain: PrevHash and Hash are
+// empty (verify the chain with the event store), and the JSON form, that of
+// [eventstore.Envelope.AppendServedJSON], leaves them out. OccurredAt,
+// business time, is the timeline's order; RecordedAt is when the ledger
+// learnt of the event, so a late-recorded correction sits at its business
+// time with a later recorded time.
 type Entry struct {
-	// Sequence and Index place the event: the stream sequence of its commit
-	// and its position within the commit.
-	Sequence         uint64               `json:"sequence"`
-	Index            int                  `json:"index"`
-	EventID          string               `json:"event_id"`
-	Type             string               `json:"type"`
-	SchemaVersion    int                  `json:"schema_version"`
-	Aggregate        eventstore.Aggregate `json:"aggregate"`
-	AggregateVersion uint64               `json:"aggregate_version"`
-	CommandID        string               `json:"command_id"`
-	Actor            eventstore.Actor     `json:"actor"`
-	Reason           string               `json:"reason,omitempty"`
-	Evidence         []string             `json:"evidence,omitempty"`
-	CausationID      string               `json:"causation_id,omitempty"`
-	CorrelationID    string               `json:"correlation_id,omitempty"`
-	// OccurredAt is business time, the timeline's order; RecordedAt is when
-	// the ledger learnt of it. A late-recorded correction sits at its
-	// business time with a later recorded time.
-	OccurredAt time.Time       `json:"occurred_at"`
-	RecordedAt time.Time       `json:"recorded_at"`
-	Data       json.RawMessage `json:"data"`
+	eventstore.Envelope
+	Index int
 }
 
-func entryOf(e *eventstore.Envelope, idx int, in *interner) Entry {
-	return Entry{
-		Sequence: e.Sequence, Index: idx, EventID: e.EventID,
-		Type: in.get(e.Type), SchemaVersion: e.SchemaVersion,
-		Aggregate:        eventstore.Aggregate{Kind: in.get(e.AggregateKind), ID: in.get(e.AggregateID)},
-		AggregateVersion: e.AggregateVersion, CommandID: e.CommandID,
-		Actor:  eventstore.Actor{ID: in.get(e.Actor.ID), Role: in.get(e.Actor.Role), Organisation: in.get(e.Actor.Organisation)},
-		Reason: e.Reason, Evidence: e.Evidence, CausationID: e.CausationID, CorrelationID: e.CorrelationID,
-		OccurredAt: e.OccurredAt.UTC(), RecordedAt: e.RecordedAt.UTC(), Data: e.Data,
+// MarshalJSON writes the entry in the served form, without the hash chain.
+func (e Entry) MarshalJSON() ([]byte, error) {
+	return e.AppendServedJSON(nil, e.Index, false), nil
+}
+
+// UnmarshalJSON reads the served form.
+func (e *Entry) UnmarshalJSON(data []byte) error {
+	idx, err := e.UnmarshalServedJSON(data)
+	if err != nil {
+		return err
 	}
+	e.Index = idx
+	e.PrevHash, e.Hash = "", ""
+	return nil
+}
+
+// NewEntry returns the entry a timeline makes of the event at position
+// index of its commit: times in UTC, no hash chain.
+func NewEntry(e *eventstore.Envelope, index int) Entry {
+	x := Entry{Envelope: *e, Index: index}
+	x.OccurredAt, x.RecordedAt = e.OccurredAt.UTC(), e.RecordedAt.UTC()
+	x.PrevHash, x.Hash = "", ""
+	return x
+}
+
+// entryOf is [NewEntry] sharing the strings that repeat across events.
+func entryOf(e *eventstore.Envelope, idx int, in *interner) Entry {
+	x := NewEntry(e, idx)
+	x.Type, x.AggregateKind, x.AggregateID = in.get(e.Type), in.get(e.AggregateKind), in.get(e.AggregateID)
+	x.Actor = eventstore.Actor{ID: in.get(e.Actor.ID), Role: in.get(e.Actor.Role), Organisation: in.get(e.Actor.Organisation)}
+	return x
 }
 
 // key orders a timeline: business time, then stream order.
@@ -176,8 +183,9 @@ func (t *Timelines) Apply(c *eventstore.Commit) error {
 func (t *Timelines) add(e Entry) {
 	n := t.entries.add(e)
 	k := e.key()
-	t.insert(indexOf(t.byAgg, e.Aggregate), n, k)
-	t.insert(indexOf(t.byArea, AreaOf(e.Aggregate)), n, k)
+	agg := e.Aggregate()
+	t.insert(indexOf(t.byAgg, agg), n, k)
+	t.insert(indexOf(t.byArea, AreaOf(agg)), n, k)
 	t.insert(indexOf(t.byActor, e.Actor.ID), n, k)
 	t.insert(indexOf(t.byOrg, e.Actor.Organisation), n, k)
 }

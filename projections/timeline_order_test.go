@@ -42,9 +42,7 @@ func syntheticCommits(rng *rand.Rand, n int) ([]*eventstore.Commit, []projection
 				Actor: actor, Reason: "r", OccurredAt: occurred, RecordedAt: base.Add(time.Duration(seq) * time.Second),
 				Data: []byte(fmt.Sprintf(`{"n":%d}`, c)), Sequence: seq}
 			commit.Events = append(commit.Events, e)
-			all = append(all, projections.Entry{Sequence: seq, Index: i, EventID: e.EventID, Type: e.Type, SchemaVersion: 1,
-				Aggregate: agg, AggregateVersion: e.AggregateVersion, CommandID: e.CommandID, Actor: actor, Reason: e.Reason,
-				OccurredAt: occurred, RecordedAt: e.RecordedAt, Data: e.Data})
+			all = append(all, projections.NewEntry(&e, i))
 		}
 		commits = append(commits, commit)
 	}
@@ -60,7 +58,7 @@ func samePages(t *testing.T, rng *rand.Rand, a, b *projections.Timelines, all []
 	var gets []getter
 	seen := map[string]bool{}
 	for _, e := range all {
-		agg, area, actor, org := e.Aggregate, projections.AreaOf(e.Aggregate), e.Actor.ID, e.Actor.Organisation
+		agg, area, actor, org := e.Aggregate(), projections.AreaOf(e.Aggregate()), e.Actor.ID, e.Actor.Organisation
 		for _, g := range []struct {
 			k string
 			f getter
@@ -138,10 +136,8 @@ func TestTimelinesRandomInsertOrderGivesTheSamePages(t *testing.T) {
 				t.Fatal(err)
 			}
 			applied = append(applied, c)
-			for i, e := range c.Events {
-				entries = append(entries, projections.Entry{Sequence: e.Sequence, Index: i, EventID: e.EventID, Type: e.Type,
-					SchemaVersion: e.SchemaVersion, Aggregate: e.Aggregate(), AggregateVersion: e.AggregateVersion,
-					CommandID: e.CommandID, Actor: e.Actor, Reason: e.Reason, OccurredAt: e.OccurredAt, RecordedAt: e.RecordedAt, Data: e.Data})
+			for i := range c.Events {
+				entries = append(entries, projections.NewEntry(&c.Events[i], i))
 			}
 			if n+1 != len(commits) && n%1000 != 777 {
 				continue

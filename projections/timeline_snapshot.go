@@ -3,7 +3,6 @@ package projections
 import (
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/laaledger/laaledger/eventstore"
 )
@@ -20,26 +19,7 @@ func (t *Timelines) WriteSnapshot(w io.Writer) error {
 		e := t.entries.at(int32(i))
 		enc.uvarint(e.Sequence)
 		enc.uvarint(uint64(e.Index))
-		enc.str(e.EventID)
-		enc.sym(e.Type)
-		enc.uvarint(uint64(e.SchemaVersion))
-		enc.sym(e.Aggregate.Kind)
-		enc.sym(e.Aggregate.ID)
-		enc.uvarint(e.AggregateVersion)
-		enc.str(e.CommandID)
-		enc.sym(e.Actor.ID)
-		enc.sym(e.Actor.Role)
-		enc.sym(e.Actor.Organisation)
-		enc.str(e.Reason)
-		enc.uvarint(uint64(len(e.Evidence)))
-		for _, ev := range e.Evidence {
-			enc.str(ev)
-		}
-		enc.str(e.CausationID)
-		enc.str(e.CorrelationID)
-		enc.varint(e.OccurredAt.UnixNano())
-		enc.varint(e.RecordedAt.UnixNano())
-		enc.bytes(e.Data)
+		e.EncodeFields(fieldEncoder{enc}, false)
 	}
 	list := func(l []int32) {
 		enc.uvarint(uint64(len(l)))
@@ -74,25 +54,7 @@ func (t *Timelines) ReadSnapshot(r io.Reader) error {
 		var e Entry
 		e.Sequence = dec.uvarint()
 		e.Index = int(dec.uvarint())
-		e.EventID = dec.str()
-		e.Type = dec.sym()
-		e.SchemaVersion = int(dec.uvarint())
-		e.Aggregate = eventstore.Aggregate{Kind: dec.sym(), ID: dec.sym()}
-		e.AggregateVersion = dec.uvarint()
-		e.CommandID = dec.str()
-		e.Actor = eventstore.Actor{ID: dec.sym(), Role: dec.sym(), Organisation: dec.sym()}
-		e.Reason = dec.str()
-		if k := dec.uvarint(); k > 0 && dec.err == nil {
-			e.Evidence = make([]string, k)
-			for j := range e.Evidence {
-				e.Evidence[j] = dec.str()
-			}
-		}
-		e.CausationID = dec.str()
-		e.CorrelationID = dec.str()
-		e.OccurredAt = time.Unix(0, dec.varint()).UTC()
-		e.RecordedAt = time.Unix(0, dec.varint()).UTC()
-		e.Data = dec.bytes()
+		e.DecodeFields(fieldDecoder{dec}, false)
 		if dec.err != nil {
 			t.resetLocked()
 			return dec.err

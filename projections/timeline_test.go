@@ -34,11 +34,11 @@ func checkTimelines(t *testing.T, tl *projections.Timelines, all []projections.E
 			t.Fatalf("%s timeline differs from the ledger: %d entries, want %d", what, len(got), len(want))
 		}
 	}
-	for k, want := range group(func(e projections.Entry) string { return e.Aggregate.Kind + "|" + e.Aggregate.ID }) {
-		agg := want[0].Aggregate
+	for k, want := range group(func(e projections.Entry) string { return e.AggregateKind + "|" + e.AggregateID }) {
+		agg := want[0].Aggregate()
 		compare(k, want, func(q projections.TimelineQuery) (projections.TimelinePage, error) { return tl.Aggregate(agg, q) })
 	}
-	for k, want := range group(func(e projections.Entry) string { return projections.AreaOf(e.Aggregate) }) {
+	for k, want := range group(func(e projections.Entry) string { return projections.AreaOf(e.Aggregate()) }) {
 		compare("area "+k, want, func(q projections.TimelineQuery) (projections.TimelinePage, error) { return tl.Area(k, q) })
 	}
 	for k, want := range group(func(e projections.Entry) string { return e.Actor.ID }) {
@@ -88,7 +88,7 @@ func TestTimelineFiltersByTypeAndBusinessTime(t *testing.T) {
 	to := time.Date(2009, 3, 1, 0, 0, 0, 0, time.UTC)
 	var want []projections.Entry
 	for _, e := range inTimelineOrder(ledgerEntries(t, ctx, l.Store)) {
-		if e.Aggregate == agg && (e.Type == "test.Agreed" || e.Type == "test.Noted") && !e.OccurredAt.Before(from) && e.OccurredAt.Before(to) {
+		if e.Aggregate() == agg && (e.Type == "test.Agreed" || e.Type == "test.Noted") && !e.OccurredAt.Before(from) && e.OccurredAt.Before(to) {
 			want = append(want, e)
 		}
 	}

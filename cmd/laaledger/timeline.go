@@ -121,7 +121,7 @@ func printTimeline(stdout io.Writer, page projections.TimelinePage, asJSON bool)
 	fmt.Fprintln(tw, "BUSINESS TIME\tRECORDED\tAGGREGATE\tTYPE\tACTOR\tREASON")
 	for _, e := range page.Entries {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s (%s, %s)\t%s\n", e.OccurredAt.Format(time.DateOnly), e.RecordedAt.Format("2006-01-02 15:04"),
-			e.Aggregate.Kind+" "+e.Aggregate.ID, e.Type, e.Actor.ID, e.Actor.Role, e.Actor.Organisation, e.Reason)
+			e.Aggregate().String(), e.Type, e.Actor.ID, e.Actor.Role, e.Actor.Organisation, e.Reason)
 	}
 	if page.Next != "" {
 		fmt.Fprintf(tw, "… more: raise --limit or narrow with --from/--to/--type\n")

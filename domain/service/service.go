@@ -96,7 +96,7 @@ func (s *Service) Execute(ctx context.Context, m domain.Meta, cmd domain.Command
 	if !ok {
 		return Result{}, domain.Errorf(domain.EINVALID, "command.unknown_kind", "command %s is for unknown aggregate kind %q", cmd.CommandType(), ref.Kind)
 	}
-	agg := eventstore.Aggregate{Kind: ref.Kind, ID: ref.ID}
+	agg := StoreAggregate(ref)
 	fp, err := fingerprint(m, cmd)
 	if err != nil {
 		return Result{}, err
@@ -158,7 +158,7 @@ func (s *Service) append(ctx context.Context, agg eventstore.Aggregate, version 
 	if err != nil {
 		return Result{}, err
 	}
-	return resultOf(domain.AggregateRef{Kind: agg.Kind, ID: agg.ID}, res), nil
+	return resultOf(DomainRef(agg), res), nil
 }
 
 // State returns the aggregate's folded state and version, folding only the
@@ -168,7 +168,7 @@ func (s *Service) State(ctx context.Context, ref domain.AggregateRef) (any, uint
 	if !ok {
 		return nil, 0, domain.Errorf(domain.EINVALID, "aggregate.unknown_kind", "unknown aggregate kind %q", ref.Kind)
 	}
-	h, err := s.store.Load(ctx, eventstore.Aggregate{Kind: ref.Kind, ID: ref.ID})
+	h, err := s.store.Load(ctx, StoreAggregate(ref))
 	if err != nil {
 		return nil, 0, err
 	}

@@ -39,7 +39,7 @@ var auditCommission = domain.Actor{ID: "ac-lead", Role: domain.RoleAuditCommissi
 
 func fold(t *testing.T, l *estest.Ledger, ref domain.AggregateRef, apply func(any, domain.Event) any, zero any) any {
 	t.Helper()
-	h, err := l.Store.LoadFresh(estest.Context(t), eventstore.Aggregate{Kind: ref.Kind, ID: ref.ID})
+	h, err := l.Store.LoadFresh(estest.Context(t), service.StoreAggregate(ref))
 	require.NoError(t, err)
 	st := zero
 	for _, e := range h.Events {
@@ -116,7 +116,7 @@ func TestCAADemoThroughTheLedgerTwice(t *testing.T) {
 	ref := domain.AreaAssessmentRef("00EB", 2009)
 	st, _, err := svc.State(ctx, ref)
 	require.NoError(t, err)
-	h, err := l.Store.LoadFresh(ctx, eventstore.Aggregate{Kind: ref.Kind, ID: ref.ID})
+	h, err := l.Store.LoadFresh(ctx, service.StoreAggregate(ref))
 	require.NoError(t, err)
 	var events []domain.Event
 	for _, e := range h.Events {

@@ -125,7 +125,7 @@ func TestQueriesOverTheDemoLedger(t *testing.T) {
 	r.decode(t, &area)
 	kinds := map[string]bool{}
 	for _, e := range area.Entries {
-		kinds[e.Aggregate.Kind] = true
+		kinds[e.AggregateKind] = true
 	}
 	if !kinds[domain.KindAgreement] || !kinds[domain.KindAreaAssessment] {
 		t.Errorf("area timeline kinds %v", kinds)

@@ -10,31 +10,26 @@ import (
 	"strings"
 	"time"
 
-	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/eventstore"
 )
 
 // FeedEvent is the data of one server-sent event: the stored envelope with
-// its hash chain, and its place in the stream.
+// its hash chain, and its place in the stream (Envelope.Sequence, and
+// Index within the commit). Its JSON is the served form of
+// [eventstore.Envelope.AppendServedJSON], hash chain included.
 type FeedEvent struct {
-	Sequence         uint64              `json:"sequence"`
-	Index            int                 `json:"index"`
-	EventID          string              `json:"event_id"`
-	Type             string              `json:"type"`
-	SchemaVersion    int                 `json:"schema_version"`
-	Aggregate        domain.AggregateRef `json:"aggregate"`
-	AggregateVersion uint64              `json:"aggregate_version"`
-	CommandID        string              `json:"command_id"`
-	Actor            eventstore.Actor    `json:"actor"`
-	Reason           string              `json:"reason,omitempty"`
-	Evidence         []string            `json:"evidence,omitempty"`
-	CausationID      string              `json:"causation_id,omitempty"`
-	CorrelationID    string              `json:"correlation_id,omitempty"`
-	OccurredAt       time.Time           `json:"occurred_at"`
-	RecordedAt       time.Time           `json:"recorded_at"`
-	Data             json.RawMessage     `json:"data"`
-	PrevHash         string              `json:"prev_hash"`
-	Hash             string              `json:"hash"`
+	eventstore.Envelope
+	Index int
+}
+
+// MarshalJSON writes the served form with the hash chain.
+func (f FeedEvent) MarshalJSON() ([]byte, error) { return f.AppendServedJSON(nil, f.Index, true), nil }
+
+// UnmarshalJSON reads the served form.
+func (f *FeedEvent) UnmarshalJSON(data []byte) error {
+	idx, err := f.UnmarshalServedJSON(data)
+	f.Index = idx
+	return err
 }
 
 // EventID is the SSE id of the event at index idx of the commit at stream
@@ -196,7 +191,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 				if !f.match(e) {
 					continue
 				}
-				data, err := json.Marshal(feedEvent(e, i))
+				data, err := json.Marshal(FeedEvent{Envelope: *e, Index: i})
 				if err != nil {
 					return
 				}
@@ -209,12 +204,4 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-}
-
-func feedEvent(e *eventstore.Envelope, idx int) FeedEvent {
-	return FeedEvent{Sequence: e.Sequence, Index: idx, EventID: e.EventID, Type: e.Type, SchemaVersion: e.SchemaVersion,
-		Aggregate: domain.AggregateRef{Kind: e.AggregateKind, ID: e.AggregateID}, AggregateVersion: e.AggregateVersion,
-		CommandID: e.CommandID, Actor: e.Actor, Reason: e.Reason, Evidence: e.Evidence, CausationID: e.CausationID,
-		CorrelationID: e.CorrelationID, OccurredAt: e.OccurredAt.UTC(), RecordedAt: e.RecordedAt.UTC(), Data: e.Data,
-		PrevHash: e.PrevHash, Hash: e.Hash}
 }

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/laaledger/laaledger/errcode"
+	"github.com/laaledger/laaledger/domain/errcode"
 )
 
 // Error codes of the domain's refusals: the ledger's codes (package

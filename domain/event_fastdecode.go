@@ -1,6 +1,6 @@
 package domain
 
-import "github.com/laaledger/laaledger/internal/jsonscan"
+import "github.com/laaledger/laaledger/domain/jsonscan"
 
 // A rebuild of the read models decodes every stored event body, and
 // encoding/json spends most of that time on reflection and on checking the

@@ -13,7 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
-	"github.com/laaledger/laaledger/internal/jsonscan"
+	"github.com/laaledger/laaledger/domain/jsonscan"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )

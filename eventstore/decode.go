@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/laaledger/laaledger/internal/jsonscan"
+	"github.com/laaledger/laaledger/domain/jsonscan"
 )
 
 // Reading the ledger back spends most of its decoding time in encoding/json's

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/laaledger/laaledger/internal/jsonscan"
+	"github.com/laaledger/laaledger/domain/jsonscan"
 )
 
 // decodeCommitStd is decodeCommit as encoding/json alone would do it.

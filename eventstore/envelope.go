@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/laaledger/laaledger/internal/jsonscan"
+	"github.com/laaledger/laaledger/domain/jsonscan"
 )
 
 // Actor is who caused an event: a person, the role they acted in and the

@@ -3,7 +3,7 @@ package eventstore
 import (
 	"fmt"
 
-	"github.com/laaledger/laaledger/errcode"
+	"github.com/laaledger/laaledger/domain/errcode"
 )
 
 // The store's errors. Each reports its code in the ledger's vocabulary

@@ -3,7 +3,7 @@ package projections
 import (
 	"fmt"
 
-	"github.com/laaledger/laaledger/errcode"
+	"github.com/laaledger/laaledger/domain/errcode"
 )
 
 // The projections' errors. Each reports its code in the ledger's vocabulary

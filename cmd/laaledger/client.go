@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/laaledger/laaledger/errcode"
+	"github.com/laaledger/laaledger/domain/errcode"
 	"github.com/laaledger/laaledger/eventstore"
 )
 

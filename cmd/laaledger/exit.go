@@ -3,7 +3,7 @@ package main
 import (
 	"errors"
 
-	"github.com/laaledger/laaledger/errcode"
+	"github.com/laaledger/laaledger/domain/errcode"
 )
 
 // Exit codes, one per kind of failure, so scripts can tell them apart.

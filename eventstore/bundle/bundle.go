@@ -36,7 +36,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/laaledger/laaledger/errcode"
+	"github.com/laaledger/laaledger/domain/errcode"
 	"github.com/laaledger/laaledger/eventstore"
 )
 

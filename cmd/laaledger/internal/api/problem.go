@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/laaledger/laaledger/domain"
-	"github.com/laaledger/laaledger/errcode"
+	"github.com/laaledger/laaledger/domain/errcode"
 	"github.com/laaledger/laaledger/eventstore"
 )
 

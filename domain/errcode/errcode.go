@@ -9,10 +9,11 @@
 // errors, to what they speak: the HTTP API to statuses, the CLI to exit
 // codes, each in one table.
 //
-// The vocabulary lives here, not in domain, eventstore or projections, so
-// that none of those has to import another to speak it. The package imports
-// only the standard library and must stay that way: everything in the
-// ledger may import it.
+// The vocabulary lives under domain, as the root every layer of the ledger
+// may import (the wtf model), but in its own package so that the event
+// store and the projections can speak it without importing the domain's
+// rules. The package imports only the standard library and must stay that
+// way.
 package errcode
 
 import (

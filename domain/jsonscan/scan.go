@@ -15,8 +15,10 @@
 // and numbers that do not fit. Strings with escapes or invalid UTF-8 are
 // decoded by encoding/json, token by token.
 //
-// The package is pure: it does no I/O and imports nothing of this module,
-// so the domain may use it.
+// The package is pure: it does no I/O and imports nothing of this module.
+// It lives under domain because the domain may import nothing from the
+// event store, while the event store may use the domain's pure leaf
+// packages (this one and errcode).
 package jsonscan
 
 import (

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/laaledger/laaledger/errcode"
+	"github.com/laaledger/laaledger/domain/errcode"
 )
 
 // refusal is a package's own error type: it reports its code without

@@ -69,6 +69,7 @@ var servingLine = regexp.MustCompile(`laaledger serving on (http://\S+)`)
 type server struct {
 	cmd     *exec.Cmd
 	base    string // http://127.0.0.1:PORT
+	addr    <-chan string
 	logPath string
 	exited  chan struct{}
 	waitErr error // set before exited is closed
@@ -122,6 +123,26 @@ func startServer(t *testing.T, bin, data, logDir, name string) (*server, error) 
 // returns as soon as it prints its address, ready or not.
 func launchServer(t *testing.T, bin, data, logDir, name string) (*server, error) {
 	t.Helper()
+	s, err := spawnServer(t, bin, data, logDir, name)
+	if err != nil {
+		return nil, err
+	}
+	deadline := time.NewTimer(startTimeout)
+	defer deadline.Stop()
+	select {
+	case s.base = <-s.addr:
+	case <-s.exited:
+		return s, fmt.Errorf("laaledger serve exited before serving (%v):\n%s", s.waitErr, s.logTail())
+	case <-deadline.C:
+		return s, fmt.Errorf("laaledger serve printed no address within %s:\n%s", startTimeout, s.logTail())
+	}
+	return s, nil
+}
+
+// spawnServer starts the process and returns at once; its address arrives
+// on s.addr when it prints it.
+func spawnServer(t *testing.T, bin, data, logDir, name string) (*server, error) {
+	t.Helper()
 	logPath := filepath.Join(logDir, "serve-"+name+".log")
 	logf, err := os.Create(logPath)
 	if err != nil {
@@ -135,7 +156,7 @@ func launchServer(t *testing.T, bin, data, logDir, name string) (*server, error)
 		logf.Close()
 		return nil, fmt.Errorf("start laaledger serve: %w", err)
 	}
-	s := &server{cmd: cmd, logPath: logPath, exited: make(chan struct{})}
+	s := &server{cmd: cmd, logPath: logPath, addr: w.addr, exited: make(chan struct{})}
 	go func() {
 		s.waitErr = cmd.Wait()
 		logf.Close()
@@ -149,17 +170,29 @@ func launchServer(t *testing.T, bin, data, logDir, name string) (*server, error)
 			<-s.exited
 		}
 	})
-
-	deadline := time.NewTimer(startTimeout)
-	defer deadline.Stop()
-	select {
-	case s.base = <-w.addr:
-	case <-s.exited:
-		return s, fmt.Errorf("laaledger serve exited before serving (%v):\n%s", s.waitErr, s.logTail())
-	case <-deadline.C:
-		return s, fmt.Errorf("laaledger serve printed no address within %s:\n%s", startTimeout, s.logTail())
-	}
 	return s, nil
+}
+
+// killWhileStarting starts the server and kills it with SIGKILL after
+// delay, however far it got: opening the store, loading the demo history,
+// catching up the projections, or serving. It reports how far that was.
+func killWhileStarting(t *testing.T, bin, data, logDir, name string, delay time.Duration) string {
+	t.Helper()
+	s, err := spawnServer(t, bin, data, logDir, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(delay) // the random moment of the kill
+	s.kill(t)
+	if s.waitErr != nil && !strings.Contains(s.waitErr.Error(), "killed") {
+		t.Errorf("laaledger serve failed while starting: %v\n%s", s.waitErr, s.logTail())
+	}
+	select {
+	case <-s.addr:
+		return "after it printed its address"
+	default:
+		return "before it printed its address"
+	}
 }
 
 // mustStartServer is startServer for a test that cannot go on without it.

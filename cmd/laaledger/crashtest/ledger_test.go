@@ -142,11 +142,13 @@ func checkLedger(j *journal, l ledger) findings {
 	byAggCmd := map[aggKey][]uint64{}
 	byKey := map[string][]exportLine{}
 	nextVersion := map[string]uint64{}
+	var prevSeq uint64
 	for i, line := range l.lines {
-		if want := uint64(i + 1); line.Sequence != want {
+		if want := prevSeq + 1; line.Sequence != want {
 			f.gaps++
-			f.problem("commit %d of the export is at stream sequence %d, want %d", i+1, line.Sequence, want)
+			f.problem("commit %d of the export is at stream sequence %d, after %d", i+1, line.Sequence, prevSeq)
 		}
+		prevSeq = line.Sequence
 		if len(line.Commit.Events) == 0 {
 			f.problem("stream sequence %d: a commit with no events", line.Sequence)
 			continue
@@ -171,9 +173,9 @@ func checkLedger(j *journal, l ledger) findings {
 			byKey[line.Commit.CommandID] = append(byKey[line.Commit.CommandID], line)
 		}
 	}
-	if n := uint64(len(l.lines)); l.last != n {
+	if l.last != prevSeq {
 		f.gaps++
-		f.problem("the stream's last sequence is %d but the export holds %d commits", l.last, n)
+		f.problem("the stream's last sequence is %d but the export ends at %d", l.last, prevSeq)
 	}
 	for k, seqs := range byAggCmd {
 		if len(seqs) > 1 && !strings.HasPrefix(k.cmd, keyPrefix) {

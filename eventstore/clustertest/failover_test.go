@@ -346,7 +346,7 @@ func TestAppendsSurviveLeaderLossAndNodeRestart(t *testing.T) {
 	t.Logf("%s restarted on its store: current again after %s", lost.name, ms(rejoined))
 	t.Logf("follower %s shut down (meta leader %s): a new append acknowledged after %s; longest time without any acknowledgement %s",
 		victim.name, metaAtKill, ms(withoutVictim), ms(gapFollower))
-	t.Logf("%d commands acknowledged, %d after failed attempts, %d of those answered as already stored; failed attempts: %s",
+	t.Logf("%d commands acknowledged, %d after failed attempts, %d of those answered as already stored; the clients' failed attempts: %s",
 		len(acks), retried, dupAnswers, strings.Join(kinds, "; "))
 
 	commits := readAll(t, ctx, s)

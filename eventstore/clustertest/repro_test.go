@@ -197,4 +197,9 @@ func TestReproIfMatchThroughAnotherProcessIsRefused(t *testing.T) {
 		t.Logf("attempt %d through A with If-Match %d: %v", attempt, version, err)
 	}
 	t.Errorf("the next command through A with the version B acknowledged (%d) is refused: %v", version, err)
+	if res, err := a.Execute(ctx, steps[4].Meta, steps[4].Command, nil); err != nil {
+		t.Logf("the same command through A without If-Match: %v", err)
+	} else {
+		t.Logf("the same command through A without If-Match: stored at version %d", res.LastVersion)
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/laaledger/laaledger/eventstore"
+	"github.com/laaledger/laaledger/eventstore/internal/conns"
 )
 
 // Bounds of the failover test. The rounds are small so the whole test stays
@@ -183,7 +184,7 @@ func commandEvents(w, n int) []eventstore.Event {
 
 // streamLeader asks JetStream which node leads the ledger stream.
 func streamLeader(ctx context.Context, s *eventstore.Store) (string, error) {
-	info, err := s.Stream().Info(ctx)
+	info, err := conns.Of(s).Stream.Info(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -229,7 +230,7 @@ func TestAppendsSurviveLeaderLossAndNodeRestart(t *testing.T) {
 	s := c.open(ctx)
 
 	ictx, icancel := context.WithTimeout(ctx, 10*time.Second)
-	info, err := s.Stream().Info(ictx)
+	info, err := conns.Of(s).Stream.Info(ictx)
 	icancel()
 	if err != nil {
 		t.Fatal(err)

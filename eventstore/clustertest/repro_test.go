@@ -8,9 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/laaledger/laaledger/domain"
+	"github.com/laaledger/laaledger/domain/demo"
 	"github.com/laaledger/laaledger/domain/service"
 	"github.com/laaledger/laaledger/eventstore"
+	"github.com/laaledger/laaledger/eventstore/internal/conns"
 )
 
 // The tests in this file reproduce what the ledger still does wrong on a
@@ -78,7 +79,7 @@ func TestReproAppendInFlightAtLeaderLossWaitsForever(t *testing.T) {
 		c.waitFor("appends under way", resumeDeadline, func() bool { mu.Lock(); defer mu.Unlock(); return done > 50 })
 		// The fault needs the store's connection on a node that survives:
 		// move the leadership away from it first if need be.
-		conn := s.Conn().ConnectedServerName()
+		conn := conns.Of(s).Conn.ConnectedServerName()
 		leader := c.leader(ctx, s, "")
 		if leader == conn {
 			if err := c.byName(leader).srv.JetStreamStepdownStream(c.auth.ledgerPub, eventstore.DefaultStream); err != nil {
@@ -179,7 +180,7 @@ func TestReproIfMatchThroughAnotherProcessIsRefused(t *testing.T) {
 	c := startCluster(t, 3)
 	a := service.New(c.open(ctx), service.Kinds())
 	b := service.New(c.open(ctx), service.Kinds())
-	steps := domain.DemoCAAHistory() // 0: open 00EB/2009; 3, 4: flags on it
+	steps := demo.CAAHistory() // 0: open 00EB/2009; 3, 4: flags on it
 
 	if _, err := a.Execute(ctx, steps[0].Meta, steps[0].Command, nil); err != nil {
 		t.Fatal(err)

@@ -1,0 +1,22 @@
+package notary
+
+import (
+	"fmt"
+
+	"github.com/laaledger/laaledger/eventstore"
+)
+
+// ErrNotVerified means a checkpoint, a proof or the ledger failed a check
+// against another: a signature, a root hash, an inclusion or consistency
+// proof. errors.Is(err, eventstore.ErrTampered) is true as well, so that
+// callers treat it like a broken hash chain.
+var ErrNotVerified error = notVerified{}
+
+type notVerified struct{}
+
+func (notVerified) Error() string        { return "not verified" }
+func (notVerified) Is(target error) bool { return target == eventstore.ErrTampered }
+
+func notVerifiedf(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrNotVerified, fmt.Sprintf(format, args...))
+}

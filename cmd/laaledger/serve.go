@@ -21,8 +21,10 @@ func init() {
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var sf storeFlags
+	var nf notaryFlags
 	fs := newFlagSet("serve", "serve [flags]", stderr)
 	sf.register(fs)
+	nf.register(fs)
 	addr := fs.String("http", "127.0.0.1:8080", "HTTP API address")
 	tokenFile := fs.String("tokens", "", "bearer token file (JSON, see README); with --demo and no file, the fixed demo tokens")
 	demo := fs.Bool("demo", false, "load the demo history on start (idempotent) so a newcomer sees a populated ledger")
@@ -52,6 +54,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	s, err := sf.open(ctx, log)
 	if err != nil {
+		return err
+	}
+	// The notary checks the ledger against its signed checkpoints before
+	// anything is written or served.
+	nt, err := nf.open(ctx, &sf, s, log)
+	if err != nil {
+		s.Close()
 		return err
 	}
 	svc := service.New(s, service.Kinds())
@@ -85,6 +94,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Progress: reads,
 		Feed:     s,
 		Tokens:   tokens,
+		Proofs:   nt,
 		Logger:   log,
 		ProjectionLag: func() api.Lag {
 			last, err := s.LastSequence(context.Background())
@@ -116,6 +126,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err := rs.runner.Run(runCtx); err != nil {
 			runnerErr.Store(err)
 			log.Error("projections stopped; /readyz now fails", "err", err)
+		}
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := nt.Run(runCtx); err != nil {
+			log.Error("notary stopped: no more checkpoints are signed", "err", err)
 		}
 	}()
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}

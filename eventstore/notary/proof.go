@@ -2,6 +2,7 @@ package notary
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 
 	"github.com/transparency-dev/merkle/proof"
@@ -50,7 +51,7 @@ func VerifyInclusion(p InclusionProof, root []byte) error {
 		}
 	}
 	if err := proof.VerifyInclusion(hasher, p.Sequence-1, p.TreeSize, p.LeafHash, p.Hashes, root); err != nil {
-		return notVerifiedf("inclusion of sequence %d in tree size %d: %v", p.Sequence, p.TreeSize, err)
+		return notVerifiedf("inclusion of sequence %d in tree size %d: %s", p.Sequence, p.TreeSize, proofError(err))
 	}
 	return nil
 }
@@ -59,7 +60,7 @@ func VerifyInclusion(p InclusionProof, root []byte) error {
 // extends the tree of size from and root root1.
 func VerifyConsistency(from, to uint64, hashes [][]byte, root1, root2 []byte) error {
 	if err := proof.VerifyConsistency(hasher, from, to, hashes, root1, root2); err != nil {
-		return notVerifiedf("consistency of tree size %d (root %s) with %d (root %s): %v", from, b64(root1), to, b64(root2), err)
+		return notVerifiedf("consistency of tree size %d (root %s) with %d (root %s): %s", from, b64(root1), to, b64(root2), proofError(err))
 	}
 	return nil
 }
@@ -98,4 +99,13 @@ func (v *Verifier) VerifyConsistency(p ConsistencyProof) (Checkpoint, Checkpoint
 		return Checkpoint{}, Checkpoint{}, err
 	}
 	return from, to, nil
+}
+
+// proofError says why a proof failed on one line, hashes in base64.
+func proofError(err error) string {
+	var rm proof.RootMismatchError
+	if errors.As(err, &rm) {
+		return fmt.Sprintf("the proof leads to root %s, not %s", b64(rm.CalculatedRoot), b64(rm.ExpectedRoot))
+	}
+	return err.Error()
 }

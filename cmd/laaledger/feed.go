@@ -98,8 +98,10 @@ func runTail(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var sf storeFlags
+	var nf notaryFlags
 	fs := newFlagSet("export", "export [flags] [-o FILE]", stderr)
 	sf.register(fs)
+	nf.register(fs)
 	opts, _ := readOptions(fs)
 	out := fs.String("o", "-", "output file (- for standard output)")
 	if err := parse(fs, args); err != nil {
@@ -123,7 +125,15 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		defer f.Close()
 		w = f
 	}
-	n, last, err := bundle.Export(ctx, s, o, w)
+	var n int
+	var last uint64
+	if o.FromSequence <= 1 && o.FromTime.IsZero() && (o.Filter == "" || o.Filter == eventstore.SubjectPrefix+".>") {
+		// The whole ledger: notarised, with its checkpoints and key.
+		n, err = exportNotarised(ctx, &sf, &nf, s, w, newLogger(stderr, false))
+		last = uint64(n)
+	} else {
+		n, last, err = bundle.Export(ctx, s, o, w)
+	}
 	if err != nil {
 		return err
 	}

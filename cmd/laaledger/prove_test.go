@@ -61,3 +61,41 @@ func TestProveAndCheckOffline(t *testing.T) {
 	_, errOut, code = cli(t, "prove", "--data", data)
 	require.Equal(t, exitUsage, code, errOut)
 }
+
+// The whole ledger exports notarised; the auditor verifies it under the
+// key obtained out of band, and a cut tail is caught.
+func TestExportNotarisedVerifiesUnderTheTrustedKey(t *testing.T) {
+	data := t.TempDir()
+	_, errOut, code := cli(t, "demo", "--data", data)
+	require.Equal(t, 0, code, errOut)
+	key, _, code := cli(t, "key", "--data", data)
+	require.Equal(t, 0, code)
+	keyFile := filepath.Join(t.TempDir(), "ledger.vkey")
+	require.NoError(t, os.WriteFile(keyFile, []byte(key), 0o644))
+
+	b := filepath.Join(t.TempDir(), "ledger.jsonl")
+	_, errOut, code = cli(t, "export", "--data", data, "-o", b)
+	require.Equal(t, 0, code, errOut)
+	out, errOut, code := cli(t, "verify", "--bundle", b, "--key", keyFile)
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "checkpoints of laaledger/LEDGER verify under your key")
+	out, errOut, code = cli(t, "verify", "--bundle", b)
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "under the key the bundle carries")
+
+	raw, err := os.ReadFile(b)
+	require.NoError(t, err)
+	lines := strings.SplitAfter(string(raw), "\n")
+	require.NoError(t, os.WriteFile(b, []byte(strings.Join(lines[:len(lines)-2], "")), 0o644))
+	_, errOut, code = cli(t, "verify", "--bundle", b, "--key", strings.TrimSpace(key))
+	require.Equal(t, exitTampered, code, errOut)
+	require.Contains(t, errOut, "its tail was cut")
+
+	other := t.TempDir()
+	otherKey, _, code := cli(t, "key", "--data", other)
+	require.Equal(t, 0, code)
+	require.NoError(t, os.WriteFile(b, raw, 0o644))
+	_, errOut, code = cli(t, "verify", "--bundle", b, "--key", strings.TrimSpace(otherKey))
+	require.Equal(t, exitTampered, code, errOut)
+	require.Contains(t, errOut, "is not the key you trust")
+}

@@ -7,7 +7,7 @@ import (
 	"os"
 
 	"github.com/laaledger/laaledger/eventstore"
-	"github.com/laaledger/laaledger/eventstore/bundle"
+	bundlepkg "github.com/laaledger/laaledger/eventstore/bundle"
 )
 
 func init() {
@@ -19,11 +19,18 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := newFlagSet("verify", "verify [flags]", stderr)
 	sf.register(fs)
 	bundle := fs.String("bundle", "", "verify an exported file (laaledger export -o FILE) offline, without the ledger")
+	key := fs.String("key", "", "with --bundle: the verifier key you trust (as `laaledger key` prints it), or a file holding it")
+	var cps checkpointFiles
+	fs.Var(&cps, "checkpoint", "with --bundle: a signed checkpoint file you hold (from a witness, an earlier audit) the bundle must agree with; repeatable")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *bundle != "" {
-		return verifyBundle(*bundle, stdout)
+		vkey, err := verifierKeyArg(*key)
+		if err != nil {
+			return err
+		}
+		return verifyBundle(*bundle, bundlepkg.Options{VerifierKey: vkey, Checkpoints: cps}, stdout)
 	}
 	s, err := sf.open(ctx, newLogger(stderr, false))
 	if err != nil {
@@ -51,16 +58,16 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 // verifyBundle checks an export's hash chains without any server (see
 // package bundle). An empty or unreadable bundle is never reported intact.
-func verifyBundle(path string, stdout io.Writer) error {
+func verifyBundle(path string, opts bundlepkg.Options, stdout io.Writer) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return usageError{err.Error()}
 	}
 	defer f.Close()
-	rep, err := bundle.Verify(f)
+	rep, err := bundlepkg.VerifyWith(f, opts)
 	if err != nil {
 		return fmt.Errorf("%s %w", path, err)
 	}
-	fmt.Fprintf(stdout, "bundle intact: %d events in %d commits, up to stream sequence %d; every hash chain verifies\n", rep.Events, rep.Commits, rep.LastSequence)
+	fmt.Fprintln(stdout, describeBundle(rep, opts))
 	return nil
 }

@@ -190,7 +190,9 @@ func (r *Reader) Next() (*eventstore.Commit, error) {
 		}
 		r.line++
 		var l readLine
-		if err := json.Unmarshal(r.sc.Bytes(), &l); err != nil {
+		if seq, raw, ok := commitLine(r.sc.Bytes()); ok {
+			l.Sequence, l.Commit = seq, raw
+		} else if err := json.Unmarshal(r.sc.Bytes(), &l); err != nil {
 			return nil, fmt.Errorf("line %d: %w: not an export line", r.line, eventstore.ErrTampered)
 		}
 		isCommit := len(l.Commit) > 0 && string(l.Commit) != "null"
@@ -227,7 +229,8 @@ func (r *Reader) Next() (*eventstore.Commit, error) {
 	}
 }
 
-// Stored is the commit Next last returned, as the bundle holds it: in a
+// Stored is the commit Next last returned, as the bundle holds it (valid
+// until the next call to Next): in a
 // notarised bundle, the bytes the ledger stored, which its Merkle tree
 // hashes.
 func (r *Reader) Stored() []byte { return r.raw }

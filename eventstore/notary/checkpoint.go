@@ -26,8 +26,10 @@ type Checkpoint struct {
 // timePrefix starts the checkpoint's one extension line.
 const timePrefix = "time "
 
-// sign makes the signed checkpoint of a tree of size leaves with root hash.
-func (k *Key) sign(size uint64, root []byte, at time.Time) (Checkpoint, error) {
+// Sign makes the signed checkpoint of a tree of size leaves with root
+// hash, dated at. It checks nothing: [Notary] signs only trees consistent
+// with its previous checkpoint.
+func (k *Key) Sign(size uint64, root []byte, at time.Time) (Checkpoint, error) {
 	body := log.Checkpoint{Origin: k.Name(), Size: size, Hash: root}.Marshal()
 	at = at.UTC()
 	body = append(body, timePrefix+at.Format(time.RFC3339Nano)+"\n"...)

@@ -243,7 +243,7 @@ func (n *Notary) issueLocked(ctx context.Context) (Checkpoint, bool, error) {
 			return Checkpoint{}, false, fmt.Errorf("refusing to sign tree size %d: %w", size, err)
 		}
 	}
-	cp, err := n.cfg.Key.sign(size, root, n.cfg.Now())
+	cp, err := n.cfg.Key.Sign(size, root, n.cfg.Now())
 	if err != nil {
 		return Checkpoint{}, false, err
 	}

@@ -87,6 +87,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// runnerErr holds why the projections stopped, if they did: the server
 	// then stops being ready rather than serving stale reads as current.
 	var runnerErr atomic.Value
+	// notaryErr holds why the notary stopped signing, if it did.
+	var notaryErr atomic.Value
 	reads := api.NewReadSide(rs.runner, rs.timelines, rs.agreements, rs.assessments)
 	srv, err := api.New(api.Config{
 		Executor: svc,
@@ -106,6 +108,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Ready: func(ctx context.Context) error {
 			if err, _ := runnerErr.Load().(error); err != nil {
 				return fmt.Errorf("projections stopped: %w", err)
+			}
+			if err, _ := notaryErr.Load().(error); err != nil {
+				return fmt.Errorf("notary stopped: %w", err)
 			}
 			if p := rs.runner.Position(); p < startSeq {
 				return fmt.Errorf("projections at sequence %d of %d", p, startSeq)
@@ -132,7 +137,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	go func() {
 		defer wg.Done()
 		if err := nt.Run(runCtx); err != nil {
-			log.Error("notary stopped: no more checkpoints are signed", "err", err)
+			notaryErr.Store(err)
+			log.Error("notary stopped: no more checkpoints are signed; /readyz now fails", "err", err)
 		}
 	}()
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}

@@ -158,13 +158,14 @@ func (n *Notary) addLocked(c eventstore.StoredCommit) error {
 
 // Run keeps the tree current as commits are stored and issues a checkpoint
 // every Config.Every commits and every Config.Interval when the tree grew,
-// until ctx ends (nil) or a check fails (its error: the notary then signs
-// nothing more).
-func (n *Notary) Run(ctx context.Context) error {
-	if _, _, err := n.Issue(ctx); err != nil {
+// until ctx ends or a check fails (its error: the notary then signs nothing
+// more). When ctx ends it signs a last checkpoint of every commit stored so
+// far, so that a clean stop leaves nothing unsigned, and returns nil.
+func (n *Notary) Run(parent context.Context) error {
+	if _, _, err := n.Issue(parent); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithCancel(ctx)
+	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	tickErr := make(chan error, 1)
 	go func() {
@@ -199,6 +200,13 @@ func (n *Notary) Run(ctx context.Context) error {
 	cancel()
 	if terr := <-tickErr; err == nil {
 		err = terr
+	}
+	if err == nil && parent.Err() != nil {
+		fctx, fcancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer fcancel()
+		if _, err = n.Sync(fctx); err == nil {
+			_, _, err = n.Issue(fctx)
+		}
 	}
 	if err != nil {
 		n.log.Error("notary stopped", "err", err)

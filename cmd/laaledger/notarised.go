@@ -61,8 +61,15 @@ func describeBundle(rep bundle.Report, opts bundle.Options) string {
 	case rep.Checkpoints == 0:
 		return s + "; no checkpoint: nothing signs it (export it again from a ledger with a notary)"
 	case opts.VerifierKey == "":
-		return s + fmt.Sprintf("; %d checkpoints of %s verify, up to tree size %d, under the key the bundle carries (%s): give --key to check it is the one you trust",
-			rep.Checkpoints, rep.Origin, rep.TreeSize, rep.VerifierKey)
+		return s + fmt.Sprintf("; %s of %s verify, up to tree size %d, under the key the bundle carries (%s): give --key to check it is the one you trust",
+			checkpoints(rep.Checkpoints), rep.Origin, rep.TreeSize, rep.VerifierKey)
 	}
-	return s + fmt.Sprintf("; %d checkpoints of %s verify under your key, up to tree size %d, with every Merkle root and consistency proof", rep.Checkpoints, rep.Origin, rep.TreeSize)
+	return s + fmt.Sprintf("; %s of %s verify under your key, up to tree size %d, with every Merkle root and consistency proof", checkpoints(rep.Checkpoints), rep.Origin, rep.TreeSize)
+}
+
+func checkpoints(n int) string {
+	if n == 1 {
+		return "1 checkpoint"
+	}
+	return fmt.Sprintf("%d checkpoints", n)
 }

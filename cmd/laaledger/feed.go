@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/laaledger/laaledger/eventstore"
-	"github.com/laaledger/laaledger/eventstore/bundle"
 )
 
 func init() {
@@ -132,7 +131,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		n, err = exportNotarised(ctx, &sf, &nf, s, w, newLogger(stderr, false))
 		last = uint64(n)
 	} else {
-		n, last, err = bundle.Export(ctx, s, o, w)
+		n, last, err = exportFiltered(ctx, &sf, &nf, s, o, w, newLogger(stderr, false))
 	}
 	if err != nil {
 		return err

@@ -27,6 +27,20 @@ func exportNotarised(ctx context.Context, sf *storeFlags, nf *notaryFlags, s *ev
 	return bundle.ExportNotarised(ctx, s, n, w)
 }
 
+// exportFiltered writes the commits o selects with an inclusion proof each
+// into a checkpoint the notary signs first, and returns how many it wrote
+// and the last one's sequence.
+func exportFiltered(ctx context.Context, sf *storeFlags, nf *notaryFlags, s *eventstore.Store, o eventstore.ReadOptions, w io.Writer, log *slog.Logger) (int, uint64, error) {
+	n, err := nf.open(ctx, sf, s, log)
+	if err != nil {
+		return 0, 0, err
+	}
+	if _, _, err := n.Issue(ctx); err != nil {
+		return 0, 0, err
+	}
+	return bundle.ExportFiltered(ctx, s, n, o, w)
+}
+
 // checkpointFiles is a repeatable flag of signed checkpoint files.
 type checkpointFiles [][]byte
 
@@ -57,14 +71,17 @@ func verifierKeyArg(v string) (string, error) {
 // describeBundle is the one line verify prints for an intact bundle.
 func describeBundle(rep bundle.Report, opts bundle.Options) string {
 	s := fmt.Sprintf("bundle intact: %d events in %d commits, up to stream sequence %d; every hash chain verifies", rep.Events, rep.Commits, rep.LastSequence)
-	switch {
-	case rep.Checkpoints == 0:
+	if rep.Checkpoints == 0 {
 		return s + "; no checkpoint: nothing signs it (export it again from a ledger with a notary)"
-	case opts.VerifierKey == "":
-		return s + fmt.Sprintf("; %s of %s verify, up to tree size %d, under the key the bundle carries (%s): give --key to check it is the one you trust",
-			checkpoints(rep.Checkpoints), rep.Origin, rep.TreeSize, rep.VerifierKey)
 	}
-	return s + fmt.Sprintf("; %s of %s verify under your key, up to tree size %d, with every Merkle root and consistency proof", checkpoints(rep.Checkpoints), rep.Origin, rep.TreeSize)
+	under := "under your key"
+	if opts.VerifierKey == "" {
+		under = fmt.Sprintf("under the key the bundle carries (%s): give --key to check it is the one you trust", rep.VerifierKey)
+	}
+	if rep.Included > 0 {
+		return s + fmt.Sprintf("; every commit has an inclusion proof into the checkpoint of %s at tree size %d, which verifies %s", rep.Origin, rep.TreeSize, under)
+	}
+	return s + fmt.Sprintf("; %s of %s up to tree size %d, with every Merkle root and consistency proof, verify %s", checkpoints(rep.Checkpoints), rep.Origin, rep.TreeSize, under)
 }
 
 func checkpoints(n int) string {

@@ -78,10 +78,18 @@ func TestExportNotarisedVerifiesUnderTheTrustedKey(t *testing.T) {
 	require.Equal(t, 0, code, errOut)
 	out, errOut, code := cli(t, "verify", "--bundle", b, "--key", keyFile)
 	require.Equal(t, 0, code, errOut)
-	require.Regexp(t, `checkpoints? of laaledger/LEDGER verify under your key`, out)
+	require.Regexp(t, `checkpoints? of laaledger/LEDGER up to tree size \d+, with every Merkle root and consistency proof, verify under your key`, out)
 	out, errOut, code = cli(t, "verify", "--bundle", b)
 	require.Equal(t, 0, code, errOut)
 	require.Contains(t, out, "under the key the bundle carries")
+
+	// One area's agreements: each commit proven part of the signed ledger.
+	fb := filepath.Join(t.TempDir(), "hartlepool.jsonl")
+	_, errOut, code = cli(t, "export", "--data", data, "--kind", "laa", "--area", "00EB", "-o", fb)
+	require.Equal(t, 0, code, errOut)
+	out, errOut, code = cli(t, "verify", "--bundle", fb, "--key", keyFile)
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "every commit has an inclusion proof into the checkpoint of laaledger/LEDGER")
 
 	raw, err := os.ReadFile(b)
 	require.NoError(t, err)

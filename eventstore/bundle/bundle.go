@@ -28,6 +28,12 @@
 // ledger stored it: leaf i of the tree is SHA-256(0x00 || the commit value's
 // bytes on line i+1 of the commits).
 //
+// A filtered notarised bundle ([ExportFiltered]: one kind, one area) has
+// the verifier key and the latest checkpoint only, and each commit line
+// carries the commit's RFC 6962 inclusion proof into that checkpoint:
+//
+//	{"sequence":17,"proof":["…base64…",…],"commit":{…stored bytes…}}
+//
 // # Verification
 //
 // [Verify] checks that every line is a commit with at least one event, that
@@ -38,7 +44,8 @@
 // missing, that the Merkle root of the first N commits is the one each
 // checkpoint of size N signs, and that no commit lies beyond the last
 // checkpoint ([VerifyWith] lists them, and takes the key the auditor trusts
-// and checkpoints the auditor already holds). It fails closed: a bundle
+// and checkpoints the auditor already holds); for a filtered one, every
+// commit's inclusion proof. It fails closed: a bundle
 // that is empty, unreadable or malformed is never reported intact. A bundle
 // that starts after the beginning of an aggregate's history cannot be
 // verified, since the first event it holds of that aggregate does not link
@@ -147,6 +154,7 @@ type Reader struct {
 	line    int
 	last    uint64
 	raw     []byte
+	proof   [][]byte
 	key     string
 	keyLine int
 	cps     []headerCheckpoint
@@ -160,6 +168,7 @@ type readLine struct {
 	VerifierKey string          `json:"verifier_key"`
 	Checkpoint  string          `json:"checkpoint"`
 	Consistency [][]byte        `json:"consistency"`
+	Proof       [][]byte        `json:"proof"`
 }
 
 // headerCheckpoint is a checkpoint line as read, unverified.
@@ -197,7 +206,7 @@ func (r *Reader) Next() (*eventstore.Commit, error) {
 		}
 		isCommit := len(l.Commit) > 0 && string(l.Commit) != "null"
 		if l.VerifierKey != "" || l.Checkpoint != "" {
-			if isCommit || l.VerifierKey != "" && l.Checkpoint != "" {
+			if isCommit || l.Proof != nil || l.VerifierKey != "" && l.Checkpoint != "" {
 				return nil, fmt.Errorf("line %d: %w: not an export line", r.line, eventstore.ErrTampered)
 			}
 			if r.last > 0 {
@@ -224,7 +233,7 @@ func (r *Reader) Next() (*eventstore.Commit, error) {
 			return nil, fmt.Errorf("line %d: %w: sequence %d after %d", r.line, eventstore.ErrTampered, l.Sequence, r.last)
 		}
 		r.last = l.Sequence
-		r.raw = l.Commit
+		r.raw, r.proof = l.Commit, l.Proof
 		return c, nil
 	}
 }
@@ -234,6 +243,10 @@ func (r *Reader) Next() (*eventstore.Commit, error) {
 // notarised bundle, the bytes the ledger stored, which its Merkle tree
 // hashes.
 func (r *Reader) Stored() []byte { return r.raw }
+
+// Proof is the inclusion proof the commit Next last returned carries, in a
+// filtered notarised bundle (nil otherwise).
+func (r *Reader) Proof() [][]byte { return r.proof }
 
 // VerifierKey is the verifier key the bundle's header names, if any.
 func (r *Reader) VerifierKey() string { return r.key }
@@ -252,6 +265,9 @@ type Report struct {
 	// checked); TreeSize is the largest one's, Origin the log's name and
 	// VerifierKey the key they verified under.
 	Checkpoints int
+	// Included is the number of commits proven by an inclusion proof (a
+	// filtered bundle's).
+	Included    int
 	TreeSize    uint64
 	Origin      string
 	VerifierKey string

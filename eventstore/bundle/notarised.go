@@ -98,16 +98,87 @@ func ExportNotarised(ctx context.Context, src StoredSource, n Notarised, w io.Wr
 	return bw.Commits(), nil
 }
 
+// FilteredSource is what [ExportFiltered] reads: [eventstore.Store] is one.
+type FilteredSource interface {
+	Read(ctx context.Context, opts eventstore.ReadOptions, fn func(*eventstore.Commit) error) (uint64, error)
+}
+
+// Prover is the ledger's notary as [ExportFiltered] needs it:
+// [notary.Notary] is one.
+type Prover interface {
+	Notarised
+	InclusionProof(ctx context.Context, seq, treeSize uint64) (notary.InclusionProof, error)
+}
+
+// ExportFiltered writes the commits opts selects (one aggregate kind, one
+// area…) up to the latest checkpoint as a filtered notarised bundle: the
+// verifier key, the latest checkpoint, then each commit, byte for byte as
+// stored, with its inclusion proof into that checkpoint, so that the subset
+// is provably part of the signed ledger:
+//
+//	{"sequence":17,"proof":["…base64…",…],"commit":{…stored bytes…}}
+//
+// Hash chains verify only for aggregates whose whole history is selected
+// (filter by kind or area, not by sequence or time). It returns the number
+// of commits written and the last one's sequence.
+func ExportFiltered(ctx context.Context, src FilteredSource, n Prover, opts eventstore.ReadOptions, w io.Writer) (int, uint64, error) {
+	cps := n.Checkpoints()
+	if len(cps) == 0 {
+		return 0, 0, fmt.Errorf("export: %w: no checkpoint has been signed, so nothing can be exported signed", eventstore.ErrNotFound)
+	}
+	cp := cps[len(cps)-1]
+	bw := NewWriter(w)
+	for _, l := range []headerLine{{VerifierKey: n.VerifierKey()}, {Checkpoint: cp.Note}} {
+		if err := bw.enc.Encode(l); err != nil {
+			return 0, 0, fmt.Errorf("write bundle: %w", err)
+		}
+	}
+	_, err := src.Read(ctx, opts, func(c *eventstore.Commit) error {
+		seq := c.Events[0].Sequence
+		if seq > cp.Size {
+			return errStop
+		}
+		p, err := n.InclusionProof(ctx, seq, cp.Size)
+		if err != nil {
+			return err
+		}
+		if p.Hashes == nil {
+			p.Hashes = [][]byte{} // a proof in a tree of one leaf, not none
+		}
+		return bw.writeProven(eventstore.StoredCommit{Sequence: seq, Data: p.Commit}, p.Hashes)
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return bw.Commits(), bw.last, err
+	}
+	if err := bw.Flush(); err != nil {
+		return bw.Commits(), bw.last, fmt.Errorf("write bundle: %w", err)
+	}
+	return bw.Commits(), bw.last, nil
+}
+
 // WriteStored adds one commit as the ledger stored it, byte for byte.
 // Commits must come in stream order.
-func (w *Writer) WriteStored(c eventstore.StoredCommit) error {
+func (w *Writer) WriteStored(c eventstore.StoredCommit) error { return w.writeProven(c, nil) }
+
+// writeProven writes a commit line, with its inclusion proof if it has one
+// (before the commit, so that the line is not in the form commitLine reads
+// without a decoder).
+func (w *Writer) writeProven(c eventstore.StoredCommit, proof [][]byte) error {
 	if c.Sequence <= w.last {
 		return fmt.Errorf("write bundle: commit at sequence %d after %d", c.Sequence, w.last)
 	}
 	if !json.Valid(c.Data) || bytes.ContainsAny(c.Data, "\r\n") {
 		return fmt.Errorf("write bundle: commit at sequence %d is not one line of JSON", c.Sequence)
 	}
-	fmt.Fprintf(w.bw, `{"sequence":%d,"commit":`, c.Sequence)
+	fmt.Fprintf(w.bw, `{"sequence":%d,`, c.Sequence)
+	if proof != nil {
+		b, err := json.Marshal(proof)
+		if err != nil {
+			return fmt.Errorf("write bundle: %w", err)
+		}
+		fmt.Fprintf(w.bw, `"proof":%s,`, b)
+	}
+	w.bw.WriteString(`"commit":`)
 	w.bw.Write(c.Data)
 	if _, err := w.bw.WriteString("}\n"); err != nil {
 		return fmt.Errorf("write bundle: %w", err)
@@ -156,6 +227,8 @@ func VerifyWith(r io.Reader, opts Options) (Report, error) {
 	var targets []target // in growing tree size
 	headerDone := false
 	notarised := false
+	filtered := false // every commit carries an inclusion proof into last
+	var last notary.Checkpoint
 	for {
 		c, err := br.Next()
 		if errors.Is(err, io.EOF) {
@@ -170,6 +243,15 @@ func VerifyWith(r io.Reader, opts Options) (Report, error) {
 				return Report{}, err
 			}
 			notarised = len(targets) > 0
+			if filtered = br.Proof() != nil; filtered {
+				if len(opts.Checkpoints) > 0 {
+					return Report{}, errors.New("a filtered bundle cannot be checked against checkpoints you hold: export the whole ledger")
+				}
+				if rep.Checkpoints == 0 {
+					return Report{}, fmt.Errorf("line %d: %w: inclusion proofs without a checkpoint to prove them against", br.Line(), notary.ErrNotVerified)
+				}
+				last = targets[len(targets)-1].cp
+			}
 		}
 		seq := c.Events[0].Sequence
 		rep.Commits++
@@ -179,6 +261,16 @@ func VerifyWith(r io.Reader, opts Options) (Report, error) {
 			if err := chains.Check(&c.Events[i]); err != nil {
 				return Report{}, fmt.Errorf("line %d: %w", br.Line(), err)
 			}
+		}
+		if filtered {
+			if err := checkIncluded(br, seq, last); err != nil {
+				return Report{}, err
+			}
+			rep.Included++
+			continue
+		}
+		if br.Proof() != nil {
+			return Report{}, fmt.Errorf("line %d: %w: an inclusion proof in a bundle whose first commit has none", br.Line(), notary.ErrNotVerified)
 		}
 		if !notarised {
 			continue
@@ -212,12 +304,28 @@ func VerifyWith(r io.Reader, opts Options) (Report, error) {
 	if rep.Commits == 0 {
 		return Report{}, ErrEmpty
 	}
-	if len(targets) > 0 {
+	if len(targets) > 0 && !filtered {
 		t := targets[0]
 		return Report{}, fmt.Errorf("%s: %w: it signs a tree of %d commits, the bundle holds %d: its tail was cut",
 			t.what, notary.ErrNotVerified, t.cp.Size, rep.Commits)
 	}
 	return rep, nil
+}
+
+// checkIncluded verifies the inclusion proof of the commit Next last read
+// into the bundle's last checkpoint.
+func checkIncluded(br *Reader, seq uint64, last notary.Checkpoint) error {
+	if br.Proof() == nil {
+		return fmt.Errorf("line %d: %w: the commit at sequence %d has no inclusion proof, unlike the bundle's first commit", br.Line(), notary.ErrNotVerified, seq)
+	}
+	if seq > last.Size {
+		return fmt.Errorf("line %d: %w: the commit at sequence %d is after the last checkpoint (tree size %d): nothing signs it", br.Line(), notary.ErrNotVerified, seq, last.Size)
+	}
+	p := notary.InclusionProof{Sequence: seq, TreeSize: last.Size, LeafHash: notary.LeafHash(br.Stored()), Hashes: br.Proof()}
+	if err := notary.VerifyInclusion(p, last.Hash); err != nil {
+		return fmt.Errorf("line %d: %w", br.Line(), err)
+	}
+	return nil
 }
 
 // checkHeader verifies the checkpoints read before the first commit (their

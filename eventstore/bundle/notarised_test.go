@@ -385,3 +385,55 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+// A filtered bundle (one aggregate) carries an inclusion proof per commit
+// into the latest checkpoint, so the subset is provably part of the signed
+// ledger; an altered proof is caught.
+func TestFilteredBundleProvesEveryCommit(t *testing.T) {
+	l, n := notarisedLedger(t, filepath.Join(t.TempDir(), "notary.key"))
+	ctx := estest.Context(t)
+	filter, err := eventstore.FilterSubject("laa", "00EB")
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	count, last, err := bundle.ExportFiltered(ctx, l.Store, n, eventstore.ReadOptions{Filter: filter}, &buf)
+	require.NoError(t, err)
+	require.Equal(t, uint64(8), last)
+	require.Equal(t, 4, count) // hartlepool's commits: sequences 1, 2, 5, 8
+	good := buf.String()
+	opts := bundle.Options{VerifierKey: n.VerifierKey()}
+	rep, err := bundle.VerifyWith(strings.NewReader(good), opts)
+	require.NoError(t, err)
+	require.Equal(t, 4, rep.Included)
+	require.Equal(t, 5, rep.Events)
+	require.Equal(t, uint64(9), rep.TreeSize)
+
+	lines := strings.SplitAfter(good, "\n")
+	require.True(t, strings.HasPrefix(lines[4], `{"sequence":5,"proof":["`), lines[4])
+	var l4 struct {
+		Sequence uint64          `json:"sequence"`
+		Proof    [][]byte        `json:"proof"`
+		Commit   json.RawMessage `json:"commit"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(lines[4]), &l4))
+	l4.Proof[0][0] ^= 1
+	altered, err := json.Marshal(l4)
+	require.NoError(t, err)
+	noProof := fmt.Sprintf(`{"sequence":5,"commit":%s}`+"\n", l4.Commit)
+	for _, tc := range []struct {
+		desc, bundle, says string
+	}{
+		{"one proof altered", strings.Join(lines[:4], "") + string(altered) + "\n" + strings.Join(lines[5:], ""),
+			"line 5: not verified: inclusion of sequence 5 in tree size 9: the proof leads to root"},
+		{"one proof removed", strings.Join(lines[:4], "") + noProof + strings.Join(lines[5:], ""),
+			"line 5: not verified: the commit at sequence 5 has no inclusion proof, unlike the bundle's first commit"},
+		{"a commit of the subset removed", strings.Join(lines[:3], "") + strings.Join(lines[4:], ""),
+			"line 4: hash chain of laa 00EB/2008-11 broken at version 3 (stream sequence 5): version 3 follows version 1"},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			_, err := bundle.VerifyWith(strings.NewReader(tc.bundle), opts)
+			require.ErrorIs(t, err, eventstore.ErrTampered)
+			require.ErrorContains(t, err, tc.says)
+			t.Logf("%s → %v", tc.desc, err)
+		})
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/laaledger/laaledger/eventstore"
 	"github.com/laaledger/laaledger/eventstore/bundle"
+	"github.com/laaledger/laaledger/eventstore/notary"
 )
 
 // exportNotarised writes the whole ledger as a notarised bundle: the
@@ -82,6 +83,15 @@ func describeBundle(rep bundle.Report, opts bundle.Options) string {
 		return s + fmt.Sprintf("; every commit has an inclusion proof into the checkpoint of %s at tree size %d, which verifies %s", rep.Origin, rep.TreeSize, under)
 	}
 	return s + fmt.Sprintf("; %s of %s up to tree size %d, with every Merkle root and consistency proof, verify %s", checkpoints(rep.Checkpoints), rep.Origin, rep.TreeSize, under)
+}
+
+// describeCheckpoints says what the notary checked when it opened.
+func describeCheckpoints(n *notary.Notary) string {
+	cp, ok := n.Latest()
+	if !ok {
+		return "no checkpoint signed yet"
+	}
+	return fmt.Sprintf("%s of %s match the ledger's Merkle tree (the latest at tree size %d)", checkpoints(len(n.Checkpoints())), cp.Origin, cp.Size)
 }
 
 func checkpoints(n int) string {

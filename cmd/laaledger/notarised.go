@@ -91,7 +91,11 @@ func describeCheckpoints(n *notary.Notary) string {
 	if !ok {
 		return "no checkpoint signed yet"
 	}
-	return fmt.Sprintf("%s of %s match the ledger's Merkle tree (the latest at tree size %d)", checkpoints(len(n.Checkpoints())), cp.Origin, cp.Size)
+	verb := "match"
+	if len(n.Checkpoints()) == 1 {
+		verb = "matches"
+	}
+	return fmt.Sprintf("%s of %s %s the ledger's Merkle tree (the latest at tree size %d)", checkpoints(len(n.Checkpoints())), cp.Origin, verb, cp.Size)
 }
 
 func checkpoints(n int) string {

@@ -78,7 +78,7 @@ func TestExportNotarisedVerifiesUnderTheTrustedKey(t *testing.T) {
 	require.Equal(t, 0, code, errOut)
 	out, errOut, code := cli(t, "verify", "--data", data)
 	require.Equal(t, 0, code, errOut)
-	require.Contains(t, out, "1 checkpoint of laaledger/LEDGER match the ledger's Merkle tree")
+	require.Contains(t, out, "1 checkpoint of laaledger/LEDGER matches the ledger's Merkle tree")
 	out, errOut, code = cli(t, "verify", "--bundle", b, "--key", keyFile)
 	require.Equal(t, 0, code, errOut)
 	require.Regexp(t, `checkpoints? of laaledger/LEDGER up to tree size \d+, with every Merkle root and consistency proof, verify under your key`, out)

@@ -361,6 +361,9 @@ func checkHeader(br *Reader, opts Options, rep *Report) ([]target, error) {
 			return nil, fmt.Errorf("%s: %w", what, err)
 		}
 		what = fmt.Sprintf("checkpoint %d (line %d, tree size %d)", i+1, h.line, cp.Size)
+		if cp.Size == 0 {
+			return nil, fmt.Errorf("%s: %w: a checkpoint of the empty tree signs nothing", what, notary.ErrNotVerified)
+		}
 		if i > 0 {
 			if cp.Size <= prev.Size {
 				return nil, fmt.Errorf("%s: %w: tree size %d does not grow from %d", what, notary.ErrNotVerified, cp.Size, prev.Size)
@@ -380,6 +383,9 @@ func checkHeader(br *Reader, opts Options, rep *Report) ([]target, error) {
 		cp, err := v.ParseCheckpoint(b)
 		if err != nil {
 			return nil, fmt.Errorf("your checkpoint %d: %w", i+1, err)
+		}
+		if cp.Size == 0 {
+			continue // the empty tree: every bundle extends it
 		}
 		targets = insertTarget(targets, target{what: fmt.Sprintf("your checkpoint %d (tree size %d)", i+1, cp.Size), cp: cp})
 	}

@@ -255,10 +255,7 @@ func (n *Notary) issueLocked(ctx context.Context) (Checkpoint, bool, error) {
 	if err != nil {
 		return Checkpoint{}, false, err
 	}
-	seq, err := n.aux.Append(ctx, n.subject, []byte(cp.Note), n.auxLast)
-	if errors.Is(err, eventstore.ErrConflict) {
-		return Checkpoint{}, false, fmt.Errorf("store checkpoint of tree size %d: another notary writes to %s: %w", size, n.aux.Name(), err)
-	}
+	seq, err := n.keep(ctx, cp)
 	if err != nil {
 		return Checkpoint{}, false, fmt.Errorf("store checkpoint of tree size %d: %w", size, err)
 	}
@@ -269,6 +266,30 @@ func (n *Notary) issueLocked(ctx context.Context) (Checkpoint, bool, error) {
 	n.cpMu.Unlock()
 	n.log.Debug("checkpoint signed", "tree_size", size, "root", b64(root))
 	return cp, true, nil
+}
+
+// keep appends a signed checkpoint to the checkpoint stream after the
+// last one this notary knows. The publish is not abandoned when ctx ends
+// (a stop must not leave a checkpoint stored but unrecorded here); if its
+// outcome is unknown or refused, the stream's last message says whether
+// this checkpoint got there.
+func (n *Notary) keep(ctx context.Context, cp Checkpoint) (uint64, error) {
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	seq, err := n.aux.Append(pctx, n.subject, []byte(cp.Note), n.auxLast)
+	if err == nil {
+		return seq, nil
+	}
+	last, lerr := n.aux.LastSequence(pctx)
+	if lerr == nil && last == n.auxLast+1 {
+		if data, gerr := n.aux.Get(pctx, last); gerr == nil && string(data) == cp.Note {
+			return last, nil
+		}
+	}
+	if errors.Is(err, eventstore.ErrConflict) {
+		return 0, fmt.Errorf("another notary writes to %s: %w", n.aux.Name(), err)
+	}
+	return 0, err
 }
 
 // Latest is the latest checkpoint, false if none was issued yet.

@@ -29,7 +29,7 @@ func runProve(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	from := fs.Uint64("from", 0, "tree size of the earlier checkpoint of a consistency proof")
 	to := fs.Uint64("to", 0, "tree size of the later checkpoint (default the latest)")
 	check := fs.String("check", "", "verify this proof file (as prove printed it) offline, with --verifier-key")
-	vkey := fs.String("verifier-key", "", "verifier key (as `laaledger key` prints it) for --check")
+	vkey := fs.String("verifier-key", "", "verifier key (as `laaledger key` prints it), or a file holding it, for --check")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -94,6 +94,10 @@ func runProve(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 func checkProof(path, vkey string, stdout io.Writer) error {
 	if vkey == "" {
 		return usageError{"--check needs --verifier-key (as `laaledger key` or GET /v1/key gives it)"}
+	}
+	vkey, err := verifierKeyArg(vkey)
+	if err != nil {
+		return err
 	}
 	v, err := notary.NewVerifier(vkey)
 	if err != nil {

@@ -13,6 +13,9 @@
 //
 // Related packages: [github.com/laaledger/laaledger/eventstore/bundle]
 // writes, reads and verifies export bundles offline;
+// [github.com/laaledger/laaledger/eventstore/notary] keeps a Merkle tree over
+// the stream (read byte-exact with [Store.ReadStored]) and signed checkpoints
+// in an auxiliary stream ([Store.EnsureAuxStream]);
 // [github.com/laaledger/laaledger/eventstore/estest] starts embedded ledgers
 // for tests and reaches the store's NATS connections, which this package
 // does not export.

@@ -99,8 +99,10 @@ func tail(ctx context.Context, s *eventstore.Store, o eventstore.ReadOptions, st
 }
 
 func exportFlags(fs *flag.FlagSet) ledgerRun {
+	var nf notaryFlags
+	nf.register(fs)
 	out := fs.String("o", "-", "output file (- for standard output)")
 	return reading(fs, func(ctx context.Context, c *call, s *eventstore.Store, o eventstore.ReadOptions) error {
-		return export(ctx, s, o, *out, c.stdout, c.stderr)
+		return export(ctx, c, &nf, s, o, *out)
 	})
 }

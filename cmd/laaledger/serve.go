@@ -17,6 +17,8 @@ import (
 )
 
 func serveFlags(fs *flag.FlagSet) ledgerRun {
+	var nf notaryFlags
+	nf.register(fs)
 	addr := fs.String("http", "127.0.0.1:8080", "HTTP API address")
 	tokenFile := fs.String("tokens", "", "bearer token file (JSON, see README); with --demo and no file, the fixed demo tokens")
 	demo := fs.Bool("demo", false, "load the demo history on start (idempotent) so a newcomer sees a populated ledger")
@@ -45,15 +47,21 @@ func serveFlags(fs *flag.FlagSet) ledgerRun {
 		if err != nil {
 			return err
 		}
-		return serve(ctx, c, s, ln, tokens, *demo)
+		return serve(ctx, c, &nf, s, ln, tokens, *demo)
 	}
 }
 
 // serve runs the HTTP API on ln until ctx ends, then shuts down in order:
 // requests, projections (which save a snapshot), and, after serve returns,
 // the ledger.
-func serve(ctx context.Context, c *call, s *eventstore.Store, ln net.Listener, tokens *api.Tokens, demo bool) error {
+func serve(ctx context.Context, c *call, nf *notaryFlags, s *eventstore.Store, ln net.Listener, tokens *api.Tokens, demo bool) error {
 	log := c.log
+	// The notary checks the ledger against its signed checkpoints before
+	// anything is written or served.
+	nt, err := nf.open(ctx, &c.flags, s, log)
+	if err != nil {
+		return err
+	}
 	svc := service.New(s, service.Kinds())
 	if err := ensureCatalogueSeed(ctx, svc); err != nil {
 		return err
@@ -74,6 +82,8 @@ func serve(ctx context.Context, c *call, s *eventstore.Store, ln net.Listener, t
 	// runnerErr holds why the projections stopped, if they did: the server
 	// then stops being ready rather than serving stale reads as current.
 	var runnerErr atomic.Value
+	// notaryErr holds why the notary stopped signing, if it did.
+	var notaryErr atomic.Value
 	reads := rs.reader
 	srv, err := api.New(api.Config{
 		Executor: svc,
@@ -81,6 +91,7 @@ func serve(ctx context.Context, c *call, s *eventstore.Store, ln net.Listener, t
 		Progress: reads,
 		Feed:     s,
 		Tokens:   tokens,
+		Proofs:   nt,
 		Logger:   log,
 		ProjectionLag: func() api.Lag {
 			last, err := s.LastSequence(context.Background())
@@ -92,6 +103,9 @@ func serve(ctx context.Context, c *call, s *eventstore.Store, ln net.Listener, t
 		Ready: func(ctx context.Context) error {
 			if err, _ := runnerErr.Load().(error); err != nil {
 				return fmt.Errorf("projections stopped: %w", err)
+			}
+			if err, _ := notaryErr.Load().(error); err != nil {
+				return fmt.Errorf("notary stopped: %w", err)
 			}
 			if p := rs.runner.Position(); p < startSeq {
 				return fmt.Errorf("projections at sequence %d of %d", p, startSeq)
@@ -111,6 +125,14 @@ func serve(ctx context.Context, c *call, s *eventstore.Store, ln net.Listener, t
 		if err := rs.runner.Run(runCtx); err != nil {
 			runnerErr.Store(err)
 			log.Error("projections stopped; /readyz now fails", "err", err)
+		}
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := nt.Run(runCtx); err != nil {
+			notaryErr.Store(err)
+			log.Error("notary stopped: no more checkpoints are signed; /readyz now fails", "err", err)
 		}
 	}()
 	hs := srv.HTTPServer()

@@ -4,15 +4,25 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"log/slog"
 
 	"github.com/laaledger/laaledger/eventstore"
+	"github.com/laaledger/laaledger/eventstore/bundle"
 )
 
 func verifyFlags(fs *flag.FlagSet) ledgerRun {
-	bundle := fs.String("bundle", "", "verify an exported file (laaledger export -o FILE) offline, without the ledger")
+	var nf notaryFlags // the signing key in the data directory; --key is the verifier key here
+	bundlePath := fs.String("bundle", "", "verify an exported file (laaledger export -o FILE) offline, without the ledger")
+	key := fs.String("key", "", "with --bundle: the verifier key you trust (as `laaledger key` prints it), or a file holding it")
+	var cps checkpointFiles
+	fs.Var(&cps, "checkpoint", "with --bundle: a signed checkpoint file you hold (from a witness, an earlier audit) the bundle must agree with; repeatable")
 	return func(ctx context.Context, c *call) error {
-		if *bundle != "" {
-			return verifyBundle(*bundle, c.stdout)
+		if *bundlePath != "" {
+			vkey, err := verifierKeyArg(*key)
+			if err != nil {
+				return err
+			}
+			return verifyBundle(*bundlePath, bundle.Options{VerifierKey: vkey, Checkpoints: cps}, c.stdout)
 		}
 		s, err := c.ledger(ctx)
 		if err != nil {
@@ -33,7 +43,13 @@ func verifyFlags(fs *flag.FlagSet) ledgerRun {
 		if err != nil {
 			return fmt.Errorf("after %d commits: %w", commits, err)
 		}
-		fmt.Fprintf(c.stdout, "ledger intact: %d events in %d commits, up to stream sequence %d; every hash chain verifies\n", events, commits, last)
+		// The notary rebuilds the Merkle tree from the stream and checks
+		// every signed checkpoint against it (signature, size, root, no gap).
+		n, err := nf.open(ctx, &c.flags, s, slog.New(slog.DiscardHandler))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "ledger intact: %d events in %d commits, up to stream sequence %d; every hash chain verifies; %s\n", events, commits, last, describeCheckpoints(n))
 		return nil
 	}
 }

@@ -9,30 +9,57 @@
 //	{"sequence":17,"commit":{"command_id":"…","events":[{…envelope…},…]}}
 //
 // sequence is the commit's stream sequence, strictly increasing from line
-// to line; commit is an [eventstore.Commit] exactly as stored, each event
-// with its hash and its predecessor's (see [eventstore.Envelope.ComputeHash]
-// for the hash's language-neutral encoding).
+// to line; commit is an [eventstore.Commit], each event with its hash and
+// its predecessor's (see [eventstore.Envelope.ComputeHash] for the hash's
+// language-neutral encoding).
+//
+// A notarised bundle ([ExportNotarised]) starts with header lines: the
+// verifier key, then the signed checkpoints of the ledger's Merkle tree
+// (C2SP tlog-checkpoint signed notes, see package notary), oldest first,
+// each after the first with the RFC 6962 consistency proof from the one
+// before (base64 hashes):
+//
+//	{"verifier_key":"laaledger/LEDGER+1c9a40f2+AXW…"}
+//	{"checkpoint":"laaledger/LEDGER\n5\n…"}
+//	{"checkpoint":"laaledger/LEDGER\n9\n…","consistency":["…",…]}
+//
+// Its commits then run from sequence 1 to the latest checkpoint's tree size
+// with none missing, and each commit value is the message exactly as the
+// ledger stored it: leaf i of the tree is SHA-256(0x00 || the commit value's
+// bytes on line i+1 of the commits).
+//
+// A filtered notarised bundle ([ExportFiltered]: one kind, one area) has
+// the verifier key and the latest checkpoint only, and each commit line
+// carries the commit's RFC 6962 inclusion proof into that checkpoint:
+//
+//	{"sequence":17,"proof":["…base64…",…],"commit":{…stored bytes…}}
 //
 // # Verification
 //
 // [Verify] checks that every line is a commit with at least one event, that
 // sequences increase, and that every aggregate's events are numbered 1, 2,
 // 3… with each linked to its predecessor's hash and each hash matching the
-// event's content. It fails closed: a bundle that is empty, unreadable or
-// malformed is never reported intact. A bundle that starts after the
-// beginning of an aggregate's history cannot be verified, since the first
-// event it holds of that aggregate does not link to the zero hash.
+// event's content. For a notarised bundle it also checks every checkpoint's
+// signature, the consistency proofs between them, that no commit is
+// missing, that the Merkle root of the first N commits is the one each
+// checkpoint of size N signs, and that no commit lies beyond the last
+// checkpoint ([VerifyWith] lists them, and takes the key the auditor trusts
+// and checkpoints the auditor already holds); for a filtered one, every
+// commit's inclusion proof. It fails closed: a bundle
+// that is empty, unreadable or malformed is never reported intact. A bundle
+// that starts after the beginning of an aggregate's history cannot be
+// verified, since the first event it holds of that aggregate does not link
+// to the zero hash.
 //
-// The package imports only eventstore and the standard library; it must not
-// import the domain, the projections or the HTTP layer, so that an
-// auditor's program can use it on its own.
+// The package imports eventstore, eventstore/notary, transparency-dev/merkle
+// and the standard library; it must not import the domain, the projections
+// or the HTTP layer, so that an auditor's program can use it on its own.
 package bundle
 
 import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 
@@ -123,11 +150,36 @@ func Export(ctx context.Context, src Source, opts eventstore.ReadOptions, w io.W
 }
 
 // Reader reads a bundle commit by commit. It checks the form of each line
-// and that sequences increase, not the hash chains: see [Verify].
+// and that sequences increase, not the hash chains: see [Verify]. A
+// notarised bundle's header lines (its verifier key and checkpoints, see
+// [ExportNotarised]) are collected on the way, before the first commit.
 type Reader struct {
-	sc   *bufio.Scanner
-	line int
-	last uint64
+	sc      *bufio.Scanner
+	line    int
+	last    uint64
+	raw     []byte
+	proof   [][]byte
+	key     string
+	keyLine int
+	cps     []headerCheckpoint
+}
+
+// readLine is any line of a bundle: a commit, the verifier key or a
+// checkpoint.
+type readLine struct {
+	Sequence    uint64          `json:"sequence"`
+	Commit      json.RawMessage `json:"commit"`
+	VerifierKey string          `json:"verifier_key"`
+	Checkpoint  string          `json:"checkpoint"`
+	Consistency [][]byte        `json:"consistency"`
+	Proof       [][]byte        `json:"proof"`
+}
+
+// headerCheckpoint is a checkpoint line as read, unverified.
+type headerCheckpoint struct {
+	line        int
+	note        string
+	consistency [][]byte
 }
 
 // NewReader returns a Reader of the bundle in r.
@@ -142,26 +194,66 @@ func NewReader(r io.Reader) *Reader {
 // a commit with events, or whose sequence does not follow the previous
 // line's, is an [eventstore.ErrTampered] error naming the line.
 func (r *Reader) Next() (*eventstore.Commit, error) {
-	if !r.sc.Scan() {
-		if err := r.sc.Err(); err != nil {
-			return nil, fmt.Errorf("read bundle after line %d: %w", r.line, err)
+	for {
+		if !r.sc.Scan() {
+			if err := r.sc.Err(); err != nil {
+				return nil, fmt.Errorf("read bundle after line %d: %w", r.line, err)
+			}
+			return nil, io.EOF
 		}
-		return nil, io.EOF
+		r.line++
+		var l readLine
+		if seq, raw, ok := commitLine(r.sc.Bytes()); ok {
+			l.Sequence, l.Commit = seq, raw
+		} else if err := json.Unmarshal(r.sc.Bytes(), &l); err != nil {
+			return nil, fmt.Errorf("line %d: %w: not an export line", r.line, eventstore.ErrTampered)
+		}
+		isCommit := len(l.Commit) > 0 && string(l.Commit) != "null"
+		if l.VerifierKey != "" || l.Checkpoint != "" {
+			if isCommit || l.Proof != nil || l.VerifierKey != "" && l.Checkpoint != "" {
+				return nil, fmt.Errorf("line %d: %w: not an export line", r.line, eventstore.ErrTampered)
+			}
+			if r.last > 0 {
+				return nil, fmt.Errorf("line %d: %w: a verifier key or checkpoint after the commits", r.line, eventstore.ErrTampered)
+			}
+			if l.VerifierKey != "" {
+				if r.key != "" {
+					return nil, fmt.Errorf("line %d: %w: a second verifier key (the first is on line %d)", r.line, eventstore.ErrTampered, r.keyLine)
+				}
+				r.key, r.keyLine = l.VerifierKey, r.line
+				continue
+			}
+			r.cps = append(r.cps, headerCheckpoint{line: r.line, note: l.Checkpoint, consistency: l.Consistency})
+			continue
+		}
+		if !isCommit {
+			return nil, fmt.Errorf("line %d: %w: not an export line", r.line, eventstore.ErrTampered)
+		}
+		c, err := eventstore.DecodeCommit(l.Commit, l.Sequence)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w: not an export line", r.line, eventstore.ErrTampered)
+		}
+		if l.Sequence <= r.last {
+			return nil, fmt.Errorf("line %d: %w: sequence %d after %d", r.line, eventstore.ErrTampered, l.Sequence, r.last)
+		}
+		r.last = l.Sequence
+		r.raw, r.proof = l.Commit, l.Proof
+		return c, nil
 	}
-	r.line++
-	var l line
-	if err := json.Unmarshal(r.sc.Bytes(), &l); err != nil || l.Commit == nil || len(l.Commit.Events) == 0 {
-		return nil, fmt.Errorf("line %d: %w: not an export line", r.line, eventstore.ErrTampered)
-	}
-	if l.Sequence <= r.last {
-		return nil, fmt.Errorf("line %d: %w: sequence %d after %d", r.line, eventstore.ErrTampered, l.Sequence, r.last)
-	}
-	r.last = l.Sequence
-	for i := range l.Commit.Events {
-		l.Commit.Events[i].Sequence = l.Sequence
-	}
-	return l.Commit, nil
 }
+
+// Stored is the commit Next last returned, as the bundle holds it (valid
+// until the next call to Next): in a
+// notarised bundle, the bytes the ledger stored, which its Merkle tree
+// hashes.
+func (r *Reader) Stored() []byte { return r.raw }
+
+// Proof is the inclusion proof the commit Next last returned carries, in a
+// filtered notarised bundle (nil otherwise).
+func (r *Reader) Proof() [][]byte { return r.proof }
+
+// VerifierKey is the verifier key the bundle's header names, if any.
+func (r *Reader) VerifierKey() string { return r.key }
 
 // Line is the number of the line Next last read, from 1.
 func (r *Reader) Line() int { return r.line }
@@ -172,6 +264,17 @@ type Report struct {
 	Commits int
 	// LastSequence is the stream sequence of the bundle's last commit.
 	LastSequence uint64
+	// Checkpoints is the number of signed checkpoints verified (0 for a
+	// bundle that is not notarised: then only the hash chains were
+	// checked); TreeSize is the largest one's, Origin the log's name and
+	// VerifierKey the key they verified under.
+	Checkpoints int
+	// Included is the number of commits proven by an inclusion proof (a
+	// filtered bundle's).
+	Included    int
+	TreeSize    uint64
+	Origin      string
+	VerifierKey string
 }
 
 // Verify reads the whole bundle in r and checks it (see the package
@@ -180,29 +283,4 @@ type Report struct {
 // failed and why. Errors: [eventstore.ErrTampered] (a *[eventstore.ChainError]
 // for a broken hash chain, wrapped with its line), [ErrEmpty], or the
 // reader's own error.
-func Verify(r io.Reader) (Report, error) {
-	var rep Report
-	br := NewReader(r)
-	v := eventstore.NewChainVerifier()
-	for {
-		c, err := br.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return Report{}, err
-		}
-		rep.Commits++
-		rep.LastSequence = c.Events[0].Sequence
-		for i := range c.Events {
-			rep.Events++
-			if err := v.Check(&c.Events[i]); err != nil {
-				return Report{}, fmt.Errorf("line %d: %w", br.Line(), err)
-			}
-		}
-	}
-	if rep.Commits == 0 {
-		return Report{}, ErrEmpty
-	}
-	return rep, nil
-}
+func Verify(r io.Reader) (Report, error) { return VerifyWith(r, Options{}) }

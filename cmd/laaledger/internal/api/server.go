@@ -53,6 +53,9 @@ type Config struct {
 	Progress Progress
 	Feed     Feed
 	Tokens   *Tokens
+	// Proofs serves checkpoints, the verifier key and proofs; nil answers
+	// 503 on those routes.
+	Proofs Proofs
 	// Logger gets one line per request (never the token); default discards.
 	Logger *slog.Logger
 	// Registry receives the server's metrics and is served at /metrics;
@@ -182,6 +185,11 @@ func (s *Server) routes() {
 
 	m.HandleFunc("GET /v1/events/stream", s.authed(s.stream))
 
+	m.HandleFunc("GET /v1/checkpoints/latest", s.authed(s.latestCheckpoint))
+	m.HandleFunc("GET /v1/key", s.authed(s.verifierKey))
+	m.HandleFunc("GET /v1/proofs/inclusion", s.authed(s.inclusionProof))
+	m.HandleFunc("GET /v1/proofs/consistency", s.authed(s.consistencyProof))
+
 	// The same paths without a method answer other methods with a problem
 	// instead of the mux's plain-text 405.
 	for path, methods := range map[string]string{
@@ -193,6 +201,7 @@ func (s *Server) routes() {
 		"/v1/org-assessments/{org}/{year}": "GET", "/v1/org-assessments/{org}/{year}/timeline": "GET",
 		"/v1/timeline": "GET", "/v1/areas": "GET", "/v1/areas/{area}": "GET", "/v1/regions": "GET",
 		"/v1/sources": "GET", "/v1/indicators/{number}": "GET", "/v1/events/stream": "GET",
+		"/v1/checkpoints/latest": "GET", "/v1/key": "GET", "/v1/proofs/inclusion": "GET", "/v1/proofs/consistency": "GET",
 	} {
 		m.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Allow", methods)

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"github.com/laaledger/laaledger/eventstore"
+	"github.com/laaledger/laaledger/eventstore/notary"
+)
+
+// notaryFlags are the flags of the commands that keep or use the Merkle
+// tree and its signed checkpoints.
+type notaryFlags struct {
+	keyFile  string
+	origin   string
+	every    uint64
+	interval time.Duration
+}
+
+func (f *notaryFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.keyFile, "key", envOr("LAALEDGER_KEY", ""), "checkpoint signing key file, created (mode 0600) if missing (default DATA/notary.key; env LAALEDGER_KEY)")
+	fs.StringVar(&f.origin, "origin", "", "log origin named in every checkpoint and by the key (default laaledger/<stream>)")
+	fs.Uint64Var(&f.every, "checkpoint-every", 1000, "sign a checkpoint after this many commits")
+	fs.DurationVar(&f.interval, "checkpoint-interval", 10*time.Second, "sign a checkpoint this often when the ledger grew")
+}
+
+func (f *notaryFlags) originOr(stream string) string {
+	if f.origin != "" {
+		return f.origin
+	}
+	return notary.DefaultOrigin(stream)
+}
+
+// key loads the signing key, creating it on first use.
+func (f *notaryFlags) key(sf *storeFlags) (*notary.Key, error) {
+	path := f.keyFile
+	if path == "" {
+		path = filepath.Join(sf.data, "notary.key")
+	}
+	return notary.LoadOrCreateKey(path, f.originOr(eventstore.DefaultStream))
+}
+
+// open starts the notary on the store: it rebuilds the tree from the whole
+// ledger and refuses a ledger that no longer matches its checkpoints.
+func (f *notaryFlags) open(ctx context.Context, sf *storeFlags, s *eventstore.Store, log *slog.Logger) (*notary.Notary, error) {
+	k, err := f.key(sf)
+	if err != nil {
+		return nil, err
+	}
+	return notary.Open(ctx, s, notary.Config{Key: k, Origin: f.originOr(s.StreamConfig().Name), Every: f.every, Interval: f.interval, Logger: log})
+}

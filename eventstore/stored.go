@@ -1,0 +1,111 @@
+package eventstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// StoredCommit is one ledger message exactly as the stream holds it: the
+// bytes a Merkle tree over the ledger hashes, and that [DecodeCommit]
+// turns into a [Commit].
+type StoredCommit struct {
+	Sequence uint64
+	Data     []byte
+}
+
+// DecodeCommit decodes a stored commit's bytes as the store does, stamping
+// each event with the stream sequence seq.
+func DecodeCommit(data []byte, seq uint64) (*Commit, error) { return decodeCommit(data, seq) }
+
+// StoredCommit returns the message at a stream sequence, undecoded.
+func (s *Store) StoredCommit(ctx context.Context, seq uint64) (StoredCommit, error) {
+	msg, err := s.stream.GetMsg(ctx, seq)
+	if err != nil {
+		return StoredCommit{}, fmt.Errorf("read stored commit %d: %w", seq, mapErr(err))
+	}
+	return StoredCommit{Sequence: seq, Data: msg.Data}, nil
+}
+
+// ReadStored calls fn with every message of the ledger from stream sequence
+// from (1 if 0) up to the last one stored when it began, undecoded and in
+// stream order; it returns the last sequence it delivered. It is [Store.Read]
+// for whoever needs the exact stored bytes (a Merkle tree, a byte-exact
+// export).
+func (s *Store) ReadStored(ctx context.Context, from uint64, fn func(StoredCommit) error) (uint64, error) {
+	stop, err := s.LastSequence(ctx)
+	if err != nil || stop == 0 || stop < from {
+		return 0, err
+	}
+	var last uint64
+	err = s.consumeStored(ctx, from, stop, func(c StoredCommit) error {
+		last = c.Sequence
+		return fn(c)
+	})
+	return last, err
+}
+
+// SubscribeStored is [Store.Subscribe] on the undecoded messages of the whole
+// ledger from stream sequence from (1 if 0): those stored, then each new
+// one, until ctx ends (nil) or fn fails (its error).
+func (s *Store) SubscribeStored(ctx context.Context, from uint64, fn func(StoredCommit) error) error {
+	err := s.consumeStored(ctx, from, 0, fn)
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+// consumeStored reads the ledger with an ordered consumer from sequence from
+// until it has delivered stop, or forever when stop is 0.
+func (s *Store) consumeStored(ctx context.Context, from, stop uint64, fn func(StoredCommit) error) error {
+	if stop > 0 {
+		select {
+		case s.readers <- struct{}{}:
+			defer func() { <-s.readers }()
+		case <-ctx.Done():
+			return fmt.Errorf("%w: waiting for a reader: %v", ErrUnavailable, ctx.Err())
+		}
+	}
+	cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy}
+	if from > 1 {
+		cfg.DeliverPolicy = jetstream.DeliverByStartSequencePolicy
+		cfg.OptStartSeq = from
+	}
+	cons, err := s.openReader(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("read stored commits: %w", err)
+	}
+	defer s.closeReader(cons)
+	it, err := cons.Messages(jetstream.PullMaxMessages(1000))
+	if err != nil {
+		return fmt.Errorf("read stored commits: %w", mapErr(err))
+	}
+	defer it.Stop()
+	stopOnCancel := context.AfterFunc(ctx, it.Stop)
+	defer stopOnCancel()
+	for {
+		msg, err := it.Next()
+		if err != nil {
+			if ctx.Err() != nil {
+				return fmt.Errorf("%w: %v", ErrUnavailable, ctx.Err())
+			}
+			return fmt.Errorf("read stored commits: %w", mapErr(err))
+		}
+		meta, err := msg.Metadata()
+		if err != nil {
+			return fmt.Errorf("read stored commits: %w", err)
+		}
+		seq := meta.Sequence.Stream
+		if stop > 0 && seq > stop {
+			return nil
+		}
+		if err := fn(StoredCommit{Sequence: seq, Data: msg.Data()}); err != nil {
+			return err
+		}
+		if stop > 0 && seq >= stop {
+			return nil
+		}
+	}
+}

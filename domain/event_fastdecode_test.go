@@ -181,20 +181,6 @@ func TestFastDecodeTakesEncodedBodiesAndRefusesTheUnusual(t *testing.T) {
 	}
 }
 
-// roundTrip is e as encoding/json gives it back after encoding it.
-func roundTrip(t *testing.T, e Event) Event {
-	t.Helper()
-	data, err := json.Marshal(e)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v := reflect.New(reflect.TypeOf(e))
-	if err := json.Unmarshal(data, v.Interface()); err != nil {
-		t.Fatal(err)
-	}
-	return v.Elem().Interface().(Event)
-}
-
 // BenchmarkDecodeEvent decodes the typical bodies of the hand-decoded
 // types, by the fast path and by encoding/json.
 func BenchmarkDecodeEvent(b *testing.B) {

@@ -131,6 +131,9 @@ func (s *Store) Append(ctx context.Context, agg Aggregate, expectedVersion uint6
 	if err != nil {
 		return AppendResult{}, fmt.Errorf("append %s: %w", agg, err)
 	}
+	if err := s.Integrity(); err != nil {
+		return AppendResult{}, fmt.Errorf("append %s: %w", agg, err)
+	}
 	st := s.cache.get(agg)
 	defer s.cache.release(st)
 	st.mu.Lock()
@@ -193,6 +196,9 @@ func (s *Store) Append(ctx context.Context, agg Aggregate, expectedVersion uint6
 		return AppendResult{}, fmt.Errorf("append %s: %w: command id %s is held by the server at sequence %d on another aggregate", agg, ErrDuplicate, commandID, ack.Sequence)
 	}
 
+	if s.wm != nil {
+		s.wm.acknowledged(ack.Sequence, body)
+	}
 	for i := range commit.Events {
 		commit.Events[i].Sequence = ack.Sequence
 	}

@@ -30,6 +30,11 @@ var (
 	// ErrTampered means a stored event does not match its hash or its
 	// predecessor's; the error is a *ChainError. Code: ETAMPERED.
 	ErrTampered error = errcode.New(errcode.ETAMPERED, "hash chain broken")
+	// ErrIntegrity means the stream is not the history the ledger
+	// acknowledged: shorter, with a gap, or different at an acknowledged
+	// sequence (see [Watermark]). The error is an *IntegrityError; the store
+	// refuses appends while it stands. Code: ETAMPERED.
+	ErrIntegrity error = errcode.New(errcode.ETAMPERED, "ledger integrity in doubt")
 )
 
 // ConflictError carries the versions of a refused append.

@@ -77,6 +77,14 @@ type Config struct {
 	ConnectOptions []nats.Option
 	// Logger receives the store's own log lines; default slog.Default().
 	Logger *slog.Logger
+	// WatermarkFile keeps the ledger's high-water mark (see [Watermark]):
+	// default DataDir/ledger.watermark, none when neither is set (an
+	// external server without a data directory). Give each process that
+	// writes to a shared cluster its own file.
+	WatermarkFile string
+	// WatermarkInterval is how often the watermark is written and the
+	// stream checked against it while the store runs; default 100 ms.
+	WatermarkInterval time.Duration
 }
 
 func (c *Config) setDefaults() error {
@@ -113,6 +121,12 @@ func (c *Config) setDefaults() error {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	if c.WatermarkFile == "" && c.DataDir != "" {
+		c.WatermarkFile = filepath.Join(c.DataDir, WatermarkFile)
+	}
+	if c.WatermarkInterval <= 0 {
+		c.WatermarkInterval = 100 * time.Millisecond
+	}
 	return nil
 }
 
@@ -128,6 +142,13 @@ type Store struct {
 	admin  []nats.Option
 	svcID  []nats.Option // the embedded service user's identity
 	lock   *dirLock      // the embedded server's hold on its data directory
+	// wm keeps the high-water mark and holds an integrity failure, if one
+	// was found at Open or since; nil without a watermark file.
+	wm *watermarker
+	// doubt is the integrity failure found at Open, if any.
+	doubt error
+	// noCreate forbids creating a missing stream (a watermark exists).
+	noCreate bool
 	// readers holds a slot for every stream read in progress.
 	readers chan struct{}
 }
@@ -173,7 +194,27 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if !canCreate {
 		checkOpts = serviceOpts
 	}
+	mark, haveMark, err := Watermark{}, false, error(nil)
+	if cfg.WatermarkFile != "" {
+		mark, haveMark, err = readWatermark(cfg.WatermarkFile)
+		var ie *IntegrityError
+		if errors.As(err, &ie) {
+			ie.Stream = cfg.Stream
+			s.doubt = err
+		} else if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("open ledger: %w", err)
+		}
+	}
+	// A ledger that acknowledged commits never creates its stream anew: a
+	// missing stream is a lost one.
+	s.noCreate = haveMark
 	if err := s.ensureStream(ctx, checkOpts, canCreate); err != nil {
+		if haveMark && errors.Is(err, ErrNotFound) {
+			err = &IntegrityError{Stream: cfg.Stream, Reason: fmt.Sprintf(
+				"the stream does not exist, but sequence %d was acknowledged (watermark of %s); it was deleted or this is another server",
+				mark.Sequence, mark.UpdatedAt.UTC().Format(time.RFC3339))}
+		}
 		s.Close()
 		return nil, fmt.Errorf("open ledger: %w", err)
 	}
@@ -193,7 +234,65 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("open ledger: stream %s: %w", cfg.Stream, mapErr(err))
 	}
+	if s.doubt == nil {
+		mark.Stream = cfg.Stream
+		if err := checkAgainstWatermark(ctx, s.stream, mark, haveMark); errors.Is(err, ErrIntegrity) {
+			s.doubt = err
+		} else if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("open ledger: %w", err)
+		}
+	}
+	if s.doubt != nil {
+		s.log.Error("ledger integrity in doubt: appends are refused", "err", s.doubt)
+	}
+	if cfg.WatermarkFile != "" && s.doubt == nil {
+		s.wm = newWatermarker(cfg.WatermarkFile, cfg.Stream, mark, cfg.WatermarkInterval)
+		if !haveMark {
+			// First start with a watermark (or a new ledger): record where
+			// the stream stands now, so that a later start has something to
+			// hold it to.
+			if err := s.markCurrent(ctx); err != nil {
+				s.Close()
+				return nil, fmt.Errorf("open ledger: %w", err)
+			}
+		}
+		go s.wm.run(context.Background(), s.stream, s.log.Warn)
+	}
 	return s, nil
+}
+
+// markCurrent records the stream's last commit as the watermark.
+func (s *Store) markCurrent(ctx context.Context) error {
+	info, err := s.stream.Info(ctx)
+	if err != nil {
+		return fmt.Errorf("read the state of stream %s: %w", s.cfg.Stream, mapErr(err))
+	}
+	if info.State.LastSeq == 0 {
+		return nil
+	}
+	msg, err := s.stream.GetMsg(ctx, info.State.LastSeq)
+	if err != nil {
+		return fmt.Errorf("read commit %d: %w", info.State.LastSeq, mapErr(err))
+	}
+	s.wm.acknowledged(info.State.LastSeq, msg.Data)
+	return s.wm.flush()
+}
+
+// Integrity returns why the stream cannot be trusted for writes — shorter
+// than, gapped below or different from what this ledger acknowledged
+// (errors.Is ErrIntegrity) — or nil. While it is not nil every Append is
+// refused with it; reads still work, so that the damage can be examined
+// and exported. Recovery is the operator's: restore the stream from a
+// replica or a backup, then verify.
+func (s *Store) Integrity() error {
+	if s.doubt != nil {
+		return s.doubt
+	}
+	if s.wm != nil {
+		return s.wm.err()
+	}
+	return nil
 }
 
 // startEmbedded runs nats-server in-process with JetStream in dataDir and two
@@ -304,6 +403,9 @@ func (s *Store) ensureStream(ctx context.Context, opts []nats.Option, canCreate 
 	st, err := js.Stream(ctx, s.cfg.Stream)
 	switch {
 	case errors.Is(err, jetstream.ErrStreamNotFound):
+		if s.noCreate {
+			return fmt.Errorf("stream %s: %w", s.cfg.Stream, ErrNotFound)
+		}
 		if !canCreate {
 			return fmt.Errorf("stream %s does not exist on %s and no admin credentials were given to create it: %w", s.cfg.Stream, s.cfg.NATSURL, ErrNotFound)
 		}
@@ -388,6 +490,9 @@ func orEmbedded(url string) string {
 // awaited) and shuts the embedded server down, flushing its store.
 func (s *Store) Close() error {
 	var err error
+	if s.wm != nil {
+		s.wm.close()
+	}
 	if s.nc != nil {
 		if s.js != nil {
 			select {

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/laaledger/laaledger/domain/errcode"
 )
 
 // WatermarkFile is the name of the high-water mark file in a data
@@ -32,12 +34,6 @@ type Watermark struct {
 	UpdatedAt    time.Time `json:"updated_at"`
 }
 
-// ErrIntegrity means the stream is not the history the ledger
-// acknowledged: shorter, with a gap, or different at an acknowledged
-// sequence. The error is an *IntegrityError; the store refuses appends
-// while it stands.
-var ErrIntegrity = errors.New("ledger integrity in doubt")
-
 // IntegrityError says why the stream is not the history the ledger
 // acknowledged. While one stands, the store refuses every append.
 type IntegrityError struct {
@@ -52,6 +48,9 @@ func (e *IntegrityError) Error() string {
 
 // Is makes errors.Is(err, ErrIntegrity) true.
 func (e *IntegrityError) Is(target error) bool { return target == ErrIntegrity }
+
+// ErrorCode reports ETAMPERED: the history is not what was acknowledged.
+func (e *IntegrityError) ErrorCode() string { return errcode.ETAMPERED }
 
 // commitDigest is the hex SHA-256 of a commit's stored bytes.
 func commitDigest(data []byte) string {

@@ -63,10 +63,16 @@ func serve(ctx context.Context, c *call, nf *notaryFlags, s *eventstore.Store, l
 		return err
 	}
 	svc := service.New(s, service.Kinds())
-	if err := ensureCatalogueSeed(ctx, svc); err != nil {
+	doubt := s.Integrity()
+	if doubt != nil {
+		// Served read-only: every command is refused (503), /readyz fails,
+		// the history can still be read and exported.
+		log.Error("ledger integrity in doubt: serving read-only", "err", withRecovery(doubt))
+		fmt.Fprintf(c.stderr, "laaledger serve: %v\n", withRecovery(doubt))
+	} else if err := ensureCatalogueSeed(ctx, svc); err != nil {
 		return err
 	}
-	if demo {
+	if demo && doubt == nil {
 		if _, err := loadDemo(ctx, svc); err != nil {
 			return err
 		}
@@ -101,6 +107,9 @@ func serve(ctx context.Context, c *call, nf *notaryFlags, s *eventstore.Store, l
 			return api.Lag{Events: last - rs.runner.Position()}
 		},
 		Ready: func(ctx context.Context) error {
+			if err := s.Integrity(); err != nil {
+				return err
+			}
 			if err, _ := runnerErr.Load().(error); err != nil {
 				return fmt.Errorf("projections stopped: %w", err)
 			}

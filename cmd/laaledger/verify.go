@@ -28,10 +28,23 @@ func verifyFlags(fs *flag.FlagSet) ledgerRun {
 		if err != nil {
 			return err
 		}
+		if err := s.Integrity(); err != nil {
+			return withRecovery(err)
+		}
 		v := eventstore.NewChainVerifier()
 		var commits, events int
+		var prev uint64
 		last, err := s.Read(ctx, eventstore.ReadOptions{}, func(c *eventstore.Commit) error {
 			commits++
+			if len(c.Events) == 0 {
+				return fmt.Errorf("%w: a commit with no events after stream sequence %d", eventstore.ErrTampered, prev)
+			}
+			// The stream denies deletes, so its sequences run 1, 2, 3…
+			// without a gap; a gap is a lost commit.
+			if seq := c.Events[0].Sequence; seq != prev+1 {
+				return fmt.Errorf("%w: stream sequence %d follows %d: commits %d to %d are missing", eventstore.ErrTampered, seq, prev, prev+1, seq-1)
+			}
+			prev = c.Events[0].Sequence
 			for i := range c.Events {
 				events++
 				if err := v.Check(&c.Events[i]); err != nil {
@@ -43,6 +56,16 @@ func verifyFlags(fs *flag.FlagSet) ledgerRun {
 		if err != nil {
 			return fmt.Errorf("after %d commits: %w", commits, err)
 		}
+		if commits == 0 {
+			return fmt.Errorf("%w: the ledger holds no commits, so there is nothing to verify (an empty ledger is never reported intact)", eventstore.ErrNotFound)
+		}
+		end, err := s.LastSequence(ctx)
+		if err != nil {
+			return err
+		}
+		if last != end || prev != end {
+			return fmt.Errorf("%w: the stream ends at sequence %d but only commits up to %d could be read", eventstore.ErrTampered, end, prev)
+		}
 		// The notary rebuilds the Merkle tree from the stream and checks
 		// every signed checkpoint against it (signature, size, root, no gap).
 		n, err := nf.open(ctx, &c.flags, s, slog.New(slog.DiscardHandler))
@@ -52,4 +75,10 @@ func verifyFlags(fs *flag.FlagSet) ledgerRun {
 		fmt.Fprintf(c.stdout, "ledger intact: %d events in %d commits, up to stream sequence %d; every hash chain verifies; %s\n", events, commits, last, describeCheckpoints(n))
 		return nil
 	}
+}
+
+// withRecovery adds to an integrity failure what the operator can do.
+func withRecovery(err error) error {
+	return fmt.Errorf("%w\nThe ledger refuses writes until its stream is whole again. To recover: stop every writer, restore the stream "+
+		"from a replica or a backup (nats stream restore; see docs/OPERATIONS.md), then run `laaledger verify` until it passes", err)
 }

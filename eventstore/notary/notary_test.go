@@ -176,7 +176,8 @@ func TestNotaryRestartsOnItsCheckpoints(t *testing.T) {
 
 // A ledger cut or rewritten behind the notary's back (here: an
 // administrator deletes the whole stream, which DenyDelete does not stop,
-// and writes another history) is refused at start.
+// and the store's watermark file with it, then writes another history) is
+// refused at start.
 func TestNotaryRefusesALedgerThatNoLongerMatchesItsCheckpoints(t *testing.T) {
 	l := estest.Open(t)
 	k := testKey(t)
@@ -184,14 +185,14 @@ func TestNotaryRefusesALedgerThatNoLongerMatchesItsCheckpoints(t *testing.T) {
 	appendN(t, l, 5)
 	issue(t, n)
 	require.NoError(t, l.AdminJetStream().DeleteStream(estest.Context(t), eventstore.DefaultStream))
-	l.Restart()
+	restartWithoutWatermark(t, l)
 	appendN(t, l, 3)
 	_, err := notary.Open(estest.Context(t), l.Store, notary.Config{Key: k})
 	require.ErrorIs(t, err, notary.ErrNotVerified)
 	require.ErrorContains(t, err, "the ledger holds 3 commits, but checkpoint 1 of LEDGER_CHECKPOINTS signed a tree of 5: its tail was cut")
 
 	require.NoError(t, l.AdminJetStream().DeleteStream(estest.Context(t), eventstore.DefaultStream))
-	l.Restart()
+	restartWithoutWatermark(t, l)
 	appendN(t, l, 6)
 	_, err = notary.Open(estest.Context(t), l.Store, notary.Config{Key: k})
 	require.ErrorIs(t, err, notary.ErrNotVerified)
@@ -281,4 +282,16 @@ func TestKeyFileIsPrivateAndReloads(t *testing.T) {
 	require.NoError(t, os.WriteFile(path, []byte("PRIVATE+KEY+nonsense\n"), 0o600))
 	_, err = notary.LoadOrCreateKey(path, "laaledger/LEDGER")
 	require.Error(t, err)
+}
+
+// restartWithoutWatermark restarts the ledger after removing its watermark
+// file, as an operator covering a rewrite would.
+func restartWithoutWatermark(t *testing.T, l *estest.Ledger) {
+	t.Helper()
+	require.NoError(t, l.Store.Close())
+	l.Store = nil
+	require.NoError(t, os.Remove(filepath.Join(l.Cfg.DataDir, eventstore.WatermarkFile)))
+	s, err := eventstore.Open(estest.Context(t), l.Cfg)
+	require.NoError(t, err)
+	l.Store = s
 }

@@ -19,7 +19,6 @@ import (
 //	LAALEDGER_CRASH_CLIENTS  concurrent HTTP clients (default 4)
 //	LAALEDGER_CRASH_MAX_LOAD longest time under load before a kill (default 1s)
 //	LAALEDGER_CRASH_DIR      keep each run's ledger, logs, exports and acknowledgements under this directory
-//	LAALEDGER_CRASH_CORRUPT  1 to run the corruption round (TestCorruptBlockFailsClosed)
 const (
 	defaultRounds  = 3
 	defaultClients = 4

@@ -134,6 +134,14 @@ func problemFor(err error) Problem {
 		p.Detail = "internal error"
 	case errcode.ETAMPERED:
 		p.Detail = "the ledger's hash chain does not verify: " + err.Error()
+		if errors.Is(err, eventstore.ErrIntegrity) {
+			// Nothing is wrong with the request: the ledger refuses every
+			// write until its operator restores the stream.
+			p.setStatus(http.StatusServiceUnavailable)
+			p.Code = "integrity_in_doubt"
+			p.Detail = err.Error() + "; writes are refused until the operator restores the stream from a replica or backup and `laaledger verify` passes"
+			return p
+		}
 	case errcode.EUNAVAILABLE:
 		p.Detail = "the ledger or its read models are not available right now; retry: a command retried with the same Idempotency-Key is recorded at most once"
 	}

@@ -18,6 +18,10 @@ import (
 	"github.com/laaledger/laaledger/eventstore/internal/conns"
 )
 
+// PublishTimeout bounds the wait for the server's acknowledgement of one
+// append, whatever the caller's context allows.
+const PublishTimeout = 10 * time.Second
+
 // DefaultStream is the name of the ledger stream.
 const DefaultStream = "LEDGER"
 
@@ -224,7 +228,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("open ledger: connect: %w: %v", ErrUnavailable, err)
 	}
 	s.nc = nc
-	s.js, err = jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(4096))
+	// An acknowledgement that never comes (a stream leader lost mid-publish)
+	// must not hold the aggregate's lock for ever: after the timeout the
+	// append reports ErrUnavailable and a retry with the same command id is
+	// safe.
+	s.js, err = jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(4096), jetstream.WithPublishAsyncTimeout(PublishTimeout))
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open ledger: %w", err)

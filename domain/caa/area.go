@@ -1,8 +1,6 @@
 package caa
 
 import (
-	"sort"
-
 	"github.com/laaledger/laaledger/domain"
 )
 
@@ -58,20 +56,14 @@ type Correction struct {
 // never changes the maps and slices of the state it is given, so an earlier
 // state stays valid after a later one is built from it.
 type AreaAssessment struct {
-	Area         string
-	AreaName     string
-	Region       string
-	Year         int
-	Version      int // number of events applied
-	Flags        map[string]Flag
-	FlagOrder    []string // flag ids in the order proposed
-	PrePublished bool
-	Comments     []Comment
-	Reviews      map[string]Review
-	ReviewOrder  []string
-	Published    bool
-	PublishedOn  string
-	Corrections  []Correction
+	Area      string
+	AreaName  string
+	Region    string
+	Year      int
+	Version   int // number of events applied
+	Flags     map[string]Flag
+	FlagOrder []string // flag ids in the order proposed
+	Process
 }
 
 // Opened reports whether the assessment has been opened.
@@ -91,20 +83,6 @@ func (s AreaAssessment) StandingFlags() []Flag {
 	return out
 }
 
-// PendingReviews returns the ids of undecided review requests, sorted.
-func (s AreaAssessment) PendingReviews() []string { return caaPendingReviews(s.Reviews) }
-
-func caaPendingReviews(rs map[string]Review) []string {
-	var out []string
-	for id, r := range rs {
-		if !r.Decided() {
-			out = append(out, id)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
 func (s AreaAssessment) clone() AreaAssessment {
 	c := s
 	if s.Flags != nil {
@@ -115,21 +93,7 @@ func (s AreaAssessment) clone() AreaAssessment {
 		}
 	}
 	c.FlagOrder = append([]string(nil), s.FlagOrder...)
-	c.Comments = append([]Comment(nil), s.Comments...)
-	c.Reviews = caaCloneReviews(s.Reviews)
-	c.ReviewOrder = append([]string(nil), s.ReviewOrder...)
-	c.Corrections = append([]Correction(nil), s.Corrections...)
-	return c
-}
-
-func caaCloneReviews(rs map[string]Review) map[string]Review {
-	if rs == nil {
-		return nil
-	}
-	c := make(map[string]Review, len(rs))
-	for k, v := range rs {
-		c[k] = v
-	}
+	c.Process = s.Process.clone()
 	return c
 }
 
@@ -145,8 +109,9 @@ func (s AreaAssessment) Apply(e domain.Event) AreaAssessment {
 	}
 	s = s.clone()
 	if s.Flags == nil {
-		s.Flags, s.Reviews = map[string]Flag{}, map[string]Review{}
+		s.Flags = map[string]Flag{}
 	}
+	s.started()
 	s.Version++
 	switch e := e.(type) {
 	case AssessmentOpened:
@@ -165,16 +130,13 @@ func (s AreaAssessment) Apply(e domain.Event) AreaAssessment {
 		f.Status = StatusDropped
 		s.Flags[e.FlagID] = f
 	case PrePublicationReportIssued:
-		s.PrePublished = true
+		s.prePublish()
 	case LocalityCommentSubmitted:
-		s.Comments = append(s.Comments, Comment{By: e.By, Target: e.FlagID, Comment: e.Comment})
+		s.comment(Comment{By: e.By, Target: e.FlagID, Comment: e.Comment})
 	case ReviewRequested:
-		s.Reviews[e.RequestID] = Review{ID: e.RequestID, Target: e.FlagID, By: e.By, Grounds: e.Grounds}
-		s.ReviewOrder = append(s.ReviewOrder, e.RequestID)
+		s.requestReview(Review{ID: e.RequestID, Target: e.FlagID, By: e.By, Grounds: e.Grounds})
 	case ReviewDecided:
-		r := s.Reviews[e.RequestID]
-		r.Outcome, r.Reasons = e.Outcome, e.Reasons
-		s.Reviews[e.RequestID] = r
+		s.decideReview(e.RequestID, e.Outcome, e.Reasons)
 		f := s.Flags[e.FlagID]
 		switch e.Outcome {
 		case ReviewAmended:
@@ -184,9 +146,9 @@ func (s AreaAssessment) Apply(e domain.Event) AreaAssessment {
 		}
 		s.Flags[e.FlagID] = f
 	case AssessmentPublished:
-		s.Published, s.PublishedOn = true, e.PublishedOn
+		s.publish(e.PublishedOn)
 	case CorrectionRecorded:
-		s.Corrections = append(s.Corrections, Correction(e))
+		s.correct(Correction(e))
 	}
 	return s
 }

@@ -206,3 +206,21 @@ func caaFirstErr(errs ...error) error {
 	}
 	return nil
 }
+
+// The steps of the shared process the commands ask for (see process.go).
+
+func (OpenAssessment) step() step            { return step{op: opOpen} }
+func (ProposeFlag) step() step               { return step{op: opDraft} }
+func (ChangeFlag) step() step                { return step{op: opDraft} }
+func (DropFlag) step() step                  { return step{op: opDraft} }
+func (IssuePrePublicationReport) step() step { return step{op: opReport} }
+func (c SubmitLocalityComment) step() step   { return step{op: opComment, target: c.FlagID} }
+func (c RequestReview) step() step {
+	return step{op: opRequestReview, target: c.FlagID, requestID: c.RequestID}
+}
+func (c DecideReview) step() step {
+	return step{op: opDecideReview, requestID: c.RequestID, outcome: c.Outcome}
+}
+func (PublishAssessment) step() step        { return step{op: opPublish} }
+func (RecordCorrection) step() step         { return step{op: opCorrect} }
+func (c RecordCorrection) corrects() string { return c.CorrectsEventID }

@@ -40,82 +40,51 @@ import (
 //     before the assessment's latest event in h (caa.time_order): who may
 //     act, and what, is answered first.
 func DecideAreaAssessment(s AreaAssessment, m domain.Meta, cmd domain.Command, h domain.History) ([]domain.Event, error) {
-	events, err := decideAreaAssessment(s, m, cmd)
-	if err != nil {
-		return nil, err
-	}
-	if err := domain.CheckTimeOrder(h, domain.RuleCAATimeOrder, m, cmd); err != nil {
-		return nil, err
-	}
-	if c, ok := cmd.(RecordCorrection); ok {
-		if err := domain.CheckCorrects(h, cmd, c.CorrectsEventID); err != nil {
-			return nil, err
-		}
-	}
-	return events, nil
+	return decideAssessment(s, domain.RuleCAATimeOrder, m, cmd, h)
 }
 
-func decideAreaAssessment(s AreaAssessment, m domain.Meta, cmd domain.Command) ([]domain.Event, error) {
-	if cmd == nil {
-		return nil, caaUnknownCommand("area assessment", cmd)
-	}
-	if err := m.Validate(); err != nil {
-		return nil, err
-	}
-	if err := caaValidateCmd(cmd); err != nil {
-		return nil, err
-	}
-	if open, ok := cmd.(OpenAssessment); ok {
-		return caaDecideOpen(s, m, open)
-	}
-	if !caaIsCommand(cmd) {
-		return nil, caaUnknownCommand("area assessment", cmd)
-	}
-	if !s.Opened() {
-		return nil, domain.Errorf(domain.ENOTFOUND, RuleCAANotOpened, "%s: the assessment %s has not been opened", cmd.CommandType(), cmd.Aggregate().ID)
-	}
-	if cmd.Aggregate() != s.Ref() {
-		return nil, caaWrongAggregate(cmd, s.Ref())
-	}
+// The area assessment in the shared process (see process.go): its party is
+// the locality, its judgements are flags.
 
-	switch c := cmd.(type) {
-	case SubmitLocalityComment:
-		if err := s.checkLocality(m, "comment"); err != nil {
-			return nil, err
-		}
-		if c.FlagID != "" {
-			if _, err := s.standingFlag(c.FlagID); err != nil {
-				return nil, err
-			}
-		}
-		return []domain.Event{LocalityCommentSubmitted{By: m.Actor.Organisation, FlagID: c.FlagID, Comment: c.Comment}}, nil
-	case RequestReview:
-		if err := s.checkLocality(m, "request a review"); err != nil {
-			return nil, err
-		}
-		if _, dup := s.Reviews[c.RequestID]; dup {
-			return nil, domain.Errorf(domain.ECONFLICT, RuleCAAReviewExists, "review request %s already exists in %s", c.RequestID, s.Ref().ID)
-		}
-		if _, err := s.standingFlag(c.FlagID); err != nil {
-			return nil, err
-		}
-		if id := s.pendingReviewOf(c.FlagID); id != "" {
-			return nil, domain.Errorf(domain.ECONFLICT, RuleCAAReviewPending, "flag %s already has review request %s awaiting a decision", c.FlagID, id)
-		}
-		return []domain.Event{ReviewRequested{RequestID: c.RequestID, FlagID: c.FlagID, By: m.Actor.Organisation, Grounds: c.Grounds}}, nil
-	}
+func (s AreaAssessment) kind() string                 { return domain.KindAreaAssessment }
+func (s AreaAssessment) name() string                 { return "area assessment" }
+func (s AreaAssessment) opened() bool                 { return s.Opened() }
+func (s AreaAssessment) ref() domain.AggregateRef     { return s.Ref() }
+func (s AreaAssessment) process() Process             { return s.Process }
+func (s AreaAssessment) partyName() string            { return s.AreaName }
+func (s AreaAssessment) audience() string             { return "the locality" }
+func (s AreaAssessment) reviewLabel(id string) string { return "flag " + id }
+func (s AreaAssessment) checkReport() error           { return nil }
 
-	if err := caaCheckJudge(m, cmd.CommandType()); err != nil {
-		return nil, err
+func (s AreaAssessment) checkCommented(flagID string) error {
+	if flagID == "" {
+		return nil
 	}
-	if s.Published {
-		switch cmd.(type) {
-		case RecordCorrection, DecideReview:
-		default:
-			return nil, domain.Errorf(domain.ECONFLICT, RuleCAAPublished, "%s: assessment %s was published on %s; only a correction can be recorded now", cmd.CommandType(), s.Ref().ID, s.PublishedOn)
-		}
-	}
+	_, err := s.standingFlag(flagID)
+	return err
+}
 
+func (s AreaAssessment) checkReviewable(flagID string) error {
+	_, err := s.standingFlag(flagID)
+	return err
+}
+
+// checkDecision checks a flag amended on review against the other flags.
+func (s AreaAssessment) checkDecision(r Review, cmd domain.Command) error {
+	c := cmd.(DecideReview)
+	return s.checkTheme(r.Target, c.Colour, c.Theme)
+}
+
+func (s AreaAssessment) open(cmd domain.Command) ([]domain.Event, error) {
+	c := cmd.(OpenAssessment)
+	a, ok := domain.LookupArea(c.Area)
+	if !ok {
+		return nil, caaCheckArea(c.Area)
+	}
+	return []domain.Event{AssessmentOpened{Area: a.Code, AreaName: a.Name, Region: a.Region, Year: c.Year}}, nil
+}
+
+func (s AreaAssessment) draft(cmd domain.Command) ([]domain.Event, error) {
 	switch c := cmd.(type) {
 	case ProposeFlag:
 		if _, dup := s.Flags[c.FlagID]; dup {
@@ -143,72 +112,33 @@ func decideAreaAssessment(s AreaAssessment, m domain.Meta, cmd domain.Command) (
 			return nil, err
 		}
 		return []domain.Event{FlagDropped{FlagID: c.FlagID, Reason: c.Reason}}, nil
+	}
+	return nil, caaUnknownCommand(s.name(), cmd)
+}
+
+func (s AreaAssessment) event(m domain.Meta, cmd domain.Command, r Review) domain.Event {
+	switch c := cmd.(type) {
+	case SubmitLocalityComment:
+		return LocalityCommentSubmitted{By: m.Actor.Organisation, FlagID: c.FlagID, Comment: c.Comment}
+	case RequestReview:
+		return ReviewRequested{RequestID: c.RequestID, FlagID: c.FlagID, By: m.Actor.Organisation, Grounds: c.Grounds}
 	case IssuePrePublicationReport:
-		if s.PrePublished {
-			return nil, domain.Errorf(domain.ECONFLICT, RuleCAAPrePubIssued, "the pre-publication report for %s has already been issued", s.Ref().ID)
-		}
-		return []domain.Event{PrePublicationReportIssued{Locality: s.Area, Note: c.Note}}, nil
+		return PrePublicationReportIssued{Locality: s.Area, Note: c.Note}
 	case DecideReview:
-		r, ok := s.Reviews[c.RequestID]
-		if !ok {
-			return nil, domain.Errorf(domain.ENOTFOUND, RuleCAAReviewNotFound, "there is no review request %s in %s", c.RequestID, s.Ref().ID)
-		}
-		if r.Decided() {
-			return nil, domain.Errorf(domain.ECONFLICT, RuleCAAReviewDecided, "review request %s was already decided (%s)", c.RequestID, r.Outcome)
-		}
-		if c.Outcome == ReviewAmended {
-			if err := s.checkTheme(r.Target, c.Colour, c.Theme); err != nil {
-				return nil, err
-			}
-		}
-		return []domain.Event{ReviewDecided{RequestID: c.RequestID, FlagID: r.Target, Outcome: c.Outcome, Reasons: c.Reasons,
-			Colour: c.Colour, Theme: c.Theme, Indicators: caaCloneInts(c.Indicators), Rationale: c.Rationale}}, nil
+		return ReviewDecided{RequestID: c.RequestID, FlagID: r.Target, Outcome: c.Outcome, Reasons: c.Reasons,
+			Colour: c.Colour, Theme: c.Theme, Indicators: caaCloneInts(c.Indicators), Rationale: c.Rationale}
 	case PublishAssessment:
-		if !s.PrePublished {
-			return nil, domain.Errorf(domain.ECONFLICT, RuleCAAPrePubRequired, "assessment %s cannot be published before its pre-publication report has gone to the locality", s.Ref().ID)
-		}
-		if p := s.PendingReviews(); len(p) > 0 {
-			return nil, domain.Errorf(domain.ECONFLICT, RuleCAAReviewPending, "assessment %s cannot be published while review requests %v await a decision", s.Ref().ID, p)
-		}
-		return []domain.Event{AssessmentPublished{PublishedOn: c.PublishedOn}}, nil
+		return AssessmentPublished{PublishedOn: c.PublishedOn}
 	case RecordCorrection:
-		return []domain.Event{CorrectionRecorded{CorrectsEventID: c.CorrectsEventID, Reason: c.Reason, Correction: c.Correction}}, nil
+		return CorrectionRecorded{CorrectsEventID: c.CorrectsEventID, Reason: c.Reason, Correction: c.Correction}
 	}
-	return nil, caaUnknownCommand("area assessment", cmd)
+	panic("caa: no event for " + cmd.CommandType())
 }
 
-func caaDecideOpen(s AreaAssessment, m domain.Meta, c OpenAssessment) ([]domain.Event, error) {
-	if err := caaCheckJudge(m, c.CommandType()); err != nil {
-		return nil, err
-	}
-	if s.Opened() {
-		return nil, domain.Errorf(domain.ECONFLICT, RuleCAAAlreadyOpened, "assessment %s is already open", s.Ref().ID)
-	}
-	a, ok := domain.LookupArea(c.Area)
-	if !ok {
-		return nil, caaCheckArea(c.Area)
-	}
-	return []domain.Event{AssessmentOpened{Area: a.Code, AreaName: a.Name, Region: a.Region, Year: c.Year}}, nil
-}
-
-func caaIsCommand(cmd domain.Command) bool {
-	switch cmd.(type) {
-	case ProposeFlag, ChangeFlag, DropFlag, IssuePrePublicationReport,
-		SubmitLocalityComment, RequestReview, DecideReview, PublishAssessment,
-		RecordCorrection:
-		return true
-	}
-	return false
-}
-
-// checkLocality lets the assessed area's LSP or lead council act, between
-// the pre-publication report and publication.
-func (s AreaAssessment) checkLocality(m domain.Meta, what string) error {
+// checkParty lets the assessed area's LSP or lead council act.
+func (s AreaAssessment) checkParty(m domain.Meta, what string) error {
 	if !m.Actor.Role.LocalSide() || m.Actor.Organisation != s.Area {
 		return domain.Errorf(domain.EFORBIDDEN, RuleCAALocalityRole, "only %s's own partnership or council may %s on its assessment, not %s", s.AreaName, what, m.Actor)
-	}
-	if !s.PrePublished || s.Published {
-		return domain.Errorf(domain.ECONFLICT, RuleCAACommentWindow, "%s can %s only between the pre-publication report and publication", s.AreaName, what)
 	}
 	return nil
 }
@@ -222,15 +152,6 @@ func (s AreaAssessment) standingFlag(id string) (Flag, error) {
 		return Flag{}, domain.Errorf(domain.ECONFLICT, RuleCAAFlagNotStanding, "flag %s in %s was %s", id, s.Ref().ID, f.Status)
 	}
 	return f, nil
-}
-
-func (s AreaAssessment) pendingReviewOf(flagID string) string {
-	for _, id := range s.ReviewOrder {
-		if r := s.Reviews[id]; r.Target == flagID && !r.Decided() {
-			return id
-		}
-	}
-	return ""
 }
 
 // checkAlterable allows a judge to change or drop a standing flag that has

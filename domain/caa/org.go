@@ -18,13 +18,7 @@ type OrgAssessment struct {
 	Scores         OrgScores
 	ScoresProposed bool
 	Rationale      string
-	PrePublished   bool
-	Comments       []Comment
-	Reviews        map[string]Review
-	ReviewOrder    []string
-	Published      bool
-	PublishedOn    string
-	Corrections    []Correction
+	Process
 }
 
 // Opened reports whether the assessment has been opened.
@@ -36,15 +30,9 @@ func (s OrgAssessment) Council() bool { return s.Opened() && !strings.HasPrefix(
 // Ref returns the assessment's aggregate.
 func (s OrgAssessment) Ref() domain.AggregateRef { return OrgAssessmentRef(s.Org, s.Year) }
 
-// PendingReviews returns the ids of undecided review requests, sorted.
-func (s OrgAssessment) PendingReviews() []string { return caaPendingReviews(s.Reviews) }
-
 func (s OrgAssessment) clone() OrgAssessment {
 	c := s
-	c.Comments = append([]Comment(nil), s.Comments...)
-	c.Reviews = caaCloneReviews(s.Reviews)
-	c.ReviewOrder = append([]string(nil), s.ReviewOrder...)
-	c.Corrections = append([]Correction(nil), s.Corrections...)
+	c.Process = s.Process.clone()
 	return c
 }
 
@@ -58,9 +46,7 @@ func (s OrgAssessment) Apply(e domain.Event) OrgAssessment {
 		return s
 	}
 	s = s.clone()
-	if s.Reviews == nil {
-		s.Reviews = map[string]Review{}
-	}
+	s.started()
 	s.Version++
 	switch e := e.(type) {
 	case OAAssessmentOpened:
@@ -68,16 +54,13 @@ func (s OrgAssessment) Apply(e domain.Event) OrgAssessment {
 	case OAScoresProposed:
 		s.Scores, s.Rationale, s.ScoresProposed = e.OrgScores, e.Rationale, true
 	case OAPrePublicationReportIssued:
-		s.PrePublished = true
+		s.prePublish()
 	case OACommentSubmitted:
-		s.Comments = append(s.Comments, Comment{By: e.By, Target: e.Element, Comment: e.Comment})
+		s.comment(Comment{By: e.By, Target: e.Element, Comment: e.Comment})
 	case OAReviewRequested:
-		s.Reviews[e.RequestID] = Review{ID: e.RequestID, Target: e.Element, By: e.By, Grounds: e.Grounds}
-		s.ReviewOrder = append(s.ReviewOrder, e.RequestID)
+		s.requestReview(Review{ID: e.RequestID, Target: e.Element, By: e.By, Grounds: e.Grounds})
 	case OAReviewDecided:
-		r := s.Reviews[e.RequestID]
-		r.Outcome, r.Reasons = e.Outcome, e.Reasons
-		s.Reviews[e.RequestID] = r
+		s.decideReview(e.RequestID, e.Outcome, e.Reasons)
 		switch e.Outcome {
 		case ReviewAmended:
 			s.Scores = s.Scores.set(e.Element, e.Score, e.DirectionOfTravel)
@@ -85,9 +68,9 @@ func (s OrgAssessment) Apply(e domain.Event) OrgAssessment {
 			s.Scores = s.Scores.set(e.Element, 0, "")
 		}
 	case OAAssessmentPublished:
-		s.Published, s.PublishedOn = true, e.PublishedOn
+		s.publish(e.PublishedOn)
 	case OACorrectionRecorded:
-		s.Corrections = append(s.Corrections, Correction(e))
+		s.correct(Correction(e))
 	}
 	return s
 }
@@ -128,151 +111,94 @@ func FoldOrgAssessment(events []domain.Event) OrgAssessment {
 //   - an accepted command dated before the latest event in h is refused
 //     (oa.time_order).
 func DecideOrgAssessment(s OrgAssessment, m domain.Meta, cmd domain.Command, h domain.History) ([]domain.Event, error) {
-	events, err := decideOrgAssessment(s, m, cmd)
-	if err != nil {
-		return nil, err
-	}
-	if err := domain.CheckTimeOrder(h, domain.RuleOATimeOrder, m, cmd); err != nil {
-		return nil, err
-	}
-	if c, ok := cmd.(OARecordCorrection); ok {
-		if err := domain.CheckCorrects(h, cmd, c.CorrectsEventID); err != nil {
-			return nil, err
-		}
-	}
-	return events, nil
+	return decideAssessment(s, domain.RuleOATimeOrder, m, cmd, h)
 }
 
-func decideOrgAssessment(s OrgAssessment, m domain.Meta, cmd domain.Command) ([]domain.Event, error) {
-	if cmd == nil {
-		return nil, caaUnknownCommand("organisational assessment", cmd)
-	}
-	if err := m.Validate(); err != nil {
-		return nil, err
-	}
-	if err := caaValidateCmd(cmd); err != nil {
-		return nil, err
-	}
-	if open, ok := cmd.(OAOpenAssessment); ok {
-		if err := caaCheckJudge(m, open.CommandType()); err != nil {
-			return nil, err
-		}
-		if s.Opened() {
-			return nil, domain.Errorf(domain.ECONFLICT, RuleCAAAlreadyOpened, "assessment %s is already open", s.Ref().ID)
-		}
-		ev := OAAssessmentOpened{Org: open.Org, Year: open.Year}
-		if a, ok := domain.LookupArea(open.Org); ok {
-			ev.Name, ev.Region = a.Name, a.Region
-		}
-		return []domain.Event{ev}, nil
-	}
-	switch cmd.(type) {
-	case OAProposeScores, OAIssuePrePublicationReport, OASubmitComment, OARequestReview,
-		OADecideReview, OAPublishAssessment, OARecordCorrection:
-	default:
-		return nil, caaUnknownCommand("organisational assessment", cmd)
-	}
-	if !s.Opened() {
-		return nil, domain.Errorf(domain.ENOTFOUND, RuleCAANotOpened, "%s: the assessment %s has not been opened", cmd.CommandType(), cmd.Aggregate().ID)
-	}
-	if cmd.Aggregate() != s.Ref() {
-		return nil, caaWrongAggregate(cmd, s.Ref())
-	}
+// The organisational assessment in the shared process (see process.go):
+// its party is the organisation itself, its judgements are scores.
 
+func (s OrgAssessment) kind() string                 { return domain.KindOrgAssessment }
+func (s OrgAssessment) name() string                 { return "organisational assessment" }
+func (s OrgAssessment) opened() bool                 { return s.Opened() }
+func (s OrgAssessment) ref() domain.AggregateRef     { return s.Ref() }
+func (s OrgAssessment) process() Process             { return s.Process }
+func (s OrgAssessment) partyName() string            { return s.Org }
+func (s OrgAssessment) audience() string             { return "the organisation" }
+func (s OrgAssessment) reviewLabel(el string) string { return el }
+func (s OrgAssessment) checkCommented(string) error  { return nil }
+
+func (s OrgAssessment) checkReviewable(el string) error {
+	if !s.Scores.has(el) {
+		return domain.Errorf(domain.ECONFLICT, RuleCAAScoreElement, "%s of %s has no judgement to review", el, s.Ref().ID)
+	}
+	return nil
+}
+
+func (s OrgAssessment) checkReport() error {
+	if !s.ScoresProposed {
+		return domain.Errorf(domain.ECONFLICT, RuleCAANoScores, "assessment %s has no proposed scores to report", s.Ref().ID)
+	}
+	return nil
+}
+
+// checkDecision checks that an amendment gives what the element under
+// review takes: a score, or the wording of a direction of travel.
+func (s OrgAssessment) checkDecision(r Review, cmd domain.Command) error {
+	c := cmd.(OADecideReview)
+	if r.Target == ScoreDirectionOfTravel && c.DirectionOfTravel == "" {
+		return domain.Errorf(domain.EINVALID, RuleCAAReviewOutcome, "review %s is of direction of travel: an amendment gives its new wording, not a score", c.RequestID)
+	}
+	if r.Target != ScoreDirectionOfTravel && c.Score == 0 {
+		return domain.Errorf(domain.EINVALID, RuleCAAReviewOutcome, "review %s is of the %s score: an amendment gives a new score 1-4", c.RequestID, r.Target)
+	}
+	return nil
+}
+
+func (s OrgAssessment) open(cmd domain.Command) ([]domain.Event, error) {
+	c := cmd.(OAOpenAssessment)
+	ev := OAAssessmentOpened{Org: c.Org, Year: c.Year}
+	if a, ok := domain.LookupArea(c.Org); ok {
+		ev.Name, ev.Region = a.Name, a.Region
+	}
+	return []domain.Event{ev}, nil
+}
+
+func (s OrgAssessment) draft(cmd domain.Command) ([]domain.Event, error) {
+	c := cmd.(OAProposeScores)
+	if p := s.PendingReviews(); len(p) > 0 {
+		return nil, domain.Errorf(domain.ECONFLICT, RuleCAAUnderReview, "scores of %s are under review (%v); decide the review instead", s.Ref().ID, p)
+	}
+	return []domain.Event{OAScoresProposed{OrgScores: c.OrgScores, Rationale: c.Rationale}}, nil
+}
+
+func (s OrgAssessment) event(m domain.Meta, cmd domain.Command, r Review) domain.Event {
 	switch c := cmd.(type) {
 	case OASubmitComment:
-		if err := s.checkOrganisation(m, "comment"); err != nil {
-			return nil, err
-		}
-		return []domain.Event{OACommentSubmitted{By: m.Actor.Organisation, Element: c.Element, Comment: c.Comment}}, nil
+		return OACommentSubmitted{By: m.Actor.Organisation, Element: c.Element, Comment: c.Comment}
 	case OARequestReview:
-		if err := s.checkOrganisation(m, "request a review"); err != nil {
-			return nil, err
-		}
-		if _, dup := s.Reviews[c.RequestID]; dup {
-			return nil, domain.Errorf(domain.ECONFLICT, RuleCAAReviewExists, "review request %s already exists in %s", c.RequestID, s.Ref().ID)
-		}
-		if !s.Scores.has(c.Element) {
-			return nil, domain.Errorf(domain.ECONFLICT, RuleCAAScoreElement, "%s of %s has no judgement to review", c.Element, s.Ref().ID)
-		}
-		for _, id := range s.ReviewOrder {
-			if r := s.Reviews[id]; r.Target == c.Element && !r.Decided() {
-				return nil, domain.Errorf(domain.ECONFLICT, RuleCAAReviewPending, "%s already has review request %s awaiting a decision", c.Element, id)
-			}
-		}
-		return []domain.Event{OAReviewRequested{RequestID: c.RequestID, Element: c.Element, By: m.Actor.Organisation, Grounds: c.Grounds}}, nil
-	}
-
-	if err := caaCheckJudge(m, cmd.CommandType()); err != nil {
-		return nil, err
-	}
-	if s.Published {
-		switch cmd.(type) {
-		case OARecordCorrection, OADecideReview:
-		default:
-			return nil, domain.Errorf(domain.ECONFLICT, RuleCAAPublished, "%s: assessment %s was published on %s; only a correction can be recorded now", cmd.CommandType(), s.Ref().ID, s.PublishedOn)
-		}
-	}
-
-	switch c := cmd.(type) {
-	case OAProposeScores:
-		if p := s.PendingReviews(); len(p) > 0 {
-			return nil, domain.Errorf(domain.ECONFLICT, RuleCAAUnderReview, "scores of %s are under review (%v); decide the review instead", s.Ref().ID, p)
-		}
-		return []domain.Event{OAScoresProposed{OrgScores: c.OrgScores, Rationale: c.Rationale}}, nil
+		return OAReviewRequested{RequestID: c.RequestID, Element: c.Element, By: m.Actor.Organisation, Grounds: c.Grounds}
 	case OAIssuePrePublicationReport:
-		if s.PrePublished {
-			return nil, domain.Errorf(domain.ECONFLICT, RuleCAAPrePubIssued, "the pre-publication report for %s has already been issued", s.Ref().ID)
-		}
-		if !s.ScoresProposed {
-			return nil, domain.Errorf(domain.ECONFLICT, RuleCAANoScores, "assessment %s has no proposed scores to report", s.Ref().ID)
-		}
-		return []domain.Event{OAPrePublicationReportIssued{Organisation: s.Org, Note: c.Note}}, nil
+		return OAPrePublicationReportIssued{Organisation: s.Org, Note: c.Note}
 	case OADecideReview:
-		r, ok := s.Reviews[c.RequestID]
-		if !ok {
-			return nil, domain.Errorf(domain.ENOTFOUND, RuleCAAReviewNotFound, "there is no review request %s in %s", c.RequestID, s.Ref().ID)
-		}
-		if r.Decided() {
-			return nil, domain.Errorf(domain.ECONFLICT, RuleCAAReviewDecided, "review request %s was already decided (%s)", c.RequestID, r.Outcome)
-		}
-		if c.Outcome == ReviewAmended {
-			if r.Target == ScoreDirectionOfTravel && c.DirectionOfTravel == "" {
-				return nil, domain.Errorf(domain.EINVALID, RuleCAAReviewOutcome, "review %s is of direction of travel: an amendment gives its new wording, not a score", c.RequestID)
-			}
-			if r.Target != ScoreDirectionOfTravel && c.Score == 0 {
-				return nil, domain.Errorf(domain.EINVALID, RuleCAAReviewOutcome, "review %s is of the %s score: an amendment gives a new score 1-4", c.RequestID, r.Target)
-			}
-		}
-		return []domain.Event{OAReviewDecided{RequestID: c.RequestID, Element: r.Target, Outcome: c.Outcome, Reasons: c.Reasons,
-			Score: c.Score, DirectionOfTravel: c.DirectionOfTravel}}, nil
+		return OAReviewDecided{RequestID: c.RequestID, Element: r.Target, Outcome: c.Outcome, Reasons: c.Reasons,
+			Score: c.Score, DirectionOfTravel: c.DirectionOfTravel}
 	case OAPublishAssessment:
-		if !s.PrePublished {
-			return nil, domain.Errorf(domain.ECONFLICT, RuleCAAPrePubRequired, "assessment %s cannot be published before its pre-publication report has gone to the organisation", s.Ref().ID)
-		}
-		if p := s.PendingReviews(); len(p) > 0 {
-			return nil, domain.Errorf(domain.ECONFLICT, RuleCAAReviewPending, "assessment %s cannot be published while review requests %v await a decision", s.Ref().ID, p)
-		}
-		return []domain.Event{OAAssessmentPublished{PublishedOn: c.PublishedOn}}, nil
+		return OAAssessmentPublished{PublishedOn: c.PublishedOn}
 	case OARecordCorrection:
-		return []domain.Event{OACorrectionRecorded{CorrectsEventID: c.CorrectsEventID, Reason: c.Reason, Correction: c.Correction}}, nil
+		return OACorrectionRecorded{CorrectsEventID: c.CorrectsEventID, Reason: c.Reason, Correction: c.Correction}
 	}
-	return nil, caaUnknownCommand("organisational assessment", cmd)
+	panic("caa: no event for " + cmd.CommandType())
 }
 
-// checkOrganisation lets the assessed organisation itself act (a council as
-// RoleLA, another body as RoleLSP), between the pre-publication report and
-// publication.
-func (s OrgAssessment) checkOrganisation(m domain.Meta, what string) error {
+// checkParty lets the assessed organisation itself act: a council as
+// RoleLA, another body as RoleLSP.
+func (s OrgAssessment) checkParty(m domain.Meta, what string) error {
 	want := domain.RoleLA
 	if !s.Council() {
 		want = domain.RoleLSP
 	}
 	if m.Actor.Role != want || m.Actor.Organisation != s.Org {
 		return domain.Errorf(domain.EFORBIDDEN, RuleCAALocalityRole, "only %s itself (role %s) may %s on its organisational assessment, not %s", s.Org, want, what, m.Actor)
-	}
-	if !s.PrePublished || s.Published {
-		return domain.Errorf(domain.ECONFLICT, RuleCAACommentWindow, "%s can %s only between the pre-publication report and publication", s.Org, what)
 	}
 	return nil
 }

@@ -339,3 +339,19 @@ func (c OARecordCorrection) Validate() error {
 	return caaFirstErr(c.OAKey.Validate(), caaRequired("corrects_event_id", c.CorrectsEventID),
 		caaRequired("reason", c.Reason), caaRequired("correction", c.Correction))
 }
+
+// The steps of the shared process the commands ask for (see process.go).
+
+func (OAOpenAssessment) step() step            { return step{op: opOpen} }
+func (OAProposeScores) step() step             { return step{op: opDraft} }
+func (OAIssuePrePublicationReport) step() step { return step{op: opReport} }
+func (c OASubmitComment) step() step           { return step{op: opComment, target: c.Element} }
+func (c OARequestReview) step() step {
+	return step{op: opRequestReview, target: c.Element, requestID: c.RequestID}
+}
+func (c OADecideReview) step() step {
+	return step{op: opDecideReview, requestID: c.RequestID, outcome: c.Outcome}
+}
+func (OAPublishAssessment) step() step        { return step{op: opPublish} }
+func (OARecordCorrection) step() step         { return step{op: opCorrect} }
+func (c OARecordCorrection) corrects() string { return c.CorrectsEventID }

@@ -4,12 +4,13 @@ import (
 	"fmt"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/domain/catalogue"
 )
 
-// laaFatal stops the test with a message when cond is false.
+// laaMust stops the test with a message when cond is false.
 func laaMust(t testing.TB, cond bool, format string, args ...any) {
 	t.Helper()
 	if !cond {
@@ -58,3 +59,14 @@ func laaWantRule(t testing.TB, err error, rule string) {
 // the tests that encode and decode them (domain/registry imports this
 // package, so its tests cannot use that one).
 var kindTypes = domain.NewRegistry(catalogue.Register, Register)
+
+func opMeta(id string, at time.Time) domain.Meta {
+	return domain.Meta{CommandID: id, Actor: domain.Actor{ID: "op1", Role: domain.RoleOperator, Organisation: "laaledger"}, OccurredAt: at}
+}
+
+func foldCatalogue(c catalogue.Catalogue, evs []domain.Event) catalogue.Catalogue {
+	for _, e := range evs {
+		c = c.Apply(e)
+	}
+	return c
+}

@@ -2,7 +2,7 @@ package caa
 
 // Events of the area assessment aggregate (kind "caa"). Each is stored under
 // its EventType name forever; a change of shape bumps the version given to
-// the event list in registry.go.
+// the event list in register.go.
 
 // AssessmentOpened starts the area assessment of an area for a year. The
 // area's name and region are copied from the reference data so the stored

@@ -8,7 +8,7 @@ import (
 // A rebuild of the read models decodes every stored event body, and
 // encoding/json spends most of that time on reflection and on checking the
 // whole input before decoding it. The commonest LAA events are therefore
-// decoded by hand, with the module's one JSON scanner, internal/jsonscan
+// decoded by hand, with the module's one JSON scanner, domain/jsonscan
 // (pure, like the domain). The hand-written decoder is a fast path, not a
 // second definition of the format: it accepts only input it can decode
 // exactly as encoding/json would (any field order, whitespace, escaped strings,
@@ -16,7 +16,7 @@ import (
 // null, a duplicated or case-folded key, a number that does not parse as
 // encoding/json parses it — so that [domain.Registry.DecodeEvent] hands the body to
 // encoding/json, whose result or error then stands. The fuzz tests in
-// event_fastdecode_test.go compare the two.
+// domain/registry/fastdecode_test.go compare the two.
 
 // DecodeFast decodes the body of a schema version 1 event of one of the
 // hand-decoded types, or reports false.

@@ -17,7 +17,8 @@ import (
 // carries scores. Both go through the cycle the seeds describe: draft
 // judgements, a pre-publication report to the locality, the locality's
 // comments and requests for review, the review outcomes, publication (year
-// one on 10 December 2009) and, after that, only recorded corrections.
+// one on 10 December 2009) and, after that, only recorded corrections;
+// process.go holds that cycle once, for both.
 //
 // Every refusal is an *Error whose Rule is one of the constants below.
 

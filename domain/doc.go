@@ -24,6 +24,5 @@
 // clock: business time, ids and reference views are passed in. That keeps
 // every rule fast to test and makes a replay deterministic. This package
 // must not import the aggregate packages, domain/registry, domain/demo or
-// domain/service, nor anything else of this repository but domain/errcode
-// and domain/jsonscan.
+// domain/service, nor anything else of this repository but domain/errcode.
 package domain

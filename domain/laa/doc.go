@@ -11,8 +11,8 @@
 // assessments (package domain/caa has one). This package therefore does
 // not import domain/caa.
 //
-// It imports domain and domain/catalogue (a proposal is checked against the
-// catalogue as of its date). It must not import domain/caa, domain/registry,
-// domain/demo, domain/service, the event store, projections or anything
-// under cmd.
+// It imports domain, domain/catalogue (a proposal is checked against the
+// catalogue as of its date) and domain/jsonscan (the fast decoders). It
+// must not import domain/caa, domain/registry, domain/demo, domain/service,
+// the event store, projections or anything under cmd.
 package laa

@@ -1,12 +1,7 @@
 package domain
 
 import (
-	"encoding/json"
-	"fmt"
-	"reflect"
-	"sort"
 	"strconv"
-	"sync"
 	"time"
 )
 
@@ -99,82 +94,3 @@ const (
 	KindOrgAssessment  = "oa"
 	KindCatalogue      = "nis"
 )
-
-type eventCodec struct {
-	version int
-	typ     reflect.Type
-}
-
-var (
-	registryMu sync.RWMutex
-	registry   = domainEvents() // see registry.go
-)
-
-// RegisterEvent records the Go type and current schema version of an event
-// type defined outside this package (a test's own), so that [DecodeEvent]
-// can rebuild it; the domain's own types are listed in registry.go.
-// Registering a type name twice panics.
-func RegisterEvent(proto Event, version int) {
-	registryMu.Lock()
-	defer registryMu.Unlock()
-	addEvent(registry, proto, version)
-}
-
-// EventSchemaVersion returns the current schema version of an event type.
-func EventSchemaVersion(e Event) int {
-	registryMu.RLock()
-	defer registryMu.RUnlock()
-	return registry[e.EventType()].version
-}
-
-// EventTypes lists every registered event type, sorted.
-func EventTypes() []string {
-	registryMu.RLock()
-	defer registryMu.RUnlock()
-	out := make([]string, 0, len(registry))
-	for k := range registry {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-// EncodeEvent returns an event's type, schema version and JSON body.
-func EncodeEvent(e Event) (typ string, version int, data []byte, err error) {
-	registryMu.RLock()
-	c, ok := registry[e.EventType()]
-	registryMu.RUnlock()
-	if !ok {
-		return "", 0, nil, fmt.Errorf("encode event %s: type not registered", e.EventType())
-	}
-	data, err = json.Marshal(e)
-	if err != nil {
-		return "", 0, nil, fmt.Errorf("encode event %s: %w", e.EventType(), err)
-	}
-	return e.EventType(), c.version, data, nil
-}
-
-// DecodeEvent rebuilds a stored event. An unknown type or a version newer
-// than this build knows is an error: a reader must never silently skip a
-// fact it does not understand.
-func DecodeEvent(typ string, version int, data []byte) (Event, error) {
-	registryMu.RLock()
-	c, ok := registry[typ]
-	registryMu.RUnlock()
-	if !ok {
-		return nil, Errorf(EINVALID, "event.unknown_type", "decode event: unknown type %q", typ)
-	}
-	if version > c.version || version < 1 {
-		return nil, Errorf(EINVALID, "event.unknown_version", "decode event %s: schema version %d not supported (this build knows 1..%d)", typ, version, c.version)
-	}
-	if c.version == 1 {
-		if e, ok := decodeFast(typ, data); ok {
-			return e, nil
-		}
-	}
-	v := reflect.New(c.typ)
-	if err := json.Unmarshal(data, v.Interface()); err != nil {
-		return nil, Errorf(EINVALID, "event.bad_body", "decode event %s v%d: %v", typ, version, err)
-	}
-	return v.Elem().Interface().(Event), nil
-}

@@ -55,9 +55,9 @@ const (
 	RuleCorrectionUnknownEvent = "correction.unknown_event"
 )
 
-// checkTimeOrder refuses a command dated before the latest event in h,
+// CheckTimeOrder refuses a command dated before the latest event in h,
 // with rule.
-func checkTimeOrder(h History, rule string, m Meta, cmd Command) error {
+func CheckTimeOrder(h History, rule string, m Meta, cmd Command) error {
 	if h == nil || h.Len() == 0 {
 		return nil
 	}
@@ -70,10 +70,10 @@ func checkTimeOrder(h History, rule string, m Meta, cmd Command) error {
 	return nil
 }
 
-// checkCorrects makes sure a correction names an event in h: by its event
+// CheckCorrects makes sure a correction names an event in h: by its event
 // id, or as "<command id>#<index>" (the index-th event of that command,
 // from 0), which a script can know before the ledger assigns ids.
-func checkCorrects(h History, cmd Command, ref string) error {
+func CheckCorrects(h History, cmd Command, ref string) error {
 	if h == nil {
 		return nil
 	}

@@ -21,6 +21,10 @@ var (
 	SourcesMD string
 )
 
+// IndicatorsCSV returns a copy of the embedded national indicator set,
+// from which the catalogue is seeded.
+func IndicatorsCSV() []byte { return append([]byte(nil), indicatorsCSV...) }
+
 // Area is one of the 150 upper-tier authority areas of England that made a
 // 2008-11 LAA, as structured before 1 April 2009.
 type Area struct {

@@ -9,6 +9,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/laaledger/laaledger/domain/laa"
+	"github.com/laaledger/laaledger/domain/registry"
+
 	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/eventstore"
 )
@@ -29,11 +32,11 @@ const (
 )
 
 // TargetStateOf derives a target's state from its agreement.
-func TargetStateOf(a domain.Agreement, t domain.Target) TargetState {
+func TargetStateOf(a laa.Agreement, t laa.Target) TargetState {
 	switch {
-	case t.Status == domain.TargetStatusWithdrawn:
+	case t.Status == laa.TargetStatusWithdrawn:
 		return TargetWithdrawn
-	case t.Status == domain.TargetStatusNegotiating:
+	case t.Status == laa.TargetStatusNegotiating:
 		if t.Open != nil && t.Open.Round > 1 {
 			return TargetCountered
 		}
@@ -59,9 +62,9 @@ type Round struct {
 	EventID  string `json:"event_id"`
 	Type     string `json:"type"`
 	// Refresh is true for the revision of a locked target in a refresh.
-	Refresh bool        `json:"refresh,omitempty"`
-	Round   int         `json:"round,omitempty"`
-	Side    domain.Side `json:"side,omitempty"`
+	Refresh bool     `json:"refresh,omitempty"`
+	Round   int      `json:"round,omitempty"`
+	Side    laa.Side `json:"side,omitempty"`
 	// By is who issued the command; ProposedBy, for an agreement, is whose
 	// proposal was accepted.
 	By         eventstore.Actor `json:"by"`
@@ -70,13 +73,13 @@ type Round struct {
 	RecordedAt time.Time        `json:"recorded_at"`
 	Reason     string           `json:"reason,omitempty"`
 	Rationale  string           `json:"rationale,omitempty"`
-	Baseline   *domain.Baseline `json:"baseline,omitempty"`
-	Values     domain.Values    `json:"values,omitempty"`
+	Baseline   *laa.Baseline    `json:"baseline,omitempty"`
+	Values     laa.Values       `json:"values,omitempty"`
 	// Change is, per year, the difference from the previous round's value
 	// for that year (this round minus the previous one), for the years both
 	// rounds name; nil for the first round and for outturns.
-	Change domain.Values   `json:"change,omitempty"`
-	Ground domain.Ground   `json:"ground,omitempty"`
+	Change laa.Values      `json:"change,omitempty"`
+	Ground laa.Ground      `json:"ground,omitempty"`
 	Flag   *domain.FlagRef `json:"flag,omitempty"`
 	Year   string          `json:"year,omitempty"` // outturns
 	Source string          `json:"source,omitempty"`
@@ -85,7 +88,7 @@ type Round struct {
 // LockGround is a ground on which a locked target was, or is being,
 // revised in a refresh.
 type LockGround struct {
-	Ground domain.Ground   `json:"ground"`
+	Ground laa.Ground      `json:"ground"`
 	Flag   *domain.FlagRef `json:"flag,omitempty"`
 	Agreed bool            `json:"agreed"`
 	At     time.Time       `json:"at"`
@@ -93,40 +96,40 @@ type LockGround struct {
 
 // TargetView is a target as the current-state pages show it.
 type TargetView struct {
-	Key       string            `json:"key"`
-	NI        int               `json:"ni,omitempty"`
-	LocalCode string            `json:"local_code,omitempty"`
-	Title     string            `json:"title"`
-	Kind      domain.TargetKind `json:"kind"`
-	State     TargetState       `json:"state"`
-	Baseline  *domain.Baseline  `json:"baseline,omitempty"`
+	Key       string         `json:"key"`
+	NI        int            `json:"ni,omitempty"`
+	LocalCode string         `json:"local_code,omitempty"`
+	Title     string         `json:"title"`
+	Kind      laa.TargetKind `json:"kind"`
+	State     TargetState    `json:"state"`
+	Baseline  *laa.Baseline  `json:"baseline,omitempty"`
 	// Trajectory is the agreed value per year; nil until agreed.
-	Trajectory domain.Values    `json:"trajectory,omitempty"`
-	AgreedAt   time.Time        `json:"agreed_at,omitzero"`
-	Open       *domain.Proposal `json:"open,omitempty"`
+	Trajectory laa.Values    `json:"trajectory,omitempty"`
+	AgreedAt   time.Time     `json:"agreed_at,omitzero"`
+	Open       *laa.Proposal `json:"open,omitempty"`
 	// Outturns is the latest outturn recorded for each year.
-	Outturns     map[string]domain.Outturn `json:"outturns,omitempty"`
-	Locked       bool                      `json:"locked"`
-	LockdownFrom time.Time                 `json:"lockdown_from,omitzero"`
-	Grounds      []LockGround              `json:"grounds,omitempty"`
-	Revisions    int                       `json:"revisions"`
+	Outturns     map[string]laa.Outturn `json:"outturns,omitempty"`
+	Locked       bool                   `json:"locked"`
+	LockdownFrom time.Time              `json:"lockdown_from,omitzero"`
+	Grounds      []LockGround           `json:"grounds,omitempty"`
+	Revisions    int                    `json:"revisions"`
 }
 
 // AgreementView is an agreement's current state.
 type AgreementView struct {
-	ID           string                 `json:"id"`
-	Area         string                 `json:"area"`
-	AreaName     string                 `json:"area_name"`
-	Region       string                 `json:"region"`
-	Period       string                 `json:"period"`
-	Status       domain.AgreementStatus `json:"status"`
-	AdoptedAt    time.Time              `json:"adopted_at,omitzero"`
-	SubmittedAt  time.Time              `json:"submitted_at,omitzero"`
-	ApprovedAt   time.Time              `json:"approved_at,omitzero"`
-	LockdownFrom time.Time              `json:"lockdown_from,omitzero"`
-	Refreshes    []domain.Refresh       `json:"refreshes,omitempty"`
-	Corrections  []domain.Correction    `json:"corrections,omitempty"`
-	Targets      []TargetView           `json:"targets"`
+	ID           string              `json:"id"`
+	Area         string              `json:"area"`
+	AreaName     string              `json:"area_name"`
+	Region       string              `json:"region"`
+	Period       string              `json:"period"`
+	Status       laa.AgreementStatus `json:"status"`
+	AdoptedAt    time.Time           `json:"adopted_at,omitzero"`
+	SubmittedAt  time.Time           `json:"submitted_at,omitzero"`
+	ApprovedAt   time.Time           `json:"approved_at,omitzero"`
+	LockdownFrom time.Time           `json:"lockdown_from,omitzero"`
+	Refreshes    []laa.Refresh       `json:"refreshes,omitempty"`
+	Corrections  []laa.Correction    `json:"corrections,omitempty"`
+	Targets      []TargetView        `json:"targets"`
 	// Version is the number of the agreement's events folded.
 	Version int `json:"version"`
 }
@@ -143,12 +146,12 @@ type IndicatorTarget struct {
 type targetRef struct{ agreement, target string }
 
 // Agreements holds the current state of every LAA, folded with the
-// domain's own fold ([domain.Agreement.ApplyInPlace]: the read model owns
+// domain's own fold ([laa.Agreement.ApplyInPlace]: the read model owns
 // its states and hands out only views and clones), and each target's
 // rounds.
 type Agreements struct {
 	mu      sync.RWMutex
-	states  map[string]domain.Agreement
+	states  map[string]laa.Agreement
 	rounds  map[targetRef][]Round
 	grounds map[targetRef][]LockGround
 	byNI    map[int][]targetRef
@@ -171,7 +174,7 @@ func (a *Agreements) Version() int { return 2 }
 func (a *Agreements) Reset() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.states = map[string]domain.Agreement{}
+	a.states = map[string]laa.Agreement{}
 	a.rounds = map[targetRef][]Round{}
 	a.grounds = map[targetRef][]LockGround{}
 	a.byNI = map[int][]targetRef{}
@@ -192,7 +195,7 @@ func (a *Agreements) Apply(c *eventstore.Commit) error {
 		if e.AggregateKind != domain.KindAgreement {
 			continue
 		}
-		ev, err := domain.DecodeEvent(e.Type, e.SchemaVersion, e.Data)
+		ev, err := registry.DecodeEvent(e.Type, e.SchemaVersion, e.Data)
 		if err != nil {
 			return err
 		}
@@ -218,7 +221,7 @@ func (a *Agreements) addRound(id string, env *eventstore.Envelope, idx int, ev d
 		By: env.Actor, OccurredAt: env.OccurredAt.UTC(), RecordedAt: env.RecordedAt.UTC(), Reason: env.Reason}
 	var key string
 	switch e := ev.(type) {
-	case domain.TargetProposed:
+	case laa.TargetProposed:
 		key = e.Target
 		r.Round, r.Side, r.ProposedBy, r.Rationale, r.Baseline, r.Values = e.Round, e.Side, e.ProposedBy, e.Rationale, e.Baseline, e.Values
 		if e.NI > 0 {
@@ -227,24 +230,24 @@ func (a *Agreements) addRound(id string, env *eventstore.Envelope, idx int, ev d
 				a.byNI[e.NI] = append(a.byNI[e.NI], ref)
 			}
 		}
-	case domain.TargetCounterProposed:
+	case laa.TargetCounterProposed:
 		key = e.Target
 		r.Round, r.Side, r.ProposedBy, r.Rationale, r.Baseline, r.Values = e.Round, e.Side, e.ProposedBy, e.Rationale, e.Baseline, e.Values
-	case domain.TargetAgreed:
+	case laa.TargetAgreed:
 		key = e.Target
 		r.Round, r.Side, r.ProposedBy, r.Baseline, r.Values = e.Round, e.AcceptedBySide, e.ProposedBy, e.Baseline, e.Values
-	case domain.TargetWithdrawn:
+	case laa.TargetWithdrawn:
 		key = e.Target
 		r.Side, r.Rationale = e.Side, e.Reason
-	case domain.RefreshRevisionProposed:
+	case laa.RefreshRevisionProposed:
 		key = e.Target
 		r.Refresh, r.Round, r.Side, r.ProposedBy, r.Rationale, r.Baseline, r.Values, r.Ground, r.Flag = true, e.Round, e.Side, e.ProposedBy, e.Rationale, e.Baseline, e.Values, e.Ground, e.Flag
 		ref := targetRef{id, key}
 		a.grounds[ref] = append(a.grounds[ref], LockGround{Ground: e.Ground, Flag: e.Flag, At: e.At})
-	case domain.RefreshRevisionCountered:
+	case laa.RefreshRevisionCountered:
 		key = e.Target
 		r.Refresh, r.Round, r.Side, r.ProposedBy, r.Rationale, r.Baseline, r.Values, r.Ground = true, e.Round, e.Side, e.ProposedBy, e.Rationale, e.Baseline, e.Values, e.Ground
-	case domain.RefreshRevisionAgreed:
+	case laa.RefreshRevisionAgreed:
 		key = e.Target
 		r.Refresh, r.Round, r.Side, r.ProposedBy, r.Baseline, r.Values, r.Ground, r.Flag = true, e.Round, e.AcceptedBySide, e.ProposedBy, e.Baseline, e.Values, e.Ground, e.Flag
 		ref := targetRef{id, key}
@@ -269,8 +272,8 @@ func (a *Agreements) addRound(id string, env *eventstore.Envelope, idx int, ev d
 	a.rounds[ref] = append(list, r)
 }
 
-func valueChange(prev, cur domain.Values) domain.Values {
-	out := domain.Values{}
+func valueChange(prev, cur laa.Values) laa.Values {
+	out := laa.Values{}
 	for y, v := range cur {
 		if p, ok := prev[y]; ok {
 			out[y] = v - p
@@ -281,7 +284,7 @@ func valueChange(prev, cur domain.Values) domain.Values {
 
 // State returns an agreement's fold exactly as the domain computes it: a
 // clone, since the read model folds its states in place.
-func (a *Agreements) State(id string) (domain.Agreement, bool) {
+func (a *Agreements) State(id string) (laa.Agreement, bool) {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	s, ok := a.states[id]
@@ -310,7 +313,7 @@ func (a *Agreements) List() []AgreementView {
 	return out
 }
 
-func (a *Agreements) view(s domain.Agreement) AgreementView {
+func (a *Agreements) view(s laa.Agreement) AgreementView {
 	v := AgreementView{ID: s.ID, Area: s.Area, AreaName: s.AreaName, Region: s.Region, Period: s.Period, Status: s.Status,
 		AdoptedAt: s.AdoptedAt, SubmittedAt: s.SubmittedAt, ApprovedAt: s.ApprovedAt, LockdownFrom: s.LockdownFrom,
 		Refreshes: slices.Clone(s.Refreshes), Corrections: slices.Clone(s.Corrections), Version: s.Version,
@@ -321,19 +324,19 @@ func (a *Agreements) view(s domain.Agreement) AgreementView {
 	return v
 }
 
-func (a *Agreements) targetView(s domain.Agreement, t domain.Target) TargetView {
+func (a *Agreements) targetView(s laa.Agreement, t laa.Target) TargetView {
 	v := TargetView{Key: t.Key, NI: t.NI, LocalCode: t.LocalCode, Title: t.Title, Kind: t.Kind,
 		State: TargetStateOf(s, t), Baseline: t.Baseline, Trajectory: maps.Clone(t.Values), AgreedAt: t.AgreedAt,
 		Open: t.Open, Revisions: t.Revisions, Grounds: slices.Clone(a.grounds[targetRef{s.ID, t.Key}])}
 	if len(t.Outturns) > 0 {
-		v.Outturns = make(map[string]domain.Outturn, len(t.Outturns))
+		v.Outturns = make(map[string]laa.Outturn, len(t.Outturns))
 		for y, os := range t.Outturns {
 			if len(os) > 0 {
 				v.Outturns[y] = os[len(os)-1]
 			}
 		}
 	}
-	if t.Status == domain.TargetStatusAgreed && !s.LockdownFrom.IsZero() {
+	if t.Status == laa.TargetStatusAgreed && !s.LockdownFrom.IsZero() {
 		v.Locked, v.LockdownFrom = true, s.LockdownFrom
 	}
 	return v
@@ -372,7 +375,7 @@ func (a *Agreements) Indicator(ni int) []IndicatorTarget {
 }
 
 type agreementsSnapshot struct {
-	States  map[string]domain.Agreement
+	States  map[string]laa.Agreement
 	Rounds  []roundsOf
 	Grounds []groundsOf
 	ByNI    map[int][]targetKey
@@ -447,7 +450,7 @@ func (a *Agreements) RebuildAggregate(agg eventstore.Aggregate, events []eventst
 	}
 	decoded := make([]domain.Event, len(events))
 	for i := range events {
-		ev, err := domain.DecodeEvent(events[i].Type, events[i].SchemaVersion, events[i].Data)
+		ev, err := registry.DecodeEvent(events[i].Type, events[i].SchemaVersion, events[i].Data)
 		if err != nil {
 			return err
 		}
@@ -473,7 +476,7 @@ func (a *Agreements) RebuildAggregate(agg eventstore.Aggregate, events []eventst
 	if len(events) == 0 {
 		return nil
 	}
-	var s domain.Agreement
+	var s laa.Agreement
 	for i, ev := range decoded {
 		s.ApplyInPlace(ev)
 		a.addRound(id, &events[i], indexInCommit(events, i), ev)

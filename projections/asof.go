@@ -5,6 +5,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/laaledger/laaledger/domain/registry"
+
 	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/eventstore"
 )
@@ -146,7 +148,7 @@ func (t *Timelines) eventsAt(a eventstore.Aggregate, at AsOf) (events []Entry, l
 
 // DecodeEntry rebuilds the domain event an entry holds.
 func DecodeEntry(e *Entry) (domain.Event, error) {
-	ev, err := domain.DecodeEvent(e.Type, e.SchemaVersion, e.Data)
+	ev, err := registry.DecodeEvent(e.Type, e.SchemaVersion, e.Data)
 	if err != nil {
 		return nil, fmt.Errorf("%s version %d (sequence %d): %w", e.Aggregate(), e.AggregateVersion, e.Sequence, err)
 	}

@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/laaledger/laaledger/domain/caa"
+	"github.com/laaledger/laaledger/domain/laa"
+
 	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/domain/demo"
 	"github.com/laaledger/laaledger/eventstore"
@@ -25,7 +28,7 @@ func demoCommand(t *testing.T, match func(domain.Command) bool) string {
 	return ""
 }
 
-func outturnValues(a domain.Agreement, key, year string) []float64 {
+func outturnValues(a laa.Agreement, key, year string) []float64 {
 	var out []float64
 	for _, o := range a.Targets[key].Outturns[year] {
 		out = append(out, o.Value)
@@ -51,20 +54,20 @@ func TestAsOfRecordedAndAsNowKnown(t *testing.T) {
 		}
 		return v.State
 	}
-	at := func(id string, when time.Time, b projections.Basis) domain.Agreement {
+	at := func(id string, when time.Time, b projections.Basis) laa.Agreement {
 		t.Helper()
-		return state(domain.KindAgreement, id, when, b).(domain.Agreement)
+		return state(domain.KindAgreement, id, when, b).(laa.Agreement)
 	}
-	assessmentAt := func(id string, when time.Time, b projections.Basis) domain.AreaAssessment {
+	assessmentAt := func(id string, when time.Time, b projections.Basis) caa.AreaAssessment {
 		t.Helper()
-		return state(domain.KindAreaAssessment, id, when, b).(domain.AreaAssessment)
+		return state(domain.KindAreaAssessment, id, when, b).(caa.AreaAssessment)
 	}
 
 	// Hartlepool's 2008/09 NI 112 outturn: 58.4 provisional (14 September
 	// 2009), revised to 57.9 (2 November 2009).
 	const hp = "00EB/2008-11"
 	provisional := demoCommand(t, func(c domain.Command) bool {
-		o, ok := c.(domain.RecordOutturn)
+		o, ok := c.(laa.RecordOutturn)
 		return ok && o.Agreement == hp && o.Target == "NI 112" && o.Value == 58.4
 	})
 	for _, c := range []struct {
@@ -85,7 +88,7 @@ func TestAsOfRecordedAndAsNowKnown(t *testing.T) {
 	// On 1 October 2009 Hartlepool's agreement was approved, NI 112 locked
 	// without a year-three value (set in the 2009/10 refresh).
 	oct := at(hp, date(2009, 10, 1), projections.Known)
-	if oct.Status != domain.StatusApproved || oct.Targets["NI 112"].Values["2010/11"] != 0 {
+	if oct.Status != laa.StatusApproved || oct.Targets["NI 112"].Values["2010/11"] != 0 {
 		t.Errorf("Hartlepool on 1 October 2009: status %s, NI 112 %v", oct.Status, oct.Targets["NI 112"].Values)
 	}
 	if now := at(hp, time.Now(), projections.Known); now.Targets["NI 112"].Values["2010/11"] == 0 {
@@ -95,7 +98,7 @@ func TestAsOfRecordedAndAsNowKnown(t *testing.T) {
 	// Oldham's NI 117 outturn named the wrong source; the correction
 	// (5 October 2009) references the stored event.
 	const ol = "00BP/2008-11"
-	corr := demoCommand(t, func(c domain.Command) bool { _, ok := c.(domain.RecordCorrection); return ok })
+	corr := demoCommand(t, func(c domain.Command) bool { _, ok := c.(laa.RecordCorrection); return ok })
 	if dl.seq[corr] == 0 {
 		t.Fatal("the demo's correction was not stored")
 	}

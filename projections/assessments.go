@@ -7,6 +7,9 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/laaledger/laaledger/domain/caa"
+	"github.com/laaledger/laaledger/domain/registry"
+
 	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/eventstore"
 )
@@ -15,8 +18,8 @@ import (
 // organisational assessment, folded with the domain's own Apply.
 type Assessments struct {
 	mu    sync.RWMutex
-	areas map[string]domain.AreaAssessment
-	orgs  map[string]domain.OrgAssessment
+	areas map[string]caa.AreaAssessment
+	orgs  map[string]caa.OrgAssessment
 }
 
 // NewAssessments returns an empty assessments read model.
@@ -36,8 +39,8 @@ func (a *Assessments) Version() int { return 1 }
 func (a *Assessments) Reset() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.areas = map[string]domain.AreaAssessment{}
-	a.orgs = map[string]domain.OrgAssessment{}
+	a.areas = map[string]caa.AreaAssessment{}
+	a.orgs = map[string]caa.OrgAssessment{}
 }
 
 // Apply implements [ReadModel].
@@ -52,7 +55,7 @@ func (a *Assessments) Apply(c *eventstore.Commit) error {
 		if e.AggregateKind != domain.KindAreaAssessment && e.AggregateKind != domain.KindOrgAssessment {
 			continue
 		}
-		ev, err := domain.DecodeEvent(e.Type, e.SchemaVersion, e.Data)
+		ev, err := registry.DecodeEvent(e.Type, e.SchemaVersion, e.Data)
 		if err != nil {
 			return err
 		}
@@ -74,7 +77,7 @@ func (a *Assessments) Apply(c *eventstore.Commit) error {
 }
 
 // Area returns an area assessment ("00EB/2009"). Treat it as read-only.
-func (a *Assessments) Area(id string) (domain.AreaAssessment, bool) {
+func (a *Assessments) Area(id string) (caa.AreaAssessment, bool) {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	s, ok := a.areas[id]
@@ -83,7 +86,7 @@ func (a *Assessments) Area(id string) (domain.AreaAssessment, bool) {
 
 // Org returns an organisational assessment ("00EB/2009"). Treat it as
 // read-only.
-func (a *Assessments) Org(id string) (domain.OrgAssessment, bool) {
+func (a *Assessments) Org(id string) (caa.OrgAssessment, bool) {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	s, ok := a.orgs[id]
@@ -91,10 +94,10 @@ func (a *Assessments) Org(id string) (domain.OrgAssessment, bool) {
 }
 
 // Areas returns every area assessment, by id.
-func (a *Assessments) Areas() []domain.AreaAssessment {
+func (a *Assessments) Areas() []caa.AreaAssessment {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	out := make([]domain.AreaAssessment, 0, len(a.areas))
+	out := make([]caa.AreaAssessment, 0, len(a.areas))
 	for _, id := range slices.Sorted(maps.Keys(a.areas)) {
 		out = append(out, a.areas[id])
 	}
@@ -102,10 +105,10 @@ func (a *Assessments) Areas() []domain.AreaAssessment {
 }
 
 // Orgs returns every organisational assessment, by id.
-func (a *Assessments) Orgs() []domain.OrgAssessment {
+func (a *Assessments) Orgs() []caa.OrgAssessment {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	out := make([]domain.OrgAssessment, 0, len(a.orgs))
+	out := make([]caa.OrgAssessment, 0, len(a.orgs))
 	for _, id := range slices.Sorted(maps.Keys(a.orgs)) {
 		out = append(out, a.orgs[id])
 	}
@@ -113,8 +116,8 @@ func (a *Assessments) Orgs() []domain.OrgAssessment {
 }
 
 type assessmentsSnapshot struct {
-	Areas map[string]domain.AreaAssessment `json:"areas"`
-	Orgs  map[string]domain.OrgAssessment  `json:"orgs"`
+	Areas map[string]caa.AreaAssessment `json:"areas"`
+	Orgs  map[string]caa.OrgAssessment  `json:"orgs"`
 }
 
 // WriteSnapshot implements [ReadModel].
@@ -147,10 +150,10 @@ func (a *Assessments) RebuildAggregate(agg eventstore.Aggregate, events []events
 	if agg.Kind != domain.KindAreaAssessment && agg.Kind != domain.KindOrgAssessment {
 		return nil
 	}
-	var area domain.AreaAssessment
-	var org domain.OrgAssessment
+	var area caa.AreaAssessment
+	var org caa.OrgAssessment
 	for i := range events {
-		ev, err := domain.DecodeEvent(events[i].Type, events[i].SchemaVersion, events[i].Data)
+		ev, err := registry.DecodeEvent(events[i].Type, events[i].SchemaVersion, events[i].Data)
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,8 @@ package projections_test
 import (
 	"context"
 
+	"github.com/laaledger/laaledger/domain/laa"
+
 	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/domain/service"
 	"github.com/laaledger/laaledger/eventstore"
@@ -19,7 +21,7 @@ func benchModels(tl *projections.Timelines) []projections.ReadModel {
 func benchAggregates() []eventstore.Aggregate {
 	var out []eventstore.Aggregate
 	for _, a := range domain.Areas() {
-		out = append(out, eventstore.Aggregate{Kind: domain.KindAgreement, ID: domain.AgreementID(a.Code, "2008-11")})
+		out = append(out, eventstore.Aggregate{Kind: domain.KindAgreement, ID: laa.AgreementID(a.Code, "2008-11")})
 	}
 	return out
 }

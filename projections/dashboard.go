@@ -1,11 +1,14 @@
 package projections
 
-import "github.com/laaledger/laaledger/domain"
+import (
+	"github.com/laaledger/laaledger/domain/caa"
+	"github.com/laaledger/laaledger/domain/laa"
+)
 
 // Dashboard is the counts the dashboards show.
 type Dashboard struct {
 	// AgreementsByRegion counts agreements by region, then status.
-	AgreementsByRegion map[string]map[domain.AgreementStatus]int `json:"agreements_by_region"`
+	AgreementsByRegion map[string]map[laa.AgreementStatus]int `json:"agreements_by_region"`
 	// TargetsByIndicator counts targets on each National Indicator, by
 	// state (local targets without an NI are not counted).
 	TargetsByIndicator map[int]map[TargetState]int `json:"targets_by_indicator"`
@@ -19,7 +22,7 @@ type Dashboard struct {
 // under a millisecond and can never drift from the states it counts.
 func CountDashboard(ag *Agreements, as *Assessments) Dashboard {
 	d := Dashboard{
-		AgreementsByRegion: map[string]map[domain.AgreementStatus]int{},
+		AgreementsByRegion: map[string]map[laa.AgreementStatus]int{},
 		TargetsByIndicator: map[int]map[TargetState]int{},
 		FlagsByColour:      map[string]map[string]int{},
 	}
@@ -27,7 +30,7 @@ func CountDashboard(ag *Agreements, as *Assessments) Dashboard {
 		ag.mu.RLock()
 		for _, s := range ag.states {
 			if d.AgreementsByRegion[s.Region] == nil {
-				d.AgreementsByRegion[s.Region] = map[domain.AgreementStatus]int{}
+				d.AgreementsByRegion[s.Region] = map[laa.AgreementStatus]int{}
 			}
 			d.AgreementsByRegion[s.Region][s.Status]++
 			for _, t := range s.Targets {
@@ -46,7 +49,7 @@ func CountDashboard(ag *Agreements, as *Assessments) Dashboard {
 		as.mu.RLock()
 		for _, s := range as.areas {
 			for _, f := range s.Flags {
-				if f.Status != domain.FlagStanding {
+				if f.Status != caa.StatusStanding {
 					continue
 				}
 				if d.FlagsByColour[f.Colour] == nil {

@@ -5,14 +5,15 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/laaledger/laaledger/domain"
+	"github.com/laaledger/laaledger/domain/registry"
+
 	"github.com/laaledger/laaledger/domain/service"
 	"github.com/laaledger/laaledger/eventstore"
 	"github.com/laaledger/laaledger/eventstore/estest"
 	"github.com/laaledger/laaledger/scripts/genhistory"
 )
 
-// Every event of a generated ledger decodes through domain.DecodeEvent (and
+// Every event of a generated ledger decodes through registry.DecodeEvent (and
 // its hand-written fast path for the commonest types) exactly as
 // encoding/json decodes its stored body.
 func TestDecodeEventMatchesEncodingJSONOverAGeneratedHistory(t *testing.T) {
@@ -24,7 +25,7 @@ func TestDecodeEventMatchesEncodingJSONOverAGeneratedHistory(t *testing.T) {
 	types := map[string]int{}
 	_, err := l.Store.Read(ctx, eventstore.ReadOptions{}, func(c *eventstore.Commit) error {
 		for _, e := range c.Events {
-			got, err := domain.DecodeEvent(e.Type, e.SchemaVersion, e.Data)
+			got, err := registry.DecodeEvent(e.Type, e.SchemaVersion, e.Data)
 			if err != nil {
 				t.Fatalf("%s at %d: %v", e.Type, e.Sequence, err)
 			}

@@ -8,6 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/laaledger/laaledger/domain/caa"
+	"github.com/laaledger/laaledger/domain/catalogue"
+	"github.com/laaledger/laaledger/domain/laa"
+	"github.com/laaledger/laaledger/domain/registry"
+
 	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/domain/demo"
 	"github.com/laaledger/laaledger/domain/service"
@@ -35,17 +40,17 @@ func loadDemo(t *testing.T, ctx context.Context, s *eventstore.Store) demoLedger
 	t.Helper()
 	d := demoLedger{seq: map[string]uint64{}, recorded: map[string]time.Time{}, eventIDs: map[string]string{}}
 	var (
-		cat   domain.Catalogue
-		flags domain.CAAFlags
-		laas  = map[string]domain.Agreement{}
-		areas = map[string]domain.AreaAssessment{}
-		orgs  = map[string]domain.OrgAssessment{}
+		cat   catalogue.Catalogue
+		flags caa.Flags
+		laas  = map[string]laa.Agreement{}
+		areas = map[string]caa.AreaAssessment{}
+		orgs  = map[string]caa.OrgAssessment{}
 	)
 	store := func(m domain.Meta, ref domain.AggregateRef, version int, evs []domain.Event) {
 		t.Helper()
 		out := make([]eventstore.Event, len(evs))
 		for i, e := range evs {
-			typ, v, data, err := domain.EncodeEvent(e)
+			typ, v, data, err := registry.EncodeEvent(e)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -79,19 +84,19 @@ func loadDemo(t *testing.T, ctx context.Context, s *eventstore.Store) demoLedger
 		)
 		switch ref.Kind {
 		case domain.KindCatalogue:
-			evs, err = domain.DecideCatalogue(cat, m, cmd)
+			evs, err = catalogue.DecideCatalogue(cat, m, cmd)
 			for _, e := range evs {
 				cat = cat.Apply(e)
 			}
 			version = -1
 		case domain.KindAgreement:
-			if c, ok := cmd.(domain.RecordCorrection); ok && d.eventIDs[c.CorrectsEventID] != "" {
+			if c, ok := cmd.(laa.RecordCorrection); ok && d.eventIDs[c.CorrectsEventID] != "" {
 				c.CorrectsEventID = d.eventIDs[c.CorrectsEventID]
 				cmd = c
 			}
 			a := laas[ref.ID]
 			version = a.Version
-			evs, err = domain.DecideAgreement(a, m, cmd, domain.AgreementContext{Catalogue: cat, Flags: &flags})
+			evs, err = laa.DecideAgreement(a, m, cmd, laa.AgreementContext{Catalogue: cat, Flags: &flags})
 			for _, e := range evs {
 				a = a.Apply(e)
 			}
@@ -99,7 +104,7 @@ func loadDemo(t *testing.T, ctx context.Context, s *eventstore.Store) demoLedger
 		case domain.KindAreaAssessment:
 			a := areas[ref.ID]
 			version = a.Version
-			evs, err = domain.DecideAreaAssessment(a, m, cmd, nil)
+			evs, err = caa.DecideAreaAssessment(a, m, cmd, nil)
 			for _, e := range evs {
 				a = a.Apply(e)
 				flags.Apply(ref, e)
@@ -108,7 +113,7 @@ func loadDemo(t *testing.T, ctx context.Context, s *eventstore.Store) demoLedger
 		case domain.KindOrgAssessment:
 			a := orgs[ref.ID]
 			version = a.Version
-			evs, err = domain.DecideOrgAssessment(a, m, cmd, nil)
+			evs, err = caa.DecideOrgAssessment(a, m, cmd, nil)
 			for _, e := range evs {
 				a = a.Apply(e)
 			}
@@ -140,9 +145,9 @@ func loadDemo(t *testing.T, ctx context.Context, s *eventstore.Store) demoLedger
 
 // foldAll folds every aggregate's events straight from the ledger with the
 // domain's Apply: the reference the read models must equal.
-func foldAll(t *testing.T, ctx context.Context, s *eventstore.Store) (map[string]domain.Agreement, map[string]domain.AreaAssessment, map[string]domain.OrgAssessment) {
+func foldAll(t *testing.T, ctx context.Context, s *eventstore.Store) (map[string]laa.Agreement, map[string]caa.AreaAssessment, map[string]caa.OrgAssessment) {
 	t.Helper()
-	laas, areas, orgs := map[string]domain.Agreement{}, map[string]domain.AreaAssessment{}, map[string]domain.OrgAssessment{}
+	laas, areas, orgs := map[string]laa.Agreement{}, map[string]caa.AreaAssessment{}, map[string]caa.OrgAssessment{}
 	seen := map[eventstore.Aggregate]bool{}
 	for _, e := range ledgerEntries(t, ctx, s) {
 		seen[e.Aggregate()] = true
@@ -153,7 +158,7 @@ func foldAll(t *testing.T, ctx context.Context, s *eventstore.Store) (map[string
 			t.Fatal(err)
 		}
 		for _, env := range h.Events {
-			ev, err := domain.DecodeEvent(env.Type, env.SchemaVersion, env.Data)
+			ev, err := registry.DecodeEvent(env.Type, env.SchemaVersion, env.Data)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -277,18 +282,18 @@ func TestTargetRoundsShowWhoProposedWhatAndTheChange(t *testing.T) {
 	type row struct {
 		typ    string
 		round  int
-		side   domain.Side
+		side   laa.Side
 		role   string
-		values domain.Values
-		change domain.Values
+		values laa.Values
+		change laa.Values
 	}
 	want := []row{
-		{"laa.TargetProposed", 1, domain.SideLocal, "lsp", domain.Values{"2008/09": 60, "2009/10": 55}, nil},
-		{"laa.TargetCounterProposed", 2, domain.SideGO, "go", domain.Values{"2008/09": 58, "2009/10": 52}, domain.Values{"2008/09": -2, "2009/10": -3}},
-		{"laa.TargetCounterProposed", 3, domain.SideLocal, "la", domain.Values{"2008/09": 59, "2009/10": 53}, domain.Values{"2008/09": 1, "2009/10": 1}},
-		{"laa.TargetAgreed", 3, domain.SideGO, "go", domain.Values{"2008/09": 59, "2009/10": 53}, domain.Values{"2008/09": 0, "2009/10": 0}},
-		{"laa.RefreshRevisionProposed", 1, domain.SideLocal, "lsp", domain.Values{"2010/11": 48}, domain.Values{}},
-		{"laa.RefreshRevisionAgreed", 1, domain.SideGO, "go", domain.Values{"2008/09": 59, "2009/10": 53, "2010/11": 48}, domain.Values{"2010/11": 0}},
+		{"laa.TargetProposed", 1, laa.SideLocal, "lsp", laa.Values{"2008/09": 60, "2009/10": 55}, nil},
+		{"laa.TargetCounterProposed", 2, laa.SideGO, "go", laa.Values{"2008/09": 58, "2009/10": 52}, laa.Values{"2008/09": -2, "2009/10": -3}},
+		{"laa.TargetCounterProposed", 3, laa.SideLocal, "la", laa.Values{"2008/09": 59, "2009/10": 53}, laa.Values{"2008/09": 1, "2009/10": 1}},
+		{"laa.TargetAgreed", 3, laa.SideGO, "go", laa.Values{"2008/09": 59, "2009/10": 53}, laa.Values{"2008/09": 0, "2009/10": 0}},
+		{"laa.RefreshRevisionProposed", 1, laa.SideLocal, "lsp", laa.Values{"2010/11": 48}, laa.Values{}},
+		{"laa.RefreshRevisionAgreed", 1, laa.SideGO, "go", laa.Values{"2008/09": 59, "2009/10": 53, "2010/11": 48}, laa.Values{"2010/11": 0}},
 	}
 	if len(rounds) < len(want) {
 		t.Fatalf("NI 112 has %d rounds, want at least %d", len(rounds), len(want))
@@ -320,7 +325,7 @@ func TestTargetRoundsShowWhoProposedWhatAndTheChange(t *testing.T) {
 	for _, g := range ni112.Grounds {
 		grounds = append(grounds, string(g.Ground))
 	}
-	if !strings.Contains(strings.Join(grounds, ","), string(domain.GroundYearThreeTarget)) {
+	if !strings.Contains(strings.Join(grounds, ","), string(laa.GroundYearThreeTarget)) {
 		t.Errorf("NI 112 lock grounds %v lack the year-three target", grounds)
 	}
 	for _, tv := range view.Targets {
@@ -345,7 +350,7 @@ func TestTargetRoundsShowWhoProposedWhatAndTheChange(t *testing.T) {
 			total += n
 		}
 	}
-	if total != 4 || d.AgreementsByRegion["North East"][domain.StatusApproved] != 1 {
+	if total != 4 || d.AgreementsByRegion["North East"][laa.StatusApproved] != 1 {
 		t.Errorf("agreements by region %v", d.AgreementsByRegion)
 	}
 	if d.TargetsByIndicator[154][projections.TargetLocked]+d.TargetsByIndicator[154][projections.TargetRefreshed] != 2 {

@@ -7,6 +7,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/laaledger/laaledger/domain/caa"
+	"github.com/laaledger/laaledger/domain/catalogue"
+	"github.com/laaledger/laaledger/domain/laa"
+
 	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/eventstore"
 )
@@ -33,7 +37,7 @@ type Reader struct {
 	// events, read on every indicator lookup.
 	catMu      sync.Mutex
 	catVersion uint64
-	catalogue  domain.Catalogue
+	catalogue  catalogue.Catalogue
 }
 
 // OpenReader opens the read models the [Reader] answers from (timelines,
@@ -144,7 +148,7 @@ func (q *Reader) current(agg eventstore.Aggregate, v *StateView) error {
 		// The fold and the view are read under two locks; a commit
 		// applied in between would make them disagree, so read again.
 		for range 3 {
-			var a domain.Agreement
+			var a laa.Agreement
 			if a, ok = q.agreements.State(agg.ID); !ok {
 				break
 			}
@@ -155,12 +159,12 @@ func (q *Reader) current(agg eventstore.Aggregate, v *StateView) error {
 			}
 		}
 	case domain.KindAreaAssessment:
-		var a domain.AreaAssessment
+		var a caa.AreaAssessment
 		if a, ok = q.assessments.Area(agg.ID); ok {
 			state, version = a, a.Version
 		}
 	case domain.KindOrgAssessment:
-		var a domain.OrgAssessment
+		var a caa.OrgAssessment
 		if a, ok = q.assessments.Org(agg.ID); ok {
 			state, version = a, a.Version
 		}
@@ -304,7 +308,7 @@ func (q *Reader) TargetRounds(ctx context.Context, agreement, target string) (Ta
 // target on it.
 type IndicatorView struct {
 	NI        int                     `json:"ni"`
-	Indicator *domain.Indicator       `json:"indicator,omitempty"`
+	Indicator *catalogue.Indicator    `json:"indicator,omitempty"`
 	Targets   []IndicatorTargetRounds `json:"targets"`
 	Position  uint64                  `json:"position,omitempty"`
 }
@@ -343,9 +347,9 @@ func (q *Reader) Indicator(ctx context.Context, n int) (IndicatorView, error) {
 }
 
 // catalogueRef is the indicator catalogue's aggregate.
-var catalogueRef = eventstore.Aggregate{Kind: domain.KindCatalogue, ID: domain.CatalogueID}
+var catalogueRef = eventstore.Aggregate{Kind: domain.KindCatalogue, ID: catalogue.CatalogueID}
 
-func (q *Reader) currentCatalogue() (domain.Catalogue, error) {
+func (q *Reader) currentCatalogue() (catalogue.Catalogue, error) {
 	events, _ := q.timelines.eventsAt(catalogueRef, AsOf{Basis: Recorded, At: time.Unix(math.MaxInt32, 0)})
 	q.catMu.Lock()
 	defer q.catMu.Unlock()
@@ -354,11 +358,11 @@ func (q *Reader) currentCatalogue() (domain.Catalogue, error) {
 	}
 	s, err := kinds[domain.KindCatalogue].fold(events, nil)
 	if err != nil {
-		return domain.Catalogue{}, err
+		return catalogue.Catalogue{}, err
 	}
-	c, ok := s.(domain.Catalogue)
+	c, ok := s.(catalogue.Catalogue)
 	if !ok {
-		return domain.Catalogue{}, errors.New("catalogue fold: not a catalogue")
+		return catalogue.Catalogue{}, errors.New("catalogue fold: not a catalogue")
 	}
 	q.catalogue, q.catVersion = c, events[len(events)-1].AggregateVersion
 	return c, nil

@@ -4,6 +4,10 @@ import (
 	"encoding/json"
 	"sort"
 
+	"github.com/laaledger/laaledger/domain/caa"
+	"github.com/laaledger/laaledger/domain/catalogue"
+	"github.com/laaledger/laaledger/domain/laa"
+
 	"github.com/laaledger/laaledger/domain"
 )
 
@@ -23,16 +27,16 @@ type kind struct {
 // kinds is the read side's kind → fold registry, the one place that names
 // the domain's states and folds.
 var kinds = map[string]kind{
-	domain.KindAgreement:      foldWith(domain.Agreement{}, applyInPlace),
-	domain.KindAreaAssessment: foldWith(domain.AreaAssessment{}, domain.AreaAssessment.Apply),
-	domain.KindOrgAssessment:  foldWith(domain.OrgAssessment{}, domain.OrgAssessment.Apply),
-	domain.KindCatalogue:      foldWith(domain.Catalogue{}, domain.Catalogue.Apply),
+	domain.KindAgreement:      foldWith(laa.Agreement{}, applyInPlace),
+	domain.KindAreaAssessment: foldWith(caa.AreaAssessment{}, caa.AreaAssessment.Apply),
+	domain.KindOrgAssessment:  foldWith(caa.OrgAssessment{}, caa.OrgAssessment.Apply),
+	domain.KindCatalogue:      foldWith(catalogue.Catalogue{}, catalogue.Catalogue.Apply),
 }
 
 // applyInPlace folds in place an agreement the fold built itself and
 // nobody else has seen: an agreement has many targets, and copying them
 // on every event would dominate an as-of read.
-func applyInPlace(a domain.Agreement, e domain.Event) domain.Agreement {
+func applyInPlace(a laa.Agreement, e domain.Event) laa.Agreement {
 	a.ApplyInPlace(e)
 	return a
 }
@@ -82,7 +86,7 @@ func IsKind(k string) bool {
 }
 
 // DecodeState decodes a state as a [StateView] encodes it into the
-// domain's state type of the kind (domain.Agreement for laa, …), for a
+// domain's state type of the kind (laa.Agreement for laa, …), for a
 // client of the HTTP API.
 func DecodeState(k string, data []byte) (any, error) {
 	kd, ok := kinds[k]

@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/laaledger/laaledger/domain/caa"
+	"github.com/laaledger/laaledger/domain/catalogue"
+
 	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/eventstore"
 	"github.com/laaledger/laaledger/eventstore/estest"
@@ -40,12 +43,12 @@ func TestReaderFoldsEveryBasisAlike(t *testing.T) {
 		aggs = append(aggs, eventstore.Aggregate{Kind: domain.KindAgreement, ID: a.ID})
 	}
 	for _, a := range q.Assessments().Areas() {
-		aggs = append(aggs, eventstore.Aggregate{Kind: domain.KindAreaAssessment, ID: domain.AreaAssessmentRef(a.Area, a.Year).ID})
+		aggs = append(aggs, eventstore.Aggregate{Kind: domain.KindAreaAssessment, ID: caa.AreaAssessmentRef(a.Area, a.Year).ID})
 	}
 	for _, o := range q.Assessments().Orgs() {
 		aggs = append(aggs, eventstore.Aggregate{Kind: domain.KindOrgAssessment, ID: fmt.Sprintf("%s/%d", o.Org, o.Year)})
 	}
-	aggs = append(aggs, eventstore.Aggregate{Kind: domain.KindCatalogue, ID: domain.CatalogueID})
+	aggs = append(aggs, eventstore.Aggregate{Kind: domain.KindCatalogue, ID: catalogue.CatalogueID})
 	if len(aggs) < 4 {
 		t.Fatalf("the demo has only %v", aggs)
 	}

@@ -8,6 +8,9 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/laaledger/laaledger/domain/caa"
+	"github.com/laaledger/laaledger/domain/laa"
+
 	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/domain/demo"
 	"github.com/laaledger/laaledger/domain/service"
@@ -64,10 +67,10 @@ func printDemoSummary(ctx context.Context, w io.Writer, svc *service.Service, ou
 		if err != nil {
 			return err
 		}
-		a := st.(domain.Agreement)
+		a := st.(laa.Agreement)
 		agreed, refreshed := 0, 0
 		for _, t := range a.Targets {
-			if t.Status == domain.TargetStatusAgreed {
+			if t.Status == laa.TargetStatusAgreed {
 				agreed++
 			}
 			if t.Revisions > 0 {
@@ -89,11 +92,11 @@ func printDemoSummary(ctx context.Context, w io.Writer, svc *service.Service, ou
 		if err != nil {
 			return err
 		}
-		a := st.(domain.AreaAssessment)
+		a := st.(caa.AreaAssessment)
 		var red, green []string
 		for _, f := range a.StandingFlags() {
 			label := f.ID + " " + f.Theme
-			if f.Colour == domain.FlagRed {
+			if f.Colour == caa.FlagRed {
 				red = append(red, label)
 			} else {
 				green = append(green, label)

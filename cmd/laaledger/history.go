@@ -11,7 +11,10 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/laaledger/laaledger/domain"
+	"github.com/laaledger/laaledger/domain/caa"
+	"github.com/laaledger/laaledger/domain/catalogue"
+	"github.com/laaledger/laaledger/domain/laa"
+
 	"github.com/laaledger/laaledger/eventstore"
 	"github.com/laaledger/laaledger/projections"
 )
@@ -136,7 +139,7 @@ func runState(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // printState prints a human view of a folded state.
 func printState(w io.Writer, state any) {
 	switch s := state.(type) {
-	case domain.Agreement:
+	case laa.Agreement:
 		fmt.Fprintf(w, "%s %s (%s) — %s\n", s.ID, s.AreaName, s.Region, s.Status)
 		if !s.LockdownFrom.IsZero() {
 			fmt.Fprintf(w, "reward lockdown since %s\n", s.LockdownFrom.Format(time.DateOnly))
@@ -158,7 +161,7 @@ func printState(w io.Writer, state any) {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", k, t.Kind, t.Status, orDash(formatValues(t.Values)), open, t.Revisions, t.Title)
 		}
 		tw.Flush()
-	case domain.AreaAssessment:
+	case caa.AreaAssessment:
 		pub := "not published"
 		if s.Published {
 			pub = "published " + s.PublishedOn
@@ -177,11 +180,11 @@ func printState(w io.Writer, state any) {
 	}
 }
 
-func formatValues(v domain.Values) string { return formatYears(v, "%s %g") }
+func formatValues(v laa.Values) string { return formatYears(v, "%s %g") }
 
 // formatYears prints a value per year, years in order, with format taking
 // the year and the value.
-func formatYears(v domain.Values, format string) string {
+func formatYears(v laa.Values, format string) string {
 	if len(v) == 0 {
 		return ""
 	}
@@ -241,18 +244,18 @@ var errStop = fmt.Errorf("stop")
 // summarise is a one-line account of a state.
 func summarise(state any) string {
 	switch s := state.(type) {
-	case domain.Agreement:
-		counts := map[domain.TargetStatus]int{}
+	case laa.Agreement:
+		counts := map[laa.TargetStatus]int{}
 		for _, t := range s.Targets {
 			counts[t.Status]++
 		}
 		return fmt.Sprintf("agreement %s; targets: %d agreed, %d negotiating, %d withdrawn", orDash(string(s.Status)),
-			counts[domain.TargetStatusAgreed], counts[domain.TargetStatusNegotiating], counts[domain.TargetStatusWithdrawn])
-	case domain.AreaAssessment:
+			counts[laa.TargetStatusAgreed], counts[laa.TargetStatusNegotiating], counts[laa.TargetStatusWithdrawn])
+	case caa.AreaAssessment:
 		return fmt.Sprintf("assessment with %d standing flags; pre-published %v; published %v", len(s.StandingFlags()), s.PrePublished, s.Published)
-	case domain.OrgAssessment:
+	case caa.OrgAssessment:
 		return fmt.Sprintf("scores %+v; published %v", s.Scores, s.Published)
-	case domain.Catalogue:
+	case catalogue.Catalogue:
 		return fmt.Sprintf("catalogue version %d", s.Version)
 	}
 	return fmt.Sprintf("%T", state)

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/laaledger/laaledger/domain/catalogue"
+
 	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/domain/service"
 )
@@ -57,7 +59,7 @@ func importIndicators(ctx context.Context, c *call, path string, at time.Time, s
 	if err != nil {
 		return usageError{err.Error()}
 	}
-	rows, err := domain.ParseIndicatorCSV(bytes.NewReader(data))
+	rows, err := catalogue.ParseIndicatorCSV(bytes.NewReader(data))
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
@@ -79,7 +81,7 @@ func importIndicators(ctx context.Context, c *call, path string, at time.Time, s
 	if err := ensureCatalogueSeed(ctx, svc); err != nil {
 		return err
 	}
-	res, err := svc.Execute(ctx, meta, domain.ImportIndicators{Rows: rows, Source: source, EffectiveFrom: at}, nil)
+	res, err := svc.Execute(ctx, meta, catalogue.ImportIndicators{Rows: rows, Source: source, EffectiveFrom: at}, nil)
 	if err != nil {
 		return err
 	}
@@ -96,7 +98,7 @@ func importIndicators(ctx context.Context, c *call, path string, at time.Time, s
 
 // ensureCatalogueSeed records the embedded indicator catalogue once.
 func ensureCatalogueSeed(ctx context.Context, svc *service.Service) error {
-	if _, err := svc.Execute(ctx, domain.SeedMeta(), domain.SeedCatalogueCommand(), nil); err != nil {
+	if _, err := svc.Execute(ctx, catalogue.SeedMeta(), catalogue.SeedCommand(), nil); err != nil {
 		return fmt.Errorf("seed the indicator catalogue: %w", err)
 	}
 	return nil

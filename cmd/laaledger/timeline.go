@@ -11,6 +11,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/laaledger/laaledger/domain/laa"
+
 	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/eventstore"
 	"github.com/laaledger/laaledger/projections"
@@ -191,4 +193,4 @@ func roundLabel(r projections.Round) string {
 	return strconv.Itoa(r.Round)
 }
 
-func formatChange(v domain.Values) string { return formatYears(v, "%s %+g") }
+func formatChange(v laa.Values) string { return formatYears(v, "%s %+g") }

@@ -3,6 +3,8 @@ package demo
 import (
 	"time"
 
+	"github.com/laaledger/laaledger/domain/laa"
+
 	"github.com/laaledger/laaledger/domain"
 )
 
@@ -22,13 +24,13 @@ func caaReopening(agreement string, at time.Time) []Step {
 			Evidence: []string{"CAA area assessment 2009, Hartlepool, red flag R1 (published 2009-12-10)"}}, Command: cmd, ExpectError: expect}
 	}
 	return []Step{
-		step("demo-caa-reopen-01", at, lsp, "reopen NI 152 on the teenage pregnancy flag", domain.ProposeRevision{Agreement: agreement,
-			Target: domain.TargetKey(152, ""), Ground: domain.GroundCAAReopening, Flag: &flag,
-			Values: domain.Values{"2010/11": 18.0}, Rationale: "illustrative: the flag does not cover NI 152"}, "laa.caa_flag_other_indicator"),
-		step("demo-caa-reopen-02", at, lsp, "reopen NI 112 on the published red flag", domain.ProposeRevision{Agreement: agreement,
-			Target: domain.TargetKey(112, ""), Ground: domain.GroundCAAReopening, Flag: &flag,
-			Values: domain.Values{"2009/10": 52.0, "2010/11": 46.0}, Rationale: "illustrative: stretch the trajectory in response to the CAA red flag"}, ""),
-		step("demo-caa-reopen-03", at.AddDate(0, 0, 7), gov, "GO agrees the reopened target", domain.AgreeRevision{Agreement: agreement,
-			Target: domain.TargetKey(112, ""), Round: 1}, ""),
+		step("demo-caa-reopen-01", at, lsp, "reopen NI 152 on the teenage pregnancy flag", laa.ProposeRevision{Agreement: agreement,
+			Target: laa.TargetKey(152, ""), Ground: laa.GroundCAAReopening, Flag: &flag,
+			Values: laa.Values{"2010/11": 18.0}, Rationale: "illustrative: the flag does not cover NI 152"}, "laa.caa_flag_other_indicator"),
+		step("demo-caa-reopen-02", at, lsp, "reopen NI 112 on the published red flag", laa.ProposeRevision{Agreement: agreement,
+			Target: laa.TargetKey(112, ""), Ground: laa.GroundCAAReopening, Flag: &flag,
+			Values: laa.Values{"2009/10": 52.0, "2010/11": 46.0}, Rationale: "illustrative: stretch the trajectory in response to the CAA red flag"}, ""),
+		step("demo-caa-reopen-03", at.AddDate(0, 0, 7), gov, "GO agrees the reopened target", laa.AgreeRevision{Agreement: agreement,
+			Target: laa.TargetKey(112, ""), Round: 1}, ""),
 	}
 }

@@ -3,19 +3,23 @@ package demo
 import (
 	"fmt"
 
+	"github.com/laaledger/laaledger/domain/caa"
+	"github.com/laaledger/laaledger/domain/catalogue"
+	"github.com/laaledger/laaledger/domain/laa"
+
 	"github.com/laaledger/laaledger/domain"
 )
 
 // Decided is what a demo history folds into when decided without a ledger:
 // the state of every aggregate its accepted steps touched.
 type Decided struct {
-	Catalogue  domain.Catalogue
-	Agreements map[string]domain.Agreement
-	Areas      map[domain.AggregateRef]domain.AreaAssessment
-	Orgs       map[domain.AggregateRef]domain.OrgAssessment
+	Catalogue  catalogue.Catalogue
+	Agreements map[string]laa.Agreement
+	Areas      map[domain.AggregateRef]caa.AreaAssessment
+	Orgs       map[domain.AggregateRef]caa.OrgAssessment
 	// Flags is the CAA flag view the area assessment events built; the LAA
 	// decisions consult it.
-	Flags domain.CAAFlags
+	Flags caa.Flags
 	// Past is what a ledger would have recorded of each aggregate's events
 	// (command id and business time; event ids exist only once stored), so
 	// that the rules that need the record (time order, corrections) are
@@ -33,8 +37,8 @@ type Decided struct {
 // An LAA reopening on CAA grounds needs the flag it names to be published
 // by steps before it: decide [History], not [LAAHistory] alone.
 func Decide(steps []Step, each func(st Step, events []domain.Event)) (Decided, error) {
-	d := Decided{Agreements: map[string]domain.Agreement{}, Areas: map[domain.AggregateRef]domain.AreaAssessment{},
-		Orgs: map[domain.AggregateRef]domain.OrgAssessment{}, Past: map[domain.AggregateRef]domain.Past{}}
+	d := Decided{Agreements: map[string]laa.Agreement{}, Areas: map[domain.AggregateRef]caa.AreaAssessment{},
+		Orgs: map[domain.AggregateRef]caa.OrgAssessment{}, Past: map[domain.AggregateRef]domain.Past{}}
 	for i, st := range steps {
 		var (
 			evs []domain.Event
@@ -44,13 +48,13 @@ func Decide(steps []Step, each func(st Step, events []domain.Event)) (Decided, e
 		past := d.Past[ref]
 		switch ref.Kind {
 		case domain.KindCatalogue:
-			evs, err = domain.DecideCatalogue(d.Catalogue, st.Meta, st.Command)
+			evs, err = catalogue.DecideCatalogue(d.Catalogue, st.Meta, st.Command)
 		case domain.KindAgreement:
-			evs, err = domain.DecideAgreement(d.Agreements[ref.ID], st.Meta, st.Command, domain.AgreementContext{Catalogue: d.Catalogue, Flags: &d.Flags, History: past})
+			evs, err = laa.DecideAgreement(d.Agreements[ref.ID], st.Meta, st.Command, laa.AgreementContext{Catalogue: d.Catalogue, Flags: &d.Flags, History: past})
 		case domain.KindAreaAssessment:
-			evs, err = domain.DecideAreaAssessment(d.Areas[ref], st.Meta, st.Command, past)
+			evs, err = caa.DecideAreaAssessment(d.Areas[ref], st.Meta, st.Command, past)
 		case domain.KindOrgAssessment:
-			evs, err = domain.DecideOrgAssessment(d.Orgs[ref], st.Meta, st.Command, past)
+			evs, err = caa.DecideOrgAssessment(d.Orgs[ref], st.Meta, st.Command, past)
 		default:
 			return d, fmt.Errorf("step %d (%s): unexpected aggregate %s", i+1, st.Meta.CommandID, ref)
 		}

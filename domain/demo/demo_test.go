@@ -7,6 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/laaledger/laaledger/domain/caa"
+	"github.com/laaledger/laaledger/domain/catalogue"
+	"github.com/laaledger/laaledger/domain/laa"
+
 	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/domain/demo"
 )
@@ -56,7 +60,7 @@ func TestLAAHistoryDecidesCleanlyAndDeterministically(t *testing.T) {
 	regions := map[string]bool{}
 	for id, a := range d1.Agreements {
 		regions[a.Region] = true
-		equal(t, a.Status, domain.StatusApproved, id+" status")
+		equal(t, a.Status, laa.StatusApproved, id+" status")
 		check(t, len(a.Refreshes) >= 1, "%s has no refresh", id)
 		check(t, !a.Reviews["2008/09"].ReportSentAt.IsZero() && !a.Reviews["2009/10"].ReportSentAt.IsZero(), "%s reviews %+v", id, a.Reviews)
 		for _, tg := range a.Targets {
@@ -81,13 +85,13 @@ func TestLAAHistoryDecidesCleanlyAndDeterministically(t *testing.T) {
 	// The correction names the event of an earlier outturn step.
 	var corrected string
 	for _, st := range steps {
-		if c, ok := st.Command.(domain.RecordCorrection); ok {
+		if c, ok := st.Command.(laa.RecordCorrection); ok {
 			corrected = c.CorrectsEventID
 		}
 	}
 	found := false
 	for _, st := range steps {
-		if _, ok := st.Command.(domain.RecordOutturn); ok && demo.EventRef(st.Meta.CommandID, 0) == corrected {
+		if _, ok := st.Command.(laa.RecordOutturn); ok && demo.EventRef(st.Meta.CommandID, 0) == corrected {
 			found = true
 		}
 	}
@@ -113,30 +117,30 @@ func TestCAAHistoryDecidesCleanlyTwice(t *testing.T) {
 	check(t, len(ids) == len(steps) && refused > 0, "ids %d for %d steps, %d refusals", len(ids), len(steps), refused)
 
 	for _, area := range []string{"00EB", "00AG", "00EX"} {
-		s := a.Areas[domain.AreaAssessmentRef(area, 2009)]
+		s := a.Areas[caa.AreaAssessmentRef(area, 2009)]
 		check(t, s.Published && s.PublishedOn == "2009-12-10", "%s not published on 10 December 2009: %+v", area, s)
-		o := a.Orgs[domain.OrgAssessmentRef(area, 2009)]
+		o := a.Orgs[caa.OrgAssessmentRef(area, 2009)]
 		check(t, o.Published && o.Scores.Overall != 0, "%s organisational assessment: %+v", area, o)
 	}
 	f, ok, _ := a.Flags.Flag(demo.CAAFlagRef)
-	check(t, ok && f.Published && !f.Withdrawn && f.Colour == domain.FlagRed && slices.Contains(f.Indicators, 112) &&
+	check(t, ok && f.Published && !f.Withdrawn && f.Colour == caa.FlagRed && slices.Contains(f.Indicators, 112) &&
 		demo.CAAFlagRef == (domain.FlagRef{Area: "00EB", Year: 2009, FlagID: "R1"}), "demo flag for the LAA refresh: %+v %v", f, ok)
 	c, _, _ := a.Flags.Flag(domain.FlagRef{Area: "00AG", Year: 2009, FlagID: "R1"})
 	check(t, slices.Equal(c.Indicators, []int{56, 53}), "Camden R1 not amended: %+v", c)
-	equal(t, a.Orgs[domain.OrgAssessmentRef("00AG", 2009)].Scores.UseOfResources, 3, "Camden use of resources after review")
+	equal(t, a.Orgs[caa.OrgAssessmentRef("00AG", 2009)].Scores.UseOfResources, 3, "Camden use of resources after review")
 }
 
 // The CAA demo uses only indicators in the embedded catalogue.
 func TestCAAHistoryUsesListedIndicators(t *testing.T) {
-	cat := domain.SeedCatalogue()
+	cat := catalogue.Seed()
 	for _, st := range demo.CAAHistory() {
 		var nis []int
 		switch c := st.Command.(type) {
-		case domain.CAAProposeFlag:
+		case caa.ProposeFlag:
 			nis = c.Indicators
-		case domain.CAAChangeFlag:
+		case caa.ChangeFlag:
 			nis = c.Indicators
-		case domain.CAADecideReview:
+		case caa.DecideReview:
 			nis = c.Indicators
 		}
 		for _, n := range nis {

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// The scanner's users (domain/event_fastdecode_test.go,
+// The scanner's users (domain/registry/fastdecode_test.go,
 // eventstore/decode_test.go) compare whole decodes with encoding/json; these
 // check the building blocks on their own.
 

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/laaledger/laaledger/domain/caa"
+
 	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/domain/service"
 	"github.com/laaledger/laaledger/eventstore/estest"
@@ -18,14 +20,14 @@ func BenchmarkExecute(b *testing.B) {
 	l := estest.Open(b)
 	ctx := b.Context()
 	svc := service.New(l.Store, service.Kinds())
-	key := domain.OAKey{Org: "00EB", Year: 2009}
+	key := caa.OAKey{Org: "00EB", Year: 2009}
 	at := time.Date(2009, 9, 1, 12, 0, 0, 0, time.UTC)
 	meta := func(id string, by domain.Actor) domain.Meta {
 		return domain.Meta{CommandID: id, Actor: by, OccurredAt: at}
 	}
-	scores := domain.OAProposeScores{OAKey: key, OrgScores: domain.OrgScores{ManagingPerformance: 3, UseOfResources: 3, Overall: 3},
+	scores := caa.OAProposeScores{OAKey: key, OrgScores: caa.OrgScores{ManagingPerformance: 3, UseOfResources: 3, Overall: 3},
 		Rationale: "benchmark"}
-	if _, err := svc.Execute(ctx, meta("open", auditCommission), domain.OAOpenAssessment{OAKey: key}, nil); err != nil {
+	if _, err := svc.Execute(ctx, meta("open", auditCommission), caa.OAOpenAssessment{OAKey: key}, nil); err != nil {
 		b.Fatal(err)
 	}
 	if _, err := svc.Execute(ctx, meta("scores", auditCommission), scores, nil); err != nil {
@@ -47,8 +49,8 @@ func BenchmarkExecute(b *testing.B) {
 		for range b.N {
 			n++
 			_, err := svc.Execute(ctx, meta(fmt.Sprintf("refused-%d", n), la), scores, nil)
-			if domain.ErrorRule(err) != domain.RuleCAAJudgeRole {
-				b.Fatalf("want %s, got %v", domain.RuleCAAJudgeRole, err)
+			if domain.ErrorRule(err) != caa.RuleCAAJudgeRole {
+				b.Fatalf("want %s, got %v", caa.RuleCAAJudgeRole, err)
 			}
 		}
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "commands/s")

@@ -5,6 +5,11 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/laaledger/laaledger/domain/caa"
+	"github.com/laaledger/laaledger/domain/catalogue"
+	"github.com/laaledger/laaledger/domain/laa"
+	"github.com/laaledger/laaledger/domain/registry"
+
 	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/eventstore"
 )
@@ -112,7 +117,7 @@ func (st *states[S]) fold(h eventstore.History) (S, error) {
 		f = folded[S]{}
 	}
 	for _, env := range h.Events[f.version:] {
-		e, err := domain.DecodeEvent(env.Type, env.SchemaVersion, env.Data)
+		e, err := registry.DecodeEvent(env.Type, env.SchemaVersion, env.Data)
 		if err != nil {
 			var zero S
 			return zero, fmt.Errorf("fold %s at version %d: %w", ref, env.AggregateVersion, err)
@@ -141,26 +146,26 @@ func (r recorded) At(i int) domain.Recorded {
 // Kinds returns how to fold and decide every aggregate kind of the domain.
 func Kinds() map[string]Kind {
 	return map[string]Kind{
-		domain.KindAreaAssessment: KindOf[domain.AreaAssessment]{
-			Fold: domain.AreaAssessment.Apply,
-			Decide: func(_ context.Context, _ Env, s domain.AreaAssessment, h domain.History, m domain.Meta, cmd domain.Command) ([]domain.Event, error) {
-				return domain.DecideAreaAssessment(s, m, cmd, h)
+		domain.KindAreaAssessment: KindOf[caa.AreaAssessment]{
+			Fold: caa.AreaAssessment.Apply,
+			Decide: func(_ context.Context, _ Env, s caa.AreaAssessment, h domain.History, m domain.Meta, cmd domain.Command) ([]domain.Event, error) {
+				return caa.DecideAreaAssessment(s, m, cmd, h)
 			},
 		},
-		domain.KindAgreement: KindOf[domain.Agreement]{
-			Fold:   domain.Agreement.Apply,
+		domain.KindAgreement: KindOf[laa.Agreement]{
+			Fold:   laa.Agreement.Apply,
 			Decide: decideAgreement,
 		},
-		domain.KindCatalogue: KindOf[domain.Catalogue]{
-			Fold: domain.Catalogue.Apply,
-			Decide: func(_ context.Context, _ Env, s domain.Catalogue, _ domain.History, m domain.Meta, cmd domain.Command) ([]domain.Event, error) {
-				return domain.DecideCatalogue(s, m, cmd)
+		domain.KindCatalogue: KindOf[catalogue.Catalogue]{
+			Fold: catalogue.Catalogue.Apply,
+			Decide: func(_ context.Context, _ Env, s catalogue.Catalogue, _ domain.History, m domain.Meta, cmd domain.Command) ([]domain.Event, error) {
+				return catalogue.DecideCatalogue(s, m, cmd)
 			},
 		},
-		domain.KindOrgAssessment: KindOf[domain.OrgAssessment]{
-			Fold: domain.OrgAssessment.Apply,
-			Decide: func(_ context.Context, _ Env, s domain.OrgAssessment, h domain.History, m domain.Meta, cmd domain.Command) ([]domain.Event, error) {
-				return domain.DecideOrgAssessment(s, m, cmd, h)
+		domain.KindOrgAssessment: KindOf[caa.OrgAssessment]{
+			Fold: caa.OrgAssessment.Apply,
+			Decide: func(_ context.Context, _ Env, s caa.OrgAssessment, h domain.History, m domain.Meta, cmd domain.Command) ([]domain.Event, error) {
+				return caa.DecideOrgAssessment(s, m, cmd, h)
 			},
 		},
 	}
@@ -171,12 +176,12 @@ var CatalogueRef = domain.AggregateRef{Kind: domain.KindCatalogue, ID: "catalogu
 
 // decideAgreement gives the LAA decision the indicator catalogue and a view
 // of the CAA flags, both read through the service.
-func decideAgreement(ctx context.Context, env Env, a domain.Agreement, h domain.History, m domain.Meta, cmd domain.Command) ([]domain.Event, error) {
-	cat, _, err := StateOf[domain.Catalogue](ctx, env, CatalogueRef)
+func decideAgreement(ctx context.Context, env Env, a laa.Agreement, h domain.History, m domain.Meta, cmd domain.Command) ([]domain.Event, error) {
+	cat, _, err := StateOf[catalogue.Catalogue](ctx, env, CatalogueRef)
 	if err != nil {
 		return nil, err
 	}
-	return domain.DecideAgreement(a, m, cmd, domain.AgreementContext{Catalogue: cat, Flags: flagView{ctx: ctx, env: env}, History: h})
+	return laa.DecideAgreement(a, m, cmd, laa.AgreementContext{Catalogue: cat, Flags: flagView{ctx: ctx, env: env}, History: h})
 }
 
 // flagView answers the LAA decision's questions about CAA flags by folding
@@ -190,7 +195,7 @@ func (v flagView) Flag(ref domain.FlagRef) (domain.FlagInfo, bool, error) {
 	if ref.Area == "" || ref.Year == 0 {
 		return domain.FlagInfo{}, false, nil
 	}
-	st, version, err := StateOf[domain.AreaAssessment](v.ctx, v.env, domain.AreaAssessmentRef(ref.Area, ref.Year))
+	st, version, err := StateOf[caa.AreaAssessment](v.ctx, v.env, caa.AreaAssessmentRef(ref.Area, ref.Year))
 	switch {
 	case domain.ErrorCode(err) == domain.EINVALID:
 		return domain.FlagInfo{}, false, nil // a malformed reference is simply not a flag

@@ -20,6 +20,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/laaledger/laaledger/domain/registry"
+
 	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/eventstore"
 )
@@ -143,7 +145,7 @@ func resultOf(ref domain.AggregateRef, res eventstore.AppendResult) Result {
 func (s *Service) append(ctx context.Context, agg eventstore.Aggregate, version uint64, m domain.Meta, events []domain.Event, opts []eventstore.AppendOption) (Result, error) {
 	out := make([]eventstore.Event, len(events))
 	for i, e := range events {
-		typ, v, data, err := domain.EncodeEvent(e)
+		typ, v, data, err := registry.EncodeEvent(e)
 		if err != nil {
 			return Result{}, err
 		}

@@ -6,6 +6,10 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/laaledger/laaledger/domain/caa"
+	"github.com/laaledger/laaledger/domain/laa"
+	"github.com/laaledger/laaledger/domain/registry"
+
 	"github.com/stretchr/testify/require"
 
 	"github.com/laaledger/laaledger/domain"
@@ -43,7 +47,7 @@ func fold(t *testing.T, l *estest.Ledger, ref domain.AggregateRef, apply func(an
 	require.NoError(t, err)
 	st := zero
 	for _, e := range h.Events {
-		de, err := domain.DecodeEvent(e.Type, e.SchemaVersion, e.Data)
+		de, err := registry.DecodeEvent(e.Type, e.SchemaVersion, e.Data)
 		require.NoError(t, err)
 		st = apply(st, de)
 	}
@@ -72,7 +76,7 @@ func TestWholeDemoThroughTheLedgerTwice(t *testing.T) {
 	st, _, err := svc.State(ctx, ref)
 	require.NoError(t, err)
 	require.Equal(t, fold(t, l, ref, kinds[ref.Kind].Apply, kinds[ref.Kind].Zero()), st)
-	hp := st.(domain.Agreement)
+	hp := st.(laa.Agreement)
 	require.Equal(t, 46.0, hp.Targets["NI 112"].Values["2010/11"], "NI 112 reopened on the CAA red flag")
 }
 
@@ -81,10 +85,10 @@ func TestCorrectionMustNameAnEventOfItsAggregate(t *testing.T) {
 	m := steps[0].Meta
 	m.CommandID = "corr-1"
 	m.Actor = auditCommission
-	key := steps[0].Command.(domain.CAAOpenAssessment).CAAKey
-	_, err := svc.Execute(ctx, m, domain.CAARecordCorrection{CAAKey: key, CorrectsEventID: "no-such-event", Reason: "typo", Correction: "the area's name"}, nil)
+	key := steps[0].Command.(caa.OpenAssessment).CAAKey
+	_, err := svc.Execute(ctx, m, caa.RecordCorrection{CAAKey: key, CorrectsEventID: "no-such-event", Reason: "typo", Correction: "the area's name"}, nil)
 	require.Equal(t, "correction.unknown_event", domain.ErrorRule(err), "%v", err)
-	_, err = svc.Execute(ctx, m, domain.CAARecordCorrection{CAAKey: key, CorrectsEventID: steps[0].Meta.CommandID + "#0", Reason: "typo", Correction: "the area's name"}, nil)
+	_, err = svc.Execute(ctx, m, caa.RecordCorrection{CAAKey: key, CorrectsEventID: steps[0].Meta.CommandID + "#0", Reason: "typo", Correction: "the area's name"}, nil)
 	require.NoError(t, err)
 }
 
@@ -113,19 +117,19 @@ func TestCAADemoThroughTheLedgerTwice(t *testing.T) {
 	require.Equal(t, first, again)
 
 	// The service's state equals folding the stored events from zero.
-	ref := domain.AreaAssessmentRef("00EB", 2009)
+	ref := caa.AreaAssessmentRef("00EB", 2009)
 	st, _, err := svc.State(ctx, ref)
 	require.NoError(t, err)
 	h, err := l.Store.LoadFresh(ctx, service.StoreAggregate(ref))
 	require.NoError(t, err)
 	var events []domain.Event
 	for _, e := range h.Events {
-		de, err := domain.DecodeEvent(e.Type, e.SchemaVersion, e.Data)
+		de, err := registry.DecodeEvent(e.Type, e.SchemaVersion, e.Data)
 		require.NoError(t, err)
 		events = append(events, de)
 	}
-	require.Equal(t, domain.FoldAreaAssessment(events), st)
-	require.True(t, st.(domain.AreaAssessment).Published)
+	require.Equal(t, caa.FoldAreaAssessment(events), st)
+	require.True(t, st.(caa.AreaAssessment).Published)
 }
 
 func TestExecuteWithStaleIfMatchIsAConflict(t *testing.T) {
@@ -190,11 +194,11 @@ func TestCommandIDReusedForAnotherCommandIsRefused(t *testing.T) {
 // never a refusal decided against the state their twin produced.
 func TestConcurrentIdenticalRetriesAllGetTheOriginal(t *testing.T) {
 	_, ctx, svc, steps := caaLedger(t, 1)
-	open := steps[0].Command.(domain.CAAOpenAssessment)
+	open := steps[0].Command.(caa.OpenAssessment)
 	ac := auditCommission
 	for round := 0; round < 400; round++ {
 		m := domain.Meta{CommandID: fmt.Sprintf("flag-%d", round), Actor: ac, OccurredAt: steps[0].Meta.OccurredAt.AddDate(0, 0, 1)}
-		cmd := domain.CAAProposeFlag{CAAKey: open.CAAKey, FlagID: fmt.Sprintf("R%d", round+10), Colour: domain.FlagRed,
+		cmd := caa.ProposeFlag{CAAKey: open.CAAKey, FlagID: fmt.Sprintf("R%d", round+10), Colour: caa.FlagRed,
 			Theme: fmt.Sprintf("theme %d", round), Indicators: []int{112}, Rationale: "test", LeadInspectorate: "Audit Commission"}
 		var wg sync.WaitGroup
 		seqs := make([]uint64, 8)
@@ -219,10 +223,10 @@ func TestConcurrentIdenticalRetriesAllGetTheOriginal(t *testing.T) {
 // the latest event is refused after the rules that say who may act.
 func TestAssessmentCommandsDatedBeforeTheLatestEventAreRefused(t *testing.T) {
 	_, ctx, svc, steps := caaLedger(t, 1)
-	open := steps[0].Command.(domain.CAAOpenAssessment)
+	open := steps[0].Command.(caa.OpenAssessment)
 	ac := auditCommission
 	early := domain.Meta{CommandID: "early", Actor: ac, OccurredAt: steps[0].Meta.OccurredAt.AddDate(0, 0, -1)}
-	flag := domain.CAAProposeFlag{CAAKey: open.CAAKey, FlagID: "R9", Colour: domain.FlagRed, Theme: "t",
+	flag := caa.ProposeFlag{CAAKey: open.CAAKey, FlagID: "R9", Colour: caa.FlagRed, Theme: "t",
 		Indicators: []int{112}, Rationale: "r", LeadInspectorate: "Audit Commission"}
 	_, err := svc.Execute(ctx, early, flag, nil)
 	require.Equal(t, "caa.time_order", domain.ErrorRule(err), "%v", err)

@@ -19,6 +19,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/laaledger/laaledger/domain/caa"
+	"github.com/laaledger/laaledger/domain/catalogue"
+	"github.com/laaledger/laaledger/domain/laa"
+
 	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/domain/service"
 )
@@ -74,10 +78,10 @@ func Run(ctx context.Context, svc *service.Service, opt Options) (int64, error) 
 	if opt.Workers <= 0 {
 		opt.Workers = 64
 	}
-	if _, err := svc.Execute(ctx, domain.SeedMeta(), domain.SeedCatalogueCommand(), nil); err != nil {
+	if _, err := svc.Execute(ctx, catalogue.SeedMeta(), catalogue.SeedCommand(), nil); err != nil {
 		return 0, fmt.Errorf("seed catalogue: %w", err)
 	}
-	cat := domain.SeedCatalogue()
+	cat := catalogue.Seed()
 	p := planFor(opt.Events, len(areas))
 	var done atomic.Int64
 	jobs := make(chan int)
@@ -121,7 +125,7 @@ feed:
 type areaGen struct {
 	svc      *service.Service
 	area     domain.Area
-	cat      domain.Catalogue
+	cat      catalogue.Catalogue
 	plan     plan
 	rng      *rand.Rand
 	done     *atomic.Int64
@@ -159,8 +163,8 @@ func (g *areaGen) exec(ctx context.Context, role domain.Role, step time.Duration
 	return nil
 }
 
-func (g *areaGen) values(base float64) domain.Values {
-	return domain.Values{
+func (g *areaGen) values(base float64) laa.Values {
+	return laa.Values{
 		"2008/09": round1(base * (1 + g.rng.Float64()*0.05)),
 		"2009/10": round1(base * (1 + g.rng.Float64()*0.10)),
 		"2010/11": round1(base * (1 + g.rng.Float64()*0.15)),
@@ -170,12 +174,12 @@ func (g *areaGen) values(base float64) domain.Values {
 func round1(v float64) float64 { return float64(int(v*10)) / 10 }
 
 func (g *areaGen) run(ctx context.Context) error {
-	id := domain.AgreementID(g.area.Code, domain.Period2008)
+	id := laa.AgreementID(g.area.Code, laa.Period2008)
 	g.at = time.Date(2008, 1, 7, 9, 0, 0, 0, time.UTC)
 	// Negotiation is spread over January to May 2008.
 	negotiationCommands := (g.plan.designated + g.plan.local) * (g.plan.rounds + 1)
 	step := time.Duration(float64(130*24*time.Hour) / float64(negotiationCommands+1))
-	if err := g.exec(ctx, domain.RoleGO, step, "open agreement", domain.OpenAgreement{Agreement: id}); err != nil {
+	if err := g.exec(ctx, domain.RoleGO, step, "open agreement", laa.OpenAgreement{Agreement: id}); err != nil {
 		return err
 	}
 	var keys []string
@@ -185,30 +189,30 @@ func (g *areaGen) run(ctx context.Context) error {
 			nis = append(nis, ind.NI)
 		}
 	}
-	targets := make([]domain.ProposeTarget, 0, len(nis)+g.plan.local)
+	targets := make([]laa.ProposeTarget, 0, len(nis)+g.plan.local)
 	for _, ni := range nis {
-		targets = append(targets, domain.ProposeTarget{Agreement: id, NI: ni, Kind: domain.KindDesignated})
+		targets = append(targets, laa.ProposeTarget{Agreement: id, NI: ni, Kind: laa.KindDesignated})
 	}
 	for i := 0; i < g.plan.local; i++ {
-		targets = append(targets, domain.ProposeTarget{Agreement: id, LocalCode: fmt.Sprintf("SYN%03d", i+1),
-			Title: fmt.Sprintf("synthetic local target %d", i+1), Kind: domain.KindLocal})
+		targets = append(targets, laa.ProposeTarget{Agreement: id, LocalCode: fmt.Sprintf("SYN%03d", i+1),
+			Title: fmt.Sprintf("synthetic local target %d", i+1), Kind: laa.KindLocal})
 	}
 	for _, t := range targets {
 		base := 10 + g.rng.Float64()*90
-		t.Baseline = &domain.Baseline{Value: round1(base), Year: "2007/08", Source: "synthetic baseline"}
+		t.Baseline = &laa.Baseline{Value: round1(base), Year: "2007/08", Source: "synthetic baseline"}
 		t.Values = g.values(base)
 		t.Rationale = "synthetic opening proposal"
 		if err := g.exec(ctx, domain.RoleLSP, step, "propose", t); err != nil {
 			return err
 		}
-		key := domain.TargetKey(t.NI, t.LocalCode)
+		key := laa.TargetKey(t.NI, t.LocalCode)
 		keys = append(keys, key)
 		for r := 2; r <= g.plan.rounds; r++ {
 			role := domain.RoleGO
 			if r%2 == 1 {
 				role = domain.RoleLSP
 			}
-			if err := g.exec(ctx, role, step, "counter-proposal", domain.CounterProposeTarget{Agreement: id, Target: key,
+			if err := g.exec(ctx, role, step, "counter-proposal", laa.CounterProposeTarget{Agreement: id, Target: key,
 				Values: g.values(base), Rationale: fmt.Sprintf("synthetic round %d", r)}); err != nil {
 				return err
 			}
@@ -217,7 +221,7 @@ func (g *areaGen) run(ctx context.Context) error {
 		if g.plan.rounds%2 == 1 {
 			accept = domain.RoleGO
 		}
-		if err := g.exec(ctx, accept, step, "accept", domain.AcceptProposal{Agreement: id, Target: key, Round: g.plan.rounds}); err != nil {
+		if err := g.exec(ctx, accept, step, "accept", laa.AcceptProposal{Agreement: id, Target: key, Round: g.plan.rounds}); err != nil {
 			return err
 		}
 	}
@@ -227,9 +231,9 @@ func (g *areaGen) run(ctx context.Context) error {
 		role domain.Role
 		cmd  domain.Command
 	}{
-		{domain.RoleLA, domain.AdoptAgreement{Agreement: id}},
-		{domain.RoleLA, domain.SubmitAgreement{Agreement: id}},
-		{domain.RoleMinister, domain.ApproveAgreement{Agreement: id}},
+		{domain.RoleLA, laa.AdoptAgreement{Agreement: id}},
+		{domain.RoleLA, laa.SubmitAgreement{Agreement: id}},
+		{domain.RoleMinister, laa.ApproveAgreement{Agreement: id}},
 	} {
 		if err := g.exec(ctx, c.role, 7*day, "sign-off", c.cmd); err != nil {
 			return err
@@ -241,7 +245,7 @@ func (g *areaGen) run(ctx context.Context) error {
 	for rev := 0; rev < g.plan.outturnRevisions; rev++ {
 		for _, year := range []string{"2008/09", "2009/10"} {
 			for _, key := range keys {
-				if err := g.exec(ctx, domain.RoleLSP, outStep, "outturn", domain.RecordOutturn{Agreement: id, Target: key, Year: year,
+				if err := g.exec(ctx, domain.RoleLSP, outStep, "outturn", laa.RecordOutturn{Agreement: id, Target: key, Year: year,
 					Value: round1(10 + g.rng.Float64()*90), Source: fmt.Sprintf("synthetic return %d", rev+1)}); err != nil {
 					return err
 				}
@@ -250,26 +254,26 @@ func (g *areaGen) run(ctx context.Context) error {
 	}
 	// The 2009/10 review and refresh on the seed timetable.
 	g.at = time.Date(2009, 11, 13, 10, 0, 0, 0, time.UTC)
-	if err := g.exec(ctx, domain.RoleLSP, 20*day, "self-assessment", domain.SubmitSelfAssessment{Agreement: id, Year: "2009/10"}); err != nil {
+	if err := g.exec(ctx, domain.RoleLSP, 20*day, "self-assessment", laa.SubmitSelfAssessment{Agreement: id, Year: "2009/10"}); err != nil {
 		return err
 	}
-	if err := g.exec(ctx, domain.RoleGO, 40*day, "annual review", domain.HoldAnnualReview{Agreement: id, Year: "2009/10"}); err != nil {
+	if err := g.exec(ctx, domain.RoleGO, 40*day, "annual review", laa.HoldAnnualReview{Agreement: id, Year: "2009/10"}); err != nil {
 		return err
 	}
 	g.at = time.Date(2010, 1, 25, 10, 0, 0, 0, time.UTC)
-	if err := g.exec(ctx, domain.RoleGO, day, "review report", domain.SendAnnualReviewReport{Agreement: id, Year: "2009/10"}); err != nil {
+	if err := g.exec(ctx, domain.RoleGO, day, "review report", laa.SendAnnualReviewReport{Agreement: id, Year: "2009/10"}); err != nil {
 		return err
 	}
-	if err := g.exec(ctx, domain.RoleGO, day, "refresh opened", domain.OpenRefresh{Agreement: id, Year: "2009/10"}); err != nil {
+	if err := g.exec(ctx, domain.RoleGO, day, "refresh opened", laa.OpenRefresh{Agreement: id, Year: "2009/10"}); err != nil {
 		return err
 	}
 	for _, key := range keys[:min(5, len(keys))] {
-		if err := g.exec(ctx, domain.RoleLSP, day, "year-three target", domain.ProposeRevision{Agreement: id, Target: key,
-			Ground: domain.GroundYearThreeTarget, Values: domain.Values{"2010/11": round1(10 + g.rng.Float64()*90)},
+		if err := g.exec(ctx, domain.RoleLSP, day, "year-three target", laa.ProposeRevision{Agreement: id, Target: key,
+			Ground: laa.GroundYearThreeTarget, Values: laa.Values{"2010/11": round1(10 + g.rng.Float64()*90)},
 			Rationale: "synthetic year-three revision"}); err != nil {
 			return err
 		}
-		if err := g.exec(ctx, domain.RoleGO, day, "agree revision", domain.AgreeRevision{Agreement: id, Target: key, Round: 1}); err != nil {
+		if err := g.exec(ctx, domain.RoleGO, day, "agree revision", laa.AgreeRevision{Agreement: id, Target: key, Round: 1}); err != nil {
 			return err
 		}
 	}
@@ -279,9 +283,9 @@ func (g *areaGen) run(ctx context.Context) error {
 		cmd  domain.Command
 		step time.Duration
 	}{
-		{domain.RoleLA, domain.AdoptRefresh{Agreement: id}, 3 * day},
-		{domain.RoleLA, domain.ConcludeRefresh{Agreement: id}, 16 * day},
-		{domain.RoleMinister, domain.ApproveRefresh{Agreement: id}, day},
+		{domain.RoleLA, laa.AdoptRefresh{Agreement: id}, 3 * day},
+		{domain.RoleLA, laa.ConcludeRefresh{Agreement: id}, 16 * day},
+		{domain.RoleMinister, laa.ApproveRefresh{Agreement: id}, day},
 	} {
 		if err := g.exec(ctx, c.role, c.step, "refresh sign-off", c.cmd); err != nil {
 			return err
@@ -293,8 +297,8 @@ func (g *areaGen) run(ctx context.Context) error {
 // caa writes the area's 2009 area and organisational assessments.
 func (g *areaGen) caa(ctx context.Context, nis []int) error {
 	day := 24 * time.Hour
-	key := domain.CAAKey{Area: g.area.Code, Year: 2009}
-	ok := domain.OAKey{Org: g.area.Code, Year: 2009}
+	key := caa.CAAKey{Area: g.area.Code, Year: 2009}
+	ok := caa.OAKey{Org: g.area.Code, Year: 2009}
 	g.at = time.Date(2009, 9, 1, 10, 0, 0, 0, time.UTC)
 	red := nis[g.rng.IntN(len(nis))]
 	green := nis[g.rng.IntN(len(nis))]
@@ -302,21 +306,21 @@ func (g *areaGen) caa(ctx context.Context, nis []int) error {
 		role domain.Role
 		cmd  domain.Command
 	}{
-		{domain.RoleAuditCommission, domain.CAAOpenAssessment{CAAKey: key}},
-		{domain.RoleAuditCommission, domain.OAOpenAssessment{OAKey: ok}},
-		{domain.RoleAuditCommission, domain.CAAProposeFlag{CAAKey: key, FlagID: "R1", Colour: domain.FlagRed, Theme: "synthetic concern",
+		{domain.RoleAuditCommission, caa.OpenAssessment{CAAKey: key}},
+		{domain.RoleAuditCommission, caa.OAOpenAssessment{OAKey: ok}},
+		{domain.RoleAuditCommission, caa.ProposeFlag{CAAKey: key, FlagID: "R1", Colour: caa.FlagRed, Theme: "synthetic concern",
 			Indicators: []int{red}, Rationale: "synthetic red flag", LeadInspectorate: "Audit Commission"}},
-		{domain.RoleAuditCommission, domain.CAAProposeFlag{CAAKey: key, FlagID: "G1", Colour: domain.FlagGreen, Theme: "synthetic strength",
+		{domain.RoleAuditCommission, caa.ProposeFlag{CAAKey: key, FlagID: "G1", Colour: caa.FlagGreen, Theme: "synthetic strength",
 			Indicators: []int{green}, Rationale: "synthetic green flag", LeadInspectorate: "Audit Commission"}},
-		{domain.RoleAuditCommission, domain.OAProposeScores{OAKey: ok, OrgScores: domain.OrgScores{ManagingPerformance: 1 + g.rng.IntN(4),
+		{domain.RoleAuditCommission, caa.OAProposeScores{OAKey: ok, OrgScores: caa.OrgScores{ManagingPerformance: 1 + g.rng.IntN(4),
 			UseOfResources: 1 + g.rng.IntN(4), Overall: 1 + g.rng.IntN(4)}, Rationale: "synthetic scores"}},
-		{domain.RoleAuditCommission, domain.CAAIssuePrePublicationReport{CAAKey: key}},
-		{domain.RoleAuditCommission, domain.OAIssuePrePublicationReport{OAKey: ok}},
-		{domain.RoleLA, domain.CAASubmitLocalityComment{CAAKey: key, FlagID: "R1", Comment: "synthetic comment"}},
-		{domain.RoleLSP, domain.CAARequestReview{CAAKey: key, RequestID: "RR1", FlagID: "R1", Grounds: "synthetic grounds"}},
-		{domain.RoleAuditCommission, domain.CAADecideReview{CAAKey: key, RequestID: "RR1", Outcome: domain.ReviewUpheld, Reasons: "synthetic reasons"}},
-		{domain.RoleAuditCommission, domain.CAAPublishAssessment{CAAKey: key, PublishedOn: "2009-12-10"}},
-		{domain.RoleAuditCommission, domain.OAPublishAssessment{OAKey: ok, PublishedOn: "2009-12-10"}},
+		{domain.RoleAuditCommission, caa.IssuePrePublicationReport{CAAKey: key}},
+		{domain.RoleAuditCommission, caa.OAIssuePrePublicationReport{OAKey: ok}},
+		{domain.RoleLA, caa.SubmitLocalityComment{CAAKey: key, FlagID: "R1", Comment: "synthetic comment"}},
+		{domain.RoleLSP, caa.RequestReview{CAAKey: key, RequestID: "RR1", FlagID: "R1", Grounds: "synthetic grounds"}},
+		{domain.RoleAuditCommission, caa.DecideReview{CAAKey: key, RequestID: "RR1", Outcome: caa.ReviewUpheld, Reasons: "synthetic reasons"}},
+		{domain.RoleAuditCommission, caa.PublishAssessment{CAAKey: key, PublishedOn: "2009-12-10"}},
+		{domain.RoleAuditCommission, caa.OAPublishAssessment{OAKey: ok, PublishedOn: "2009-12-10"}},
 	}
 	for _, s := range steps {
 		if err := g.exec(ctx, s.role, 7*day, "CAA", s.cmd); err != nil {

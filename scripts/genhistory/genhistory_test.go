@@ -3,6 +3,8 @@ package genhistory
 import (
 	"testing"
 
+	"github.com/laaledger/laaledger/domain/laa"
+
 	"github.com/stretchr/testify/require"
 
 	"github.com/laaledger/laaledger/domain"
@@ -27,13 +29,13 @@ func TestGeneratesAValidHistoryOnceAndOnlyOnce(t *testing.T) {
 	require.Equal(t, last, again, "a second run appends nothing")
 
 	area := domain.Areas()[0].Code
-	st, _, err := svc.State(ctx, domain.AggregateRef{Kind: domain.KindAgreement, ID: domain.AgreementID(area, domain.Period2008)})
+	st, _, err := svc.State(ctx, domain.AggregateRef{Kind: domain.KindAgreement, ID: laa.AgreementID(area, laa.Period2008)})
 	require.NoError(t, err)
-	a := st.(domain.Agreement)
-	require.Equal(t, domain.StatusApproved, a.Status)
+	a := st.(laa.Agreement)
+	require.Equal(t, laa.StatusApproved, a.Status)
 	agreed := 0
 	for _, tg := range a.Targets {
-		if tg.Status == domain.TargetStatusAgreed {
+		if tg.Status == laa.TargetStatusAgreed {
 			agreed++
 		}
 	}

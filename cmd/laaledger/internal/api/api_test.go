@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/laaledger/laaledger/domain/registry"
+
 	"github.com/laaledger/laaledger/domain"
 )
 
@@ -24,7 +26,7 @@ func TestHealthAndOpenAPINeedNoToken(t *testing.T) {
 	var doc map[string]any
 	h.do(req{method: "GET", path: "/v1/openapi.json"}).decode(t, &doc)
 	paths := doc["paths"].(map[string]any)
-	for _, typ := range domain.CommandTypes() {
+	for _, typ := range registry.CommandTypes() {
 		if paths["/v1/commands/"+typ] == nil {
 			t.Errorf("served document lacks the path of command %s", typ)
 		}
@@ -383,18 +385,18 @@ func TestMetricsCountCommandsAndRequests(t *testing.T) {
 }
 
 func TestEveryCommandHasItsFieldsInTheDocument(t *testing.T) {
-	doc, err := buildDocument(domain.CommandTypes())
+	doc, err := buildDocument(registry.CommandTypes())
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, typ := range domain.CommandTypes() {
+	for _, typ := range registry.CommandTypes() {
 		path := doc.doc.Paths.Value("/v1/commands/" + typ)
 		if path == nil || path.Post == nil {
 			t.Errorf("command %s has no path", typ)
 			continue
 		}
 		body := path.Post.RequestBody.Value.Content.Get("application/json").Schema.Value.Properties["command"].Value
-		proto, _ := domain.NewCommand(typ)
+		proto, _ := registry.NewCommand(typ)
 		ct := reflect.TypeOf(proto)
 		for i := range ct.NumField() {
 			f := ct.Field(i)

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/laaledger/laaledger/domain/laa"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/laaledger/laaledger/domain"
@@ -248,7 +250,7 @@ func BenchmarkHTTPCommands(b *testing.B) {
 	direct, directWall, err := concurrently(benchClients, b.N, func(c, i int) error {
 		t, n := targetFor(c, i), seq.Add(1)
 		m := domain.Meta{CommandID: fmt.Sprintf("bench-%s-direct-%d", benchRun, n), Actor: t.actor, OccurredAt: occurred, Reason: "benchmark"}
-		_, err := bs.svc.Execute(context.Background(), m, domain.RecordOutturn{Agreement: t.agreement, Target: t.target,
+		_, err := bs.svc.Execute(context.Background(), m, laa.RecordOutturn{Agreement: t.agreement, Target: t.target,
 			Year: "2010/11", Value: float64(n), Source: "benchmark " + benchRun}, nil)
 		return err
 	})

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/laaledger/laaledger/domain/registry"
+
 	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/eventstore"
 )
@@ -153,7 +155,7 @@ func (s *Server) decodeCommand(w http.ResponseWriter, r *http.Request, typ strin
 	if len(req.Command) == 0 || bytes.Equal(req.Command, []byte("null")) {
 		return domain.Meta{}, nil, nil, badRequest("missing_command", "the command's fields go in a \"command\" object")
 	}
-	cmd, err := domain.DecodeCommand(typ, req.Command)
+	cmd, err := registry.DecodeCommand(typ, req.Command)
 	if err != nil {
 		return domain.Meta{}, nil, nil, &decodeError{err}
 	}

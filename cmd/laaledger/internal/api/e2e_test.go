@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/laaledger/laaledger/domain/caa"
+	"github.com/laaledger/laaledger/domain/laa"
+
 	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/domain/service"
 )
@@ -94,7 +97,7 @@ func TestDemoNegotiationApprovalAndRefreshOverHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hp := st.(domain.Agreement)
+	hp := st.(laa.Agreement)
 	if got := hp.Targets["NI 112"].Values["2010/11"]; got != 46.0 {
 		t.Errorf("NI 112 2010/11 = %v, want 46 after the reopening", got)
 	}
@@ -133,7 +136,7 @@ func TestRoleBoundariesOverHTTP(t *testing.T) {
 		{"GO for another region", tokGO, "laa.CounterProposeTarget", propose("00BK/2008-11"), 403, "laa.not_party"},
 		{"LA approving", tokLA, "laa.ApproveAgreement", map[string]any{"agreement": "00EB/2008-11"}, 403, "laa.role_not_allowed"},
 		{"LA issuing a CAA flag", tokLA, "caa.ProposeFlag", map[string]any{"area": "00EB", "year": 2009, "flag_id": "R9",
-			"colour": "red", "theme": "t", "indicators": []int{112}, "rationale": "r", "lead_inspectorate": "Audit Commission"}, 403, domain.RuleCAAJudgeRole},
+			"colour": "red", "theme": "t", "indicators": []int{112}, "rationale": "r", "lead_inspectorate": "Audit Commission"}, 403, caa.RuleCAAJudgeRole},
 		{"scrutiny trying a command", tokScrutiny, "laa.ApproveAgreement", map[string]any{"agreement": "00EB/2008-11"}, 403, "role.read_only"},
 		{"a command dated before the agreement's last act", tokLA, "laa.CounterProposeTarget", propose("00EB/2008-11"), 409, "laa.time_order"},
 		{"an agreement never opened", tokGO, "laa.CounterProposeTarget", propose("00EH/2008-11"), 404, "laa.not_opened"},

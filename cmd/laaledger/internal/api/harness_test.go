@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/laaledger/laaledger/domain/registry"
+
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
@@ -64,8 +66,8 @@ type apiNoted struct {
 func (apiNoted) EventType() string { return "apitest.Noted" }
 
 func init() {
-	domain.RegisterCommand(apiNote{})
-	domain.RegisterEvent(apiNoted{}, 1)
+	registry.RegisterCommand(apiNote{})
+	registry.RegisterEvent(apiNoted{}, 1)
 }
 
 var testKinds = map[string]service.Kind{

@@ -12,11 +12,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/laaledger/laaledger/domain/laa"
+	"github.com/laaledger/laaledger/domain/registry"
+
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3gen"
 	"go.yaml.in/yaml/v4"
-
-	"github.com/laaledger/laaledger/domain"
 )
 
 // openapiYAML is the hand-kept part of the OpenAPI document: the paths,
@@ -49,7 +50,7 @@ var componentTypes = map[string]any{"Problem": Problem{}}
 // buildDocument loads the hand-kept document, generates the schemas of
 // [componentTypes], and adds one POST path per command type, whose request
 // body schema is derived from the command's Go struct: the same JSON field
-// names, types and "no unknown fields" rule that [domain.DecodeCommand]
+// names, types and "no unknown fields" rule that [registry.DecodeCommand]
 // applies.
 func buildDocument(types []string) (*document, error) {
 	loader := openapi3.NewLoader()
@@ -66,7 +67,7 @@ func buildDocument(types []string) (*document, error) {
 	doc.Components.Schemas["Problem"].Value.Properties["category"].Value.Enum = categories()
 	d := &document{doc: doc, commands: map[string]bool{}}
 	for _, t := range types {
-		proto, ok := domain.NewCommand(t)
+		proto, ok := registry.NewCommand(t)
 		if !ok {
 			return nil, fmt.Errorf("command %s is not registered", t)
 		}
@@ -200,7 +201,7 @@ var (
 )
 
 // describeAsJSON completes a generated schema the way encoding/json and
-// [domain.DecodeCommand] treat the type: a struct is an object with no
+// [registry.DecodeCommand] treat the type: a struct is an object with no
 // properties beyond its fields (unknown fields are refused), even when it
 // has none; a nil slice or map encodes as null. Fields of a command are
 // not marked required: the domain checks presence and says which rule
@@ -276,7 +277,7 @@ func (s *Server) openapiYAML(w http.ResponseWriter, r *http.Request) {
 // the domain publishes them (the LAA commands); the domain still decides.
 func commandRoles(t string) []string {
 	var out []string
-	for _, r := range domain.LAARoles(t) {
+	for _, r := range laa.Roles(t) {
 		out = append(out, string(r))
 	}
 	return out

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/laaledger/laaledger/domain/laa"
+
 	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/eventstore"
 	"github.com/laaledger/laaledger/projections"
@@ -28,7 +30,7 @@ func TestQueriesOverTheDemoLedger(t *testing.T) {
 	var view struct {
 		Version uint64            `json:"version"`
 		Basis   projections.Basis `json:"basis"`
-		State   domain.Agreement  `json:"state"`
+		State   laa.Agreement     `json:"state"`
 	}
 	r.decode(t, &view)
 	if view.Version != version || view.Basis != projections.Current || r.Header.Get("ETag") != fmt.Sprintf(`"%d"`, version) {
@@ -55,7 +57,7 @@ func TestQueriesOverTheDemoLedger(t *testing.T) {
 	var recorded struct {
 		Version uint64            `json:"version"`
 		Basis   projections.Basis `json:"basis"`
-		State   domain.Agreement  `json:"state"`
+		State   laa.Agreement     `json:"state"`
 	}
 	r.decode(t, &recorded)
 	if r.Status != 200 || recorded.Version != version || recorded.Basis != projections.Recorded || mustString(t, recorded.State) != mustString(t, view.State) {
@@ -181,7 +183,7 @@ func TestQueriesOverTheDemoLedger(t *testing.T) {
 	}
 	// The GO's counter-proposal is the second round, and its change is
 	// from the LSP's opening proposal.
-	if len(rounds.Rounds) < 2 || rounds.Rounds[1].Side != domain.SideGO || rounds.Rounds[1].Change == nil {
+	if len(rounds.Rounds) < 2 || rounds.Rounds[1].Side != laa.SideGO || rounds.Rounds[1].Change == nil {
 		t.Fatalf("rounds %s", r.Body)
 	}
 	for y, d := range rounds.Rounds[1].Change {
@@ -217,7 +219,7 @@ func recordOutturn(t *testing.T, h *harness, key string, value float64) CommandR
 	r := h.do(req{method: "POST", path: "/v1/commands/laa.RecordOutturn", token: tokLA,
 		header: map[string]string{"Idempotency-Key": key},
 		body: mustJSON(t, map[string]any{"occurred_at": "2011-07-01T10:00:00Z", "reason": "annual return",
-			"command": domain.RecordOutturn{Agreement: "00EB/2008-11", Target: "NI 112", Year: "2010/11", Value: value, Source: "test"}})})
+			"command": laa.RecordOutturn{Agreement: "00EB/2008-11", Target: "NI 112", Year: "2010/11", Value: value, Source: "test"}})})
 	if r.Status != 201 {
 		t.Fatalf("outturn: %d %s", r.Status, r.Body)
 	}
@@ -234,8 +236,8 @@ func outturnOf(t *testing.T, r *resp) float64 {
 	var v struct {
 		View struct {
 			Targets []struct {
-				Key      string                    `json:"key"`
-				Outturns map[string]domain.Outturn `json:"outturns"`
+				Key      string                 `json:"key"`
+				Outturns map[string]laa.Outturn `json:"outturns"`
 			} `json:"targets"`
 		} `json:"view"`
 	}

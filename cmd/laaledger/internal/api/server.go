@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/laaledger/laaledger/domain/registry"
+
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -149,7 +151,7 @@ func New(cfg Config) (*Server, error) {
 	if s.metrics, err = newMetrics(s.reg, cfg.ProjectionLag); err != nil {
 		return nil, fmt.Errorf("api: register metrics: %w", err)
 	}
-	if s.doc, err = buildDocument(domain.CommandTypes()); err != nil {
+	if s.doc, err = buildDocument(registry.CommandTypes()); err != nil {
 		return nil, fmt.Errorf("api: %w", err)
 	}
 	s.routes()

@@ -1,0 +1,163 @@
+package caa
+
+import (
+	"github.com/laaledger/laaledger/domain"
+)
+
+// Flag statuses in an area assessment.
+const (
+	StatusStanding  = "standing"  // proposed, possibly changed or amended on review
+	StatusDropped   = "dropped"   // dropped as a draft before publication
+	StatusWithdrawn = "withdrawn" // withdrawn on review
+)
+
+// Flag is a flag as it stands in an area assessment.
+type Flag struct {
+	ID               string
+	Colour           string
+	Theme            string
+	Indicators       []int
+	Rationale        string
+	LeadInspectorate string
+	Status           string
+}
+
+// Comment is a comment on a pre-publication report.
+type Comment struct {
+	By      string
+	Target  string // a flag id or a score element; empty for the whole report
+	Comment string
+}
+
+// Review is a request for review and, once decided, its outcome. Target
+// is the flag id (area assessment) or the score element (organisational
+// assessment) under review.
+type Review struct {
+	ID      string
+	Target  string
+	By      string
+	Grounds string
+	Outcome string // "" while undecided
+	Reasons string
+}
+
+// Decided reports whether the review has an outcome.
+func (r Review) Decided() bool { return r.Outcome != "" }
+
+// Correction is a recorded correction of an earlier event.
+type Correction struct {
+	CorrectsEventID string
+	Reason          string
+	Correction      string
+}
+
+// AreaAssessment is the state of one area assessment, folded from its
+// events by Apply. The zero value is an assessment not yet opened. Apply
+// never changes the maps and slices of the state it is given, so an earlier
+// state stays valid after a later one is built from it.
+type AreaAssessment struct {
+	Area      string
+	AreaName  string
+	Region    string
+	Year      int
+	Version   int // number of events applied
+	Flags     map[string]Flag
+	FlagOrder []string // flag ids in the order proposed
+	Process
+}
+
+// Opened reports whether the assessment has been opened.
+func (s AreaAssessment) Opened() bool { return s.Area != "" }
+
+// Ref returns the assessment's aggregate.
+func (s AreaAssessment) Ref() domain.AggregateRef { return AreaAssessmentRef(s.Area, s.Year) }
+
+// StandingFlags returns the flags that stand, in the order proposed.
+func (s AreaAssessment) StandingFlags() []Flag {
+	var out []Flag
+	for _, id := range s.FlagOrder {
+		if f := s.Flags[id]; f.Status == StatusStanding {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func (s AreaAssessment) clone() AreaAssessment {
+	c := s
+	if s.Flags != nil {
+		c.Flags = make(map[string]Flag, len(s.Flags))
+		for k, v := range s.Flags {
+			v.Indicators = caaCloneInts(v.Indicators)
+			c.Flags[k] = v
+		}
+	}
+	c.FlagOrder = append([]string(nil), s.FlagOrder...)
+	c.Process = s.Process.clone()
+	return c
+}
+
+// Apply folds one event into the state and returns the new state. Events of
+// other aggregates are ignored (the version does not move).
+func (s AreaAssessment) Apply(e domain.Event) AreaAssessment {
+	switch e.(type) {
+	case AssessmentOpened, FlagProposed, FlagChanged, FlagDropped,
+		PrePublicationReportIssued, LocalityCommentSubmitted, ReviewRequested,
+		ReviewDecided, AssessmentPublished, CorrectionRecorded:
+	default:
+		return s
+	}
+	s = s.clone()
+	if s.Flags == nil {
+		s.Flags = map[string]Flag{}
+	}
+	s.started()
+	s.Version++
+	switch e := e.(type) {
+	case AssessmentOpened:
+		s.Area, s.AreaName, s.Region, s.Year = e.Area, e.AreaName, e.Region, e.Year
+	case FlagProposed:
+		s.Flags[e.FlagID] = Flag{ID: e.FlagID, Colour: e.Colour, Theme: e.Theme,
+			Indicators: caaCloneInts(e.Indicators), Rationale: e.Rationale,
+			LeadInspectorate: e.LeadInspectorate, Status: StatusStanding}
+		s.FlagOrder = append(s.FlagOrder, e.FlagID)
+	case FlagChanged:
+		f := s.Flags[e.FlagID]
+		f.Colour, f.Theme, f.Indicators, f.Rationale = e.Colour, e.Theme, caaCloneInts(e.Indicators), e.Rationale
+		s.Flags[e.FlagID] = f
+	case FlagDropped:
+		f := s.Flags[e.FlagID]
+		f.Status = StatusDropped
+		s.Flags[e.FlagID] = f
+	case PrePublicationReportIssued:
+		s.prePublish()
+	case LocalityCommentSubmitted:
+		s.comment(Comment{By: e.By, Target: e.FlagID, Comment: e.Comment})
+	case ReviewRequested:
+		s.requestReview(Review{ID: e.RequestID, Target: e.FlagID, By: e.By, Grounds: e.Grounds})
+	case ReviewDecided:
+		s.decideReview(e.RequestID, e.Outcome, e.Reasons)
+		f := s.Flags[e.FlagID]
+		switch e.Outcome {
+		case ReviewAmended:
+			f.Colour, f.Theme, f.Indicators, f.Rationale = e.Colour, e.Theme, caaCloneInts(e.Indicators), e.Rationale
+		case ReviewWithdrawn:
+			f.Status = StatusWithdrawn
+		}
+		s.Flags[e.FlagID] = f
+	case AssessmentPublished:
+		s.publish(e.PublishedOn)
+	case CorrectionRecorded:
+		s.correct(Correction(e))
+	}
+	return s
+}
+
+// FoldAreaAssessment folds events, oldest first, from the zero state.
+func FoldAreaAssessment(events []domain.Event) AreaAssessment {
+	var s AreaAssessment
+	for _, e := range events {
+		s = s.Apply(e)
+	}
+	return s
+}

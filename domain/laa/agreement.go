@@ -1,0 +1,386 @@
+package laa
+
+import (
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/laaledger/laaledger/domain"
+)
+
+// AgreementStatus is where an agreement is in its lifecycle.
+type AgreementStatus string
+
+// Agreement statuses, in lifecycle order. After approval a refresh moves
+// the agreement through the refresh statuses and back to approved.
+const (
+	StatusNone             AgreementStatus = ""
+	StatusNegotiating      AgreementStatus = "negotiating"
+	StatusAdopted          AgreementStatus = "adopted"
+	StatusSubmitted        AgreementStatus = "submitted"
+	StatusApproved         AgreementStatus = "approved"
+	StatusRefreshOpen      AgreementStatus = "refresh_open"
+	StatusRefreshAdopted   AgreementStatus = "refresh_adopted"
+	StatusRefreshConcluded AgreementStatus = "refresh_concluded"
+)
+
+// TargetStatus is where a target is in its negotiation.
+type TargetStatus string
+
+// Target statuses.
+const (
+	TargetStatusNegotiating TargetStatus = "negotiating"
+	TargetStatusAgreed      TargetStatus = "agreed"
+	TargetStatusWithdrawn   TargetStatus = "withdrawn"
+)
+
+// Proposal is the open offer on a target: the terms of the last proposal or
+// counter-proposal, by which side, in which round. For a refresh revision
+// Ground (and Flag) say why the locked target may change.
+type Proposal struct {
+	Baseline  *Baseline       `json:"baseline,omitempty"`
+	Values    Values          `json:"values"`
+	Rationale string          `json:"rationale,omitempty"`
+	Round     int             `json:"round"`
+	Side      Side            `json:"side"`
+	By        string          `json:"by"`
+	At        time.Time       `json:"at"`
+	Ground    Ground          `json:"ground,omitempty"`
+	Flag      *domain.FlagRef `json:"flag,omitempty"`
+}
+
+// Outturn is an actual value recorded for a year.
+type Outturn struct {
+	Value    float64   `json:"value"`
+	Source   string    `json:"source"`
+	Revision int       `json:"revision"`
+	At       time.Time `json:"at"`
+}
+
+// Target is one target of an agreement.
+type Target struct {
+	Key       string       `json:"key"`
+	NI        int          `json:"ni,omitempty"`
+	LocalCode string       `json:"local_code,omitempty"`
+	Title     string       `json:"title"`
+	Kind      TargetKind   `json:"kind"`
+	Status    TargetStatus `json:"status"`
+	// Baseline and Values are the agreed terms; nil until agreed.
+	Baseline *Baseline `json:"baseline,omitempty"`
+	Values   Values    `json:"values,omitempty"`
+	AgreedAt time.Time `json:"agreed_at,omitzero"`
+	// Open is the proposal under negotiation: the original negotiation
+	// before agreement, or a refresh revision after it. Nil when none.
+	Open *Proposal `json:"open,omitempty"`
+	// Revisions counts the refresh revisions agreed.
+	Revisions int `json:"revisions"`
+	// Outturns holds every outturn per year, oldest first.
+	Outturns map[string][]Outturn `json:"outturns,omitempty"`
+}
+
+// Review is the annual review of one year.
+type Review struct {
+	SelfAssessmentAt time.Time `json:"self_assessment_at,omitzero"`
+	HeldAt           time.Time `json:"held_at,omitzero"`
+	ReportSentAt     time.Time `json:"report_sent_at,omitzero"`
+}
+
+// Refresh is one refresh of an approved agreement.
+type Refresh struct {
+	Year        string    `json:"year"`
+	OpenedAt    time.Time `json:"opened_at"`
+	AdoptedAt   time.Time `json:"adopted_at,omitzero"`
+	ConcludedAt time.Time `json:"concluded_at,omitzero"`
+	ApprovedAt  time.Time `json:"approved_at,omitzero"`
+}
+
+// Correction is a recorded correction of an earlier event.
+type Correction struct {
+	CorrectsEventID string    `json:"corrects_event_id"`
+	Reason          string    `json:"reason"`
+	At              time.Time `json:"at"`
+}
+
+// Agreement is the state of one LAA: the fold of its events. The zero value
+// is an agreement not yet opened. Apply never mutates the receiver's maps
+// or slices, so a state a decision saw stays as it was.
+type Agreement struct {
+	ID       string            `json:"id"`
+	Area     string            `json:"area"`
+	AreaName string            `json:"area_name"`
+	Region   string            `json:"region"`
+	Period   string            `json:"period"`
+	Status   AgreementStatus   `json:"status"`
+	Targets  map[string]Target `json:"targets"`
+	// Order lists target keys in the order first proposed.
+	Order        []string          `json:"order"`
+	AdoptedAt    time.Time         `json:"adopted_at,omitzero"`
+	SubmittedAt  time.Time         `json:"submitted_at,omitzero"`
+	ApprovedAt   time.Time         `json:"approved_at,omitzero"`
+	LockdownFrom time.Time         `json:"lockdown_from,omitzero"`
+	Reviews      map[string]Review `json:"reviews,omitempty"`
+	Refreshes    []Refresh         `json:"refreshes,omitempty"`
+	Corrections  []Correction      `json:"corrections,omitempty"`
+	// LastAt is the business time of the latest event; a command may not
+	// be dated before it.
+	LastAt time.Time `json:"last_at,omitzero"`
+	// Version counts the events applied.
+	Version int `json:"version"`
+}
+
+// Opened reports whether the agreement has been opened.
+func (a Agreement) Opened() bool { return a.Status != StatusNone }
+
+// Target returns a target by key.
+func (a Agreement) Target(key string) (Target, bool) {
+	t, ok := a.Targets[key]
+	return t, ok
+}
+
+// CountTargets counts the targets of a kind that are not withdrawn.
+func (a Agreement) CountTargets(kind TargetKind) int {
+	n := 0
+	for _, t := range a.Targets {
+		if t.Kind == kind && t.Status != TargetStatusWithdrawn {
+			n++
+		}
+	}
+	return n
+}
+
+// TargetList returns the targets in the order first proposed.
+func (a Agreement) TargetList() []Target {
+	out := make([]Target, 0, len(a.Order))
+	for _, k := range a.Order {
+		out = append(out, a.Targets[k])
+	}
+	return out
+}
+
+// currentRefresh returns the last refresh, if any.
+func (a Agreement) currentRefresh() (Refresh, bool) {
+	if len(a.Refreshes) == 0 {
+		return Refresh{}, false
+	}
+	return a.Refreshes[len(a.Refreshes)-1], true
+}
+
+// ApplyAgreement folds one event into an agreement; it is [Agreement.Apply].
+func ApplyAgreement(a Agreement, e domain.Event) Agreement { return a.Apply(e) }
+
+// Apply folds one event into the agreement and returns the new state.
+// Events of other aggregates leave it unchanged. Apply trusts the events: it
+// checks nothing, because the decision already did.
+func (a Agreement) Apply(e domain.Event) Agreement {
+	a.apply(e, false)
+	return a
+}
+
+// ApplyInPlace folds one event into the agreement as [Agreement.Apply]
+// does, but updates the maps and slices the agreement holds instead of
+// copying them: what Apply costs in copying grows with the number of
+// targets, what ApplyInPlace costs does not. Only a caller that owns the
+// state may use it — one that has handed none of its maps or slices to
+// anyone else (a read model folding under its own lock, a fold of a
+// history into a fresh state). Hand out a [Agreement.Clone] of such a
+// state, never the state itself.
+func (a *Agreement) ApplyInPlace(e domain.Event) { a.apply(e, true) }
+
+// Clone returns a copy of the agreement that shares nothing a later
+// [Agreement.ApplyInPlace] on the original writes to.
+func (a Agreement) Clone() Agreement {
+	c := a
+	if a.Targets != nil {
+		c.Targets = make(map[string]Target, len(a.Targets))
+		for k, t := range a.Targets {
+			if t.Outturns != nil {
+				out := make(map[string][]Outturn, len(t.Outturns))
+				for y, os := range t.Outturns {
+					out[y] = os[:len(os):len(os)]
+				}
+				t.Outturns = out
+			}
+			c.Targets[k] = t
+		}
+	}
+	if a.Reviews != nil {
+		c.Reviews = make(map[string]Review, len(a.Reviews))
+		for k, v := range a.Reviews {
+			c.Reviews[k] = v
+		}
+	}
+	c.Order = a.Order[:len(a.Order):len(a.Order)]
+	c.Refreshes = slices.Clone(a.Refreshes)
+	c.Corrections = a.Corrections[:len(a.Corrections):len(a.Corrections)]
+	return c
+}
+
+// apply is the fold behind Apply and ApplyInPlace. With inPlace false it
+// writes to no map or slice a held before; with inPlace true it reuses
+// them.
+func (a *Agreement) apply(e domain.Event, inPlace bool) {
+	var at time.Time
+	switch e := e.(type) {
+	case AgreementOpened:
+		a.ID = AgreementID(e.Area, e.Period)
+		a.Area, a.AreaName, a.Region, a.Period = e.Area, e.AreaName, e.Region, e.Period
+		a.Status = StatusNegotiating
+		a.Targets = map[string]Target{}
+		at = e.At
+	case TargetProposed:
+		t := Target{Key: e.Target, NI: e.NI, LocalCode: e.LocalCode, Title: e.Title, Kind: e.Kind, Status: TargetStatusNegotiating,
+			Open: &Proposal{Baseline: e.Baseline, Values: e.Values.clone(), Rationale: e.Rationale, Round: e.Round, Side: e.Side, By: e.ProposedBy, At: e.At}}
+		if old, ok := a.Targets[e.Target]; ok {
+			t.Outturns = old.Outturns
+		} else {
+			a.Order = appendTo(a.Order, inPlace, e.Target)
+		}
+		a.setTarget(t, inPlace)
+		at = e.At
+	case TargetCounterProposed:
+		t := a.Targets[e.Target]
+		t.Open = &Proposal{Baseline: e.Baseline, Values: e.Values.clone(), Rationale: e.Rationale, Round: e.Round, Side: e.Side, By: e.ProposedBy, At: e.At}
+		a.setTarget(t, inPlace)
+		at = e.At
+	case TargetAgreed:
+		t := a.Targets[e.Target]
+		t.Status, t.Baseline, t.Values, t.AgreedAt, t.Open = TargetStatusAgreed, e.Baseline, e.Values.clone(), e.At, nil
+		a.setTarget(t, inPlace)
+		at = e.At
+	case TargetWithdrawn:
+		t := a.Targets[e.Target]
+		t.Status, t.Open = TargetStatusWithdrawn, nil
+		a.setTarget(t, inPlace)
+		at = e.At
+	case AgreementAdopted:
+		a.Status, a.AdoptedAt, at = StatusAdopted, e.At, e.At
+	case AgreementSubmitted:
+		a.Status, a.SubmittedAt, at = StatusSubmitted, e.At, e.At
+	case AgreementApproved:
+		a.Status, a.ApprovedAt, a.LockdownFrom, at = StatusApproved, e.At, e.LockdownFrom, e.At
+	case SelfAssessmentSubmitted:
+		r := a.Reviews[e.Year]
+		r.SelfAssessmentAt = e.At
+		a.setReview(e.Year, r, inPlace)
+		at = e.At
+	case AnnualReviewHeld:
+		r := a.Reviews[e.Year]
+		r.HeldAt = e.At
+		a.setReview(e.Year, r, inPlace)
+		at = e.At
+	case AnnualReviewReportSent:
+		r := a.Reviews[e.Year]
+		r.ReportSentAt = e.At
+		a.setReview(e.Year, r, inPlace)
+		at = e.At
+	case RefreshOpened:
+		a.Refreshes = appendTo(a.Refreshes, inPlace, Refresh{Year: e.Year, OpenedAt: e.At})
+		a.Status, at = StatusRefreshOpen, e.At
+	case RefreshRevisionProposed:
+		t := a.Targets[e.Target]
+		t.Open = &Proposal{Baseline: e.Baseline, Values: e.Values.clone(), Rationale: e.Rationale, Round: e.Round, Side: e.Side,
+			By: e.ProposedBy, At: e.At, Ground: e.Ground, Flag: e.Flag}
+		a.setTarget(t, inPlace)
+		at = e.At
+	case RefreshRevisionCountered:
+		t := a.Targets[e.Target]
+		var flag *domain.FlagRef
+		if t.Open != nil {
+			flag = t.Open.Flag
+		}
+		t.Open = &Proposal{Baseline: e.Baseline, Values: e.Values.clone(), Rationale: e.Rationale, Round: e.Round, Side: e.Side,
+			By: e.ProposedBy, At: e.At, Ground: e.Ground, Flag: flag}
+		a.setTarget(t, inPlace)
+		at = e.At
+	case RefreshRevisionAgreed:
+		t := a.Targets[e.Target]
+		t.Baseline, t.Values, t.Open = e.Baseline, e.Values.clone(), nil
+		t.Revisions++
+		a.setTarget(t, inPlace)
+		at = e.At
+	case RefreshAdopted:
+		a.updateRefresh(inPlace, func(r *Refresh) { r.AdoptedAt = e.At })
+		a.Status, at = StatusRefreshAdopted, e.At
+	case RefreshConcluded:
+		a.updateRefresh(inPlace, func(r *Refresh) { r.ConcludedAt = e.At })
+		a.Status, at = StatusRefreshConcluded, e.At
+	case RefreshApproved:
+		a.updateRefresh(inPlace, func(r *Refresh) { r.ApprovedAt = e.At })
+		a.Status, at = StatusApproved, e.At
+	case OutturnRecorded:
+		t := a.Targets[e.Target]
+		out := t.Outturns
+		if !inPlace || out == nil {
+			out = make(map[string][]Outturn, len(t.Outturns)+1)
+			for k, v := range t.Outturns {
+				out[k] = v
+			}
+		}
+		out[e.Year] = appendTo(out[e.Year], inPlace, Outturn{Value: e.Value, Source: e.Source, Revision: e.Revision, At: e.At})
+		t.Outturns = out
+		a.setTarget(t, inPlace)
+		at = e.At
+	case CorrectionRecorded:
+		a.Corrections = appendTo(a.Corrections, inPlace, Correction{CorrectsEventID: e.CorrectsEventID, Reason: e.Reason, At: e.At})
+		at = e.At
+	default:
+		return
+	}
+	if at.After(a.LastAt) {
+		a.LastAt = at
+	}
+	a.Version++
+}
+
+// appendTo appends v to s; unless inPlace, into a new array, so that s's
+// array is never written.
+func appendTo[T any](s []T, inPlace bool, v T) []T {
+	if !inPlace {
+		s = s[:len(s):len(s)]
+	}
+	return append(s, v)
+}
+
+func (a *Agreement) setTarget(t Target, inPlace bool) {
+	if !inPlace || a.Targets == nil {
+		m := make(map[string]Target, len(a.Targets)+1)
+		for k, v := range a.Targets {
+			m[k] = v
+		}
+		a.Targets = m
+	}
+	a.Targets[t.Key] = t
+}
+
+func (a *Agreement) setReview(year string, r Review, inPlace bool) {
+	if !inPlace || a.Reviews == nil {
+		m := make(map[string]Review, len(a.Reviews)+1)
+		for k, v := range a.Reviews {
+			m[k] = v
+		}
+		a.Reviews = m
+	}
+	a.Reviews[year] = r
+}
+
+func (a *Agreement) updateRefresh(inPlace bool, f func(*Refresh)) {
+	if len(a.Refreshes) == 0 {
+		return
+	}
+	if !inPlace {
+		a.Refreshes = append([]Refresh(nil), a.Refreshes...)
+	}
+	f(&a.Refreshes[len(a.Refreshes)-1])
+}
+
+// openNegotiations lists, sorted, the keys of targets with an open proposal.
+func (a Agreement) openNegotiations() []string {
+	var out []string
+	for k, t := range a.Targets {
+		if t.Open != nil {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,4 @@
+package laa
+
+// Test helpers for the external tests.
+var CheckInPlaceFoldsLikeApply = checkInPlaceFoldsLikeApply

@@ -1,0 +1,4 @@
+package registry
+
+// Test helpers for the external tests.
+var CheckFastDecode = checkFastDecode

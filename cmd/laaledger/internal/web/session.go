@@ -1,0 +1,126 @@
+package web
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/laaledger/laaledger/domain"
+)
+
+// Cookie names. The session cookie holds only a random id; the actor and
+// the expiry stay on the server.
+const (
+	sessionCookie = "laaledger_session"
+	csrfCookie    = "laaledger_signin_csrf"
+)
+
+// DefaultSessionTTL is how long a session lasts after sign-in.
+const DefaultSessionTTL = 8 * time.Hour
+
+// session is one signed-in browser: the actor its token stood for, and the
+// token that guards its own forms (sign-out).
+type session struct {
+	actor   domain.Actor
+	csrf    string
+	expires time.Time
+}
+
+// sessions keeps the signed-in browsers in memory: a restart signs
+// everyone out, which for a read-only UI is acceptable. It is safe for
+// concurrent use.
+type sessions struct {
+	mu  sync.Mutex
+	ttl time.Duration
+	now func() time.Time
+	m   map[string]session
+}
+
+func newSessions(ttl time.Duration, now func() time.Time) *sessions {
+	return &sessions{ttl: ttl, now: now, m: map[string]session{}}
+}
+
+// randomToken returns 32 random bytes, base64url-encoded.
+func randomToken() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// create starts a session for actor and returns its id.
+func (s *sessions) create(actor domain.Actor) (string, session) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	for id, ss := range s.m { // sweep: a few hundred sessions at most
+		if !now.Before(ss.expires) {
+			delete(s.m, id)
+		}
+	}
+	id := randomToken()
+	ss := session{actor: actor, csrf: randomToken(), expires: now.Add(s.ttl)}
+	s.m[id] = ss
+	return id, ss
+}
+
+// get returns the live session of id.
+func (s *sessions) get(id string) (session, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ss, ok := s.m[id]
+	if !ok {
+		return session{}, false
+	}
+	if !s.now().Before(ss.expires) {
+		delete(s.m, id)
+		return session{}, false
+	}
+	return ss, true
+}
+
+func (s *sessions) end(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.m, id)
+}
+
+// sameToken compares two secrets in constant time; empty never matches.
+func sameToken(a, b string) bool {
+	return a != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+// setCookie sets a cookie the page's scripts cannot read, sent only to
+// this site, and only over TLS when the request came over TLS.
+func setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{
+		Name: name, Value: value, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
+	})
+}
+
+// safeNext keeps a post-sign-in destination on this site: a path, never
+// another origin ("//host", "/\host") or a scheme.
+func safeNext(next string) string {
+	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+		return "/"
+	}
+	return next
+}
+
+// sameOrigin refuses a form posted from another origin when the browser
+// says where it came from (it always does for a POST, in current browsers).
+func sameOrigin(r *http.Request) bool {
+	o := r.Header.Get("Origin")
+	if o == "" || o == "null" {
+		return o == ""
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return o == scheme+"://"+r.Host
+}

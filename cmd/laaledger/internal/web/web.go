@@ -127,6 +127,9 @@ func New(cfg Config) (*Handler, error) {
 	static, _ := fs.Sub(staticFS, "static")
 	m := h.mux
 	m.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	m.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/static/favicon.svg", http.StatusMovedPermanently)
+	})
 	m.HandleFunc("GET /sign-in", h.signInForm)
 	m.HandleFunc("POST /sign-in", h.signIn)
 	m.HandleFunc("POST /sign-out", h.authed(h.signOut))
@@ -322,7 +325,15 @@ func (h *Handler) signInForm(w http.ResponseWriter, r *http.Request) {
 // showSignIn renders the form with a fresh CSRF token, set as a cookie and
 // as a hidden field: a form posted from elsewhere carries neither.
 func (h *Handler) showSignIn(w http.ResponseWriter, r *http.Request, status int, problem string) {
-	tok := randomToken()
+	// Keep the browser's token if it has one: a second sign-in page loaded
+	// meanwhile (another tab, or the favicon request redirected here) must
+	// not invalidate the form already shown.
+	tok := ""
+	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) == len(randomToken()) {
+		tok = c.Value
+	} else {
+		tok = randomToken()
+	}
 	setCookie(w, r, csrfCookie, tok, 3600)
 	h.render(w, r, status, "signin", &page{Title: "Sign in", Path: "/sign-in", Data: signInData{
 		CSRF: tok, Next: safeNext(r.FormValue("next")), Problem: problem,

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -111,16 +112,15 @@ func safeNext(next string) string {
 	return next
 }
 
-// sameOrigin refuses a form posted from another origin when the browser
-// says where it came from (it always does for a POST, in current browsers).
+// sameOrigin refuses a form posted from another site when the browser
+// says where it came from (current browsers always do for a POST). Only
+// the host is compared: behind a proxy that terminates TLS the scheme the
+// browser used is not the request's.
 func sameOrigin(r *http.Request) bool {
 	o := r.Header.Get("Origin")
-	if o == "" || o == "null" {
-		return o == ""
+	if o == "" {
+		return true
 	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return o == scheme+"://"+r.Host
+	u, err := url.Parse(o)
+	return err == nil && u.Host != "" && u.Host == r.Host
 }

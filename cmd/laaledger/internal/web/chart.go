@@ -115,7 +115,7 @@ func drawChart(years []string, proposals []series, agreed, outturns series) char
 		{"Agreed trajectory", agreedColour, ""},
 		{"Outturns (latest figures)", outturnColour, "1 3"},
 	} {
-		lx := padL + i*220
+		lx := padL + []int{0, 270, 440}[i]
 		dashAttr := ""
 		if l.dash != "" {
 			dashAttr = ` stroke-dasharray="` + l.dash + `"`
@@ -139,5 +139,5 @@ func chartSummary(years []string, proposals []series, agreed, outturns series) s
 		}
 		return strings.Join(parts, ", ")
 	}
-	return fmt.Sprintf("%d proposals; agreed trajectory: %s; outturns: %s.", len(proposals), desc(agreed), desc(outturns))
+	return fmt.Sprintf("%d proposals and counter-proposals; agreed trajectory: %s; outturns: %s.", len(proposals), desc(agreed), desc(outturns))
 }

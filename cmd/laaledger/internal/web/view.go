@@ -540,7 +540,7 @@ func targetView(a domain.Agreement, t domain.Target, rounds []projections.Round,
 			rr.Change = append(rr.Change, c)
 		}
 		v.Rounds = append(v.Rounds, rr)
-		if len(r.Values) > 0 && !rr.Later && r.Type != "laa.TargetAgreed" {
+		if len(r.Values) > 0 && !rr.Later && !strings.HasSuffix(r.Type, "Agreed") {
 			proposals = append(proposals, seriesOf(fmt.Sprintf("Round %d (%s)", i+1, r.Side), r.Values, years))
 		}
 	}

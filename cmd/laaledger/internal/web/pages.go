@@ -2,7 +2,9 @@ package web
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
+	"mime"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -106,6 +108,10 @@ func (h *Handler) target(w http.ResponseWriter, r *http.Request, p *page) {
 	rounds, err := h.cfg.Queries.TargetRounds(r.Context(), agg.ID, key)
 	if err != nil {
 		h.failErr(w, r, p, err)
+		return
+	}
+	if r.PathValue("file") != "" {
+		writeCSV(w, agg.ID+"-"+key+"-rounds.csv", roundsCSV(agg.ID, key, rounds.Rounds, p.AsOf))
 		return
 	}
 	v := targetView(ag, t, rounds.Rounds, p.AsOf)
@@ -241,4 +247,24 @@ func (h *Handler) proof(r *http.Request, seq uint64, v *eventPage) {
 		pv.Verified = true
 	}
 	v.Proof = pv
+}
+
+// writeCSV sends rows as a CSV download. A text cell that a spreadsheet
+// would read as a formula is prefixed with an apostrophe; numbers are
+// left as they are.
+func writeCSV(w http.ResponseWriter, name string, rows [][]string) {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": strings.ReplaceAll(name, "/", "_")}))
+	cw := csv.NewWriter(w)
+	for _, row := range rows {
+		for i, c := range row {
+			if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
+				if _, err := strconv.ParseFloat(c, 64); err != nil {
+					row[i] = "'" + c
+				}
+			}
+		}
+		_ = cw.Write(row)
+	}
+	cw.Flush()
 }

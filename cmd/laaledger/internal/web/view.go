@@ -716,3 +716,55 @@ func stamp(t time.Time) string {
 }
 
 func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+// roundsCSV lays out a target's rounds as spreadsheet rows: a header, then
+// one row per round with its values by year. Later is marked for a round
+// after the view's point, as the page marks it.
+func roundsCSV(agreement, target string, rounds []projections.Round, at projections.AsOf) [][]string {
+	var years []string
+	for _, r := range rounds {
+		for y := range r.Values {
+			if !slices.Contains(years, y) {
+				years = append(years, y)
+			}
+		}
+	}
+	slices.Sort(years)
+	head := []string{"agreement", "target", "round", "event", "refresh", "side", "by", "role", "organisation", "proposed_by",
+		"occurred_at", "recorded_at", "reason", "rationale", "ground", "flag", "baseline", "baseline_year", "after_view_point", "event_id", "sequence", "index"}
+	for _, y := range years {
+		head = append(head, "value "+y)
+	}
+	for _, y := range years {
+		head = append(head, "change "+y)
+	}
+	out := [][]string{head}
+	for i, r := range rounds {
+		later := false
+		switch at.Basis {
+		case projections.Recorded:
+			later = r.RecordedAt.After(at.At)
+		case projections.Known:
+			later = r.OccurredAt.After(at.At)
+		}
+		flag, base, baseYear := "", "", ""
+		if r.Flag != nil {
+			flag = fmt.Sprintf("%s/%d/%s", r.Flag.Area, r.Flag.Year, r.Flag.FlagID)
+		}
+		if r.Baseline != nil {
+			base, baseYear = num(r.Baseline.Value), r.Baseline.Year
+		}
+		row := []string{agreement, target, strconv.Itoa(i + 1), r.Type, strconv.FormatBool(r.Refresh), string(r.Side), r.By.ID, r.By.Role,
+			r.By.Organisation, r.ProposedBy, r.OccurredAt.UTC().Format(time.RFC3339Nano), r.RecordedAt.UTC().Format(time.RFC3339Nano),
+			r.Reason, r.Rationale, string(r.Ground), flag, base, baseYear, strconv.FormatBool(later), r.EventID,
+			strconv.FormatUint(r.Sequence, 10), strconv.Itoa(r.Index)}
+		for _, y := range years {
+			row = append(row, valueOf(r.Values, y))
+		}
+		for _, y := range years {
+			row = append(row, valueOf(r.Change, y))
+		}
+		out = append(out, row)
+	}
+	return out
+}

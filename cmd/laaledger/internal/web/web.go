@@ -136,6 +136,13 @@ func New(cfg Config) (*Handler, error) {
 	m.HandleFunc("GET /{$}", h.authed(h.home))
 	m.HandleFunc("GET /areas/{area}", h.authed(h.area))
 	m.HandleFunc("GET /agreements/{area}/{period}/targets/{target}", h.authed(h.target))
+	m.HandleFunc("GET /agreements/{area}/{period}/targets/{target}/{file}", h.authed(func(w http.ResponseWriter, r *http.Request, p *page) {
+		if r.PathValue("file") != "rounds.csv" {
+			h.fail(w, r, p, http.StatusNotFound, "There is no page at "+r.URL.Path+".")
+			return
+		}
+		h.target(w, r, p)
+	}))
 	m.HandleFunc("GET /indicators/{number}", h.authed(h.indicator))
 	m.HandleFunc("GET /events/{seq}/{index}", h.authed(h.event))
 	m.HandleFunc("/", h.authed(func(w http.ResponseWriter, r *http.Request, p *page) {

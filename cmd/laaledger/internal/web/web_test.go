@@ -1,9 +1,11 @@
 package web_test
 
 import (
+	"encoding/csv"
 	"html"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -235,4 +237,48 @@ func TestEventPageShowsTheChainAndAVerifiedInclusionProof(t *testing.T) {
 	mustStatus(t, b.get("/events/999999/0"), http.StatusNotFound)
 	later := b.get("/events/6/0?as_of=2000-01-01")
 	mustContain(t, later, "as recorded at 1 January 2000", "had not recorded it")
+}
+
+func TestRoundsCSVMatchesTheAPI(t *testing.T) {
+	s := newSite(t)
+	b := s.browser()
+	b.signIn(tokScrutiny)
+	page := b.get("/agreements/00EB/2008-11/targets/NI%20112")
+	mustContain(t, page, `href="/agreements/00EB/2008-11/targets/NI%20112/rounds.csv"`)
+	p := b.get("/agreements/00EB/2008-11/targets/NI%20112/rounds.csv")
+	mustStatus(t, p, http.StatusOK)
+	if ct := p.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/csv") {
+		t.Errorf("content type %q", ct)
+	}
+	if cd := p.Header.Get("Content-Disposition"); !strings.Contains(cd, "attachment") {
+		t.Errorf("content disposition %q", cd)
+	}
+	rows, err := csv.NewReader(strings.NewReader(p.Body)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := apiRounds(t, s, "/v1/agreements/00EB/2008-11/targets/NI%20112/rounds")
+	if len(rows) != len(want.Rounds)+1 {
+		t.Fatalf("%d rows, want a header and %d rounds", len(rows), len(want.Rounds))
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	for i, r := range want.Rounds {
+		row := rows[i+1]
+		if row[col["event_id"]] != r.EventID || row[col["by"]] != r.By.ID || row[col["event"]] != r.Type {
+			t.Errorf("row %d: %v, want round %+v", i+1, row, r)
+		}
+		for y, v := range r.Values {
+			if got := row[col["value "+y]]; got != strconv.FormatFloat(v, 'f', -1, 64) {
+				t.Errorf("row %d %s: %q, want %v", i+1, y, got, v)
+			}
+		}
+	}
+	old := b.get("/agreements/00EB/2008-11/targets/NI%20112/rounds.csv?known_at=2008-02-20")
+	if !strings.Contains(old.Body, ",true,") {
+		t.Error("as-of CSV marks no round after the view's point")
+	}
+	mustStatus(t, b.get("/agreements/00EB/2008-11/targets/NI%20112/other.csv"), http.StatusNotFound)
 }

@@ -75,6 +75,11 @@ func (h *Handler) area(w http.ResponseWriter, r *http.Request, p *page) {
 	switch {
 	case err == nil:
 		v := agreementView(ag)
+		if len(v.Corrections) > 0 {
+			if events, err := h.cfg.Queries.History(r.Context(), agreementAgg(a.Code), nil); err == nil {
+				linkCorrections(v.Corrections, events)
+			}
+		}
 		d.Agreement = &v
 	case !isNotFound(err):
 		h.failErr(w, r, p, err)
@@ -115,6 +120,11 @@ func (h *Handler) target(w http.ResponseWriter, r *http.Request, p *page) {
 		return
 	}
 	v := targetView(ag, t, rounds.Rounds, p.AsOf)
+	if len(v.Corrections) > 0 {
+		if events, err := h.cfg.Queries.History(r.Context(), agg, nil); err == nil {
+			linkCorrections(v.Corrections, events)
+		}
+	}
 	p.Title, p.Data = v.AreaName+": "+t.Key, v
 	h.render(w, r, http.StatusOK, "target", p)
 }

@@ -277,7 +277,20 @@ type targetRow struct {
 
 type refreshRow struct{ Year, Opened, Adopted, Concluded, Approved string }
 
-type correctionRow struct{ EventID, Reason, At string }
+type correctionRow struct{ EventID, Reason, At, Link string }
+
+// linkCorrections points each correction at the event it corrects, found
+// among the aggregate's events by its id or by the "command#index"
+// reference the demo histories use.
+func linkCorrections(rows []correctionRow, events []projections.Entry) {
+	for i := range rows {
+		for _, e := range events {
+			if e.EventID == rows[i].EventID || e.CommandID+"#"+strconv.Itoa(e.Index) == rows[i].EventID {
+				rows[i].Link = fmt.Sprintf("/events/%d/%d", e.Sequence, e.Index)
+			}
+		}
+	}
+}
 
 func agreementView(a domain.Agreement) agreementPage {
 	v := agreementPage{ID: a.ID, Status: string(a.Status), Adopted: date(a.AdoptedAt), Submitted: date(a.SubmittedAt),
@@ -297,7 +310,7 @@ func agreementView(a domain.Agreement) agreementPage {
 		v.Refreshes = append(v.Refreshes, refreshRow{r.Year, date(r.OpenedAt), date(r.AdoptedAt), date(r.ConcludedAt), date(r.ApprovedAt)})
 	}
 	for _, c := range a.Corrections {
-		v.Corrections = append(v.Corrections, correctionRow{c.CorrectsEventID, c.Reason, date(c.At)})
+		v.Corrections = append(v.Corrections, correctionRow{c.CorrectsEventID, c.Reason, date(c.At), ""})
 	}
 	return v
 }
@@ -553,7 +566,7 @@ func targetView(a domain.Agreement, t domain.Target, rounds []projections.Round,
 		}
 	}
 	for _, c := range a.Corrections {
-		v.Corrections = append(v.Corrections, correctionRow{c.CorrectsEventID, c.Reason, date(c.At)})
+		v.Corrections = append(v.Corrections, correctionRow{c.CorrectsEventID, c.Reason, date(c.At), ""})
 	}
 	agreed := seriesOf("Agreed trajectory", t.Values, years)
 	outturns := series{Name: "Outturns (latest)"}

@@ -5,6 +5,7 @@ import (
 	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -188,6 +189,13 @@ func TestAreaPageShowsTargetsByKindAndCAAFlags(t *testing.T) {
 	mustContain(t, p, "<h1>Hartlepool</h1>", "Local Area Agreement 00EB/2008-11", "Designated targets", "Statutory DCSF", "Local targets",
 		"NI 112", "Under 18 conception rate", "refreshed", "57.9", // the revised 2008/09 outturn
 		"Teenage pregnancy", `class="flag red"`, "upheld", "Organisational assessment 2009")
+	// Oldham's corrected outturn: the correction links to what it corrects.
+	ol := b.get("/areas/00BP")
+	mustStatus(t, ol, http.StatusOK)
+	mustContain(t, ol, "Corrections recorded", "Connexions return")
+	if !regexp.MustCompile(`Corrections recorded.*?<a href="/events/\d+/\d+"><code>`).MatchString(strings.ReplaceAll(ol.Body, "\n", " ")) {
+		t.Error("the correction does not link to the event it corrects")
+	}
 	mustStatus(t, b.get("/areas/ZZZZ"), http.StatusNotFound)
 	// Before the agreement was opened there is none.
 	early := b.get("/areas/00EB?known_at=2007-12-31")

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/laaledger/laaledger/eventstore"
 	"github.com/laaledger/laaledger/eventstore/notary"
@@ -154,7 +155,7 @@ func (h *Handler) indicator(w http.ResponseWriter, r *http.Request, p *page) {
 func (p *page) SortLink(by string) string {
 	q := url.Values{"sort": {by}}
 	if p.Historic() {
-		q.Set(p.AsOf.Basis.Param(), p.AsOf.At.Format("2006-01-02T15:04:05.999999999Z07:00"))
+		q.Set(p.AsOf.Basis.Param(), p.AsOf.At.Format(time.RFC3339Nano))
 	}
 	return p.Path + "?" + q.Encode()
 }

@@ -42,8 +42,10 @@ type Queries interface {
 	api.Queries
 	History(ctx context.Context, agg eventstore.Aggregate, types []string) ([]projections.Entry, error)
 	Position() uint64
-	// Agreements and Assessments list what the ledger holds, for the home
-	// page's directory.
+	// Agreements and Assessments are the read models that list what the
+	// ledger holds (List, Areas), for the home page's directory; the pages
+	// ask State for anything they show of one aggregate, so that as-of
+	// views and current ones come from the same place.
 	Agreements() *projections.Agreements
 	Assessments() *projections.Assessments
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/laaledger/laaledger/projections"
@@ -176,6 +177,20 @@ func TestBrowserSignInAreaTargetAsOfEventSignOut(t *testing.T) {
 	)
 	if label := text(t, ctx, chromedp.ID("asof-label")); !strings.Contains(label, "now") {
 		t.Errorf("label after back to now: %q", label)
+	}
+
+	// Printed, the page is a committee paper: the point in time stays, the
+	// controls go.
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+		t.Fatal(err)
+	}
+	do(t, ctx, "print media",
+		chromedp.WaitNotVisible(chromedp.CSS(`.asof-form`)),
+		chromedp.WaitNotVisible(chromedp.CSS(`header.site nav`)),
+		chromedp.WaitVisible(chromedp.ID("asof-label")),
+	)
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{}); err != nil {
+		t.Fatal(err)
 	}
 
 	// Sign out: the next page asks for the token again.

@@ -32,7 +32,7 @@ const (
 // site is the demo ledger served as `serve --demo` serves it: the API with
 // the web UI as its fallback, on a loopback port.
 type site struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *httptest.Server
 	reader *projections.Reader
 	store  *eventstore.Store
@@ -40,7 +40,7 @@ type site struct {
 
 // newSite loads the demo history into a fresh embedded ledger, runs the
 // projections up to its last commit, signs a checkpoint and serves it all.
-func newSite(t *testing.T) *site {
+func newSite(t testing.TB) *site {
 	t.Helper()
 	ctx := context.Background()
 	l := estest.Open(t)
@@ -105,7 +105,7 @@ func newSite(t *testing.T) *site {
 // browser is an HTTP client with a cookie jar that does not follow
 // redirects, so that tests see them.
 type browser struct {
-	t *testing.T
+	t testing.TB
 	s *site
 	c *http.Client
 }
@@ -163,7 +163,7 @@ func (b *browser) post(path string, form url.Values, origin string) page {
 var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
 // csrf is the token of the first form of a page.
-func csrf(t *testing.T, p page) string {
+func csrf(t testing.TB, p page) string {
 	t.Helper()
 	m := csrfField.FindStringSubmatch(p.Body)
 	if m == nil {

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/laaledger/laaledger/domain"
 )
 
 // Cookie names. The session cookie holds only a random id; the actor and
@@ -23,12 +21,12 @@ const (
 // DefaultSessionTTL is how long a session lasts after sign-in.
 const DefaultSessionTTL = 8 * time.Hour
 
-// session is one signed-in browser: the actor its token stood for, and the
-// token that guards its own forms (sign-out).
+// session is one signed-in browser: the actor its token stood for (its
+// id and how it reads), and the token that guards its own forms (sign-out).
 type session struct {
-	actor   domain.Actor
-	csrf    string
-	expires time.Time
+	actorID, actor string
+	csrf           string
+	expires        time.Time
 }
 
 // sessions keeps the signed-in browsers in memory: a restart signs
@@ -52,8 +50,8 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// create starts a session for actor and returns its id.
-func (s *sessions) create(actor domain.Actor) (string, session) {
+// create starts a session for an actor and returns its id.
+func (s *sessions) create(actorID, actor string) (string, session) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
@@ -63,7 +61,7 @@ func (s *sessions) create(actor domain.Actor) (string, session) {
 		}
 	}
 	id := randomToken()
-	ss := session{actor: actor, csrf: randomToken(), expires: now.Add(s.ttl)}
+	ss := session{actorID: actorID, actor: actor, csrf: randomToken(), expires: now.Add(s.ttl)}
 	s.m[id] = ss
 	return id, ss
 }

@@ -7,14 +7,12 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/laaledger/laaledger/domain"
 )
 
 func TestSessionsExpire(t *testing.T) {
 	now := time.Date(2009, 12, 10, 9, 0, 0, 0, time.UTC)
 	s := newSessions(time.Hour, func() time.Time { return now })
-	id, _ := s.create(domain.Actor{ID: "demo.scrutiny.hartlepool", Role: domain.RoleScrutiny, Organisation: "00EB"})
+	id, _ := s.create("demo.scrutiny.hartlepool", "demo.scrutiny.hartlepool (scrutiny, 00EB)")
 	if _, ok := s.get(id); !ok {
 		t.Fatal("new session not found")
 	}

@@ -369,7 +369,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		h.showSignIn(w, r, http.StatusUnauthorized, "That token is not valid.")
 		return
 	}
-	id, _ := h.sessions.create(actor)
+	id, _ := h.sessions.create(actor.ID, actor.String())
 	setCookie(w, r, csrfCookie, "", -1)
 	setCookie(w, r, sessionCookie, id, int(h.cfg.SessionTTL/time.Second))
 	http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
@@ -388,7 +388,7 @@ func (h *Handler) signOut(w http.ResponseWriter, r *http.Request, p *page) {
 }
 
 // Actor is the signed-in actor's name for the page header.
-func (s session) Actor() string { return s.actor.String() }
+func (s session) Actor() string { return s.actor }
 
 // CSRF is the session's token for its own forms.
 func (s session) CSRF() string { return s.csrf }
@@ -410,4 +410,4 @@ var funcs = template.FuncMap{
 }
 
 // SignedIn reports whether the page is shown to a signed-in browser.
-func (s session) SignedIn() bool { return s.actor.ID != "" }
+func (s session) SignedIn() bool { return s.actorID != "" }

@@ -147,6 +147,9 @@ func (h *Handler) indicator(w http.ResponseWriter, r *http.Request, p *page) {
 		return
 	}
 	p.Title, p.Data = "NI "+strconv.Itoa(n), v
+	if v.Title != "" {
+		p.Title += ": " + v.Title
+	}
 	h.render(w, r, http.StatusOK, "indicator", p)
 }
 

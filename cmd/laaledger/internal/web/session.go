@@ -104,7 +104,17 @@ func setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAg
 // safeNext keeps a post-sign-in destination on this site: a path, never
 // another origin ("//host", "/\host") or a scheme.
 func safeNext(next string) string {
-	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+	if next == "" || next[0] != '/' {
+		return "/"
+	}
+	// Browsers drop tabs and line breaks from URLs and read a backslash
+	// as a slash, so "/\t/host" and "/\\host" lead off the site too.
+	for i := 0; i < len(next); i++ {
+		if c := next[i]; c < 0x20 || c == 0x7f || c == '\\' {
+			return "/"
+		}
+	}
+	if strings.HasPrefix(next, "//") {
 		return "/"
 	}
 	return next

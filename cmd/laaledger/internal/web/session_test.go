@@ -37,6 +37,8 @@ func TestSafeNextStaysOnTheSite(t *testing.T) {
 		{"backslash", "/\\evil.example", "/"},
 		{"absolute", "https://evil.example/", "/"},
 		{"header injection", "/a\r\nSet-Cookie: x=y", "/"},
+		{"tab between slashes", "/\t/evil.example", "/"},
+		{"escaped slash stays a path", "/%2F/evil.example", "/%2F/evil.example"},
 	} {
 		if got := safeNext(c.in); got != c.want {
 			t.Errorf("%s: safeNext(%q) = %q, want %q", c.desc, c.in, got, c.want)

@@ -74,7 +74,20 @@ func counted(m map[string]int) []count {
 func directory(ctx context.Context, q Queries, at projections.AsOf, search string) ([]regionGroup, error) {
 	status := map[string]string{}
 	targets := map[string]map[string]int{}
+	flags := map[string]map[string]int{}
+	historic := at.Basis != "" && at.Basis != projections.Current
+	// Now, the read models' own lists answer; at a past point, each
+	// aggregate's state there does (a fold of its events each).
 	for _, v := range q.Agreements().List() {
+		if !historic {
+			status[v.Area] = string(v.Status)
+			m := map[string]int{}
+			for _, t := range v.Targets {
+				m[string(t.State)]++
+			}
+			targets[v.Area] = m
+			continue
+		}
 		a, err := agreementAt(ctx, q, eventstore.Aggregate{Kind: domain.KindAgreement, ID: v.ID}, at)
 		if err != nil {
 			if isNotFound(err) {
@@ -89,18 +102,19 @@ func directory(ctx context.Context, q Queries, at projections.AsOf, search strin
 		}
 		targets[a.Area] = m
 	}
-	flags := map[string]map[string]int{}
-	for _, s := range q.Assessments().Areas() {
-		v, err := q.State(ctx, eventstore.Aggregate{Kind: domain.KindAreaAssessment, ID: s.Area + "/" + strconv.Itoa(s.Year)}, at)
-		if err != nil {
-			if isNotFound(err) {
+	for _, aa := range q.Assessments().Areas() {
+		if historic {
+			v, err := q.State(ctx, eventstore.Aggregate{Kind: domain.KindAreaAssessment, ID: aa.Area + "/" + strconv.Itoa(aa.Year)}, at)
+			if err != nil {
+				if isNotFound(err) {
+					continue
+				}
+				return nil, err
+			}
+			var ok bool
+			if aa, ok = asAreaAssessment(v.State); !ok {
 				continue
 			}
-			return nil, err
-		}
-		aa, ok := asAreaAssessment(v.State)
-		if !ok {
-			continue
 		}
 		if flags[aa.Area] == nil {
 			flags[aa.Area] = map[string]int{}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/laaledger/laaledger/cmd/laaledger/internal/api"
+	"github.com/laaledger/laaledger/cmd/laaledger/internal/web"
 	"github.com/laaledger/laaledger/domain/service"
 	"github.com/laaledger/laaledger/eventstore"
 )
@@ -91,7 +92,12 @@ func serve(ctx context.Context, c *call, nf *notaryFlags, s *eventstore.Store, l
 	// notaryErr holds why the notary stopped signing, if it did.
 	var notaryErr atomic.Value
 	reads := rs.reader
+	ui, err := web.New(web.Config{Queries: reads, Tokens: tokens, Commits: s, Proofs: nt, Logger: log})
+	if err != nil {
+		return err
+	}
 	srv, err := api.New(api.Config{
+		Fallback: ui,
 		Executor: svc,
 		Queries:  reads,
 		Progress: reads,
@@ -148,7 +154,7 @@ func serve(ctx context.Context, c *call, nf *notaryFlags, s *eventstore.Store, l
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- hs.Serve(ln) }()
 	log.Info("laaledger serving", "http", ln.Addr().String(), "data", c.flags.data, "nats_url", c.flags.natsURL, "last_sequence", startSeq, "demo", demo)
-	fmt.Fprintf(c.stdout, "laaledger serving on http://%s (OpenAPI at /v1/openapi.json); Ctrl-C to stop\n", ln.Addr())
+	fmt.Fprintf(c.stdout, "laaledger serving on http://%s (web UI at /, OpenAPI at /v1/openapi.json); Ctrl-C to stop\n", ln.Addr())
 
 	select {
 	case <-ctx.Done():

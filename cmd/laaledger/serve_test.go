@@ -59,6 +59,20 @@ func TestServeDemoAnswersAndStopsCleanly(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
 	require.Contains(t, string(body), `"area_name":"Hartlepool"`)
 
+	// The web UI answers everything outside the API, behind its sign-in.
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err = noFollow.Get(base + "/areas/00EB")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	require.Equal(t, "/sign-in?next=%2Fareas%2F00EB", resp.Header.Get("Location"))
+	resp, err = noFollow.Get(base + "/sign-in")
+	require.NoError(t, err)
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Contains(t, string(body), "Access token")
+
 	// While it runs, the data directory is its own; the CLI asks it instead.
 	_, errOut, code := cli(t, "state", "--data", data, "laa", "00EB/2008-11")
 	require.Equal(t, exitUnavailable, code, errOut)

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/laaledger/laaledger/domain/registry"
@@ -83,6 +84,9 @@ type Config struct {
 	// MaxStreamsPerActor those of one authenticated actor; defaults
 	// DefaultMaxStreams and DefaultMaxStreamsPerActor.
 	MaxStreams, MaxStreamsPerActor int
+	// Fallback, if set, serves every request that no API route matches
+	// outside /v1/ (the web UI at /); nil answers those 404 problems.
+	Fallback http.Handler
 }
 
 // DefaultMaxBodyBytes is the default request body limit. The largest
@@ -211,6 +215,10 @@ func (s *Server) routes() {
 		})
 	}
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if s.cfg.Fallback != nil && r.URL.Path != "/v1" && !strings.HasPrefix(r.URL.Path, "/v1/") {
+			s.cfg.Fallback.ServeHTTP(w, r)
+			return
+		}
 		writeProblem(w, r, problem(http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path))
 	})
 }

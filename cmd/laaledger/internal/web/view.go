@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/laaledger/laaledger/domain"
+	"github.com/laaledger/laaledger/domain/caa"
+	"github.com/laaledger/laaledger/domain/laa"
 	"github.com/laaledger/laaledger/eventstore"
 	"github.com/laaledger/laaledger/projections"
 )
@@ -212,7 +214,7 @@ func dashboardView(d projections.DashboardView) dashboard {
 	return v
 }
 
-func statusList(m map[domain.AgreementStatus]int) string {
+func statusList(m map[laa.AgreementStatus]int) string {
 	var parts []string
 	for s, n := range m {
 		parts = append(parts, fmt.Sprintf("%d %s", n, s))
@@ -227,38 +229,38 @@ func isNotFound(err error) bool {
 }
 
 // agreementAt is the agreement's fold at the point.
-func agreementAt(ctx context.Context, q Queries, agg eventstore.Aggregate, at projections.AsOf) (domain.Agreement, error) {
+func agreementAt(ctx context.Context, q Queries, agg eventstore.Aggregate, at projections.AsOf) (laa.Agreement, error) {
 	v, err := q.State(ctx, agg, at)
 	if err != nil {
-		return domain.Agreement{}, err
+		return laa.Agreement{}, err
 	}
 	switch s := v.State.(type) {
-	case domain.Agreement:
+	case laa.Agreement:
 		return s, nil
-	case *domain.Agreement:
+	case *laa.Agreement:
 		return *s, nil
 	}
-	return domain.Agreement{}, fmt.Errorf("%s: unexpected state %T", agg, v.State)
+	return laa.Agreement{}, fmt.Errorf("%s: unexpected state %T", agg, v.State)
 }
 
-func asAreaAssessment(s any) (domain.AreaAssessment, bool) {
+func asAreaAssessment(s any) (caa.AreaAssessment, bool) {
 	switch s := s.(type) {
-	case domain.AreaAssessment:
+	case caa.AreaAssessment:
 		return s, true
-	case *domain.AreaAssessment:
+	case *caa.AreaAssessment:
 		return *s, true
 	}
-	return domain.AreaAssessment{}, false
+	return caa.AreaAssessment{}, false
 }
 
-func asOrgAssessment(s any) (domain.OrgAssessment, bool) {
+func asOrgAssessment(s any) (caa.OrgAssessment, bool) {
 	switch s := s.(type) {
-	case domain.OrgAssessment:
+	case caa.OrgAssessment:
 		return s, true
-	case *domain.OrgAssessment:
+	case *caa.OrgAssessment:
 		return *s, true
 	}
-	return domain.OrgAssessment{}, false
+	return caa.OrgAssessment{}, false
 }
 
 // agreementPage is the area page's agreement.
@@ -306,12 +308,12 @@ func linkCorrections(rows []correctionRow, events []projections.Entry) {
 	}
 }
 
-func agreementView(a domain.Agreement) agreementPage {
+func agreementView(a laa.Agreement) agreementPage {
 	v := agreementPage{ID: a.ID, Status: string(a.Status), Adopted: date(a.AdoptedAt), Submitted: date(a.SubmittedAt),
 		Approved: date(a.ApprovedAt), Lock: date(a.LockdownFrom), Version: a.Version}
 	list := a.TargetList()
 	v.Years = yearsOf(list)
-	for _, k := range []domain.TargetKind{domain.KindDesignated, domain.KindStatutory, domain.KindLocal} {
+	for _, k := range []laa.TargetKind{laa.KindDesignated, laa.KindStatutory, laa.KindLocal} {
 		g := targetGroup{Kind: string(k), Title: kindTitle(k)}
 		for _, t := range list {
 			if t.Kind == k {
@@ -329,19 +331,19 @@ func agreementView(a domain.Agreement) agreementPage {
 	return v
 }
 
-func kindTitle(k domain.TargetKind) string {
+func kindTitle(k laa.TargetKind) string {
 	switch k {
-	case domain.KindDesignated:
+	case laa.KindDesignated:
 		return "Designated targets (National Indicators, with reward grant)"
-	case domain.KindStatutory:
+	case laa.KindStatutory:
 		return "Statutory DCSF early years and education targets"
-	case domain.KindLocal:
+	case laa.KindLocal:
 		return "Local targets (monitored by the partnership alone)"
 	}
 	return string(k)
 }
 
-func yearsOf(ts []domain.Target) []string {
+func yearsOf(ts []laa.Target) []string {
 	seen := map[string]bool{}
 	for _, t := range ts {
 		for y := range t.Values {
@@ -364,11 +366,11 @@ func yearsOf(ts []domain.Target) []string {
 	return years
 }
 
-func targetRowOf(a domain.Agreement, t domain.Target, years []string) targetRow {
+func targetRowOf(a laa.Agreement, t laa.Target, years []string) targetRow {
 	r := targetRow{Key: t.Key, Title: t.Title, Kind: string(t.Kind), NI: t.NI,
 		State:  stateLabel(string(projections.TargetStateOf(a, t))),
 		Link:   "/agreements/" + a.Area + "/" + a.Period + "/targets/" + url.PathEscape(t.Key),
-		Locked: !a.LockdownFrom.IsZero() && t.Status == domain.TargetStatusAgreed, Revisions: t.Revisions,
+		Locked: !a.LockdownFrom.IsZero() && t.Status == laa.TargetStatusAgreed, Revisions: t.Revisions,
 		Area: a.Area, AreaName: a.AreaName, Region: a.Region}
 	if t.Baseline != nil {
 		r.Baseline = num(t.Baseline.Value) + " (" + t.Baseline.Year + ")"
@@ -384,7 +386,7 @@ func targetRowOf(a domain.Agreement, t domain.Target, years []string) targetRow 
 	return r
 }
 
-func valueOf(v domain.Values, y string) string {
+func valueOf(v laa.Values, y string) string {
 	if x, ok := v[y]; ok {
 		return num(x)
 	}
@@ -409,7 +411,7 @@ type reviewRow struct{ ID, Target, By, Grounds, Outcome, Reasons string }
 
 type commentRow struct{ By, Target, Comment string }
 
-func areaAssessmentView(s domain.AreaAssessment) assessmentView {
+func areaAssessmentView(s caa.AreaAssessment) assessmentView {
 	v := assessmentView{ID: s.Area + "/" + strconv.Itoa(s.Year), Year: strconv.Itoa(s.Year), Published: s.PublishedOn, PrePublished: s.PrePublished}
 	for _, id := range s.FlagOrder {
 		f := s.Flags[id]
@@ -419,7 +421,7 @@ func areaAssessmentView(s domain.AreaAssessment) assessmentView {
 	return v
 }
 
-func reviews(order []string, m map[string]domain.CAAReview) []reviewRow {
+func reviews(order []string, m map[string]caa.Review) []reviewRow {
 	var out []reviewRow
 	for _, id := range order {
 		r := m[id]
@@ -428,7 +430,7 @@ func reviews(order []string, m map[string]domain.CAAReview) []reviewRow {
 	return out
 }
 
-func comments(cs []domain.CAAComment) []commentRow {
+func comments(cs []caa.Comment) []commentRow {
 	var out []commentRow
 	for _, c := range cs {
 		out = append(out, commentRow{c.By, c.Target, c.Comment})
@@ -443,7 +445,7 @@ type orgView struct {
 	Reviews                              []reviewRow
 }
 
-func orgAssessmentView(s domain.OrgAssessment) orgView {
+func orgAssessmentView(s caa.OrgAssessment) orgView {
 	return orgView{ID: s.Org + "/" + strconv.Itoa(s.Year), Name: s.Name, Year: strconv.Itoa(s.Year), Published: s.PublishedOn,
 		Direction: s.Scores.DirectionOfTravel, Managing: s.Scores.ManagingPerformance, Resources: s.Scores.UseOfResources,
 		Overall: s.Scores.Overall, Reviews: reviews(s.ReviewOrder, s.Reviews)}
@@ -514,9 +516,9 @@ type outturnRow struct {
 	Latest                  bool
 }
 
-func targetView(a domain.Agreement, t domain.Target, rounds []projections.Round, at projections.AsOf) targetPage {
+func targetView(a laa.Agreement, t laa.Target, rounds []projections.Round, at projections.AsOf) targetPage {
 	v := targetPage{Agreement: a.ID, AreaName: a.AreaName, Area: a.Area}
-	years := yearsOf([]domain.Target{t})
+	years := yearsOf([]laa.Target{t})
 	for _, r := range rounds {
 		for y := range r.Values {
 			if !slices.Contains(years, y) {
@@ -593,7 +595,7 @@ func targetView(a domain.Agreement, t domain.Target, rounds []projections.Round,
 	return v
 }
 
-func seriesOf(name string, vals domain.Values, years []string) series {
+func seriesOf(name string, vals laa.Values, years []string) series {
 	s := series{Name: name}
 	for i, y := range years {
 		if x, ok := vals[y]; ok {
@@ -635,11 +637,11 @@ func indicatorView(ctx context.Context, q Queries, v projections.IndicatorView, 
 		p.Since = date(in.EffectiveFrom)
 	}
 	type pair struct {
-		a domain.Agreement
-		t domain.Target
+		a laa.Agreement
+		t laa.Target
 	}
 	var pairs []pair
-	var ts []domain.Target
+	var ts []laa.Target
 	for _, it := range v.Targets {
 		a, err := agreementAt(ctx, q, eventstore.Aggregate{Kind: domain.KindAgreement, ID: it.Agreement}, at)
 		if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/domain/service"
 	"github.com/laaledger/laaledger/eventstore"
+	"github.com/laaledger/laaledger/eventstore/cloudevent"
 )
 
 // Executor executes one command: *service.Service is one. It must be safe
@@ -81,6 +82,9 @@ type Config struct {
 	// MaxStreamsPerActor those of one authenticated actor; defaults
 	// DefaultMaxStreams and DefaultMaxStreamsPerActor.
 	MaxStreams, MaxStreamsPerActor int
+	// CloudEvents maps ledger events to CloudEvents for the event stream's
+	// format=cloudevents; the zero value uses the package defaults.
+	CloudEvents cloudevent.Mapper
 }
 
 // DefaultMaxBodyBytes is the default request body limit. The largest

@@ -166,6 +166,8 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /readyz", s.readyz)
 	m.HandleFunc("GET /v1/openapi.json", s.openapiJSON)
 	m.HandleFunc("GET /v1/openapi.yaml", s.openapiYAML)
+	m.HandleFunc("GET /v1/schemas", s.schemaIndex)
+	m.HandleFunc("GET /v1/schemas/{type}", s.eventSchema)
 	m.Handle("GET /metrics", s.authed(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}).ServeHTTP))
 
 	m.HandleFunc("GET /v1/whoami", s.authed(s.whoami))

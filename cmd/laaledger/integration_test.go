@@ -45,7 +45,8 @@ func TestCLIIntegrationAddGivesAUserServeAdmits(t *testing.T) {
 	// LAA commits from sequence 2 on.
 	f := storeFlags{data: data, listen: "127.0.0.1:-1", dupWindow: 2 * time.Minute}
 	l := estest.Open(t, func(c *eventstore.Config) { *c = f.config(slog.New(slog.NewTextHandler(io.Discard, nil))) })
-	nc, err := nats.Connect(l.Server().ClientURL(), nats.UserInfo(cred.User, cred.Password), nats.CustomInboxPrefix(cred.InboxPrefix))
+	nc, err := nats.Connect(l.Server().ClientURL(), nats.UserInfo(cred.User, cred.Password), nats.CustomInboxPrefix(cred.InboxPrefix),
+		nats.Timeout(30*time.Second)) // bcrypt under the race detector
 	require.NoError(t, err)
 	defer nc.Close()
 	js, err := jetstream.New(nc)

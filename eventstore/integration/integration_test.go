@@ -49,6 +49,10 @@ func appendCommits(t *testing.T, l *estest.Ledger, prefix string, n int) {
 	}
 }
 
+// slowAuth gives the server time for a bcrypt comparison, which the race
+// detector slows beyond the client's default two seconds.
+var slowAuth = nats.Timeout(30 * time.Second)
+
 // integrator is a client connected as an integration user, with the
 // asynchronous errors the server sent it.
 type integrator struct {
@@ -60,7 +64,7 @@ type integrator struct {
 func connect(t *testing.T, l *estest.Ledger, cred integration.Credentials) *integrator {
 	t.Helper()
 	errs := make(chan error, 64)
-	nc, err := nats.Connect(l.Server().ClientURL(), nats.UserInfo(cred.User, cred.Password),
+	nc, err := nats.Connect(l.Server().ClientURL(), nats.UserInfo(cred.User, cred.Password), slowAuth,
 		nats.CustomInboxPrefix(cred.InboxPrefix),
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
 			select {
@@ -261,7 +265,7 @@ func TestIntegrationUserMayDoNothingElse(t *testing.T) {
 		nc.Close()
 		t.Error("an anonymous client was admitted")
 	}
-	if nc, err := nats.Connect(l.Server().ClientURL(), nats.UserInfo(cred.User, other.Password)); err == nil {
+	if nc, err := nats.Connect(l.Server().ClientURL(), nats.UserInfo(cred.User, other.Password), slowAuth); err == nil {
 		nc.Close()
 		t.Error("a wrong password was admitted")
 	}

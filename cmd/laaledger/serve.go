@@ -144,6 +144,11 @@ func serve(ctx context.Context, c *call, nf *notaryFlags, s *eventstore.Store, l
 			log.Error("notary stopped: no more checkpoints are signed; /readyz now fails", "err", err)
 		}
 	}()
+	if err := startWebhooks(runCtx, &wg, c.flags.data, s, ce, log); err != nil {
+		stopRunner()
+		wg.Wait()
+		return err
+	}
 	hs := srv.HTTPServer()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- hs.Serve(ln) }()

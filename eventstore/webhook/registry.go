@@ -96,6 +96,9 @@ func Register(dataDir string, r Registration) (Registration, error) {
 	if err != nil {
 		return Registration{}, err
 	}
+	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+		return Registration{}, err
+	}
 	if err := writeFile(filepath.Join(dataDir, RegistryFile), append(b, '\n')); err != nil {
 		return Registration{}, fmt.Errorf("webhook %s: %w", r.Name, err)
 	}

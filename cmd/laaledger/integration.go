@@ -95,7 +95,7 @@ func integrationAddFlags(fs *flag.FlagSet) ledgerRun {
   password      %s
   inbox prefix  %s   (your client must use it: it may receive nothing else)
   stream        %s
-  consumer      %s   (durable, pull, explicit acks)
+  consumer      %s   (durable, pull; acknowledging a commit acknowledges all before it)
 It is admitted when serve next starts with --nats-listen (e.g. --nats-listen %s).
 Read with the nats CLI:
   nats --server %s --user %s --password '%s' --inbox-prefix %s consumer next %s %s --count 10

@@ -177,9 +177,12 @@ func Add(ctx context.Context, store *eventstore.Store, dataDir string, spec Spec
 		Created:     time.Now().UTC(),
 	}
 	cc := jetstream.ConsumerConfig{
-		Durable:       in.Consumer,
-		Description:   "read-only feed of integration " + spec.Name,
-		AckPolicy:     jetstream.AckExplicitPolicy,
+		Durable:     in.Consumer,
+		Description: "read-only feed of integration " + spec.Name,
+		// Acknowledging a commit acknowledges every one before it: an
+		// integrator reads in order, and acknowledging in batches is what
+		// lets it keep up with the ledger (see docs/PERFORMANCE.md).
+		AckPolicy:     jetstream.AckAllPolicy,
 		FilterSubject: spec.Filter,
 		DeliverPolicy: jetstream.DeliverAllPolicy,
 	}

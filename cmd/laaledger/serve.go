@@ -12,6 +12,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
 	"github.com/laaledger/laaledger/cmd/laaledger/internal/api"
 	"github.com/laaledger/laaledger/domain/service"
 	"github.com/laaledger/laaledger/eventstore"
@@ -93,7 +96,11 @@ func serve(ctx context.Context, c *call, nf *notaryFlags, s *eventstore.Store, l
 	// notaryErr holds why the notary stopped signing, if it did.
 	var notaryErr atomic.Value
 	reads := rs.reader
+	// One registry for the API's metrics and the webhooks'.
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	srv, err := api.New(api.Config{
+		Registry:    reg,
 		Executor:    svc,
 		Queries:     reads,
 		Progress:    reads,
@@ -144,7 +151,7 @@ func serve(ctx context.Context, c *call, nf *notaryFlags, s *eventstore.Store, l
 			log.Error("notary stopped: no more checkpoints are signed; /readyz now fails", "err", err)
 		}
 	}()
-	if err := startWebhooks(runCtx, &wg, c.flags.data, s, ce, log); err != nil {
+	if err := startWebhooks(runCtx, &wg, c.flags.data, s, ce, log, reg); err != nil {
 		stopRunner()
 		wg.Wait()
 		return err

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/laaledger/laaledger/eventstore"
 	"github.com/laaledger/laaledger/eventstore/cloudevent"
 	"github.com/laaledger/laaledger/eventstore/webhook"
@@ -107,10 +109,37 @@ func findWebhook(data, name string) (webhook.Endpoint, error) {
 	return webhook.Endpoint{}, usageError{"no webhook " + name}
 }
 
+// webhookMetrics count each webhook's deliveries, failed attempts and
+// dead letters.
+type webhookMetrics struct {
+	delivered, failed, dead *prometheus.CounterVec
+}
+
+func newWebhookMetrics(reg prometheus.Registerer) (*webhookMetrics, error) {
+	m := &webhookMetrics{
+		delivered: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "laaledger_webhook_deliveries_total",
+			Help: "Events a webhook endpoint accepted (2xx)."}, []string{"webhook"}),
+		failed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "laaledger_webhook_failed_attempts_total",
+			Help: "Delivery attempts that failed and were retried or given up."}, []string{"webhook"}),
+		dead: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "laaledger_webhook_dead_letters_total",
+			Help: "Events given up on after the last attempt, kept as dead letters."}, []string{"webhook"}),
+	}
+	for _, c := range []prometheus.Collector{m.delivered, m.failed, m.dead} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
 // startWebhooks runs a deliverer for every webhook registered in the data
 // directory until ctx ends; dead letters are kept beside the registrations.
-func startWebhooks(ctx context.Context, wg *sync.WaitGroup, data string, s *eventstore.Store, ce cloudevent.Mapper, log *slog.Logger) error {
+func startWebhooks(ctx context.Context, wg *sync.WaitGroup, data string, s *eventstore.Store, ce cloudevent.Mapper, log *slog.Logger, reg prometheus.Registerer) error {
 	list, err := webhook.Load(data)
+	if err != nil {
+		return err
+	}
+	m, err := newWebhookMetrics(reg)
 	if err != nil {
 		return err
 	}
@@ -121,8 +150,14 @@ func startWebhooks(ctx context.Context, wg *sync.WaitGroup, data string, s *even
 			return err
 		}
 		d := &webhook.Deliverer{Store: s, Endpoint: ep, Mapper: ce,
+			Delivered: func(_ string, attempts int) {
+				m.delivered.WithLabelValues(ep.Name).Inc()
+				m.failed.WithLabelValues(ep.Name).Add(float64(attempts - 1))
+			},
 			DeadLetter: func(ctx context.Context, dl webhook.DeadLetter) error {
 				log.Warn("webhook delivery given up; kept as a dead letter", "webhook", dl.Endpoint, "event_id", dl.EventID, "attempts", dl.Attempts, "err", dl.LastErr)
+				m.dead.WithLabelValues(ep.Name).Inc()
+				m.failed.WithLabelValues(ep.Name).Add(float64(dl.Attempts))
 				return dead.Keep(ctx, dl)
 			}}
 		wg.Add(1)

@@ -58,7 +58,8 @@ func TestServeDeliversSignedWebhooks(t *testing.T) {
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	require.NoError(t, err)
-	require.Regexp(t, regexp.MustCompile(`http://\S+`), line)
+	m := regexp.MustCompile(`http://\S+`).FindString(line)
+	require.NotEmpty(t, m, line)
 
 	seen := map[string]bool{}
 	for len(seen) < 20 {
@@ -70,6 +71,16 @@ func TestServeDeliversSignedWebhooks(t *testing.T) {
 			t.Fatalf("only %d deliveries", len(seen))
 		}
 	}
+	// The deliveries are counted in the server's metrics.
+	req, _ := http.NewRequest(http.MethodGet, m+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer demo-auditor-readonly")
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	metrics, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	require.Equal(t, http.StatusOK, res.StatusCode, string(metrics))
+	require.Regexp(t, `laaledger_webhook_deliveries_total\{webhook="perf"\} [1-9]`, string(metrics))
+
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	require.NoError(t, cmd.Wait(), "serve exits 0 after SIGTERM")
 

@@ -163,7 +163,7 @@ func startWebhooks(ctx context.Context, wg *sync.WaitGroup, data string, s *even
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := d.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			if err := d.Run(ctx); !errors.Is(err, context.Canceled) {
 				log.Error("webhook deliveries stopped", "webhook", ep.Name, "err", err)
 			}
 		}()

@@ -76,6 +76,11 @@ type Config struct {
 	// ListenAddr, when set, also opens the embedded server's client port on
 	// that address (loopback only is advised) so other processes can read.
 	ListenAddr string
+	// EmbeddedUsers, when set, is called each time the embedded server
+	// starts for more users to admit beside the ledger's own (the
+	// read-only integration users of package integration). Their
+	// permissions are theirs to state; none may be named admin or service.
+	EmbeddedUsers func() ([]*server.User, error)
 	// ConnectOptions are added to the connections to an external server
 	// (TLS, user and password, …).
 	ConnectOptions []nats.Option
@@ -322,6 +327,18 @@ func startEmbedded(cfg Config) (*server.Server, []nats.Option, []nats.Option, er
 			{Username: "admin", Password: adminPass},
 			{Username: "service", Password: servicePass, Permissions: ServicePermissions()},
 		},
+	}
+	if cfg.EmbeddedUsers != nil {
+		more, err := cfg.EmbeddedUsers()
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("embedded users: %w", err)
+		}
+		for _, u := range more {
+			if u.Username == "admin" || u.Username == "service" {
+				return nil, nil, nil, invalidf("embedded user %q: the name is the ledger's own", u.Username)
+			}
+		}
+		opts.Users = append(opts.Users, more...)
 	}
 	if cfg.SyncInterval > 0 {
 		opts.SyncInterval = cfg.SyncInterval

@@ -7,14 +7,19 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/laaledger/laaledger/cmd/laaledger/internal/api"
 	"github.com/laaledger/laaledger/cmd/laaledger/internal/web"
 	"github.com/laaledger/laaledger/domain/service"
 	"github.com/laaledger/laaledger/eventstore"
+	"github.com/laaledger/laaledger/eventstore/cloudevent"
 )
 
 func serveFlags(fs *flag.FlagSet) ledgerRun {
@@ -24,6 +29,9 @@ func serveFlags(fs *flag.FlagSet) ledgerRun {
 	tokenFile := fs.String("tokens", "", "bearer token file (JSON, see README); with --demo and no file, the fixed demo tokens")
 	demo := fs.Bool("demo", false, "load the demo history on start (idempotent) so a newcomer sees a populated ledger")
 	verbose := fs.Bool("v", false, "log debug detail")
+	var ce cloudevent.Mapper
+	fs.StringVar(&ce.Source, "cloudevents-source", cloudevent.DefaultSource, "URI the CloudEvents source of each event starts with; the aggregate kind and id follow")
+	publicURL := fs.String("public-url", "", "URL clients reach the API at; CloudEvents then name their JSON Schema in dataschema")
 	return func(ctx context.Context, c *call) error {
 		c.log = newLogger(c.stderr, *verbose)
 		var tokens *api.Tokens
@@ -48,14 +56,17 @@ func serveFlags(fs *flag.FlagSet) ledgerRun {
 		if err != nil {
 			return err
 		}
-		return serve(ctx, c, &nf, s, ln, tokens, *demo)
+		if *publicURL != "" {
+			ce.SchemaBase = strings.TrimSuffix(*publicURL, "/") + "/v1/schemas"
+		}
+		return serve(ctx, c, &nf, s, ln, tokens, *demo, ce)
 	}
 }
 
 // serve runs the HTTP API on ln until ctx ends, then shuts down in order:
 // requests, projections (which save a snapshot), and, after serve returns,
 // the ledger.
-func serve(ctx context.Context, c *call, nf *notaryFlags, s *eventstore.Store, ln net.Listener, tokens *api.Tokens, demo bool) error {
+func serve(ctx context.Context, c *call, nf *notaryFlags, s *eventstore.Store, ln net.Listener, tokens *api.Tokens, demo bool, ce cloudevent.Mapper) error {
 	log := c.log
 	// The notary checks the ledger against its signed checkpoints before
 	// anything is written or served.
@@ -96,15 +107,20 @@ func serve(ctx context.Context, c *call, nf *notaryFlags, s *eventstore.Store, l
 	if err != nil {
 		return err
 	}
+	// One registry for the API's metrics and the webhooks'.
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	srv, err := api.New(api.Config{
-		Fallback: ui,
-		Executor: svc,
-		Queries:  reads,
-		Progress: reads,
-		Feed:     s,
-		Tokens:   tokens,
-		Proofs:   nt,
-		Logger:   log,
+		Fallback:    ui,
+		Registry:    reg,
+		Executor:    svc,
+		Queries:     reads,
+		Progress:    reads,
+		Feed:        s,
+		Tokens:      tokens,
+		Proofs:      nt,
+		Logger:      log,
+		CloudEvents: ce,
 		ProjectionLag: func() api.Lag {
 			last, err := s.LastSequence(context.Background())
 			if err != nil || last < rs.runner.Position() {
@@ -150,6 +166,11 @@ func serve(ctx context.Context, c *call, nf *notaryFlags, s *eventstore.Store, l
 			log.Error("notary stopped: no more checkpoints are signed; /readyz now fails", "err", err)
 		}
 	}()
+	if err := startWebhooks(runCtx, &wg, c.flags.data, s, ce, log, reg); err != nil {
+		stopRunner()
+		wg.Wait()
+		return err
+	}
 	hs := srv.HTTPServer()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- hs.Serve(ln) }()

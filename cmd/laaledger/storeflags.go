@@ -11,7 +11,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
+
 	"github.com/laaledger/laaledger/eventstore"
+	"github.com/laaledger/laaledger/eventstore/integration"
 )
 
 // storeFlags are the flags every command that opens the ledger takes.
@@ -36,12 +39,17 @@ func (f *storeFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.syncInterval, "sync-interval", 0, "embedded only: flush to disk on this interval instead of before every acknowledgement (default: sync every write)")
 	fs.DurationVar(&f.dupWindow, "duplicate-window", 2*time.Minute, "how long the server remembers command ids (older repeats are caught from history)")
 	fs.IntVar(&f.cacheEvents, "cache-events", 200_000, "events of aggregate history kept in memory for decisions; raise it when aggregates are larger")
-	fs.StringVar(&f.listen, "nats-listen", "", "embedded only: also accept NATS clients on this address, e.g. 127.0.0.1:4222")
+	fs.StringVar(&f.listen, "nats-listen", "", "embedded only: also accept NATS clients on this loopback address, e.g. 127.0.0.1:4222; only the ledger's own and integration users (see integration add) are admitted")
 }
 
 func (f *storeFlags) config(log *slog.Logger) eventstore.Config {
+	var users func() ([]*server.User, error)
+	if f.natsURL == "" {
+		users = integration.Users(f.data)
+	}
 	return eventstore.Config{
-		DataDir: f.data, NATSURL: f.natsURL, CredsFile: f.creds, AdminCredsFile: f.adminCreds,
+		EmbeddedUsers: users,
+		DataDir:       f.data, NATSURL: f.natsURL, CredsFile: f.creds, AdminCredsFile: f.adminCreds,
 		Replicas: f.replicas, SyncInterval: f.syncInterval, DuplicateWindow: f.dupWindow,
 		ListenAddr: f.listen, CacheEvents: f.cacheEvents, Logger: log,
 		StreamDescription: "laaledger: immutable events of LAA negotiations and CAA judgements",
@@ -53,6 +61,11 @@ func (f *storeFlags) config(log *slog.Logger) eventstore.Config {
 func (f *storeFlags) open(ctx context.Context, log *slog.Logger) (*eventstore.Store, error) {
 	if f.natsURL == "" && f.replicas > 1 {
 		return nil, usageError{fmt.Sprintf("--replicas %d needs --nats-url: the embedded server is a single node", f.replicas)}
+	}
+	if f.listen != "" {
+		if err := checkLoopback(f.listen); err != nil {
+			return nil, err
+		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()

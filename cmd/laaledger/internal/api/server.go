@@ -22,6 +22,7 @@ import (
 	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/domain/service"
 	"github.com/laaledger/laaledger/eventstore"
+	"github.com/laaledger/laaledger/eventstore/cloudevent"
 )
 
 // Executor executes one command: *service.Service is one. It must be safe
@@ -87,6 +88,9 @@ type Config struct {
 	// Fallback, if set, serves every request that no API route matches
 	// outside /v1/ (the web UI at /); nil answers those 404 problems.
 	Fallback http.Handler
+	// CloudEvents maps ledger events to CloudEvents for the event stream's
+	// format=cloudevents; the zero value uses the package defaults.
+	CloudEvents cloudevent.Mapper
 }
 
 // DefaultMaxBodyBytes is the default request body limit. The largest
@@ -168,6 +172,8 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /readyz", s.readyz)
 	m.HandleFunc("GET /v1/openapi.json", s.openapiJSON)
 	m.HandleFunc("GET /v1/openapi.yaml", s.openapiYAML)
+	m.HandleFunc("GET /v1/schemas", s.schemaIndex)
+	m.HandleFunc("GET /v1/schemas/{type}", s.eventSchema)
 	m.Handle("GET /metrics", s.authed(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}).ServeHTTP))
 
 	m.HandleFunc("GET /v1/whoami", s.authed(s.whoami))

@@ -100,6 +100,11 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 		}
 		opts.FromSequence = n
 	}
+	asCloudEvents, err := streamFormat(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	f := streamFilter{area: q.Get("area"), kind: q.Get("kind")}
 	if ts := q["type"]; len(ts) > 0 {
 		f.types = map[string]bool{}
@@ -191,8 +196,10 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 				if !f.match(e) {
 					continue
 				}
-				data, err := json.Marshal(FeedEvent{Envelope: *e, Index: i})
-				if err != nil {
+				var data []byte
+				if asCloudEvents {
+					data = s.cfg.CloudEvents.Marshal(e, i)
+				} else if data, err = json.Marshal(FeedEvent{Envelope: *e, Index: i}); err != nil {
 					return
 				}
 				bw.WriteString("id: " + EventID(e.Sequence, i) + "\nevent: " + e.Type + "\ndata: ")

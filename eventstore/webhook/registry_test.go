@@ -1,0 +1,83 @@
+package webhook_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/laaledger/laaledger/eventstore/estest"
+	"github.com/laaledger/laaledger/eventstore/webhook"
+)
+
+func TestRegisteredWebhookDeadLettersAreKeptAndReplayedOnceTheEndpointRecovers(t *testing.T) {
+	l := estest.Open(t)
+	ids, _ := appendEvents(t, l, "a", 2)
+	rcv, srv := newReceiver(t, 0)
+	rcv.failing = true
+
+	dir := t.TempDir()
+	reg, err := webhook.Register(dir, webhook.Registration{Name: "perf", URL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(reg.Secret, "whsec_") {
+		t.Errorf("secret %q", reg.Secret)
+	}
+	if _, err := webhook.Register(dir, webhook.Registration{Name: "perf", URL: srv.URL}); !errors.Is(err, webhook.ErrExists) {
+		t.Errorf("second registration: %v", err)
+	}
+	if _, err := webhook.Register(dir, webhook.Registration{Name: "x", URL: "ftp://example"}); err == nil {
+		t.Error("an ftp URL was registered")
+	}
+	list, err := webhook.Load(dir)
+	if err != nil || len(list) != 1 || list[0].Secret != reg.Secret {
+		t.Fatalf("kept: %+v, %v", list, err)
+	}
+	ep, err := list[0].Endpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The receiver knows the key behind the secret the registration gave.
+	old := secret
+	secret = ep.Secret
+	t.Cleanup(func() { secret = old })
+
+	dead := &webhook.DeadLetters{Dir: dir}
+	kept := make(chan struct{}, 10)
+	d := &webhook.Deliverer{Store: l.Store, Endpoint: ep, MaxAttempts: 2, Backoff: time.Millisecond,
+		DeadLetter: func(ctx context.Context, dl webhook.DeadLetter) error {
+			err := dead.Keep(ctx, dl)
+			kept <- struct{}{}
+			return err
+		}}
+	stop := run(t, d)
+	for range ids {
+		select {
+		case <-kept:
+		case <-time.After(30 * time.Second):
+			t.Fatal("no dead letter")
+		}
+	}
+	stop()
+	letters, err := dead.List("perf")
+	if err != nil || len(letters) != len(ids) {
+		t.Fatalf("dead letters: %d, %v", len(letters), err)
+	}
+
+	// Still down: replay keeps them.
+	if n, left, err := dead.Replay(context.Background(), srv.Client(), ep); err != nil || n != 0 || left != len(ids) {
+		t.Fatalf("replay while down: %d delivered, %d left, %v", n, left, err)
+	}
+	rcv.mu.Lock()
+	rcv.failing = false
+	rcv.mu.Unlock()
+	if n, left, err := dead.Replay(context.Background(), srv.Client(), ep); err != nil || n != len(ids) || left != 0 {
+		t.Fatalf("replay: %d delivered, %d left, %v", n, left, err)
+	}
+	rcv.waitDistinct(t, len(ids))
+	if letters, _ := dead.List("perf"); len(letters) != 0 {
+		t.Errorf("%d dead letters left after a full replay", len(letters))
+	}
+}

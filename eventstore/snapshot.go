@@ -57,6 +57,11 @@ const SnapshotBucket = "LEDGER_SNAPSHOTS"
 // 1 MiB message limit.
 const snapshotChunk = 512 << 10
 
+// snapshotMinVersion is the shortest history for which a cold load looks
+// for a snapshot: reading fewer events whole costs less than the look-up
+// (most aggregates of a fresh ledger are short).
+const snapshotMinVersion = 64
+
 // snapshotFormat is the first byte of a snapshot's payload.
 const snapshotFormat = 1
 
@@ -374,6 +379,14 @@ func cmpU64(a, b uint64) int {
 // st reset, when there is no snapshot the stream confirms; the caller then
 // reads the aggregate whole. The caller holds st.mu.
 func (s *Store) loadFromSnapshot(ctx context.Context, st *aggState, subject string, last *jetstream.RawStreamMsg) (bool, error) {
+	c, err := decodeCommit(last.Data, last.Sequence)
+	if err != nil {
+		return false, err
+	}
+	e := c.Events[len(c.Events)-1]
+	if e.AggregateVersion < snapshotMinVersion {
+		return false, nil
+	}
 	sn := s.readSnapshot(ctx, st.agg)
 	if sn == nil || sn.version == 0 || sn.seq > last.Sequence {
 		return false, nil
@@ -381,11 +394,6 @@ func (s *Store) loadFromSnapshot(ctx context.Context, st *aggState, subject stri
 	st.base, st.baseState, st.index = sn.version, sn.state, sn.index
 	st.version, st.lastSeq, st.lastHash = sn.version, sn.seq, sn.hash
 	if sn.seq == last.Sequence {
-		c, err := decodeCommit(last.Data, last.Sequence)
-		if err != nil {
-			return false, err
-		}
-		e := c.Events[len(c.Events)-1]
 		if e.Aggregate() != st.agg || e.AggregateVersion != sn.version || e.Hash != sn.hash || e.ComputeHash() != e.Hash {
 			st.reset()
 			return false, nil

@@ -146,9 +146,8 @@ func (s *Store) Append(ctx context.Context, agg Aggregate, expectedVersion uint6
 			return AppendResult{}, fmt.Errorf("append %s: %w", agg, err)
 		}
 	}
-	if res, ok := st.commands[commandID]; ok {
-		res, _, err := o.repeated(agg, res, events, commandID)
-		return res, err
+	if res, ok, err := s.command(ctx, st, commandID); err != nil || ok {
+		return s.answer(agg, o, res, err, events, commandID)
 	}
 	if expectedVersion != st.version {
 		return AppendResult{}, &ConflictError{Aggregate: agg, Expected: expectedVersion, Actual: st.version}
@@ -172,9 +171,8 @@ func (s *Store) Append(ctx context.Context, agg Aggregate, expectedVersion uint6
 		if lerr := s.loadInto(ctx, st, subject); lerr != nil {
 			return AppendResult{}, fmt.Errorf("append %s after a conflict: %w", agg, lerr)
 		}
-		if res, ok := st.commands[commandID]; ok {
-			res, _, err := o.repeated(agg, res, events, commandID)
-			return res, err
+		if res, ok, err := s.command(ctx, st, commandID); err != nil || ok {
+			return s.answer(agg, o, res, err, events, commandID)
 		}
 		return AppendResult{}, &ConflictError{Aggregate: agg, Expected: expectedVersion, Actual: st.version}
 	case err != nil:
@@ -189,9 +187,8 @@ func (s *Store) Append(ctx context.Context, agg Aggregate, expectedVersion uint6
 		if lerr := s.loadInto(ctx, st, subject); lerr != nil {
 			return AppendResult{}, fmt.Errorf("append %s: %w", agg, lerr)
 		}
-		if res, ok := st.commands[commandID]; ok {
-			res, _, err := o.repeated(agg, res, events, commandID)
-			return res, err
+		if res, ok, err := s.command(ctx, st, commandID); err != nil || ok {
+			return s.answer(agg, o, res, err, events, commandID)
 		}
 		return AppendResult{}, fmt.Errorf("append %s: %w: command id %s is held by the server at sequence %d on another aggregate", agg, ErrDuplicate, commandID, ack.Sequence)
 	}
@@ -214,8 +211,18 @@ func (s *Store) Append(ctx context.Context, agg Aggregate, expectedVersion uint6
 	st.lastSeq = ack.Sequence
 	st.lastHash = commit.Events[len(commit.Events)-1].Hash
 	st.commands[commandID] = res
-	s.cache.resized(st, len(st.events))
+	s.cache.resized(st, st.size())
 	return res, nil
+}
+
+// answer is Append's answer for a command id the aggregate holds (or
+// whose lookup failed with err).
+func (s *Store) answer(agg Aggregate, o appendOptions, res AppendResult, err error, events []Event, commandID string) (AppendResult, error) {
+	if err != nil {
+		return AppendResult{}, fmt.Errorf("append %s: look up command %s: %w", agg, commandID, err)
+	}
+	res, _, err = o.repeated(agg, res, events, commandID)
+	return res, err
 }
 
 func (s *Store) validateAppend(agg Aggregate, events []Event, commandID string) (string, error) {

@@ -2,6 +2,7 @@ package eventstore
 
 import (
 	"container/list"
+	"fmt"
 	"sync"
 )
 
@@ -16,6 +17,15 @@ type aggState struct {
 	version  uint64
 	lastSeq  uint64
 	lastHash string
+	// base is the version of the snapshot the entry was loaded from or
+	// last saved (0: none), baseState its state and index its command
+	// index; last is the event at version base once the entry has read
+	// it.
+	base      uint64
+	baseState []byte
+	index     []cmdRef
+	last      Envelope
+	// events and commands are the aggregate's commits after base.
 	events   []Envelope
 	commands map[string]AppendResult
 	elem     *list.Element
@@ -27,12 +37,45 @@ type aggState struct {
 // append to the entry never writes into the caller's slice. The caller
 // holds a.mu.
 func (a *aggState) history() History {
-	return History{Aggregate: a.agg, Version: a.version, LastSequence: a.lastSeq, Events: a.events[:len(a.events):len(a.events)]}
+	h := History{Aggregate: a.agg, Version: a.version, LastSequence: a.lastSeq, Events: a.events[:len(a.events):len(a.events)],
+		Base: a.base, BaseState: a.baseState}
+	if a.base > 0 && a.last.AggregateVersion == a.base {
+		last := a.last
+		h.BaseLast = &last
+	}
+	return h
+}
+
+// size is what the entry counts against the cache's bound: its events,
+// and its snapshot at a kilobyte an event.
+func (a *aggState) size() int { return len(a.events) + len(a.baseState)>>10 + len(a.index)>>6 }
+
+// addCommit adds a commit read from the stream to the entry, verifying
+// it with v. The caller holds a.mu.
+func (a *aggState) addCommit(v *ChainVerifier, c *Commit, subject string) error {
+	for i := range c.Events {
+		e := &c.Events[i]
+		if e.Aggregate() != a.agg {
+			return &ChainError{Aggregate: a.agg, Version: e.AggregateVersion, Sequence: e.Sequence,
+				Reason: fmt.Sprintf("event of %s stored on %s", e.Aggregate(), subject)}
+		}
+		if err := v.Check(e); err != nil {
+			return err
+		}
+	}
+	a.events = append(a.events, c.Events...)
+	res := resultOfCommit(c)
+	a.commands[c.CommandID] = res
+	a.version = res.LastVersion
+	a.lastSeq = res.Sequence
+	a.lastHash = c.Events[len(c.Events)-1].Hash
+	return nil
 }
 
 func (a *aggState) reset() {
 	a.loaded = false
 	a.version, a.lastSeq, a.lastHash = 0, 0, ZeroHash
+	a.base, a.baseState, a.index, a.last = 0, nil, nil, Envelope{}
 	a.events = nil
 	a.commands = map[string]AppendResult{}
 }

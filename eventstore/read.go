@@ -9,14 +9,24 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// History is one aggregate's stored events, in version order.
+// History is one aggregate's stored events, in version order, from the
+// cache: its snapshot, if one was saved ([Store.SaveSnapshot]), and the
+// events after it.
 type History struct {
 	Aggregate Aggregate
 	// Version is the aggregate's version: its number of events.
 	Version uint64
 	// LastSequence is the stream sequence of its last commit (0 if none).
 	LastSequence uint64
-	// Events must be treated as read-only: they are shared with the cache.
+	// Base is the version of the aggregate's snapshot (0: none; Events
+	// then start at version 1), BaseState the state saved with it, and
+	// BaseLast the event at version Base if the cache holds it (nil if
+	// not). [Store.LoadFresh] always reads from version 1.
+	Base      uint64
+	BaseState []byte
+	BaseLast  *Envelope
+	// Events are the events after Base. They must be treated as
+	// read-only: they are shared with the cache.
 	Events []Envelope
 	// Appended is set by [Store.LoadFor] when the aggregate already holds
 	// the command it was asked about: the command's original result, with
@@ -68,7 +78,12 @@ func (s *Store) LoadFor(ctx context.Context, agg Aggregate, commandID string, op
 	)
 	err := s.withLoaded(ctx, agg, func(st *aggState) {
 		h = st.history()
-		if res, held := st.commands[commandID]; held {
+		res, held, err := s.command(ctx, st, commandID)
+		if err != nil {
+			dup = err
+			return
+		}
+		if held {
 			res, ok, err := o.repeated(agg, res, nil, commandID)
 			switch {
 			case err != nil:
@@ -114,7 +129,11 @@ func (s *Store) withLoaded(ctx context.Context, agg Aggregate, fn func(*aggState
 func (s *Store) Appended(ctx context.Context, agg Aggregate, commandID string) (AppendResult, bool, error) {
 	var res AppendResult
 	var ok bool
-	err := s.withLoaded(ctx, agg, func(st *aggState) { res, ok = st.commands[commandID] })
+	var lerr error
+	err := s.withLoaded(ctx, agg, func(st *aggState) { res, ok, lerr = s.command(ctx, st, commandID) })
+	if err == nil {
+		err = lerr
+	}
 	if err != nil {
 		return AppendResult{}, false, fmt.Errorf("look up command %s on %s: %w", commandID, agg, err)
 	}
@@ -131,14 +150,22 @@ func (s *Store) LoadFresh(ctx context.Context, agg Aggregate) (History, error) {
 	}
 	st := &aggState{agg: agg}
 	st.reset()
-	if err := s.loadInto(ctx, st, subject); err != nil {
+	last, err := s.stream.GetLastMsgForSubject(ctx, subject)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return History{Aggregate: agg}, nil
+	}
+	if err != nil {
+		return History{}, fmt.Errorf("load %s: read last message: %w", agg, mapErr(err))
+	}
+	if err := s.loadWhole(ctx, st, subject, last.Sequence); err != nil {
 		return History{}, fmt.Errorf("load %s: %w", agg, err)
 	}
 	return History{Aggregate: agg, Version: st.version, LastSequence: st.lastSeq, Events: st.events}, nil
 }
 
-// loadInto reads the aggregate's whole history from the stream into st,
-// verifying its hash chain on the way. The caller holds st.mu.
+// loadInto reads the aggregate into st: from its snapshot and the commits
+// after it when the stream confirms the snapshot, else its whole history,
+// verifying the hash chain on the way. The caller holds st.mu.
 func (s *Store) loadInto(ctx context.Context, st *aggState, subject string) error {
 	st.reset()
 	last, err := s.stream.GetLastMsgForSubject(ctx, subject)
@@ -150,33 +177,26 @@ func (s *Store) loadInto(ctx context.Context, st *aggState, subject string) erro
 	if err != nil {
 		return fmt.Errorf("read last message of %s: %w", subject, mapErr(err))
 	}
+	if ok, err := s.loadFromSnapshot(ctx, st, subject, last); ok || err != nil {
+		return err
+	}
+	return s.loadWhole(ctx, st, subject, last.Sequence)
+}
+
+// loadWhole reads the aggregate's whole history, up to the commit at
+// sequence stop, into st. The caller holds st.mu.
+func (s *Store) loadWhole(ctx context.Context, st *aggState, subject string, stop uint64) error {
+	st.reset()
 	v := NewChainVerifier()
-	err = s.scan(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}}, last.Sequence, func(c *Commit) error {
-		for i := range c.Events {
-			e := &c.Events[i]
-			if e.Aggregate() != st.agg {
-				return &ChainError{Aggregate: st.agg, Version: e.AggregateVersion, Sequence: e.Sequence,
-					Reason: fmt.Sprintf("event of %s stored on %s", e.Aggregate(), subject)}
-			}
-			if err := v.Check(e); err != nil {
-				return err
-			}
-		}
-		st.events = append(st.events, c.Events...)
-		res := AppendResult{Sequence: c.Events[0].Sequence, FirstVersion: c.Events[0].AggregateVersion, Fingerprint: c.Fingerprint,
-			LastVersion: c.Events[len(c.Events)-1].AggregateVersion, Events: c.Events}
-		st.commands[c.CommandID] = res
-		st.version = res.LastVersion
-		st.lastSeq = res.Sequence
-		st.lastHash = c.Events[len(c.Events)-1].Hash
-		return nil
+	err := s.scan(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}}, stop, func(c *Commit) error {
+		return st.addCommit(v, c, subject)
 	})
 	if err != nil {
 		st.reset()
 		return err
 	}
 	st.loaded = true
-	s.cache.resized(st, len(st.events))
+	s.cache.resized(st, st.size())
 	return nil
 }
 

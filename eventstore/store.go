@@ -147,6 +147,7 @@ type Store struct {
 	js     jetstream.JetStream
 	stream jetstream.Stream
 	cache  *cache
+	snaps  snapshots
 	log    *slog.Logger
 	admin  []nats.Option
 	svcID  []nats.Option // the embedded service user's identity

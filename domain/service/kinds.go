@@ -3,12 +3,10 @@ package service
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"github.com/laaledger/laaledger/domain/caa"
 	"github.com/laaledger/laaledger/domain/catalogue"
 	"github.com/laaledger/laaledger/domain/laa"
-	"github.com/laaledger/laaledger/domain/registry"
 
 	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/eventstore"
@@ -50,7 +48,7 @@ func (k KindOf[S]) Zero() any { var s S; return s }
 func (k KindOf[S]) Apply(state any, e domain.Event) any { return k.Fold(state.(S), e) }
 
 func (k KindOf[S]) bind() kindStates {
-	return &states[S]{kind: k, folded: map[domain.AggregateRef]folded[S]{}}
+	return &states[S]{kind: k, folded: map[domain.AggregateRef]folded[S]{}, sig: stateSignature[S]()}
 }
 
 // Env lets a decision reach other aggregates' state through the service:
@@ -77,70 +75,30 @@ func StateOf[S any](ctx context.Context, env Env, ref domain.AggregateRef) (S, u
 }
 
 // kindStates is a kind bound to a service: it folds the kind's aggregates,
-// keeping the states it folded, and decides on them.
+// keeping the states it folded (see snapshot.go), and decides on them.
 type kindStates interface {
 	// decide decides cmd against the state folded from h.
-	decide(ctx context.Context, env Env, h eventstore.History, m domain.Meta, cmd domain.Command) ([]domain.Event, error)
+	decide(ctx context.Context, svc *Service, h eventstore.History, m domain.Meta, cmd domain.Command) ([]domain.Event, error)
 	// state returns the state folded from h.
-	state(h eventstore.History) (any, error)
+	state(ctx context.Context, svc *Service, h eventstore.History) (any, error)
 }
 
-type states[S any] struct {
-	kind   KindOf[S]
-	mu     sync.Mutex
-	folded map[domain.AggregateRef]folded[S]
-}
-
-type folded[S any] struct {
-	version uint64
-	state   S
-}
-
-func (st *states[S]) decide(ctx context.Context, env Env, h eventstore.History, m domain.Meta, cmd domain.Command) ([]domain.Event, error) {
-	s, err := st.fold(h)
+func (st *states[S]) decide(ctx context.Context, svc *Service, h eventstore.History, m domain.Meta, cmd domain.Command) ([]domain.Event, error) {
+	s, err := st.fold(ctx, svc, h)
 	if err != nil {
 		return nil, err
 	}
-	return st.kind.Decide(ctx, env, s, recorded(h.Events), m, cmd)
+	rec := &recorded{ctx: ctx, store: svc.store, h: h}
+	events, err := st.kind.Decide(ctx, svc, s, rec, m, cmd)
+	if rec.err != nil {
+		// The decision saw a history it could not read whole: discard it.
+		return nil, rec.err
+	}
+	return events, err
 }
 
-func (st *states[S]) state(h eventstore.History) (any, error) { return st.fold(h) }
-
-// fold returns the state of h's aggregate at h's version, folding only the
-// events it has not folded before.
-func (st *states[S]) fold(h eventstore.History) (S, error) {
-	ref := domain.AggregateRef{Kind: h.Aggregate.Kind, ID: h.Aggregate.ID}
-	st.mu.Lock()
-	f, ok := st.folded[ref]
-	st.mu.Unlock()
-	if !ok || f.version > h.Version {
-		f = folded[S]{}
-	}
-	for _, env := range h.Events[f.version:] {
-		e, err := registry.DecodeEvent(env.Type, env.SchemaVersion, env.Data)
-		if err != nil {
-			var zero S
-			return zero, fmt.Errorf("fold %s at version %d: %w", ref, env.AggregateVersion, err)
-		}
-		f.state = st.kind.Fold(f.state, e)
-		f.version = env.AggregateVersion
-	}
-	st.mu.Lock()
-	if cur, ok := st.folded[ref]; !ok || cur.version < f.version {
-		st.folded[ref] = f
-	}
-	st.mu.Unlock()
-	return f.state, nil
-}
-
-// recorded is the domain's view of a stored history.
-type recorded []eventstore.Envelope
-
-func (r recorded) Len() int { return len(r) }
-
-func (r recorded) At(i int) domain.Recorded {
-	e := &r[i]
-	return domain.Recorded{EventID: e.EventID, CommandID: e.CommandID, OccurredAt: e.OccurredAt}
+func (st *states[S]) state(ctx context.Context, svc *Service, h eventstore.History) (any, error) {
+	return st.fold(ctx, svc, h)
 }
 
 // Kinds returns how to fold and decide every aggregate kind of the domain.

@@ -39,6 +39,13 @@ type Store interface {
 	// Load returns an aggregate's history: what a decision consults of
 	// other aggregates (the catalogue, CAA flags) and [Service.State].
 	Load(ctx context.Context, agg eventstore.Aggregate) (eventstore.History, error)
+	// LoadFresh returns an aggregate's whole history from the stream: what
+	// a decision reads of events older than the snapshot (a correction
+	// naming one).
+	LoadFresh(ctx context.Context, agg eventstore.Aggregate) (eventstore.History, error)
+	// SaveSnapshot records the service's folded state of an aggregate at
+	// a version; later loads start from it ([eventstore.History].Base).
+	SaveSnapshot(ctx context.Context, agg eventstore.Aggregate, version uint64, state []byte) error
 	// Append stores a command's events if the aggregate is still at
 	// expectedVersion (else *eventstore.ConflictError), answering a command
 	// id the aggregate holds as LoadFor does.
@@ -62,6 +69,36 @@ type Service struct {
 	store   Store
 	kinds   map[string]kindStates
 	retries int
+	// snapshotEvery is how many events after its snapshot an aggregate
+	// may reach before the service saves a new one.
+	snapshotEvery uint64
+	// maxFolded bounds the folded states kept per kind.
+	maxFolded int
+}
+
+// Option adjusts a [Service].
+type Option func(*Service)
+
+// WithSnapshotEvery makes the service save an aggregate's folded state
+// as its snapshot once n events follow the last one (default
+// [SnapshotEvery]). A cold aggregate is then read as its snapshot and
+// fewer than about n events.
+func WithSnapshotEvery(n int) Option {
+	return func(s *Service) {
+		if n > 0 {
+			s.snapshotEvery = uint64(n)
+		}
+	}
+}
+
+// WithFoldedStates bounds the folded states the service keeps in memory
+// per aggregate kind (default [MaxFolded]).
+func WithFoldedStates(n int) Option {
+	return func(s *Service) {
+		if n > 0 {
+			s.maxFolded = n
+		}
+	}
 }
 
 // MaxRetries is how many times a command is re-decided after losing a race
@@ -69,8 +106,12 @@ type Service struct {
 const MaxRetries = 3
 
 // New returns a service over the store for the given kinds.
-func New(store Store, kinds map[string]Kind) *Service {
-	s := &Service{store: store, kinds: make(map[string]kindStates, len(kinds)), retries: MaxRetries}
+func New(store Store, kinds map[string]Kind, opts ...Option) *Service {
+	s := &Service{store: store, kinds: make(map[string]kindStates, len(kinds)), retries: MaxRetries,
+		snapshotEvery: SnapshotEvery, maxFolded: MaxFolded}
+	for _, o := range opts {
+		o(s)
+	}
 	for name, k := range kinds {
 		s.kinds[name] = k.bind()
 	}
@@ -174,7 +215,7 @@ func (s *Service) State(ctx context.Context, ref domain.AggregateRef) (any, uint
 	if err != nil {
 		return nil, 0, err
 	}
-	st, err := kind.state(h)
+	st, err := kind.state(ctx, s, h)
 	return st, h.Version, err
 }
 

@@ -53,9 +53,7 @@ func TestConcurrentAppendsOneWinnerPerVersion(t *testing.T) {
 		var mu sync.Mutex
 		wins, conflicts := 0, 0
 		for g := 0; g < racers; g++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				_, err := l.Store.Append(ctx, hartlepool, round, []eventstore.Event{ev("laa.TargetProposed", g)}, fmt.Sprintf("r%d-g%d", round, g))
 				mu.Lock()
 				defer mu.Unlock()
@@ -71,7 +69,7 @@ func TestConcurrentAppendsOneWinnerPerVersion(t *testing.T) {
 				default:
 					t.Errorf("unexpected error: %v", err)
 				}
-			}()
+			})
 		}
 		wg.Wait()
 		require.Equal(t, 1, wins, "round %d winners", round)
@@ -420,15 +418,13 @@ func TestColdLoadsLeaveNoConsumers(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make(chan error, aggs)
 	for i := 0; i < aggs; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			h, err := l.Store.Load(ctx, eventstore.Aggregate{Kind: "laa", ID: fmt.Sprintf("A%03d/2008-11", i)})
 			if err == nil && h.Version != 1 {
 				err = fmt.Errorf("version %d", h.Version)
 			}
 			errs <- err
-		}()
+		})
 	}
 	wg.Wait()
 	close(errs)

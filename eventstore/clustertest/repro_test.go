@@ -49,9 +49,7 @@ func TestReproAppendInFlightAtLeaderLossWaitsForever(t *testing.T) {
 		stop := make(chan struct{})
 		var wg sync.WaitGroup
 		for w := range workers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				agg := eventstore.Aggregate{Kind: "laa", ID: fmt.Sprintf("R%d%d/2008-11", round, w)}
 				var v uint64
 				for n := 0; ; n++ {
@@ -74,7 +72,7 @@ func TestReproAppendInFlightAtLeaderLossWaitsForever(t *testing.T) {
 					}
 					v = res.LastVersion
 				}
-			}()
+			})
 		}
 		c.waitFor("appends under way", resumeDeadline, func() bool { mu.Lock(); defer mu.Unlock(); return done > 50 })
 		// The fault needs the store's connection on a node that survives:

@@ -32,13 +32,11 @@ func RunWorkers(b testing.TB, n, aggregates, workers int, work func(w int, idx [
 	errs := make(chan error, workers)
 	start := time.Now()
 	for w := range shares {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			if err := work(w, shares[w]); err != nil {
 				errs <- err
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	d := time.Since(start)

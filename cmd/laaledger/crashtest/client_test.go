@@ -346,11 +346,9 @@ func readBody(resp *http.Response) []byte {
 func startClients(ctx context.Context, cl *client, n int) *sync.WaitGroup {
 	var wg sync.WaitGroup
 	for c := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			cl.run(ctx, c)
-		}()
+		})
 	}
 	return &wg
 }

@@ -188,9 +188,7 @@ func resend(t *testing.T, cl *client, pending []*command) (found, stored int) {
 	answers := make([]answer, len(pending))
 	var wg sync.WaitGroup
 	for i, c := range pending {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			ctx, cancel := context.WithTimeout(t.Context(), answerTimeout)
 			defer cancel()
 			for {
@@ -205,7 +203,7 @@ func resend(t *testing.T, cl *client, pending []*command) (found, stored int) {
 				case <-time.After(retryBackoff):
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	for _, an := range answers {

@@ -274,11 +274,7 @@ func TestInvalidSubjectTokensAreRefused(t *testing.T) {
 
 func TestTamperedEventIsDetectedAtItsPosition(t *testing.T) {
 	l := estest.Open(t)
-	ctx := estest.Context(t)
-	for i := 0; i < 5; i++ {
-		_, err := l.Store.Append(ctx, hartlepool, uint64(i), []eventstore.Event{ev("x", i)}, fmt.Sprintf("c%d", i))
-		require.NoError(t, err)
-	}
+	appendN(t, l.Store, hartlepool, 5)
 	// Copy the ledger to a scratch stream, altering the third event's body.
 	copied := copyToScratch(t, l, 3)
 	v := eventstore.NewChainVerifier()
@@ -300,10 +296,7 @@ func TestTamperedEventIsDetectedAtItsPosition(t *testing.T) {
 func TestSubscribeCatchesUpThenFollows(t *testing.T) {
 	l := estest.Open(t)
 	ctx := estest.Context(t)
-	for i := 0; i < 3; i++ {
-		_, err := l.Store.Append(ctx, hartlepool, uint64(i), []eventstore.Event{ev("x", i)}, fmt.Sprintf("c%d", i))
-		require.NoError(t, err)
-	}
+	appendN(t, l.Store, hartlepool, 3)
 	got := make(chan uint64, 10)
 	sctx, cancel := contextWithTimeout(ctx, 30*time.Second)
 	done := make(chan error, 1)

@@ -47,19 +47,12 @@ func benchEvent(i int) eventstore.Event {
 }
 
 func BenchmarkAppendThroughput(b *testing.B) {
-	for _, mode := range []struct {
-		name string
-		sync time.Duration
-		n    int
-	}{
-		{"sync_always", 0, estest.BenchEvents(8_000)},
-		{"interval_sync", 2 * time.Minute, estest.BenchEvents(60_000)},
-	} {
-		b.Run(mode.name, func(b *testing.B) {
+	for _, mode := range estest.SyncModes(8_000, 60_000) {
+		b.Run(mode.Name, func(b *testing.B) {
 			for it := 0; it < b.N; it++ {
-				app := measure(b, mode.sync, mode.n, runAppend)
-				floor := measure(b, mode.sync, mode.n, runFloor)
-				raw := measure(b, mode.sync, mode.n, runRaw)
+				app := measure(b, mode.Sync, mode.N, runAppend)
+				floor := measure(b, mode.Sync, mode.N, runFloor)
+				raw := measure(b, mode.Sync, mode.N, runRaw)
 				b.ReportMetric(raw, "raw_ev/s")
 				b.ReportMetric(floor, "floor_ev/s")
 				b.ReportMetric(app, "append_ev/s")

@@ -54,3 +54,22 @@ func Percentile(d []time.Duration, p int) float64 {
 	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
 	return float64(s[(len(s)-1)*p/100].Nanoseconds()) / 1e3
 }
+
+// SyncMode is a durability setting the append benchmarks run under, and how
+// many events they append under it.
+type SyncMode struct {
+	Name string
+	Sync time.Duration // Config.SyncInterval
+	N    int
+}
+
+// SyncModes are the append benchmarks' settings: a flush to disk on every
+// write (sync_always, nAlways events) and the server's periodic flush every
+// two minutes (interval_sync, nInterval events), each count subject to
+// [BenchEvents].
+func SyncModes(nAlways, nInterval int) []SyncMode {
+	return []SyncMode{
+		{"sync_always", 0, BenchEvents(nAlways)},
+		{"interval_sync", 2 * time.Minute, BenchEvents(nInterval)},
+	}
+}

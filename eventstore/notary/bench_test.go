@@ -53,22 +53,15 @@ func appendAll(b *testing.B, s *eventstore.Store, n int) time.Duration {
 // ratio. The notary's catch-up after the last append is reported apart:
 // it does not hold appends back.
 func BenchmarkNotaryOverheadOnAppend(b *testing.B) {
-	for _, mode := range []struct {
-		name string
-		sync time.Duration
-		n    int
-	}{
-		{"sync_always", 0, estest.BenchEvents(6_000)},
-		{"interval_sync", 2 * time.Minute, estest.BenchEvents(30_000)},
-	} {
-		b.Run(mode.name, func(b *testing.B) {
+	for _, mode := range estest.SyncModes(6_000, 30_000) {
+		b.Run(mode.Name, func(b *testing.B) {
 			for it := 0; it < b.N; it++ {
 				var off, on, lag time.Duration
 				// Alternate the order so neither side always runs on a
 				// warmer machine.
 				for _, withNotary := range map[bool][]bool{true: {false, true}, false: {true, false}}[it%2 == 0] {
 					b.StopTimer()
-					l := estest.Open(b, func(c *eventstore.Config) { c.SyncInterval = mode.sync })
+					l := estest.Open(b, func(c *eventstore.Config) { c.SyncInterval = mode.Sync })
 					ctx, stop := context.WithCancel(context.Background())
 					var n *notary.Notary
 					done := make(chan error, 1)
@@ -83,7 +76,7 @@ func BenchmarkNotaryOverheadOnAppend(b *testing.B) {
 						go func() { done <- n.Run(ctx) }()
 					}
 					b.StartTimer()
-					d := appendAll(b, l.Store, mode.n)
+					d := appendAll(b, l.Store, mode.N)
 					if withNotary {
 						t0 := time.Now()
 						if _, err := n.Sync(ctx); err != nil {
@@ -101,7 +94,7 @@ func BenchmarkNotaryOverheadOnAppend(b *testing.B) {
 					}
 					l.Store.Close()
 				}
-				offRate, onRate := float64(mode.n)/off.Seconds(), float64(mode.n)/on.Seconds()
+				offRate, onRate := float64(mode.N)/off.Seconds(), float64(mode.N)/on.Seconds()
 				b.ReportMetric(offRate, "off_ev/s")
 				b.ReportMetric(onRate, "on_ev/s")
 				b.ReportMetric(onRate/offRate, "on/off")

@@ -161,17 +161,7 @@ func (j *journal) countStatus(s string) {
 func (j *journal) takePending() []*command {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return inKeyOrder(j.pending)
-}
-
-// inKeyOrder returns m's values in the order of their keys (the command
-// keys the journal's maps are keyed by).
-func inKeyOrder[V any](m map[string]V) []V {
-	out := make([]V, 0, len(m))
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		out = append(out, m[k])
-	}
-	return out
+	return slices.SortedFunc(maps.Values(j.pending), func(a, b *command) int { return strings.Compare(a.key, b.key) })
 }
 
 func (j *journal) ackCount() int {
@@ -184,7 +174,7 @@ func (j *journal) ackCount() int {
 func (j *journal) sortedAcks() []ack {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return inKeyOrder(j.acks)
+	return slices.SortedFunc(maps.Values(j.acks), func(a, b ack) int { return strings.Compare(a.Key, b.Key) })
 }
 
 func (j *journal) maxSequence() uint64 {

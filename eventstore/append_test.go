@@ -126,9 +126,7 @@ func TestConcurrentAppendsThroughATinyCache(t *testing.T) {
 	for a := 0; a < aggs; a++ {
 		agg := eventstore.Aggregate{Kind: "laa", ID: fmt.Sprintf("A%d/2008-11", a)}
 		for w := 0; w < writers; w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				for c := 0; c < commands; {
 					h, err := l.Store.Load(ctx, agg)
 					if err != nil {
@@ -144,7 +142,7 @@ func TestConcurrentAppendsThroughATinyCache(t *testing.T) {
 						return
 					}
 				}
-			}()
+			})
 		}
 	}
 	wg.Wait()

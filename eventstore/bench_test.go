@@ -5,11 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -37,13 +34,6 @@ const (
 	benchWorkers    = 512
 )
 
-func benchEvents(def int) int {
-	if v, err := strconv.Atoi(os.Getenv("LAALEDGER_BENCH_EVENTS")); err == nil && v > 0 {
-		return v
-	}
-	return def
-}
-
 func benchBody(i int) json.RawMessage {
 	// About 400 bytes, like a target proposal with three yearly values.
 	return json.RawMessage(fmt.Sprintf(`{"indicator":112,"kind":"designated","baseline":{"value":%d.5,"year":"2006/07","source":"ONS conception statistics"},"values":{"2008/09":%d.1,"2009/10":%d.2,"2010/11":%d.3},"rationale":"Reduce under-18 conceptions in line with the national strategy; trajectory agreed with the PCT and checked against the regional average. %s"}`,
@@ -57,19 +47,12 @@ func benchEvent(i int) eventstore.Event {
 }
 
 func BenchmarkAppendThroughput(b *testing.B) {
-	for _, mode := range []struct {
-		name string
-		sync time.Duration
-		n    int
-	}{
-		{"sync_always", 0, benchEvents(8_000)},
-		{"interval_sync", 2 * time.Minute, benchEvents(60_000)},
-	} {
-		b.Run(mode.name, func(b *testing.B) {
+	for _, mode := range estest.SyncModes(8_000, 60_000) {
+		b.Run(mode.Name, func(b *testing.B) {
 			for it := 0; it < b.N; it++ {
-				app := measure(b, mode.sync, mode.n, runAppend)
-				floor := measure(b, mode.sync, mode.n, runFloor)
-				raw := measure(b, mode.sync, mode.n, runRaw)
+				app := measure(b, mode.Sync, mode.N, runAppend)
+				floor := measure(b, mode.Sync, mode.N, runFloor)
+				raw := measure(b, mode.Sync, mode.N, runRaw)
 				b.ReportMetric(raw, "raw_ev/s")
 				b.ReportMetric(floor, "floor_ev/s")
 				b.ReportMetric(app, "append_ev/s")
@@ -195,33 +178,10 @@ func runAppend(b *testing.B, l *estest.Ledger, n int) time.Duration {
 	})
 }
 
-// runWorkers gives event i to worker (i % benchAggregates) % benchWorkers, so
-// one aggregate always belongs to one worker, and times them all.
+// runWorkers runs work on benchWorkers goroutines, each owning its share of
+// benchAggregates aggregates, and times them all.
 func runWorkers(b *testing.B, n int, work func(w int, idx []int) error) time.Duration {
-	shares := make([][]int, benchWorkers)
-	for i := 0; i < n; i++ {
-		w := (i % benchAggregates) % benchWorkers
-		shares[w] = append(shares[w], i)
-	}
-	var wg sync.WaitGroup
-	errs := make(chan error, benchWorkers)
-	start := time.Now()
-	for w := range shares {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := work(w, shares[w]); err != nil {
-				errs <- err
-			}
-		}()
-	}
-	wg.Wait()
-	d := time.Since(start)
-	close(errs)
-	for err := range errs {
-		b.Fatal(err)
-	}
-	return d
+	return estest.RunWorkers(b, n, benchAggregates, benchWorkers, work)
 }
 
 // BenchmarkAppendLatency: one aggregate, one command at a time, Append
@@ -268,17 +228,11 @@ func BenchmarkAppendLatency(b *testing.B) {
 				}
 				load[i] = time.Since(t0)
 			}
-			b.ReportMetric(pct(raw, 50), "raw_p50_µs")
-			b.ReportMetric(pct(raw, 99), "raw_p99_µs")
-			b.ReportMetric(pct(app, 50), "append_p50_µs")
-			b.ReportMetric(pct(app, 99), "append_p99_µs")
-			b.ReportMetric(pct(load, 99), "load_cached_p99_µs")
+			b.ReportMetric(estest.Percentile(raw, 50), "raw_p50_µs")
+			b.ReportMetric(estest.Percentile(raw, 99), "raw_p99_µs")
+			b.ReportMetric(estest.Percentile(app, 50), "append_p50_µs")
+			b.ReportMetric(estest.Percentile(app, 99), "append_p99_µs")
+			b.ReportMetric(estest.Percentile(load, 99), "load_cached_p99_µs")
 		})
 	}
-}
-
-func pct(d []time.Duration, p int) float64 {
-	s := append([]time.Duration(nil), d...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	return float64(s[(len(s)-1)*p/100].Nanoseconds()) / 1e3
 }

@@ -119,17 +119,20 @@ func envelopeFieldIndex(key []byte) int {
 }
 
 func parseActor(p *jsonscan.Scanner, a *Actor) bool {
+	return parseStrings(p, actorFields, &a.ID, &a.Role, &a.Organisation)
+}
+
+// parseStrings decodes an object of string members, each at most once, the
+// one named keys[i] into dst[i]; it refuses any other member.
+func parseStrings(p *jsonscan.Scanner, keys []string, dst ...*string) bool {
 	var seen jsonscan.Seen
 	return p.Object(func(key []byte) bool {
-		switch string(key) {
-		case "id":
-			return seen.First(0) && p.Str(&a.ID)
-		case "role":
-			return seen.First(1) && p.Str(&a.Role)
-		case "organisation":
-			return seen.First(2) && p.Str(&a.Organisation)
+		for i, k := range keys {
+			if string(key) == k {
+				return seen.First(i) && p.Str(dst[i])
+			}
 		}
-		return p.Unknown(key, actorFields)
+		return p.Unknown(key, keys)
 	})
 }
 
@@ -181,14 +184,5 @@ func (e *Envelope) UnmarshalServedJSON(data []byte) (index int, err error) {
 }
 
 func parseAggregate(p *jsonscan.Scanner, e *Envelope) bool {
-	var seen jsonscan.Seen
-	return p.Object(func(key []byte) bool {
-		switch string(key) {
-		case "kind":
-			return seen.First(0) && p.Str(&e.AggregateKind)
-		case "id":
-			return seen.First(1) && p.Str(&e.AggregateID)
-		}
-		return p.Unknown(key, aggregateKeys)
-	})
+	return parseStrings(p, aggregateKeys, &e.AggregateKind, &e.AggregateID)
 }

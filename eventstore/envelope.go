@@ -164,57 +164,83 @@ type envelopeField struct {
 	get func(r FieldDecoder, e *Envelope)
 }
 
+// fieldTrait marks how a field of the table is treated beyond its kind.
+type fieldTrait uint8
+
+const (
+	// symbol: the string repeats across events, so a binary encoding may
+	// write it once and then by number.
+	symbol fieldTrait = 1 << iota
+	// omitted: left out of the JSON when empty.
+	omitted
+	// inAggregate: aggregate_kind and aggregate_id (see envelopeField.aggregate).
+	inAggregate
+	// inChain: prev_hash and hash (see envelopeField.chain).
+	inChain
+	// unhashed: not part of the canonical encoding (the hash itself).
+	unhashed
+)
+
+// strField is a string field; name is how error messages name it. The
+// accessor at is one plain func call on the hot paths, not reflection.
+func strField(key, name string, traits fieldTrait, at func(e *Envelope) *string) envelopeField {
+	f := envelopeField{key: key,
+		omitEmpty: traits&omitted != 0,
+		aggregate: traits&inAggregate != 0,
+		chain:     traits&inChain != 0,
+		hash:      func(h hashBuf, e *Envelope) hashBuf { return h.str(*at(e)) },
+		json:      func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, *at(e)) },
+		parse:     func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(at(e)) },
+		text:      func(e *Envelope, f func(name, s string) bool) bool { return f(name, *at(e)) },
+		put:       func(w FieldEncoder, e *Envelope) { w.Str(*at(e)) },
+		get:       func(r FieldDecoder, e *Envelope) { *at(e) = r.Str() },
+	}
+	if f.omitEmpty {
+		f.empty = func(e *Envelope) bool { return *at(e) == "" }
+	}
+	if traits&symbol != 0 {
+		f.put = func(w FieldEncoder, e *Envelope) { w.Sym(*at(e)) }
+		f.get = func(r FieldDecoder, e *Envelope) { *at(e) = r.Sym() }
+	}
+	if traits&unhashed != 0 {
+		f.hash = nil
+	}
+	return f
+}
+
+// timeField is a time field: RFC 3339 with nanoseconds in the JSON and the
+// hash, Unix nanoseconds in a binary encoding; it comes back in UTC.
+func timeField(key string, at func(e *Envelope) *time.Time) envelopeField {
+	return envelopeField{key: key,
+		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.time(*at(e)) },
+		json:  func(dst []byte, e *Envelope) []byte { return appendJSONTime(dst, *at(e)) },
+		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Time(at(e)) },
+		put:   func(w FieldEncoder, e *Envelope) { w.Varint(at(e).UnixNano()) },
+		get:   func(r FieldDecoder, e *Envelope) { *at(e) = time.Unix(0, r.Varint()).UTC() },
+	}
+}
+
 // envelopeFields is the envelope's one field list, in the order of the
 // stored JSON and of the canonical hash encoding. Adding a field here
 // changes every hash: a new field needs a new hashDomain.
 var envelopeFields = [...]envelopeField{
-	{key: "event_id",
-		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.str(e.EventID) },
-		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.EventID) },
-		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.EventID) },
-		text:  func(e *Envelope, f func(name, s string) bool) bool { return f("event id", e.EventID) },
-		put:   func(w FieldEncoder, e *Envelope) { w.Str(e.EventID) },
-		get:   func(r FieldDecoder, e *Envelope) { e.EventID = r.Str() }},
-	{key: "type",
-		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.str(e.Type) },
-		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.Type) },
-		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.Type) },
-		text:  func(e *Envelope, f func(name, s string) bool) bool { return f("type", e.Type) },
-		put:   func(w FieldEncoder, e *Envelope) { w.Sym(e.Type) },
-		get:   func(r FieldDecoder, e *Envelope) { e.Type = r.Sym() }},
+	strField("event_id", "event id", 0, func(e *Envelope) *string { return &e.EventID }),
+	strField("type", "type", symbol, func(e *Envelope) *string { return &e.Type }),
 	{key: "schema_version",
 		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.int(int64(e.SchemaVersion)) },
 		json:  func(dst []byte, e *Envelope) []byte { return strconv.AppendInt(dst, int64(e.SchemaVersion), 10) },
 		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Int(&e.SchemaVersion) },
 		put:   func(w FieldEncoder, e *Envelope) { w.Uvarint(uint64(e.SchemaVersion)) },
 		get:   func(r FieldDecoder, e *Envelope) { e.SchemaVersion = int(r.Uvarint()) }},
-	{key: "aggregate_kind", aggregate: true,
-		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.str(e.AggregateKind) },
-		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.AggregateKind) },
-		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.AggregateKind) },
-		text:  func(e *Envelope, f func(name, s string) bool) bool { return f("aggregate kind", e.AggregateKind) },
-		put:   func(w FieldEncoder, e *Envelope) { w.Sym(e.AggregateKind) },
-		get:   func(r FieldDecoder, e *Envelope) { e.AggregateKind = r.Sym() }},
-	{key: "aggregate_id", aggregate: true,
-		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.str(e.AggregateID) },
-		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.AggregateID) },
-		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.AggregateID) },
-		text:  func(e *Envelope, f func(name, s string) bool) bool { return f("aggregate id", e.AggregateID) },
-		put:   func(w FieldEncoder, e *Envelope) { w.Sym(e.AggregateID) },
-		get:   func(r FieldDecoder, e *Envelope) { e.AggregateID = r.Sym() }},
+	strField("aggregate_kind", "aggregate kind", symbol|inAggregate, func(e *Envelope) *string { return &e.AggregateKind }),
+	strField("aggregate_id", "aggregate id", symbol|inAggregate, func(e *Envelope) *string { return &e.AggregateID }),
 	{key: "aggregate_version",
 		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.uint(e.AggregateVersion) },
 		json:  func(dst []byte, e *Envelope) []byte { return strconv.AppendUint(dst, e.AggregateVersion, 10) },
 		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Uint(&e.AggregateVersion) },
 		put:   func(w FieldEncoder, e *Envelope) { w.Uvarint(e.AggregateVersion) },
 		get:   func(r FieldDecoder, e *Envelope) { e.AggregateVersion = r.Uvarint() }},
-	{key: "command_id",
-		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.str(e.CommandID) },
-		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.CommandID) },
-		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.CommandID) },
-		text:  func(e *Envelope, f func(name, s string) bool) bool { return f("command id", e.CommandID) },
-		put:   func(w FieldEncoder, e *Envelope) { w.Str(e.CommandID) },
-		get:   func(r FieldDecoder, e *Envelope) { e.CommandID = r.Str() }},
+	strField("command_id", "command id", 0, func(e *Envelope) *string { return &e.CommandID }),
 	{key: "actor",
 		hash: func(h hashBuf, e *Envelope) hashBuf {
 			return h.str(e.Actor.ID).str(e.Actor.Role).str(e.Actor.Organisation)
@@ -240,14 +266,7 @@ var envelopeFields = [...]envelopeField{
 		get: func(r FieldDecoder, e *Envelope) {
 			e.Actor = Actor{ID: r.Sym(), Role: r.Sym(), Organisation: r.Sym()}
 		}},
-	{key: "reason", omitEmpty: true,
-		empty: func(e *Envelope) bool { return e.Reason == "" },
-		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.str(e.Reason) },
-		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.Reason) },
-		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.Reason) },
-		text:  func(e *Envelope, f func(name, s string) bool) bool { return f("reason", e.Reason) },
-		put:   func(w FieldEncoder, e *Envelope) { w.Str(e.Reason) },
-		get:   func(r FieldDecoder, e *Envelope) { e.Reason = r.Str() }},
+	strField("reason", "reason", omitted, func(e *Envelope) *string { return &e.Reason }),
 	{key: "evidence", omitEmpty: true,
 		empty: func(e *Envelope) bool { return len(e.Evidence) == 0 },
 		hash: func(h hashBuf, e *Envelope) hashBuf {
@@ -290,34 +309,10 @@ var envelopeFields = [...]envelopeField{
 				}
 			}
 		}},
-	{key: "causation_id", omitEmpty: true,
-		empty: func(e *Envelope) bool { return e.CausationID == "" },
-		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.str(e.CausationID) },
-		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.CausationID) },
-		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.CausationID) },
-		text:  func(e *Envelope, f func(name, s string) bool) bool { return f("causation id", e.CausationID) },
-		put:   func(w FieldEncoder, e *Envelope) { w.Str(e.CausationID) },
-		get:   func(r FieldDecoder, e *Envelope) { e.CausationID = r.Str() }},
-	{key: "correlation_id", omitEmpty: true,
-		empty: func(e *Envelope) bool { return e.CorrelationID == "" },
-		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.str(e.CorrelationID) },
-		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.CorrelationID) },
-		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.CorrelationID) },
-		text:  func(e *Envelope, f func(name, s string) bool) bool { return f("correlation id", e.CorrelationID) },
-		put:   func(w FieldEncoder, e *Envelope) { w.Str(e.CorrelationID) },
-		get:   func(r FieldDecoder, e *Envelope) { e.CorrelationID = r.Str() }},
-	{key: "occurred_at",
-		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.time(e.OccurredAt) },
-		json:  func(dst []byte, e *Envelope) []byte { return appendJSONTime(dst, e.OccurredAt) },
-		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Time(&e.OccurredAt) },
-		put:   func(w FieldEncoder, e *Envelope) { w.Varint(e.OccurredAt.UnixNano()) },
-		get:   func(r FieldDecoder, e *Envelope) { e.OccurredAt = time.Unix(0, r.Varint()).UTC() }},
-	{key: "recorded_at",
-		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.time(e.RecordedAt) },
-		json:  func(dst []byte, e *Envelope) []byte { return appendJSONTime(dst, e.RecordedAt) },
-		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Time(&e.RecordedAt) },
-		put:   func(w FieldEncoder, e *Envelope) { w.Varint(e.RecordedAt.UnixNano()) },
-		get:   func(r FieldDecoder, e *Envelope) { e.RecordedAt = time.Unix(0, r.Varint()).UTC() }},
+	strField("causation_id", "causation id", omitted, func(e *Envelope) *string { return &e.CausationID }),
+	strField("correlation_id", "correlation id", omitted, func(e *Envelope) *string { return &e.CorrelationID }),
+	timeField("occurred_at", func(e *Envelope) *time.Time { return &e.OccurredAt }),
+	timeField("recorded_at", func(e *Envelope) *time.Time { return &e.RecordedAt }),
 	{key: "data",
 		hash: func(h hashBuf, e *Envelope) hashBuf { return h.bytes(e.Data) },
 		json: func(dst []byte, e *Envelope) []byte {
@@ -333,19 +328,8 @@ var envelopeFields = [...]envelopeField{
 		},
 		put: func(w FieldEncoder, e *Envelope) { w.Bytes(e.Data) },
 		get: func(r FieldDecoder, e *Envelope) { e.Data = r.Bytes() }},
-	{key: "prev_hash", chain: true,
-		hash:  func(h hashBuf, e *Envelope) hashBuf { return h.str(e.PrevHash) },
-		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.PrevHash) },
-		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.PrevHash) },
-		text:  func(e *Envelope, f func(name, s string) bool) bool { return f("prev hash", e.PrevHash) },
-		put:   func(w FieldEncoder, e *Envelope) { w.Str(e.PrevHash) },
-		get:   func(r FieldDecoder, e *Envelope) { e.PrevHash = r.Str() }},
-	{key: "hash", chain: true,
-		json:  func(dst []byte, e *Envelope) []byte { return appendJSONString(dst, e.Hash) },
-		parse: func(p *jsonscan.Scanner, e *Envelope) bool { return p.Str(&e.Hash) },
-		text:  func(e *Envelope, f func(name, s string) bool) bool { return f("hash", e.Hash) },
-		put:   func(w FieldEncoder, e *Envelope) { w.Str(e.Hash) },
-		get:   func(r FieldDecoder, e *Envelope) { e.Hash = r.Str() }},
+	strField("prev_hash", "prev hash", inChain, func(e *Envelope) *string { return &e.PrevHash }),
+	strField("hash", "hash", inChain|unhashed, func(e *Envelope) *string { return &e.Hash }),
 }
 
 // envelope is the caller's part of an envelope: the one place an [Event]'s

@@ -206,25 +206,48 @@ func (s *Store) scan(ctx context.Context, cfg jetstream.OrderedConsumerConfig, s
 	if stop == 0 {
 		return nil
 	}
-	select {
-	case s.readers <- struct{}{}:
-		defer func() { <-s.readers }()
-	case <-ctx.Done():
-		return fmt.Errorf("%w: waiting for a reader: %v", ErrUnavailable, ctx.Err())
+	return s.consume(ctx, "read stream", cfg, stop, decoded(fn))
+}
+
+// decoded turns fn on commits into a function on stored messages.
+func decoded(fn func(*Commit) error) func(StoredCommit) error {
+	return func(m StoredCommit) error {
+		c, err := decodeCommit(m.Data, m.Sequence)
+		if err != nil {
+			return err
+		}
+		return fn(c)
+	}
+}
+
+// consume is every read of the stream: it hands fn each message selected by
+// cfg, undecoded and in stream order. A bounded read (stop > 0) waits its
+// turn among maxReaders and ends once it has handled the message at
+// sequence stop; ctx ending it is [ErrUnavailable]. An unbounded one (stop
+// 0) follows the stream until ctx ends (nil) or fn fails. op names the read
+// in errors.
+func (s *Store) consume(ctx context.Context, op string, cfg jetstream.OrderedConsumerConfig, stop uint64, fn func(StoredCommit) error) error {
+	if stop > 0 {
+		select {
+		case s.readers <- struct{}{}:
+			defer func() { <-s.readers }()
+		case <-ctx.Done():
+			return fmt.Errorf("%w: waiting for a reader: %v", ErrUnavailable, ctx.Err())
+		}
 	}
 	cons, err := s.openReader(ctx, cfg)
 	if err != nil {
-		return fmt.Errorf("create reader: %w", err)
+		return fmt.Errorf("%s: create reader: %w", op, err)
 	}
 	defer s.closeReader(cons)
 	it, err := cons.Messages(jetstream.PullMaxMessages(1000))
 	if err != nil {
-		return fmt.Errorf("start reader: %w", mapErr(err))
+		return fmt.Errorf("%s: start reader: %w", op, mapErr(err))
 	}
 	defer it.Stop()
 	// Nothing selected when the reader was made (a start time after the
 	// last match): without this check Next would wait for the next commit.
-	if info := cons.CachedInfo(); info != nil && info.NumPending == 0 {
+	if info := cons.CachedInfo(); stop > 0 && info != nil && info.NumPending == 0 {
 		return nil
 	}
 	stopOnCancel := context.AfterFunc(ctx, it.Stop)
@@ -232,27 +255,27 @@ func (s *Store) scan(ctx context.Context, cfg jetstream.OrderedConsumerConfig, s
 	for {
 		msg, err := it.Next()
 		if err != nil {
-			if ctx.Err() != nil {
+			switch {
+			case ctx.Err() != nil && stop == 0:
+				return nil
+			case ctx.Err() != nil:
 				return fmt.Errorf("%w: %v", ErrUnavailable, ctx.Err())
 			}
-			return fmt.Errorf("read stream: %w", mapErr(err))
+			return fmt.Errorf("%s: %w", op, mapErr(err))
 		}
 		meta, err := msg.Metadata()
 		if err != nil {
-			return fmt.Errorf("read stream: %w", err)
+			return fmt.Errorf("%s: %w", op, err)
 		}
-		if meta.Sequence.Stream > stop {
+		seq := meta.Sequence.Stream
+		if stop > 0 && seq > stop {
 			// Stored after the read began.
 			return nil
 		}
-		c, err := decodeCommit(msg.Data(), meta.Sequence.Stream)
-		if err != nil {
+		if err := fn(StoredCommit{Sequence: seq, Data: msg.Data()}); err != nil {
 			return err
 		}
-		if err := fn(c); err != nil {
-			return err
-		}
-		if meta.Sequence.Stream >= stop {
+		if stop > 0 && seq >= stop {
 			return nil
 		}
 	}
@@ -366,38 +389,7 @@ func (s *Store) lastMatching(ctx context.Context, filter string) (uint64, error)
 // ctx is cancelled or fn returns an error. It returns that error, or nil on
 // cancellation. fn is called from one goroutine at a time.
 func (s *Store) Subscribe(ctx context.Context, opts ReadOptions, fn func(*Commit) error) error {
-	cons, err := s.openReader(ctx, opts.consumerConfig())
-	if err != nil {
-		return fmt.Errorf("subscribe: %w", err)
-	}
-	defer s.closeReader(cons)
-	it, err := cons.Messages(jetstream.PullMaxMessages(1000))
-	if err != nil {
-		return fmt.Errorf("subscribe: %w", mapErr(err))
-	}
-	defer it.Stop()
-	stopOnCancel := context.AfterFunc(ctx, it.Stop)
-	defer stopOnCancel()
-	for {
-		msg, err := it.Next()
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return fmt.Errorf("subscribe: %w", mapErr(err))
-		}
-		meta, err := msg.Metadata()
-		if err != nil {
-			return fmt.Errorf("subscribe: %w", err)
-		}
-		c, err := decodeCommit(msg.Data(), meta.Sequence.Stream)
-		if err != nil {
-			return err
-		}
-		if err := fn(c); err != nil {
-			return err
-		}
-	}
+	return s.consume(ctx, "subscribe", opts.consumerConfig(), 0, decoded(fn))
 }
 
 // Commit returns the commit stored at a stream sequence.

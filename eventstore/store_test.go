@@ -53,9 +53,7 @@ func TestConcurrentAppendsOneWinnerPerVersion(t *testing.T) {
 		var mu sync.Mutex
 		wins, conflicts := 0, 0
 		for g := 0; g < racers; g++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				_, err := l.Store.Append(ctx, hartlepool, round, []eventstore.Event{ev("laa.TargetProposed", g)}, fmt.Sprintf("r%d-g%d", round, g))
 				mu.Lock()
 				defer mu.Unlock()
@@ -71,7 +69,7 @@ func TestConcurrentAppendsOneWinnerPerVersion(t *testing.T) {
 				default:
 					t.Errorf("unexpected error: %v", err)
 				}
-			}()
+			})
 		}
 		wg.Wait()
 		require.Equal(t, 1, wins, "round %d winners", round)
@@ -276,11 +274,7 @@ func TestInvalidSubjectTokensAreRefused(t *testing.T) {
 
 func TestTamperedEventIsDetectedAtItsPosition(t *testing.T) {
 	l := estest.Open(t)
-	ctx := estest.Context(t)
-	for i := 0; i < 5; i++ {
-		_, err := l.Store.Append(ctx, hartlepool, uint64(i), []eventstore.Event{ev("x", i)}, fmt.Sprintf("c%d", i))
-		require.NoError(t, err)
-	}
+	appendN(t, l.Store, hartlepool, 5)
 	// Copy the ledger to a scratch stream, altering the third event's body.
 	copied := copyToScratch(t, l, 3)
 	v := eventstore.NewChainVerifier()
@@ -302,10 +296,7 @@ func TestTamperedEventIsDetectedAtItsPosition(t *testing.T) {
 func TestSubscribeCatchesUpThenFollows(t *testing.T) {
 	l := estest.Open(t)
 	ctx := estest.Context(t)
-	for i := 0; i < 3; i++ {
-		_, err := l.Store.Append(ctx, hartlepool, uint64(i), []eventstore.Event{ev("x", i)}, fmt.Sprintf("c%d", i))
-		require.NoError(t, err)
-	}
+	appendN(t, l.Store, hartlepool, 3)
 	got := make(chan uint64, 10)
 	sctx, cancel := contextWithTimeout(ctx, 30*time.Second)
 	done := make(chan error, 1)
@@ -420,15 +411,13 @@ func TestColdLoadsLeaveNoConsumers(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make(chan error, aggs)
 	for i := 0; i < aggs; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			h, err := l.Store.Load(ctx, eventstore.Aggregate{Kind: "laa", ID: fmt.Sprintf("A%03d/2008-11", i)})
 			if err == nil && h.Version != 1 {
 				err = fmt.Errorf("version %d", h.Version)
 			}
 			errs <- err
-		}()
+		})
 	}
 	wg.Wait()
 	close(errs)

@@ -3,8 +3,6 @@ package eventstore
 import (
 	"context"
 	"fmt"
-
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 // StoredCommit is one ledger message exactly as the stream holds it: the
@@ -60,52 +58,5 @@ func (s *Store) SubscribeStored(ctx context.Context, from uint64, fn func(Stored
 // consumeStored reads the ledger with an ordered consumer from sequence from
 // until it has delivered stop, or forever when stop is 0.
 func (s *Store) consumeStored(ctx context.Context, from, stop uint64, fn func(StoredCommit) error) error {
-	if stop > 0 {
-		select {
-		case s.readers <- struct{}{}:
-			defer func() { <-s.readers }()
-		case <-ctx.Done():
-			return fmt.Errorf("%w: waiting for a reader: %v", ErrUnavailable, ctx.Err())
-		}
-	}
-	cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy}
-	if from > 1 {
-		cfg.DeliverPolicy = jetstream.DeliverByStartSequencePolicy
-		cfg.OptStartSeq = from
-	}
-	cons, err := s.openReader(ctx, cfg)
-	if err != nil {
-		return fmt.Errorf("read stored commits: %w", err)
-	}
-	defer s.closeReader(cons)
-	it, err := cons.Messages(jetstream.PullMaxMessages(1000))
-	if err != nil {
-		return fmt.Errorf("read stored commits: %w", mapErr(err))
-	}
-	defer it.Stop()
-	stopOnCancel := context.AfterFunc(ctx, it.Stop)
-	defer stopOnCancel()
-	for {
-		msg, err := it.Next()
-		if err != nil {
-			if ctx.Err() != nil {
-				return fmt.Errorf("%w: %v", ErrUnavailable, ctx.Err())
-			}
-			return fmt.Errorf("read stored commits: %w", mapErr(err))
-		}
-		meta, err := msg.Metadata()
-		if err != nil {
-			return fmt.Errorf("read stored commits: %w", err)
-		}
-		seq := meta.Sequence.Stream
-		if stop > 0 && seq > stop {
-			return nil
-		}
-		if err := fn(StoredCommit{Sequence: seq, Data: msg.Data()}); err != nil {
-			return err
-		}
-		if stop > 0 && seq >= stop {
-			return nil
-		}
-	}
+	return s.consume(ctx, "read stored commits", ReadOptions{FromSequence: from}.consumerConfig(), stop, fn)
 }

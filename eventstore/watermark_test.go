@@ -29,11 +29,16 @@ func editWatermark(t *testing.T, dir string, edit func(m map[string]any)) {
 	require.NoError(t, os.WriteFile(path, b, 0o600))
 }
 
-// reopen closes the ledger and opens it again on the same directory.
-func reopen(t *testing.T, l *estest.Ledger) *eventstore.Store {
+// reopen closes the ledger, lets each of change alter its data directory
+// while closed (as a crash or a damaged disk would) and opens it again on
+// the same directory. A damaged ledger still opens, for reading.
+func reopen(t *testing.T, l *estest.Ledger, change ...func(dir string)) *eventstore.Store {
 	t.Helper()
 	require.NoError(t, l.Store.Close())
 	l.Store = nil
+	for _, c := range change {
+		c(l.Cfg.DataDir)
+	}
 	s, err := eventstore.Open(context.Background(), l.Cfg)
 	require.NoError(t, err)
 	l.Store = s
@@ -43,32 +48,24 @@ func reopen(t *testing.T, l *estest.Ledger) *eventstore.Store {
 func TestWatermarkFollowsAcknowledgedAppends(t *testing.T) {
 	l := estest.Open(t)
 	appendN(t, l.Store, hartlepool, 3)
-	require.NoError(t, l.Store.Close())
-	l.Store = nil
-	b, err := os.ReadFile(filepath.Join(l.Cfg.DataDir, eventstore.WatermarkFile))
-	require.NoError(t, err)
-	var w eventstore.Watermark
-	require.NoError(t, json.Unmarshal(b, &w))
-	require.Equal(t, uint64(3), w.Sequence, "the watermark holds the last acknowledged sequence at close")
-	require.Len(t, w.CommitSHA256, 64)
-	s, err := eventstore.Open(context.Background(), l.Cfg)
-	require.NoError(t, err)
-	l.Store = s
+	s := reopen(t, l, func(dir string) {
+		b, err := os.ReadFile(filepath.Join(dir, eventstore.WatermarkFile))
+		require.NoError(t, err)
+		var w eventstore.Watermark
+		require.NoError(t, json.Unmarshal(b, &w))
+		require.Equal(t, uint64(3), w.Sequence, "the watermark holds the last acknowledged sequence at close")
+		require.Len(t, w.CommitSHA256, 64)
+	})
 	require.NoError(t, s.Integrity(), "an intact ledger opens for writes")
 }
 
 func TestLedgerShorterThanItsWatermarkRefusesWrites(t *testing.T) {
 	l := estest.Open(t)
 	appendN(t, l.Store, hartlepool, 3)
-	require.NoError(t, l.Store.Close())
-	l.Store = nil
 	// The stream now ends before what the ledger acknowledged, as after a
 	// crash that cut a damaged block.
-	editWatermark(t, l.Cfg.DataDir, func(m map[string]any) { m["sequence"] = 7 })
-	s, err := eventstore.Open(context.Background(), l.Cfg)
-	require.NoError(t, err, "a damaged ledger still opens, for reading")
-	l.Store = s
-	err = s.Integrity()
+	s := reopen(t, l, func(dir string) { editWatermark(t, dir, func(m map[string]any) { m["sequence"] = 7 }) })
+	err := s.Integrity()
 	require.ErrorIs(t, err, eventstore.ErrIntegrity)
 	require.Contains(t, err.Error(), "commits 4 to 7 are missing")
 
@@ -85,13 +82,10 @@ func TestLedgerShorterThanItsWatermarkRefusesWrites(t *testing.T) {
 func TestLedgerWithOtherBytesAtItsWatermarkRefusesWrites(t *testing.T) {
 	l := estest.Open(t)
 	appendN(t, l.Store, hartlepool, 2)
-	require.NoError(t, l.Store.Close())
-	l.Store = nil
-	editWatermark(t, l.Cfg.DataDir, func(m map[string]any) { m["commit_sha256"] = strings.Repeat("ab", 32) })
-	s, err := eventstore.Open(context.Background(), l.Cfg)
-	require.NoError(t, err)
-	l.Store = s
-	err = s.Integrity()
+	s := reopen(t, l, func(dir string) {
+		editWatermark(t, dir, func(m map[string]any) { m["commit_sha256"] = strings.Repeat("ab", 32) })
+	})
+	err := s.Integrity()
 	require.ErrorIs(t, err, eventstore.ErrIntegrity)
 	require.Contains(t, err.Error(), "not the one acknowledged")
 }
@@ -99,12 +93,9 @@ func TestLedgerWithOtherBytesAtItsWatermarkRefusesWrites(t *testing.T) {
 func TestDamagedWatermarkFileRefusesWrites(t *testing.T) {
 	l := estest.Open(t)
 	appendN(t, l.Store, hartlepool, 1)
-	require.NoError(t, l.Store.Close())
-	l.Store = nil
-	require.NoError(t, os.WriteFile(filepath.Join(l.Cfg.DataDir, eventstore.WatermarkFile), []byte("{not json"), 0o600))
-	s, err := eventstore.Open(context.Background(), l.Cfg)
-	require.NoError(t, err)
-	l.Store = s
+	s := reopen(t, l, func(dir string) {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, eventstore.WatermarkFile), []byte("{not json"), 0o600))
+	})
 	require.ErrorIs(t, s.Integrity(), eventstore.ErrIntegrity, "a damaged watermark is not 'no history'")
 }
 

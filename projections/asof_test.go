@@ -12,7 +12,6 @@ import (
 	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/domain/demo"
 	"github.com/laaledger/laaledger/eventstore"
-	"github.com/laaledger/laaledger/eventstore/estest"
 	"github.com/laaledger/laaledger/projections"
 )
 
@@ -37,13 +36,7 @@ func outturnValues(a laa.Agreement, key, year string) []float64 {
 }
 
 func TestAsOfRecordedAndAsNowKnown(t *testing.T) {
-	ctx := estest.Context(t)
-	l := estest.Open(t)
-	dl := loadDemo(t, ctx, l.Store)
-	q := openReader(t, l)
-	if err := q.WaitFor(ctx, dl.last); err != nil {
-		t.Fatal(err)
-	}
+	ctx, dl, q := readDemo(t)
 	tl := q.Timelines()
 	date := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
 	state := func(kind, id string, when time.Time, b projections.Basis) any {

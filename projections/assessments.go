@@ -97,20 +97,21 @@ func (a *Assessments) Org(id string) (caa.OrgAssessment, bool) {
 func (a *Assessments) Areas() []caa.AreaAssessment {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	out := make([]caa.AreaAssessment, 0, len(a.areas))
-	for _, id := range slices.Sorted(maps.Keys(a.areas)) {
-		out = append(out, a.areas[id])
-	}
-	return out
+	return inKeyOrder(a.areas)
 }
 
 // Orgs returns every organisational assessment, by id.
 func (a *Assessments) Orgs() []caa.OrgAssessment {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	out := make([]caa.OrgAssessment, 0, len(a.orgs))
-	for _, id := range slices.Sorted(maps.Keys(a.orgs)) {
-		out = append(out, a.orgs[id])
+	return inKeyOrder(a.orgs)
+}
+
+// inKeyOrder returns m's values in the order of their keys.
+func inKeyOrder[V any](m map[string]V) []V {
+	out := make([]V, 0, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, m[k])
 	}
 	return out
 }

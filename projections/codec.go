@@ -72,22 +72,16 @@ func (d *decoder) fail(err error) {
 	}
 }
 
-func (d *decoder) uvarint() uint64 {
-	if d.err != nil {
-		return 0
-	}
-	v, err := binary.ReadUvarint(d.r)
-	if err != nil {
-		d.fail(err)
-	}
-	return v
-}
+func (d *decoder) uvarint() uint64 { return readNumber(d, binary.ReadUvarint) }
 
-func (d *decoder) varint() int64 {
+func (d *decoder) varint() int64 { return readNumber(d, binary.ReadVarint) }
+
+// readNumber reads one number with read, unless d has already failed.
+func readNumber[T uint64 | int64](d *decoder, read func(io.ByteReader) (T, error)) T {
 	if d.err != nil {
 		return 0
 	}
-	v, err := binary.ReadVarint(d.r)
+	v, err := read(d.r)
 	if err != nil {
 		d.fail(err)
 	}

@@ -218,6 +218,44 @@ func domainModels() (*projections.Timelines, *projections.Agreements, *projectio
 	return projections.NewTimelines(), projections.NewAgreements(), projections.NewAssessments()
 }
 
+// readDemo loads the demo into a new ledger and returns it with a query
+// reader caught up to its last commit.
+func readDemo(t *testing.T) (context.Context, demoLedger, *projections.Reader) {
+	t.Helper()
+	ctx := estest.Context(t)
+	l := estest.Open(t)
+	dl := loadDemo(t, ctx, l.Store)
+	q := openReader(t, l)
+	if err := q.WaitFor(ctx, dl.last); err != nil {
+		t.Fatal(err)
+	}
+	return ctx, dl, q
+}
+
+// demoRun is the demo in a new ledger with a running runner of the domain
+// read models caught up to its last commit.
+type demoRun struct {
+	ctx context.Context
+	l   *estest.Ledger
+	ag  *projections.Agreements
+	as  *projections.Assessments
+	r   *projections.Runner
+}
+
+func runDemo(t *testing.T) demoRun {
+	t.Helper()
+	ctx := estest.Context(t)
+	l := estest.Open(t)
+	dl := loadDemo(t, ctx, l.Store)
+	tl, ag, as := domainModels()
+	r := openRunner(t, l, "", tl, ag, as)
+	running(t, r)
+	if err := r.WaitFor(ctx, dl.last); err != nil {
+		t.Fatal(err)
+	}
+	return demoRun{ctx: ctx, l: l, ag: ag, as: as, r: r}
+}
+
 func TestDemoProjectionsEqualFoldingEachAggregate(t *testing.T) {
 	ctx := estest.Context(t)
 	l := estest.Open(t)
@@ -269,15 +307,8 @@ func TestRandomHistoriesProjectionsEqualFoldingEachAggregate(t *testing.T) {
 }
 
 func TestTargetRoundsShowWhoProposedWhatAndTheChange(t *testing.T) {
-	ctx := estest.Context(t)
-	l := estest.Open(t)
-	dl := loadDemo(t, ctx, l.Store)
-	tl, ag, as := domainModels()
-	r := openRunner(t, l, "", tl, ag, as)
-	running(t, r)
-	if err := r.WaitFor(ctx, dl.last); err != nil {
-		t.Fatal(err)
-	}
+	run := runDemo(t)
+	ag, as := run.ag, run.as
 	rounds := ag.TargetRounds("00EB/2008-11", "NI 112")
 	type row struct {
 		typ    string
@@ -362,15 +393,8 @@ func TestTargetRoundsShowWhoProposedWhatAndTheChange(t *testing.T) {
 }
 
 func TestRebuildOneAggregateFromTheStream(t *testing.T) {
-	ctx := estest.Context(t)
-	l := estest.Open(t)
-	dl := loadDemo(t, ctx, l.Store)
-	tl, ag, as := domainModels()
-	r := openRunner(t, l, "", tl, ag, as)
-	running(t, r)
-	if err := r.WaitFor(ctx, dl.last); err != nil {
-		t.Fatal(err)
-	}
+	d := runDemo(t)
+	ctx, ag := d.ctx, d.ag
 	rounds := ag.TargetRounds("00EB/2008-11", "NI 112")
 	indicator := ag.Indicator(112)
 	for _, agg := range []eventstore.Aggregate{
@@ -378,11 +402,11 @@ func TestRebuildOneAggregateFromTheStream(t *testing.T) {
 		{Kind: domain.KindAreaAssessment, ID: "00EB/2009"},
 		{Kind: domain.KindOrgAssessment, ID: "00EB/2009"},
 	} {
-		if err := r.RebuildAggregate(ctx, agg); err != nil {
+		if err := d.r.RebuildAggregate(ctx, agg); err != nil {
 			t.Fatal(err)
 		}
 	}
-	checkFolds(t, ctx, l.Store, ag, as, true)
+	checkFolds(t, ctx, d.l.Store, ag, d.as, true)
 	if got := ag.TargetRounds("00EB/2008-11", "NI 112"); !reflect.DeepEqual(got, rounds) {
 		t.Errorf("rounds after rebuilding the agreement differ:\n got %+v\nwant %+v", got, rounds)
 	}

@@ -80,6 +80,17 @@ func (h *history) appendN(t testing.TB, ctx context.Context, s *eventstore.Store
 	return last
 }
 
+// catchUp runs r until it has applied the commit at last, then stops it,
+// as a clean shutdown does (saving its snapshot when it keeps one).
+func catchUp(t testing.TB, ctx context.Context, r *projections.Runner, last uint64) {
+	t.Helper()
+	stop := running(t, r)
+	if err := r.WaitFor(ctx, last); err != nil {
+		t.Fatal(err)
+	}
+	stop()
+}
+
 // running starts r.Run and stops it at the end of the test (or by the
 // returned function), failing the test if Run failed.
 func running(t testing.TB, r *projections.Runner) (stop func()) {

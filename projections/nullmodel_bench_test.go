@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"testing"
-	"time"
 
 	"github.com/laaledger/laaledger/eventstore"
 	"github.com/laaledger/laaledger/projections"
@@ -22,24 +21,9 @@ func (m *nullModel) ReadSnapshot(r io.Reader) error   { return nil }
 func BenchmarkRebuildDecodeOnly(b *testing.B) {
 	l, last, events := sharedLedger(b)
 	ctx := context.Background()
-	n := float64(events)
 	r, err := projections.Open(ctx, projections.Config{Store: l.Store, Logger: quiet}, &nullModel{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	for range b.N {
-		began := time.Now()
-		if err := rawRead(ctx, l, last); err != nil {
-			b.Fatal(err)
-		}
-		raw := n / time.Since(began).Seconds()
-		began = time.Now()
-		if err := r.Rebuild(ctx, nil); err != nil {
-			b.Fatal(err)
-		}
-		rebuild := n / time.Since(began).Seconds()
-		b.ReportMetric(raw, "raw_ev/s")
-		b.ReportMetric(rebuild, "rebuild_ev/s")
-		b.ReportMetric(rebuild/raw, "rebuild/raw")
-	}
+	benchRebuild(b, ctx, l, last, events, r)
 }

@@ -2,7 +2,8 @@ package projections
 
 import (
 	"encoding/json"
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/laaledger/laaledger/domain/caa"
 	"github.com/laaledger/laaledger/domain/catalogue"
@@ -71,12 +72,7 @@ func foldWith[S any](zero S, apply func(S, domain.Event) S) kind {
 // Kinds lists the aggregate kinds the read side folds (laa, caa, oa, nis),
 // sorted.
 func Kinds() []string {
-	out := make([]string, 0, len(kinds))
-	for k := range kinds {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(kinds))
 }
 
 // IsKind reports whether the read side folds aggregates of the kind.

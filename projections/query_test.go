@@ -13,7 +13,6 @@ import (
 
 	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/eventstore"
-	"github.com/laaledger/laaledger/eventstore/estest"
 	"github.com/laaledger/laaledger/projections"
 )
 
@@ -31,13 +30,7 @@ func mustJSON(t *testing.T, v any) string {
 // the state as now known at a far instant and the last state of a replay
 // are one and the same, with every event applied.
 func TestReaderFoldsEveryBasisAlike(t *testing.T) {
-	ctx := estest.Context(t)
-	l := estest.Open(t)
-	demo := loadDemo(t, ctx, l.Store)
-	q := openReader(t, l)
-	if err := q.WaitFor(ctx, demo.last); err != nil {
-		t.Fatal(err)
-	}
+	ctx, _, q := readDemo(t)
 	var aggs []eventstore.Aggregate
 	for _, a := range q.Agreements().List() {
 		aggs = append(aggs, eventstore.Aggregate{Kind: domain.KindAgreement, ID: a.ID})
@@ -105,13 +98,7 @@ func TestReaderFoldsEveryBasisAlike(t *testing.T) {
 }
 
 func TestReaderRefusesWhatItCannotAnswer(t *testing.T) {
-	ctx := estest.Context(t)
-	l := estest.Open(t)
-	demo := loadDemo(t, ctx, l.Store)
-	q := openReader(t, l)
-	if err := q.WaitFor(ctx, demo.last); err != nil {
-		t.Fatal(err)
-	}
+	ctx, _, q := readDemo(t)
 	hp := eventStoreAgg("00EB/2008-11")
 	nowhere := eventStoreAgg("99ZZ/2008-11")
 	for _, c := range []struct {

@@ -146,11 +146,7 @@ func TestCleanStopLeavesNothingToReplay(t *testing.T) {
 	dir := t.TempDir()
 	last := newHistory(2).appendN(t, ctx, l.Store, 50)
 	r1 := openRunner(t, l, dir, projections.NewTimelines(), &seqLog{version: 1})
-	stop := running(t, r1)
-	if err := r1.WaitFor(ctx, last); err != nil {
-		t.Fatal(err)
-	}
-	stop()
+	catchUp(t, ctx, r1, last)
 	log2 := &seqLog{version: 1}
 	r2 := openRunner(t, l, dir, projections.NewTimelines(), log2)
 	if r2.Position() != last {
@@ -165,11 +161,7 @@ func TestChangedModelVersionRebuildsOnlyThatModel(t *testing.T) {
 	dir := t.TempDir()
 	last := newHistory(3).appendN(t, ctx, l.Store, 50)
 	r1 := openRunner(t, l, dir, projections.NewTimelines(), &seqLog{version: 1})
-	stop := running(t, r1)
-	if err := r1.WaitFor(ctx, last); err != nil {
-		t.Fatal(err)
-	}
-	stop()
+	catchUp(t, ctx, r1, last)
 
 	log2 := &seqLog{version: 2}
 	r2 := openRunner(t, l, dir, projections.NewTimelines(), log2)
@@ -190,11 +182,7 @@ func TestSnapshotOfAnotherLedgerIsDiscarded(t *testing.T) {
 	l1 := estest.Open(t)
 	last := newHistory(4).appendN(t, ctx, l1.Store, 20)
 	r1 := openRunner(t, l1, dir, &seqLog{version: 1})
-	stop := running(t, r1)
-	if err := r1.WaitFor(ctx, last); err != nil {
-		t.Fatal(err)
-	}
-	stop()
+	catchUp(t, ctx, r1, last)
 
 	l2 := estest.Open(t)
 	last2 := newHistory(5).appendN(t, ctx, l2.Store, 30)
@@ -216,11 +204,7 @@ func TestDamagedSnapshotMeansRebuildNotWrongAnswers(t *testing.T) {
 	dir := t.TempDir()
 	last := newHistory(6).appendN(t, ctx, l.Store, 30)
 	r1 := openRunner(t, l, dir, projections.NewTimelines())
-	stop := running(t, r1)
-	if err := r1.WaitFor(ctx, last); err != nil {
-		t.Fatal(err)
-	}
-	stop()
+	catchUp(t, ctx, r1, last)
 	path := filepath.Join(dir, projections.SnapshotFile)
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -300,11 +284,7 @@ func TestWaitForReportsAStoppedRunner(t *testing.T) {
 	l := estest.Open(t)
 	last := newHistory(9).appendN(t, ctx, l.Store, 3)
 	r := openRunner(t, l, "", &seqLog{version: 1})
-	stop := running(t, r)
-	if err := r.WaitFor(ctx, last); err != nil {
-		t.Fatal(err)
-	}
-	stop()
+	catchUp(t, ctx, r, last)
 	if err := r.WaitFor(ctx, last+1); !errors.Is(err, projections.ErrStopped) {
 		t.Fatalf("WaitFor on a stopped runner: %v, want ErrStopped", err)
 	}

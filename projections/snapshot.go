@@ -253,9 +253,7 @@ func (r *Runner) readSnapshot(f *os.File) error {
 	errs := make([]error, len(sections))
 	var wg sync.WaitGroup
 	for i, sec := range sections {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			crc := crc32.New(castagnoli)
 			body := io.NewSectionReader(f, sec.off, sec.size)
 			if err := sec.s.m.ReadSnapshot(io.TeeReader(bufio.NewReaderSize(body, 1<<20), crc)); err != nil {
@@ -270,7 +268,7 @@ func (r *Runner) readSnapshot(f *os.File) error {
 			if crc.Sum32() != binary.LittleEndian.Uint32(sum[:]) {
 				errs[i] = fmt.Errorf("read model %s: checksum mismatch", sec.s.m.Name())
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {

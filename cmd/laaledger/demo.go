@@ -4,7 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -62,12 +63,11 @@ func printDemoSummary(ctx context.Context, w io.Writer, svc *service.Service, ou
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "AGREEMENT\tAREA\tREGION\tSTATUS\tAGREED\tREFRESHED\tLOCKED SINCE")
-	for _, id := range sortedKeys(agreements) {
-		st, _, err := svc.State(ctx, domain.AggregateRef{Kind: domain.KindAgreement, ID: id})
+	for _, id := range slices.Sorted(maps.Keys(agreements)) {
+		a, err := stateOf[laa.Agreement](ctx, svc, domain.KindAgreement, id)
 		if err != nil {
 			return err
 		}
-		a := st.(laa.Agreement)
 		agreed, refreshed := 0, 0
 		for _, t := range a.Targets {
 			if t.Status == laa.TargetStatusAgreed {
@@ -87,12 +87,11 @@ func printDemoSummary(ctx context.Context, w io.Writer, svc *service.Service, ou
 	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ASSESSMENT\tAREA\tPUBLISHED\tRED FLAGS\tGREEN FLAGS")
-	for _, id := range sortedKeys(assessments) {
-		st, _, err := svc.State(ctx, domain.AggregateRef{Kind: domain.KindAreaAssessment, ID: id})
+	for _, id := range slices.Sorted(maps.Keys(assessments)) {
+		a, err := stateOf[caa.AreaAssessment](ctx, svc, domain.KindAreaAssessment, id)
 		if err != nil {
 			return err
 		}
-		a := st.(caa.AreaAssessment)
 		var red, green []string
 		for _, f := range a.StandingFlags() {
 			label := f.ID + " " + f.Theme
@@ -128,18 +127,19 @@ func firstRefusal(outcomes []service.Outcome) string {
 	return "none"
 }
 
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 func orDash(s string) string {
 	if s == "" {
 		return "-"
 	}
 	return s
+}
+
+// stateOf returns the current state of the aggregate kind/id, of type S.
+func stateOf[S any](ctx context.Context, svc *service.Service, kind, id string) (S, error) {
+	st, _, err := svc.State(ctx, domain.AggregateRef{Kind: kind, ID: id})
+	if err != nil {
+		var zero S
+		return zero, err
+	}
+	return st.(S), nil
 }

@@ -6,7 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -147,12 +148,7 @@ func printState(w io.Writer, state any) {
 		fmt.Fprintln(w)
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "TARGET\tKIND\tSTATUS\tAGREED VALUES\tOPEN PROPOSAL\tREVISIONS\tTITLE")
-		keys := make([]string, 0, len(s.Targets))
-		for k := range s.Targets {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(s.Targets)) {
 			t := s.Targets[k]
 			open := "-"
 			if t.Open != nil {
@@ -188,11 +184,7 @@ func formatYears(v laa.Values, format string) string {
 	if len(v) == 0 {
 		return ""
 	}
-	keys := make([]string, 0, len(v))
-	for k := range v {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(v))
 	parts := make([]string, len(keys))
 	for i, k := range keys {
 		parts[i] = fmt.Sprintf(format, k, v[k])

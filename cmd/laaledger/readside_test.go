@@ -1,15 +1,8 @@
 package main
 
 import (
-	"bufio"
-	"context"
 	"encoding/json"
-	"io"
-	"net/http"
-	"os/exec"
 	"path/filepath"
-	"regexp"
-	"syscall"
 	"testing"
 	"time"
 
@@ -45,7 +38,7 @@ func TestReadCommandsAnswerAlikeLocallyAndOverHTTP(t *testing.T) {
 
 	refusals(t, "--data", data)
 
-	base := startServe(t, data)
+	base, _ := startServe(t, data, serveReady, "--demo")
 	for i, q := range questions {
 		out, errOut, code := cli(t, append(q[:1:1], append([]string{"--server", base, "--token", "demo-auditor-readonly"}, q[1:]...)...)...)
 		require.Equal(t, 0, code, "%v: %s", q, errOut)
@@ -74,35 +67,4 @@ func refusals(t *testing.T, where ...string) {
 	require.Equal(t, exitUsage, code, errOut)
 	_, errOut, code = cli(t, append(append([]string{"state"}, where...), "--known-at", "2001-01-01", "laa", "00EB/2008-11")...)
 	require.Equal(t, exitNotFound, code, errOut)
-}
-
-// startServe runs `laaledger serve --demo` over data on an ephemeral
-// loopback port until the test ends, and returns its base URL once ready.
-func startServe(t *testing.T, data string) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	cmd := exec.CommandContext(ctx, binary, "serve", "--demo", "--data", data, "--http", "127.0.0.1:0")
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	cmd.Stderr = io.Discard
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		_ = cmd.Wait()
-		cancel()
-	})
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	require.NoError(t, err)
-	m := regexp.MustCompile(`http://(\S+)`).FindStringSubmatch(line)
-	require.NotNil(t, m, line)
-	base := "http://" + m[1]
-	require.Eventually(t, func() bool {
-		resp, err := http.Get(base + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	}, time.Minute, 20*time.Millisecond)
-	return base
 }

@@ -1,45 +1,22 @@
 package main
 
 import (
-	"bufio"
-	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 )
 
-// TestServeSignsCheckpointsAndServesProofs: serve signs a checkpoint of the
-// demo ledger, and a proof fetched from it verifies offline under the key
-// printed on the host.
-// startServe runs `laaledger serve` on data with an ephemeral port and
-// returns its base URL once it has signed a checkpoint of at least minSize
-// commits, and a function that stops it (expecting exit 0).
+// startNotarisedServe runs `laaledger serve` on data (see [startServe])
+// until it has signed a checkpoint of at least minSize commits.
 func startNotarisedServe(t *testing.T, data string, minSize uint64, args ...string) (string, func()) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	cmd := exec.CommandContext(ctx, binary, append([]string{"serve", "--data", data, "--http", "127.0.0.1:0"}, args...)...)
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	cmd.Stderr = io.Discard
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { _ = cmd.Process.Kill(); cancel() })
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	require.NoError(t, err)
-	m := regexp.MustCompile(`http://(\S+)`).FindStringSubmatch(line)
-	require.NotNil(t, m, line)
-	base := "http://" + m[1]
 	// The notary signs a checkpoint of the ledger as it starts.
-	require.Eventually(t, func() bool {
+	return startServe(t, data, func(base string) bool {
 		req, _ := http.NewRequest(http.MethodGet, base+"/v1/checkpoints/latest", nil)
 		req.Header.Set("Authorization", "Bearer demo-auditor-readonly")
 		resp, err := http.DefaultClient.Do(req)
@@ -51,11 +28,7 @@ func startNotarisedServe(t *testing.T, data string, minSize uint64, args ...stri
 			Size uint64 `json:"tree_size"`
 		}
 		return resp.StatusCode == http.StatusOK && json.NewDecoder(resp.Body).Decode(&cp) == nil && cp.Size >= minSize
-	}, time.Minute, 20*time.Millisecond)
-	return base, func() {
-		require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
-		require.NoError(t, cmd.Wait(), "serve exits 0 after SIGTERM")
-	}
+	}, args...)
 }
 
 // TestServeSignsCheckpointsAndServesProofs: serve signs a checkpoint of the

@@ -1,17 +1,11 @@
 package main
 
 import (
-	"bufio"
-	"context"
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -21,29 +15,7 @@ import (
 // it with SIGTERM: it must exit 0 having saved the projections.
 func TestServeDemoAnswersAndStopsCleanly(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "ledger")
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, "serve", "--demo", "--data", data, "--http", "127.0.0.1:0")
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	cmd.Stderr = io.Discard
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	require.NoError(t, err)
-	m := regexp.MustCompile(`http://(\S+)`).FindStringSubmatch(line)
-	require.NotNil(t, m, line)
-	base := "http://" + m[1]
-
-	require.Eventually(t, func() bool {
-		resp, err := http.Get(base + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	}, time.Minute, 20*time.Millisecond)
+	base, stop := startServe(t, data, serveReady, "--demo")
 
 	req, _ := http.NewRequest(http.MethodGet, base+"/v1/agreements/00EB/2008-11", nil)
 	resp, err := http.DefaultClient.Do(req)
@@ -87,8 +59,7 @@ func TestServeDemoAnswersAndStopsCleanly(t *testing.T) {
 	_, _, code = cli(t, "state", "--server", base, "--token", "wrong", "laa", "00EB/2008-11")
 	require.Equal(t, exitForbidden, code)
 
-	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
-	require.NoError(t, cmd.Wait(), "serve exits 0 after SIGTERM")
+	stop()
 	_, err = os.Stat(filepath.Join(data, "projections", "projections.snap"))
 	require.NoError(t, err, "the projections were saved on the way out")
 }

@@ -252,11 +252,9 @@ func TestAppendsSurviveLeaderLossAndNodeRestart(t *testing.T) {
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			runWorker(ctx, s, w, stop, log)
-		}()
+		})
 	}
 	stopped := false
 	stopWorkers := func() {

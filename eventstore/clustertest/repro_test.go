@@ -26,6 +26,18 @@ func requireRepro(t *testing.T) {
 	}
 }
 
+// startReproCluster skips unless the repro tests are asked for, then starts
+// a three-node cluster and returns it with a context that ends after
+// timeout.
+func startReproCluster(t *testing.T, timeout time.Duration) (context.Context, *cluster) {
+	t.Helper()
+	requireRepro(t)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	c := startCluster(t, 3)
+	t.Cleanup(cancel) // before the cluster's own cleanup, as a deferred cancel would be
+	return ctx, c
+}
+
 // An append in flight when the stream leader goes away is never
 // acknowledged: the store publishes asynchronously without an
 // acknowledgement timeout, so Append waits for its context alone (the HTTP
@@ -35,10 +47,7 @@ func requireRepro(t *testing.T) {
 // connection is to a surviving node and a publish is in flight at the
 // loss; the test tries up to five leaders.
 func TestReproAppendInFlightAtLeaderLossWaitsForever(t *testing.T) {
-	requireRepro(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Second)
-	defer cancel()
-	c := startCluster(t, 3)
+	ctx, c := startReproCluster(t, 300*time.Second)
 	s := c.open(ctx)
 	c.waitFor("three current replicas", catchUpDeadline, c.streamCurrent)
 
@@ -49,9 +58,7 @@ func TestReproAppendInFlightAtLeaderLossWaitsForever(t *testing.T) {
 		stop := make(chan struct{})
 		var wg sync.WaitGroup
 		for w := range workers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				agg := eventstore.Aggregate{Kind: "laa", ID: fmt.Sprintf("R%d%d/2008-11", round, w)}
 				var v uint64
 				for n := 0; ; n++ {
@@ -74,7 +81,7 @@ func TestReproAppendInFlightAtLeaderLossWaitsForever(t *testing.T) {
 					}
 					v = res.LastVersion
 				}
-			}()
+			})
 		}
 		c.waitFor("appends under way", resumeDeadline, func() bool { mu.Lock(); defer mu.Unlock(); return done > 50 })
 		// The fault needs the store's connection on a node that survives:
@@ -142,10 +149,7 @@ func TestReproAppendInFlightAtLeaderLossWaitsForever(t *testing.T) {
 // created on another node and its first pull goes unanswered until the
 // client's heartbeat check pulls again. Measured: 4 of 200 reads.
 func TestReproAggregateReadStallsOnHealthyCluster(t *testing.T) {
-	requireRepro(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 170*time.Second)
-	defer cancel()
-	c := startCluster(t, 3)
+	ctx, c := startReproCluster(t, 170*time.Second)
 	s := c.open(ctx)
 	agg := eventstore.Aggregate{Kind: "laa", ID: "00EB/2008-11"}
 	if _, err := s.Append(ctx, agg, 0, commandEvents(0, 0), "c0"); err != nil {
@@ -174,10 +178,7 @@ func TestReproAggregateReadStallsOnHealthyCluster(t *testing.T) {
 // cache learns of B's commands only when an append of A's fails, and with
 // If-Match set A never appends.
 func TestReproIfMatchThroughAnotherProcessIsRefused(t *testing.T) {
-	requireRepro(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	c := startCluster(t, 3)
+	ctx, c := startReproCluster(t, 60*time.Second)
 	a := service.New(c.open(ctx), service.Kinds())
 	b := service.New(c.open(ctx), service.Kinds())
 	steps := demo.CAAHistory() // 0: open 00EB/2009; 3, 4: flags on it

@@ -5,11 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"sort"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,13 +13,6 @@ import (
 	"github.com/laaledger/laaledger/eventstore/estest"
 	"github.com/laaledger/laaledger/eventstore/notary"
 )
-
-func benchEvents(def int) int {
-	if v, err := strconv.Atoi(os.Getenv("LAALEDGER_BENCH_EVENTS")); err == nil && v > 0 {
-		return v
-	}
-	return def
-}
 
 const (
 	benchAggregates = 2_000
@@ -43,37 +32,19 @@ func benchEvent(i int) eventstore.Event {
 // it took.
 func appendAll(b *testing.B, s *eventstore.Store, n int) time.Duration {
 	ctx := context.Background()
-	shares := make([][]int, benchWorkers)
-	for i := 0; i < n; i++ {
-		shares[(i%benchAggregates)%benchWorkers] = append(shares[(i%benchAggregates)%benchWorkers], i)
-	}
-	var wg sync.WaitGroup
-	errs := make(chan error, benchWorkers)
-	start := time.Now()
-	for w := range shares {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			version := map[int]uint64{}
-			for _, i := range shares[w] {
-				a := i % benchAggregates
-				agg := eventstore.Aggregate{Kind: "laa", ID: fmt.Sprintf("A%05d/2008-11", a)}
-				res, err := s.Append(ctx, agg, version[a], []eventstore.Event{benchEvent(i)}, fmt.Sprintf("cmd-%d", i))
-				if err != nil {
-					errs <- err
-					return
-				}
-				version[a] = res.LastVersion
+	return estest.RunWorkers(b, n, benchAggregates, benchWorkers, func(w int, idx []int) error {
+		version := map[int]uint64{}
+		for _, i := range idx {
+			a := i % benchAggregates
+			agg := eventstore.Aggregate{Kind: "laa", ID: fmt.Sprintf("A%05d/2008-11", a)}
+			res, err := s.Append(ctx, agg, version[a], []eventstore.Event{benchEvent(i)}, fmt.Sprintf("cmd-%d", i))
+			if err != nil {
+				return err
 			}
-		}()
-	}
-	wg.Wait()
-	d := time.Since(start)
-	close(errs)
-	for err := range errs {
-		b.Fatal(err)
-	}
-	return d
+			version[a] = res.LastVersion
+		}
+		return nil
+	})
 }
 
 // BenchmarkNotaryOverheadOnAppend measures, in one run, append throughput
@@ -82,22 +53,15 @@ func appendAll(b *testing.B, s *eventstore.Store, n int) time.Duration {
 // ratio. The notary's catch-up after the last append is reported apart:
 // it does not hold appends back.
 func BenchmarkNotaryOverheadOnAppend(b *testing.B) {
-	for _, mode := range []struct {
-		name string
-		sync time.Duration
-		n    int
-	}{
-		{"sync_always", 0, benchEvents(6_000)},
-		{"interval_sync", 2 * time.Minute, benchEvents(30_000)},
-	} {
-		b.Run(mode.name, func(b *testing.B) {
+	for _, mode := range estest.SyncModes(6_000, 30_000) {
+		b.Run(mode.Name, func(b *testing.B) {
 			for it := 0; it < b.N; it++ {
 				var off, on, lag time.Duration
 				// Alternate the order so neither side always runs on a
 				// warmer machine.
 				for _, withNotary := range map[bool][]bool{true: {false, true}, false: {true, false}}[it%2 == 0] {
 					b.StopTimer()
-					l := estest.Open(b, func(c *eventstore.Config) { c.SyncInterval = mode.sync })
+					l := estest.Open(b, func(c *eventstore.Config) { c.SyncInterval = mode.Sync })
 					ctx, stop := context.WithCancel(context.Background())
 					var n *notary.Notary
 					done := make(chan error, 1)
@@ -112,7 +76,7 @@ func BenchmarkNotaryOverheadOnAppend(b *testing.B) {
 						go func() { done <- n.Run(ctx) }()
 					}
 					b.StartTimer()
-					d := appendAll(b, l.Store, mode.n)
+					d := appendAll(b, l.Store, mode.N)
 					if withNotary {
 						t0 := time.Now()
 						if _, err := n.Sync(ctx); err != nil {
@@ -130,7 +94,7 @@ func BenchmarkNotaryOverheadOnAppend(b *testing.B) {
 					}
 					l.Store.Close()
 				}
-				offRate, onRate := float64(mode.n)/off.Seconds(), float64(mode.n)/on.Seconds()
+				offRate, onRate := float64(mode.N)/off.Seconds(), float64(mode.N)/on.Seconds()
 				b.ReportMetric(offRate, "off_ev/s")
 				b.ReportMetric(onRate, "on_ev/s")
 				b.ReportMetric(onRate/offRate, "on/off")
@@ -143,7 +107,7 @@ func BenchmarkNotaryOverheadOnAppend(b *testing.B) {
 // BenchmarkInclusionProof: proofs from a tree of LAALEDGER_BENCH_EVENTS
 // leaves (default 1,000,000), at random leaves against the full size.
 func BenchmarkInclusionProof(b *testing.B) {
-	size := benchEvents(1_000_000)
+	size := estest.BenchEvents(1_000_000)
 	tr := notary.NewTree()
 	leaf := make([]byte, 64)
 	for i := 0; i < size; i++ {
@@ -167,13 +131,7 @@ func BenchmarkInclusionProof(b *testing.B) {
 		hashes = len(p)
 	}
 	b.StopTimer()
-	b.ReportMetric(pct(lat, 50), "p50_µs")
-	b.ReportMetric(pct(lat, 99), "p99_µs")
+	b.ReportMetric(estest.Percentile(lat, 50), "p50_µs")
+	b.ReportMetric(estest.Percentile(lat, 99), "p99_µs")
 	b.ReportMetric(float64(hashes*32), "proof_bytes")
-}
-
-func pct(d []time.Duration, p int) float64 {
-	s := append([]time.Duration(nil), d...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	return float64(s[(len(s)-1)*p/100].Nanoseconds()) / 1e3
 }

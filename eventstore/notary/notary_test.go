@@ -54,6 +54,14 @@ func openNotary(t *testing.T, l *estest.Ledger, k *notary.Key) *notary.Notary {
 	return n
 }
 
+// notarisedLedger opens a ledger and a notary over it with a new key.
+func notarisedLedger(t *testing.T) (*estest.Ledger, *notary.Key, *notary.Notary) {
+	t.Helper()
+	l := estest.Open(t)
+	k := testKey(t)
+	return l, k, openNotary(t, l, k)
+}
+
 func issue(t *testing.T, n *notary.Notary) notary.Checkpoint {
 	t.Helper()
 	ctx := estest.Context(t)
@@ -65,9 +73,7 @@ func issue(t *testing.T, n *notary.Notary) notary.Checkpoint {
 }
 
 func TestNotaryProvesEveryCommitAgainstEveryCheckpoint(t *testing.T) {
-	l := estest.Open(t)
-	k := testKey(t)
-	n := openNotary(t, l, k)
+	l, _, n := notarisedLedger(t)
 	_, ok := n.Latest()
 	require.False(t, ok)
 	appendN(t, l, 5)
@@ -153,9 +159,7 @@ func mustJSON(t *testing.T, v any) []byte {
 
 // Restarting reads the checkpoints back and checks the ledger against them.
 func TestNotaryRestartsOnItsCheckpoints(t *testing.T) {
-	l := estest.Open(t)
-	k := testKey(t)
-	n := openNotary(t, l, k)
+	l, k, n := notarisedLedger(t)
 	appendN(t, l, 4)
 	cp := issue(t, n)
 	l.Restart()
@@ -179,9 +183,7 @@ func TestNotaryRestartsOnItsCheckpoints(t *testing.T) {
 // and the store's watermark file with it, then writes another history) is
 // refused at start.
 func TestNotaryRefusesALedgerThatNoLongerMatchesItsCheckpoints(t *testing.T) {
-	l := estest.Open(t)
-	k := testKey(t)
-	n := openNotary(t, l, k)
+	l, k, n := notarisedLedger(t)
 	appendN(t, l, 5)
 	issue(t, n)
 	require.NoError(t, l.AdminJetStream().DeleteStream(estest.Context(t), eventstore.DefaultStream))

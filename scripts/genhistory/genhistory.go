@@ -88,9 +88,7 @@ func Run(ctx context.Context, svc *service.Service, opt Options) (int64, error) 
 	errs := make(chan error, opt.Workers)
 	var wg sync.WaitGroup
 	for w := 0; w < opt.Workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for i := range jobs {
 				g := &areaGen{svc: svc, area: areas[i], cat: cat, plan: p,
 					rng: rand.New(rand.NewPCG(opt.Seed, uint64(i))), done: &done, progress: opt.Progress}
@@ -99,7 +97,7 @@ func Run(ctx context.Context, svc *service.Service, opt Options) (int64, error) 
 					return
 				}
 			}
-		}()
+		})
 	}
 	var err error
 feed:

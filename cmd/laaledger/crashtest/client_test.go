@@ -6,11 +6,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
+	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 )
 
@@ -157,12 +161,7 @@ func (j *journal) countStatus(s string) {
 func (j *journal) takePending() []*command {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	out := make([]*command, 0, len(j.pending))
-	for _, c := range j.pending {
-		out = append(out, c)
-	}
-	sort.Slice(out, func(a, b int) bool { return out[a].key < out[b].key })
-	return out
+	return slices.SortedFunc(maps.Values(j.pending), func(a, b *command) int { return strings.Compare(a.key, b.key) })
 }
 
 func (j *journal) ackCount() int {
@@ -175,12 +174,7 @@ func (j *journal) ackCount() int {
 func (j *journal) sortedAcks() []ack {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	out := make([]ack, 0, len(j.acks))
-	for _, a := range j.acks {
-		out = append(out, a)
-	}
-	sort.Slice(out, func(a, b int) bool { return out[a].Key < out[b].Key })
-	return out
+	return slices.SortedFunc(maps.Values(j.acks), func(a, b ack) int { return strings.Compare(a.Key, b.Key) })
 }
 
 func (j *journal) maxSequence() uint64 {
@@ -337,8 +331,27 @@ func readBody(resp *http.Response) []byte {
 	return b
 }
 
-// openAckLog opens the file every acknowledgement is logged to, one JSON
-// object a line.
-func openAckLog(path string) (*os.File, error) {
-	return os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+// startClients runs n clients through cl until ctx ends; wait on the
+// group for them to stop.
+func startClients(ctx context.Context, cl *client, n int) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	for c := range n {
+		wg.Go(func() {
+			cl.run(ctx, c)
+		})
+	}
+	return &wg
+}
+
+// journalIn returns a journal that logs every acknowledgement to
+// acks.jsonl in dir, one JSON object a line; the file is closed when the
+// test ends.
+func journalIn(t *testing.T, dir string) *journal {
+	t.Helper()
+	ackLog, err := os.OpenFile(filepath.Join(dir, "acks.jsonl"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ackLog.Close() })
+	return newJournal(ackLog)
 }

@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -49,16 +48,11 @@ func TestCorruptBlockFailsClosed(t *testing.T) {
 
 func corruptRound(t *testing.T, bin string, cleanStop bool) {
 	seed := envSeed(t)
-	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	rng := seededRand(seed)
 	t.Logf("seed %d", seed)
 	dir := workDir(t)
 	data := filepath.Join(dir, "data")
-	ackLog, err := openAckLog(filepath.Join(dir, "acks.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ackLog.Close()
-	j := newJournal(ackLog)
+	j := journalIn(t, dir)
 	httpc := newHTTPClient()
 
 	// Load until enough is acknowledged, then SIGKILL under load.
@@ -66,14 +60,7 @@ func corruptRound(t *testing.T, bin string, cleanStop bool) {
 	j.setRound(1)
 	cl := &client{base: srv.base, http: httpc, j: j}
 	ctx, cancel := context.WithCancel(t.Context())
-	var wg sync.WaitGroup
-	for c := range defaultClients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			cl.run(ctx, c)
-		}()
-	}
+	wg := startClients(ctx, cl, defaultClients)
 	if err := waitFor(time.Minute, func() bool { return j.ackCount() >= corruptAcks }); err != nil {
 		cancel()
 		t.Fatalf("fewer than %d commands acknowledged: %v", corruptAcks, err)
@@ -81,14 +68,14 @@ func corruptRound(t *testing.T, bin string, cleanStop bool) {
 	time.Sleep(time.Duration(rng.Int64N(int64(200 * time.Millisecond)))) // a random moment of the kill
 	if cleanStop {
 		cancel()
-		if err := waitGroup(&wg, 30*time.Second); err != nil {
+		if err := waitGroup(wg, 30*time.Second); err != nil {
 			t.Fatal(err)
 		}
 		srv.stop(t)
 	} else {
 		srv.kill(t)
 		cancel()
-		if err := waitGroup(&wg, 30*time.Second); err != nil {
+		if err := waitGroup(wg, 30*time.Second); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -98,7 +85,7 @@ func corruptRound(t *testing.T, bin string, cleanStop bool) {
 
 	// One flipped byte in the middle of the last message block.
 	blk, off, was := flipByte(t, data, rng)
-	_, err = os.Stat(filepath.Join(filepath.Dir(blk), "index.db"))
+	_, err := os.Stat(filepath.Join(filepath.Dir(blk), "index.db"))
 	t.Logf("flipped the byte at offset %d of %s (0x%02x → 0x%02x); block index present: %v", off, blk, was, was^0xff, err == nil)
 
 	// The restart: refusing to start is failing closed.

@@ -47,19 +47,14 @@ func TestCrashRoundsLoseAndDuplicateNothing(t *testing.T) {
 	clients := envInt(t, "LAALEDGER_CRASH_CLIENTS", defaultClients)
 	maxLoad := envDuration(t, "LAALEDGER_CRASH_MAX_LOAD", defaultMaxLoad)
 	seed := envSeed(t)
-	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	rng := seededRand(seed)
 	t.Logf("seed %d (LAALEDGER_CRASH_SEED=%d repeats the kill delays and key samples; the interleaving is the machine's), %d rounds, %d clients",
 		seed, seed, rounds, clients)
 
 	bin := buildLaaledger(t)
 	dir := workDir(t)
 	data := filepath.Join(dir, "data")
-	ackLog, err := openAckLog(filepath.Join(dir, "acks.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ackLog.Close()
-	j := newJournal(ackLog)
+	j := journalIn(t, dir)
 	httpc := newHTTPClient()
 
 	// The first start is killed too, somewhere in creating the stream,
@@ -82,14 +77,7 @@ func TestCrashRoundsLoseAndDuplicateNothing(t *testing.T) {
 		// is writing, then let it run a random while.
 		before := j.ackCount()
 		ctx, cancel := context.WithCancel(t.Context())
-		var wg sync.WaitGroup
-		for c := range clients {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				cl.run(ctx, c)
-			}()
-		}
+		wg := startClients(ctx, cl, clients)
 		if err := waitFor(30*time.Second, func() bool { return j.ackCount() > before }); err != nil {
 			cancel()
 			t.Fatalf("round %d: no command acknowledged: %v (answers so far: %s)\n%s", round, err, j.statusSummary(), srv.logTail())
@@ -99,7 +87,7 @@ func TestCrashRoundsLoseAndDuplicateNothing(t *testing.T) {
 		srv.kill(t)
 		total.kills++
 		cancel()
-		if err := waitGroup(&wg, 30*time.Second); err != nil {
+		if err := waitGroup(wg, 30*time.Second); err != nil {
 			t.Fatalf("round %d: clients did not stop after the kill: %v", round, err)
 		}
 		ackedInRound := j.ackCount() - before
@@ -200,9 +188,7 @@ func resend(t *testing.T, cl *client, pending []*command) (found, stored int) {
 	answers := make([]answer, len(pending))
 	var wg sync.WaitGroup
 	for i, c := range pending {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			ctx, cancel := context.WithTimeout(t.Context(), answerTimeout)
 			defer cancel()
 			for {
@@ -217,7 +203,7 @@ func resend(t *testing.T, cl *client, pending []*command) (found, stored int) {
 				case <-time.After(retryBackoff):
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	for _, an := range answers {
@@ -317,6 +303,12 @@ func envDuration(t *testing.T, name string, def time.Duration) time.Duration {
 		t.Fatalf("%s=%q: want a duration above %s", name, v, minLoad)
 	}
 	return d
+}
+
+// seededRand is the random source a test draws its kill delays and key
+// samples from, repeatable by its seed.
+func seededRand(seed uint64) *rand.Rand {
+	return rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 }
 
 func envSeed(t *testing.T) uint64 {

@@ -273,12 +273,7 @@ func TestMalformedCommandsAreRefusedAndWriteNothing(t *testing.T) {
 				hdr[k] = v
 			}
 			r := h.do(req{method: "POST", path: "/v1/commands/apitest.Note", token: tokLA, header: hdr, body: []byte(tc.body), invalid: !tc.docAccepts})
-			if r.Status != tc.status {
-				t.Fatalf("status %d, want %d: %s", r.Status, tc.status, r.Body)
-			}
-			if p := r.problem(t); p.Code != tc.code {
-				t.Errorf("code %q, want %q (%s)", p.Code, tc.code, p.Detail)
-			}
+			r.wantProblem(t, tc.status, tc.code)
 			if got := h.lastSequence(); got != before {
 				t.Errorf("ledger moved %d → %d", before, got)
 			}
@@ -288,23 +283,21 @@ func TestMalformedCommandsAreRefusedAndWriteNothing(t *testing.T) {
 
 func TestQueriesMapErrorsAndWaitForMinSequence(t *testing.T) {
 	h := newHarness(t, testKinds)
-	r := h.do(req{method: "GET", path: "/v1/agreements/00EB/2008-11", token: tokScrutiny})
-	if r.Status != 404 || r.problem(t).Code != "aggregate.not_found" {
-		t.Errorf("missing agreement: %d %s", r.Status, r.Body)
+	for _, tc := range []struct {
+		desc, path string
+		status     int
+		code       string
+	}{
+		{"missing agreement", "/v1/agreements/00EB/2008-11", 404, "aggregate.not_found"},
+		{"unknown area", "/v1/agreements/ZZZZ/2008-11", 404, "area.unknown"},
+		{"both as_of and known_at", "/v1/agreements/00EB/2008-11?as_of=2009-01-01T00:00:00Z&known_at=2009-01-01T00:00:00Z", 400, ""},
+		{"timeline without scope", "/v1/timeline", 400, ""},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			h.do(req{method: "GET", path: tc.path, token: tokScrutiny}).wantProblem(t, tc.status, tc.code)
+		})
 	}
-	r = h.do(req{method: "GET", path: "/v1/agreements/ZZZZ/2008-11", token: tokScrutiny})
-	if r.Status != 404 || r.problem(t).Code != "area.unknown" {
-		t.Errorf("unknown area: %d %s", r.Status, r.Body)
-	}
-	r = h.do(req{method: "GET", path: "/v1/agreements/00EB/2008-11?as_of=2009-01-01T00:00:00Z&known_at=2009-01-01T00:00:00Z", token: tokScrutiny})
-	if r.Status != 400 {
-		t.Errorf("both as_of and known_at: %d %s", r.Status, r.Body)
-	}
-	r = h.do(req{method: "GET", path: "/v1/timeline", token: tokScrutiny})
-	if r.Status != 400 {
-		t.Errorf("timeline without scope: %d", r.Status)
-	}
-	r = h.do(req{method: "GET", path: "/v1/areas/00EB", token: tokScrutiny})
+	r := h.do(req{method: "GET", path: "/v1/areas/00EB", token: tokScrutiny})
 	var a domain.Area
 	r.decode(t, &a)
 	if a.Name != "Hartlepool" || a.Region != "North East" {

@@ -188,9 +188,7 @@ func concurrently(clients, n int, op func(client, i int) error) ([]time.Duration
 	)
 	began := time.Now()
 	for c := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			lat := make([]time.Duration, 0, n/clients+1)
 			for {
 				i := int(next.Add(1)) - 1
@@ -211,7 +209,7 @@ func concurrently(clients, n int, op func(client, i int) error) ([]time.Duration
 			mu.Lock()
 			all = append(all, lat...)
 			mu.Unlock()
-		}()
+		})
 	}
 	wg.Wait()
 	return all, time.Since(began), firstErr

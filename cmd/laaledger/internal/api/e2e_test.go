@@ -144,12 +144,7 @@ func TestRoleBoundariesOverHTTP(t *testing.T) {
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
 			r := h.command(tc.token, tc.typ, "refused-"+strings.ReplaceAll(tc.desc, " ", "-"), tc.cmd, nil)
-			if r.Status != tc.status {
-				t.Fatalf("%d, want %d: %s", r.Status, tc.status, r.Body)
-			}
-			if p := r.problem(t); p.Code != tc.code {
-				t.Errorf("code %s (%s), want %s", p.Code, p.Detail, tc.code)
-			}
+			r.wantProblem(t, tc.status, tc.code)
 		})
 	}
 	if got := h.lastSequence(); got != before {

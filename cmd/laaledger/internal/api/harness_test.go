@@ -164,6 +164,22 @@ func (r *resp) problem(t *testing.T) Problem {
 	return p
 }
 
+// wantProblem fails t unless r answers status and, when code is not
+// empty, a problem document of that code.
+func (r *resp) wantProblem(t *testing.T, status int, code string) {
+	t.Helper()
+	if r.Status != status {
+		t.Errorf("status %d, want %d: %s", r.Status, status, r.Body)
+		return
+	}
+	if code == "" {
+		return
+	}
+	if p := r.problem(t); p.Code != code {
+		t.Errorf("code %q, want %q (%s)", p.Code, code, p.Detail)
+	}
+}
+
 func (r *resp) decode(t *testing.T, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.Body, v); err != nil {

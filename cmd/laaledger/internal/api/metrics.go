@@ -26,29 +26,21 @@ type metrics struct {
 	sseClients prometheus.Gauge
 }
 
+func counterVec(name, help string, labels ...string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
+}
+
 func newMetrics(reg prometheus.Registerer, lag func() Lag) (*metrics, error) {
 	m := &metrics{
-		appends: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "laaledger_appends_total",
-			Help: "Commands whose events were appended to the ledger, by aggregate kind.",
-		}, []string{"kind"}),
-		conflicts: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "laaledger_append_conflicts_total",
-			Help: "Commands refused for a version conflict (If-Match or lost races), by aggregate kind.",
-		}, []string{"kind"}),
-		duplicates: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "laaledger_append_duplicates_total",
-			Help: "Commands answered with their original result because the Idempotency-Key had been used, by aggregate kind.",
-		}, []string{"kind"}),
+		appends:    counterVec("laaledger_appends_total", "Commands whose events were appended to the ledger, by aggregate kind.", "kind"),
+		conflicts:  counterVec("laaledger_append_conflicts_total", "Commands refused for a version conflict (If-Match or lost races), by aggregate kind.", "kind"),
+		duplicates: counterVec("laaledger_append_duplicates_total", "Commands answered with their original result because the Idempotency-Key had been used, by aggregate kind.", "kind"),
 		appendDur: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "laaledger_append_duration_seconds",
 			Help:    "Time to execute a command: load, decide and append, by aggregate kind and outcome.",
 			Buckets: []float64{.0005, .001, .002, .005, .01, .02, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"kind", "outcome"}),
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "laaledger_http_requests_total",
-			Help: "HTTP requests by route pattern, method and status.",
-		}, []string{"route", "method", "status"}),
+		requests: counterVec("laaledger_http_requests_total", "HTTP requests by route pattern, method and status.", "route", "method", "status"),
 		reqDur: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "laaledger_http_request_duration_seconds",
 			Help:    "HTTP request duration by route pattern (the event stream is excluded).",

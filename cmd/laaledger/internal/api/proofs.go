@@ -82,44 +82,35 @@ func queryUint(r *http.Request, name string, required bool) (uint64, error) {
 }
 
 func (s *Server) inclusionProof(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.proofs(w, r)
-	if !ok {
-		return
-	}
-	seq, err := queryUint(r, "sequence", true)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	size, err := queryUint(r, "tree_size", false)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	proof, err := p.InclusionProof(r.Context(), seq, size)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, proof)
+	s.serveProof(w, r, "sequence", "tree_size", func(p Proofs, seq, size uint64) (any, error) {
+		return p.InclusionProof(r.Context(), seq, size)
+	})
 }
 
 func (s *Server) consistencyProof(w http.ResponseWriter, r *http.Request) {
+	s.serveProof(w, r, "from", "to", func(p Proofs, from, to uint64) (any, error) {
+		return p.ConsistencyProof(from, to)
+	})
+}
+
+// serveProof answers with the proof prove makes from the query parameters
+// named first (required) and second (optional, 0 when absent).
+func (s *Server) serveProof(w http.ResponseWriter, r *http.Request, first, second string, prove func(p Proofs, a, b uint64) (any, error)) {
 	p, ok := s.proofs(w, r)
 	if !ok {
 		return
 	}
-	from, err := queryUint(r, "from", true)
+	a, err := queryUint(r, first, true)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	to, err := queryUint(r, "to", false)
+	b, err := queryUint(r, second, false)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	proof, err := p.ConsistencyProof(from, to)
+	proof, err := prove(p, a, b)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

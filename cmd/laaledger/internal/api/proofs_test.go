@@ -103,14 +103,9 @@ func TestProofEndpointsServeWhatAnAuditorVerifiesOffline(t *testing.T) {
 		{"from after to", "/v1/proofs/consistency?from=3&to=2", 400, "invalid", false},
 		{"no from", "/v1/proofs/consistency", 400, "invalid", true},
 	} {
-		r := h.do(req{method: "GET", path: tc.path, token: tokAuditor, invalid: tc.invalid})
-		if r.Status != tc.status {
-			t.Errorf("%s: %d, want %d: %s", tc.desc, r.Status, tc.status, r.Body)
-			continue
-		}
-		if p := r.problem(t); p.Code != tc.code {
-			t.Errorf("%s: code %q, want %q", tc.desc, p.Code, tc.code)
-		}
+		t.Run(tc.desc, func(t *testing.T) {
+			h.do(req{method: "GET", path: tc.path, token: tokAuditor, invalid: tc.invalid}).wantProblem(t, tc.status, tc.code)
+		})
 	}
 	if r := h.do(req{method: "GET", path: "/v1/key", invalid: true}); r.Status != http.StatusUnauthorized {
 		t.Errorf("key without a token: %d", r.Status)

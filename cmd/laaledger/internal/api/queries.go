@@ -165,27 +165,22 @@ func checkArea(code string) error {
 	return nil
 }
 
-// stateHandler and timelineHandler turn a path into an aggregate and serve it.
-func (s *Server) stateHandler(ref func(*http.Request) (domain.AggregateRef, error)) http.HandlerFunc {
+// aggregateHandler turns a path into an aggregate with ref and serves it
+// with serve.
+func (s *Server) aggregateHandler(ref func(*http.Request) (domain.AggregateRef, error),
+	serve func(http.ResponseWriter, *http.Request, domain.AggregateRef)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		a, err := ref(r)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
-		s.serveState(w, r, a)
+		serve(w, r, a)
 	}
 }
 
-func (s *Server) timelineHandler(ref func(*http.Request) (domain.AggregateRef, error)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		a, err := ref(r)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		s.serveTimeline(w, r, projections.TimelineScope{Aggregate: eventstore.Aggregate(a)})
-	}
+func (s *Server) serveAggregateTimeline(w http.ResponseWriter, r *http.Request, a domain.AggregateRef) {
+	s.serveTimeline(w, r, projections.TimelineScope{Aggregate: eventstore.Aggregate(a)})
 }
 
 func assessmentRef(r *http.Request) (domain.AggregateRef, error) {
@@ -197,22 +192,22 @@ func orgAssessmentRef(r *http.Request) (domain.AggregateRef, error) {
 }
 
 func (s *Server) agreement(w http.ResponseWriter, r *http.Request) {
-	s.stateHandler(agreementRef)(w, r)
+	s.aggregateHandler(agreementRef, s.serveState)(w, r)
 }
 func (s *Server) agreementTimeline(w http.ResponseWriter, r *http.Request) {
-	s.timelineHandler(agreementRef)(w, r)
+	s.aggregateHandler(agreementRef, s.serveAggregateTimeline)(w, r)
 }
 func (s *Server) assessment(w http.ResponseWriter, r *http.Request) {
-	s.stateHandler(assessmentRef)(w, r)
+	s.aggregateHandler(assessmentRef, s.serveState)(w, r)
 }
 func (s *Server) assessmentTimeline(w http.ResponseWriter, r *http.Request) {
-	s.timelineHandler(assessmentRef)(w, r)
+	s.aggregateHandler(assessmentRef, s.serveAggregateTimeline)(w, r)
 }
 func (s *Server) orgAssessment(w http.ResponseWriter, r *http.Request) {
-	s.stateHandler(orgAssessmentRef)(w, r)
+	s.aggregateHandler(orgAssessmentRef, s.serveState)(w, r)
 }
 func (s *Server) orgAssessmentTimeline(w http.ResponseWriter, r *http.Request) {
-	s.timelineHandler(orgAssessmentRef)(w, r)
+	s.aggregateHandler(orgAssessmentRef, s.serveAggregateTimeline)(w, r)
 }
 
 func (s *Server) timeline(w http.ResponseWriter, r *http.Request) {

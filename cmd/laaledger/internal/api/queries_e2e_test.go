@@ -191,14 +191,8 @@ func TestQueriesOverTheDemoLedger(t *testing.T) {
 			t.Errorf("change %s = %v, want %v", y, d, want)
 		}
 	}
-	r = h.do(req{method: "GET", path: "/v1/agreements/00EB/2008-11/targets/NI%20999/rounds", token: tokScrutiny})
-	if r.Status != 404 || r.problem(t).Code != "target.not_found" {
-		t.Errorf("unknown target: %d %s", r.Status, r.Body)
-	}
-	r = h.do(req{method: "GET", path: "/v1/indicators/998", token: tokScrutiny})
-	if r.Status != 404 || r.problem(t).Code != "indicator.not_found" {
-		t.Errorf("unknown indicator: %d %s", r.Status, r.Body)
-	}
+	h.do(req{method: "GET", path: "/v1/agreements/00EB/2008-11/targets/NI%20999/rounds", token: tokScrutiny}).wantProblem(t, 404, "target.not_found")
+	h.do(req{method: "GET", path: "/v1/indicators/998", token: tokScrutiny}).wantProblem(t, 404, "indicator.not_found")
 
 	r = h.do(req{method: "GET", path: "/v1/dashboard", token: tokAuditor})
 	var dash projections.DashboardView
@@ -206,10 +200,7 @@ func TestQueriesOverTheDemoLedger(t *testing.T) {
 	if r.Status != 200 || dash.AgreementsByRegion["North East"][hp.Status] == 0 || dash.TargetsByIndicator[112] == nil {
 		t.Errorf("dashboard: %d %s", r.Status, r.Body)
 	}
-	r = h.do(req{method: "GET", path: "/v1/agreements/00EB/2008-11/timeline?after=not-a-cursor", token: tokScrutiny})
-	if r.Status != 400 || r.problem(t).Code != "bad_cursor" {
-		t.Errorf("bad cursor: %d %s", r.Status, r.Body)
-	}
+	h.do(req{method: "GET", path: "/v1/agreements/00EB/2008-11/timeline?after=not-a-cursor", token: tokScrutiny}).wantProblem(t, 400, "bad_cursor")
 }
 
 // recordOutturn records an outturn on Hartlepool's NI 112 over HTTP and

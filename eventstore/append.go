@@ -162,6 +162,23 @@ func (s *Store) Append(ctx context.Context, agg Aggregate, expectedVersion uint6
 	msg.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(st.lastSeq, 10))
 
 	ack, err := s.publish(ctx, msg)
+	for retry := 0; isWrongLastSequence(err) && retry < 3; retry++ {
+		// The server's last sequence for the aggregate is not the one we
+		// held. Usually another writer appended first (handled below); but
+		// if a fresh read still shows the aggregate at the version the
+		// decision saw, with the same last hash, our earlier read came from
+		// a replica that was behind: the decision stands, so publish again
+		// expecting the sequence just read.
+		lastHash := st.lastHash
+		if lerr := s.loadInto(ctx, st, subject); lerr != nil {
+			return AppendResult{}, fmt.Errorf("append %s after a conflict: %w", agg, lerr)
+		}
+		if st.version != expectedVersion || st.lastHash != lastHash {
+			break
+		}
+		msg.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(st.lastSeq, 10))
+		ack, err = s.publish(ctx, msg)
+	}
 	switch {
 	case err == nil && !ack.Duplicate:
 		// The common case, first: stored.
@@ -173,6 +190,16 @@ func (s *Store) Append(ctx context.Context, agg Aggregate, expectedVersion uint6
 		}
 		if res, ok, err := s.command(ctx, st, commandID); err != nil || ok {
 			return s.answer(agg, o, res, err, events, commandID)
+		}
+		if st.version == expectedVersion {
+			// The server and every read we made disagree on the aggregate's
+			// last sequence: nothing was written, and the outcome of a retry
+			// depends on the replicas catching up.
+			held := st.lastSeq
+			st.reset()
+			s.cache.resized(st, 0)
+			return AppendResult{}, fmt.Errorf("append %s: %w: the server refused the expected last sequence %d while reads show the aggregate unchanged at version %d; nothing was written, retry with the same command id",
+				agg, ErrUnavailable, held, expectedVersion)
 		}
 		return AppendResult{}, &ConflictError{Aggregate: agg, Expected: expectedVersion, Actual: st.version}
 	case err != nil:

@@ -2,6 +2,7 @@ package clustertest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"testing"
@@ -33,7 +34,13 @@ func TestReplicaLostWithItsDiskIsRebuiltFromTheOthers(t *testing.T) {
 				version = acks[i-1].res.LastVersion
 			}
 			command := fmt.Sprintf("c%d", i)
+			// An unavailable answer (replicas catching up) is retried with
+			// the same command id, as a client would; anything else fails.
 			res, err := s.Append(ctx, agg, version, commandEvents(0, i), command)
+			for deadline := time.Now().Add(30 * time.Second); errors.Is(err, eventstore.ErrUnavailable) && time.Now().Before(deadline); {
+				t.Logf("append %s: %v; retrying", command, err)
+				res, err = s.Append(ctx, agg, version, commandEvents(0, i), command)
+			}
 			if err != nil {
 				t.Fatalf("append %s: %v", command, err)
 			}

@@ -127,3 +127,18 @@ func TestCommandThatWouldRecordAnUnstatedFactIsRefusedAndWritesNothing(t *testin
 		t.Fatalf("refused commands wrote to the ledger: sequence %d -> %d", before, after)
 	}
 }
+
+// The 34 counties have two-character SNAC codes; the document must accept
+// them as the server does (the harness validates both against it).
+func TestCountyAreaCodesMatchTheDocument(t *testing.T) {
+	h := newHarness(t, testKinds)
+	for _, code := range []string{"20", "00EB"} {
+		r := h.do(req{method: "GET", path: "/v1/areas/" + code, token: tokAuditor})
+		if r.Status != http.StatusOK {
+			t.Errorf("GET /v1/areas/%s: %d %s", code, r.Status, r.Body)
+		}
+	}
+	if r := h.do(req{method: "GET", path: "/v1/areas/2", token: tokAuditor, invalid: true}); r.Status == http.StatusOK {
+		t.Errorf("GET /v1/areas/2: %d, want a refusal", r.Status)
+	}
+}

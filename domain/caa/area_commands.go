@@ -224,3 +224,5 @@ func (c DecideReview) step() step {
 func (PublishAssessment) step() step        { return step{op: opPublish} }
 func (RecordCorrection) step() step         { return step{op: opCorrect} }
 func (c RecordCorrection) corrects() string { return c.CorrectsEventID }
+
+func (c PublishAssessment) publishedOn() string { return c.PublishedOn }

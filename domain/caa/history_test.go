@@ -1,6 +1,7 @@
 package caa
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -79,5 +80,22 @@ func TestCorrectionMustNameAnEventOfItsAggregate(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A publication date before the assessment was opened is refused: the LAA
+// reopening rule trusts it, so a flag must not count as published before it
+// existed.
+func TestPublicationDatedBeforeTheAssessmentWasOpenedIsRefused(t *testing.T) {
+	h := past("open", "flag", "report")
+	opened := h[0].OccurredAt.Format(time.DateOnly)
+	m := caaMeta(caaAC)
+	_, err := DecideAreaAssessment(caaPrePublished(t), m, PublishAssessment{CAAKey: caaK, PublishedOn: "2008-01-01"}, h)
+	caaWantRule(t, err, RuleCAAPublicationDate)
+	if err == nil || !strings.Contains(err.Error(), "before the assessment") || !strings.Contains(err.Error(), opened) {
+		t.Fatalf("error %v does not name the opening date %s", err, opened)
+	}
+	if _, err := DecideAreaAssessment(caaPrePublished(t), m, PublishAssessment{CAAKey: caaK, PublishedOn: opened}, h); err != nil {
+		t.Fatalf("publication on the opening day: %v", err)
 	}
 }

@@ -355,3 +355,5 @@ func (c OADecideReview) step() step {
 func (OAPublishAssessment) step() step        { return step{op: opPublish} }
 func (OARecordCorrection) step() step         { return step{op: opCorrect} }
 func (c OARecordCorrection) corrects() string { return c.CorrectsEventID }
+
+func (c OAPublishAssessment) publishedOn() string { return c.PublishedOn }

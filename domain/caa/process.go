@@ -2,6 +2,7 @@ package caa
 
 import (
 	"sort"
+	"time"
 
 	"github.com/laaledger/laaledger/domain"
 )
@@ -295,5 +296,28 @@ func decideAssessment(a assessment, rule string, m domain.Meta, cmd domain.Comma
 			return nil, err
 		}
 	}
+	if c, ok := cmd.(interface{ publishedOn() string }); ok {
+		if err := checkPublicationDate(h, cmd, c.publishedOn()); err != nil {
+			return nil, err
+		}
+	}
 	return events, nil
+}
+
+// checkPublicationDate refuses a publication date before the assessment
+// was opened: the LAA's reopening rule trusts this date, so a flag must not
+// count as published before it existed.
+func checkPublicationDate(h domain.History, cmd domain.Command, on string) error {
+	day, err := caaParseDate(on)
+	if err != nil {
+		return err
+	}
+	if h != nil && h.Len() > 0 {
+		opened := h.At(0).OccurredAt.UTC().Truncate(24 * time.Hour)
+		if day.Before(opened) {
+			return domain.Errorf(domain.EINVALID, RuleCAAPublicationDate, "%s: publication date %s is before the assessment %s was opened (%s)",
+				cmd.CommandType(), on, cmd.Aggregate().ID, opened.Format(time.DateOnly))
+		}
+	}
+	return nil
 }

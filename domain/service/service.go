@@ -158,6 +158,16 @@ func (s *Service) Execute(ctx context.Context, m domain.Meta, cmd domain.Command
 		if h.Appended != nil {
 			return resultOf(ref, *h.Appended), nil
 		}
+		if expected != nil && *expected > h.Version {
+			// The caller has seen a later version than this process holds:
+			// another process appended. Read the aggregate from the stream
+			// rather than refuse on a stale cache; Append reloads too.
+			fresh, err := s.store.LoadFresh(ctx, agg)
+			if err != nil {
+				return Result{}, err
+			}
+			h = fresh
+		}
 		if expected != nil && *expected != h.Version {
 			return Result{}, &eventstore.ConflictError{Aggregate: agg, Expected: *expected, Actual: h.Version}
 		}

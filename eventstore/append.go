@@ -162,36 +162,22 @@ func (s *Store) Append(ctx context.Context, agg Aggregate, expectedVersion uint6
 	msg.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(st.lastSeq, 10))
 
 	ack, err := s.publish(ctx, msg)
-	for retry := 0; isWrongLastSequence(err) && retry < 3; retry++ {
+	for retry := 0; isWrongLastSequence(err); retry++ {
 		// The server's last sequence for the aggregate is not the one we
-		// held. Usually another writer appended first (handled below); but
-		// if a fresh read still shows the aggregate at the version the
-		// decision saw, with the same last hash, our earlier read came from
-		// a replica that was behind: the decision stands, so publish again
-		// expecting the sequence just read.
+		// held. Reload: another writer may have appended first, or it may
+		// even have been this very command, sent before and acknowledged to
+		// nobody.
 		lastHash := st.lastHash
-		if lerr := s.loadInto(ctx, st, subject); lerr != nil {
-			return AppendResult{}, fmt.Errorf("append %s after a conflict: %w", agg, lerr)
-		}
-		if st.version != expectedVersion || st.lastHash != lastHash {
-			break
-		}
-		msg.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(st.lastSeq, 10))
-		ack, err = s.publish(ctx, msg)
-	}
-	switch {
-	case err == nil && !ack.Duplicate:
-		// The common case, first: stored.
-	case isWrongLastSequence(err):
-		// Someone else appended first. Reload: it may even have been this
-		// very command, sent before and acknowledged to nobody.
 		if lerr := s.loadInto(ctx, st, subject); lerr != nil {
 			return AppendResult{}, fmt.Errorf("append %s after a conflict: %w", agg, lerr)
 		}
 		if res, ok, err := s.command(ctx, st, commandID); err != nil || ok {
 			return s.answer(agg, o, res, err, events, commandID)
 		}
-		if st.version == expectedVersion {
+		if st.version != expectedVersion {
+			return AppendResult{}, &ConflictError{Aggregate: agg, Expected: expectedVersion, Actual: st.version}
+		}
+		if st.lastHash != lastHash || retry == 3 {
 			// The server and every read we made disagree on the aggregate's
 			// last sequence: nothing was written, and the outcome of a retry
 			// depends on the replicas catching up.
@@ -201,7 +187,16 @@ func (s *Store) Append(ctx context.Context, agg Aggregate, expectedVersion uint6
 			return AppendResult{}, fmt.Errorf("append %s: %w: the server refused the expected last sequence %d while reads show the aggregate unchanged at version %d; nothing was written, retry with the same command id",
 				agg, ErrUnavailable, held, expectedVersion)
 		}
-		return AppendResult{}, &ConflictError{Aggregate: agg, Expected: expectedVersion, Actual: st.version}
+		// The aggregate stands at the version the decision saw, with the
+		// same last hash: our earlier read came from a replica that was
+		// behind. The decision stands; publish again expecting the
+		// sequence just read.
+		msg.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(st.lastSeq, 10))
+		ack, err = s.publish(ctx, msg)
+	}
+	switch {
+	case err == nil && !ack.Duplicate:
+		// The common case, first: stored.
 	case err != nil:
 		// The outcome is unknown; forget what we know so the next attempt
 		// reads the truth from the stream.

@@ -119,7 +119,9 @@ func truncate(s string, n int) string {
 // checkAgainstWatermark compares the stream with the watermark: the stream
 // must reach the watermark's sequence, hold every sequence from 1 to its
 // last (DenyDelete makes any gap a loss), and hold the acknowledged bytes
-// at the watermark's sequence.
+// at the watermark's sequence. What does not hold is an *IntegrityError;
+// a stream that cannot be asked is another error. Open and the running
+// check both use it.
 func checkAgainstWatermark(ctx context.Context, st jetstream.Stream, w Watermark, have bool) error {
 	info, err := st.Info(ctx)
 	if err != nil {
@@ -142,8 +144,11 @@ func checkAgainstWatermark(ctx context.Context, st jetstream.Stream, w Watermark
 			state.LastSeq, w.Sequence, w.UpdatedAt.UTC().Format(time.RFC3339), state.LastSeq+1, w.Sequence)
 	}
 	msg, err := st.GetMsg(ctx, w.Sequence)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return fail("the commit at sequence %d, acknowledged earlier, is not in the stream", w.Sequence)
+	}
 	if err != nil {
-		return fail("the commit at sequence %d, acknowledged earlier, cannot be read: %v", w.Sequence, err)
+		return fmt.Errorf("read commit %d of stream %s: %w", w.Sequence, name, mapErr(err))
 	}
 	if got := commitDigest(msg.Data); got != w.CommitSHA256 {
 		return fail("the commit at sequence %d is not the one acknowledged (SHA-256 %.16s…, acknowledged %.16s…)", w.Sequence, got, w.CommitSHA256)
@@ -244,37 +249,19 @@ func (w *watermarker) run(ctx context.Context, st jetstream.Stream, log func(msg
 		w.mu.Lock()
 		mark := Watermark{Stream: w.stream, Sequence: w.written, CommitSHA256: w.wdigest}
 		w.mu.Unlock()
-		if w.err() != nil {
-			continue
-		}
-		if mark.Sequence == 0 {
+		if mark.Sequence == 0 || w.err() != nil {
 			continue
 		}
 		cctx, cancel := context.WithTimeout(ctx, w.interval*5)
-		info, err := st.Info(cctx)
+		err := checkAgainstWatermark(cctx, st, mark, true)
 		cancel()
-		if err != nil {
+		var ie *IntegrityError
+		if !errors.As(err, &ie) {
 			continue // unreachable is not lost; appends report that themselves
 		}
-		s := info.State
-		var reason string
-		switch {
-		case s.LastSeq < mark.Sequence || s.NumDeleted > 0 || (s.Msgs > 0 && s.FirstSeq != 1):
-			reason = fmt.Sprintf("while running, the stream fell to %d commits (sequences %d to %d, %d deleted) below the acknowledged sequence %d",
-				s.Msgs, s.FirstSeq, s.LastSeq, s.NumDeleted, mark.Sequence)
-		default:
-			cctx, cancel := context.WithTimeout(ctx, w.interval*5)
-			msg, err := st.GetMsg(cctx, mark.Sequence)
-			cancel()
-			if err == nil && commitDigest(msg.Data) != mark.CommitSHA256 {
-				reason = fmt.Sprintf("while running, the commit at the acknowledged sequence %d was replaced", mark.Sequence)
-			}
-		}
-		if reason != "" {
-			err := &IntegrityError{Stream: w.stream, Reason: reason}
-			w.fail(err)
-			log("ledger stream lost or replaced acknowledged commits; appends are refused from now on", "err", err)
-		}
+		ie.Reason = "while running, " + ie.Reason
+		w.fail(ie)
+		log("ledger stream lost or replaced acknowledged commits; appends are refused from now on", "err", ie)
 	}
 }
 

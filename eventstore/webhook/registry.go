@@ -17,27 +17,116 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/laaledger/laaledger/domain/errcode"
 )
 
 // Registration is a webhook kept in the data directory (webhooks.json,
-// mode 0600). The secret is kept as it is: signing needs it.
+// mode 0600). The secret is kept as it is: signing needs it. It never
+// leaves the process except in the answer to the registration that set it
+// ([Registration.Public] is the form to show).
 type Registration struct {
-	Name    string    `json:"name"`
-	URL     string    `json:"url"`
-	Secret  string    `json:"secret"`
-	Filter  string    `json:"filter,omitempty"`
-	Types   []string  `json:"types,omitempty"`
-	Created time.Time `json:"created"`
+	Name string `json:"name"`
+	// Integration names the integration service the webhook delivers to;
+	// it groups an integration's webhooks. Default: the webhook's name.
+	Integration string    `json:"integration,omitempty"`
+	URL         string    `json:"url"`
+	Secret      string    `json:"secret"`
+	Filter      string    `json:"filter,omitempty"`
+	Types       []string  `json:"types,omitempty"`
+	Disabled    bool      `json:"disabled,omitempty"`
+	Created     time.Time `json:"created"`
 }
 
 // Endpoint is the registration as [Deliverer] takes it. The secret's
 // "whsec_" prefix is not part of the key; its base64 body is.
 func (r Registration) Endpoint() (Endpoint, error) {
-	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(r.Secret, "whsec_"))
+	key, err := decodeSecret(r.Secret)
 	if err != nil {
 		return Endpoint{}, fmt.Errorf("webhook %s: secret: %w", r.Name, err)
 	}
 	return Endpoint{Name: r.Name, URL: r.URL, Secret: key, Filter: r.Filter, Types: r.Types}, nil
+}
+
+// Public is the registration without its secret, and with any password
+// in its URL masked: what list and show output may hold.
+func (r Registration) Public() Registration {
+	r.Secret = ""
+	if u, err := url.Parse(r.URL); err == nil {
+		r.URL = u.Redacted()
+	}
+	if r.Integration == "" {
+		r.Integration = r.Name
+	}
+	return r
+}
+
+func decodeSecret(s string) ([]byte, error) {
+	return base64.StdEncoding.DecodeString(strings.TrimPrefix(s, "whsec_"))
+}
+
+// Error is a registration refused: Rule names what was wrong
+// ("webhook.url"), stably, for a problem document's code.
+type Error struct {
+	Code    string // errcode: invalid, conflict or not_found
+	Rule    string
+	Message string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// ErrorCode reports the refusal's code to errcode.Of.
+func (e *Error) ErrorCode() string { return e.Code }
+
+// Is makes errors.Is(err, ErrExists) and errors.Is(err, ErrNotFound) hold
+// for the refusals they name.
+func (e *Error) Is(target error) bool {
+	return target == ErrExists && e.Rule == "webhook.exists" || target == ErrNotFound && e.Rule == "webhook.not_found"
+}
+
+func invalid(rule, format string, args ...any) error {
+	return &Error{Code: errcode.EINVALID, Rule: rule, Message: fmt.Sprintf(format, args...)}
+}
+
+var typePattern = regexp.MustCompile(`^[a-z][a-z0-9]*\.[A-Za-z0-9_]+$`)
+
+// Validate checks a registration before it is kept: its name, integration,
+// URL, filter, types and, when given, its secret.
+func (r Registration) Validate() error {
+	if !webhookName.MatchString(r.Name) {
+		return invalid("webhook.name", "webhook %q: a name is 1 to 32 lower-case letters, digits and hyphens, starting with a letter or digit", r.Name)
+	}
+	if r.Integration != "" && !webhookName.MatchString(r.Integration) {
+		return invalid("webhook.integration", "webhook %s: integration %q: a name is 1 to 32 lower-case letters, digits and hyphens", r.Name, r.Integration)
+	}
+	u, err := url.Parse(r.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return invalid("webhook.url", "webhook %s: %q is not an http(s) URL", r.Name, redacted(r.URL))
+	}
+	if f := r.Filter; f != "" && f != "ledger.>" && (!strings.HasPrefix(f, "ledger.") || strings.ContainsAny(f, " \t") || strings.Contains(f, "..") || strings.HasSuffix(f, ".")) {
+		return invalid("webhook.filter", "webhook %s: filter %q is not a ledger subject (ledger.<kind>.<id tokens>, wildcards allowed)", r.Name, f)
+	}
+	for _, t := range r.Types {
+		if !typePattern.MatchString(t) {
+			return invalid("webhook.type", "webhook %s: %q is not a ledger event type (kind.Name, e.g. laa.TargetAgreed)", r.Name, t)
+		}
+	}
+	if r.Secret != "" {
+		key, err := decodeSecret(r.Secret)
+		if !strings.HasPrefix(r.Secret, "whsec_") || err != nil || len(key) < 24 || len(key) > 64 {
+			// The secret is not repeated: it may be nearly right.
+			return invalid("webhook.secret", "webhook %s: a secret is \"whsec_\" and the base64 of 24 to 64 random bytes", r.Name)
+		}
+	}
+	return nil
+}
+
+// redacted masks a password in a URL for messages.
+func redacted(s string) string {
+	if u, err := url.Parse(s); err == nil {
+		return u.Redacted()
+	}
+	return s
 }
 
 // RegistryFile is the file in the data directory that holds the webhooks.
@@ -45,8 +134,13 @@ const RegistryFile = "webhooks.json"
 
 var webhookName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
 
-// ErrExists is returned by [Register] for a name already taken.
-var ErrExists = errors.New("webhook: name already in use")
+// Errors of the registry.
+var (
+	// ErrExists is returned by [Register] for a name already taken.
+	ErrExists = errors.New("webhook: name already in use")
+	// ErrNotFound is returned for a webhook that is not registered.
+	ErrNotFound = errors.New("webhook: no such webhook")
+)
 
 // Load reads the webhooks of a data directory; none when there is no file.
 func Load(dataDir string) ([]Registration, error) {
@@ -64,16 +158,13 @@ func Load(dataDir string) ([]Registration, error) {
 	return list, nil
 }
 
-// Register adds a webhook with a new secret and returns it, secret
-// included ("whsec_" and the base64 of 32 random bytes, the Standard
-// Webhooks form).
+// Register adds a webhook and returns it, secret included. Without a
+// secret it is given a new one ("whsec_" and the base64 of 32 random
+// bytes, the Standard Webhooks form). Callers that register from several
+// goroutines serialise their calls (a [Manager] does).
 func Register(dataDir string, r Registration) (Registration, error) {
-	if !webhookName.MatchString(r.Name) {
-		return Registration{}, fmt.Errorf("webhook %q: a name is 1 to 32 lower-case letters, digits and hyphens", r.Name)
-	}
-	u, err := url.Parse(r.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return Registration{}, fmt.Errorf("webhook %s: %q is not an http(s) URL", r.Name, r.URL)
+	if err := r.Validate(); err != nil {
+		return Registration{}, err
 	}
 	list, err := Load(dataDir)
 	if err != nil {
@@ -81,28 +172,64 @@ func Register(dataDir string, r Registration) (Registration, error) {
 	}
 	for _, x := range list {
 		if x.Name == r.Name {
-			return Registration{}, fmt.Errorf("webhook %s: %w", r.Name, ErrExists)
+			return Registration{}, &Error{Code: errcode.ECONFLICT, Rule: "webhook.exists", Message: fmt.Sprintf("webhook %s: %v", r.Name, ErrExists)}
 		}
 	}
-	key := make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		return Registration{}, err
+	if r.Secret == "" {
+		key := make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return Registration{}, err
+		}
+		r.Secret = "whsec_" + base64.StdEncoding.EncodeToString(key)
 	}
-	r.Secret = "whsec_" + base64.StdEncoding.EncodeToString(key)
+	if r.Integration == "" {
+		r.Integration = r.Name
+	}
 	r.Created = time.Now().UTC()
 	list = append(list, r)
-	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
-	b, err := json.MarshalIndent(list, "", "  ")
-	if err != nil {
-		return Registration{}, err
-	}
-	if err := os.MkdirAll(dataDir, 0o750); err != nil {
-		return Registration{}, err
-	}
-	if err := writeFile(filepath.Join(dataDir, RegistryFile), append(b, '\n')); err != nil {
+	if err := saveRegistry(dataDir, list); err != nil {
 		return Registration{}, fmt.Errorf("webhook %s: %w", r.Name, err)
 	}
 	return r, nil
+}
+
+// update applies fn to the registration named name and keeps the result;
+// fn returning false removes it. It returns the registration as it was.
+func update(dataDir, name string, fn func(r *Registration) bool) (Registration, error) {
+	list, err := Load(dataDir)
+	if err != nil {
+		return Registration{}, err
+	}
+	for i := range list {
+		if list[i].Name != name {
+			continue
+		}
+		old := list[i]
+		if !fn(&list[i]) {
+			list = append(list[:i], list[i+1:]...)
+		}
+		return old, saveRegistry(dataDir, list)
+	}
+	return Registration{}, notFound(name)
+}
+
+func notFound(name string) error {
+	return &Error{Code: errcode.ENOTFOUND, Rule: "webhook.not_found", Message: fmt.Sprintf("webhook %s: %v", name, ErrNotFound)}
+}
+
+func saveRegistry(dataDir string, list []Registration) error {
+	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
+	if list == nil {
+		list = []Registration{}
+	}
+	b, err := json.MarshalIndent(list, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+		return err
+	}
+	return writeFile(filepath.Join(dataDir, RegistryFile), append(b, '\n'))
 }
 
 // writeFile replaces a file whole (mode 0600), so that a crash leaves the

@@ -138,6 +138,9 @@ type Deliverer struct {
 	DeadLetter func(ctx context.Context, dl DeadLetter) error
 	// Delivered, if set, is told of each delivered event (for metrics).
 	Delivered func(eventID string, attempts int)
+	// Failed, if set, is told of each failed attempt as it happens (for
+	// metrics and status), the last one of a dead letter included.
+	Failed func(eventID string, attempt int, err error)
 	// AckWait is how long a commit fetched and not acknowledged stays
 	// with this deliverer before the server offers it again; it bounds
 	// the stall after a stop that left a fetch behind. Default 30 s.
@@ -268,6 +271,12 @@ func (d *Deliverer) deliver(ctx context.Context, msg jetstream.Msg, id string, b
 		msg.InProgress()
 		if lastErr = d.send(ctx, id, body); lastErr == nil {
 			return attempt, nil
+		}
+		if ctx.Err() != nil {
+			return attempt, ctx.Err()
+		}
+		if d.Failed != nil {
+			d.Failed(id, attempt, lastErr)
 		}
 		if attempt == d.MaxAttempts {
 			break

@@ -15,7 +15,8 @@ import (
 // North East), the North East Government Office, the lead local authority
 // of Barnet (00AC, a London borough), the Minister, CLG, DCSF, the Audit
 // Commission, an Audit Commission auditor, a Hartlepool scrutiny committee
-// officer, and a subscribing performance system.
+// officer, a subscribing performance system, and the ledger's operator
+// (who manages webhooks).
 func DemoTokens() []TokenEntry {
 	a := func(token, id string, role domain.Role, org string) TokenEntry {
 		return TokenEntry{Token: token, Actor: domain.Actor{ID: id, Role: role, Organisation: org}}
@@ -32,6 +33,7 @@ func DemoTokens() []TokenEntry {
 		a("demo-auditor-readonly", "demo.auditor", domain.RoleAuditor, "Audit Commission"),
 		a("demo-scrutiny-hartlepool", "demo.scrutiny.hartlepool", domain.RoleScrutiny, "00EB"),
 		a("demo-integration-feed", "demo.integration", domain.RoleIntegration, "Performance system"),
+		a("demo-operator-laaledger", "demo.operator", domain.RoleOperator, "laaledger"),
 	}
 }
 

@@ -91,6 +91,9 @@ type Config struct {
 	// CloudEvents maps ledger events to CloudEvents for the event stream's
 	// format=cloudevents; the zero value uses the package defaults.
 	CloudEvents cloudevent.Mapper
+	// Webhooks, if set, serves /v1/webhooks (operator role only); nil
+	// answers 503 there.
+	Webhooks Webhooks
 }
 
 // DefaultMaxBodyBytes is the default request body limit. The largest
@@ -201,6 +204,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /v1/key", s.authed(s.verifierKey))
 	m.HandleFunc("GET /v1/proofs/inclusion", s.authed(s.inclusionProof))
 	m.HandleFunc("GET /v1/proofs/consistency", s.authed(s.consistencyProof))
+	s.webhookRoutes(m)
 
 	// The same paths without a method answer other methods with a problem
 	// instead of the mux's plain-text 405.

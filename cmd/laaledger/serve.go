@@ -110,7 +110,12 @@ func serve(ctx context.Context, c *call, nf *notaryFlags, s *eventstore.Store, l
 	// One registry for the API's metrics and the webhooks'.
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	hooks, err := newWebhooks(c.flags.data, s, ce, log, reg)
+	if err != nil {
+		return err
+	}
 	srv, err := api.New(api.Config{
+		Webhooks:    hooks,
 		Fallback:    ui,
 		Registry:    reg,
 		Executor:    svc,
@@ -166,9 +171,12 @@ func serve(ctx context.Context, c *call, nf *notaryFlags, s *eventstore.Store, l
 			log.Error("notary stopped: no more checkpoints are signed; /readyz now fails", "err", err)
 		}
 	}()
-	if err := startWebhooks(runCtx, &wg, c.flags.data, s, ce, log, reg); err != nil {
+	// Webhooks deliver until runCtx ends; /v1/webhooks adds and removes
+	// them while they run.
+	if err := hooks.Start(runCtx); err != nil {
 		stopRunner()
 		wg.Wait()
+		hooks.Wait()
 		return err
 	}
 	hs := srv.HTTPServer()
@@ -189,6 +197,7 @@ func serve(ctx context.Context, c *call, nf *notaryFlags, s *eventstore.Store, l
 	}
 	stopRunner() // Run writes a snapshot as it stops
 	wg.Wait()
+	hooks.Wait()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

@@ -1,25 +1,30 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
-	"sync"
+	"text/tabwriter"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/laaledger/laaledger/cmd/laaledger/internal/api"
 	"github.com/laaledger/laaledger/eventstore"
 	"github.com/laaledger/laaledger/eventstore/cloudevent"
 	"github.com/laaledger/laaledger/eventstore/webhook"
 )
 
 func init() {
-	register("webhook", "register webhooks that serve delivers signed CloudEvents to, and list or replay their dead letters (webhook add|dead|replay)", runWebhook)
+	register("webhook", "register webhooks that serve delivers signed CloudEvents to, see their delivery status, and list or replay their dead letters (webhook add|list|show|status|dead|replay|disable|enable|remove)", runWebhook)
 }
 
 // typeList is a repeatable --type flag.
@@ -28,72 +33,337 @@ type typeList []string
 func (l *typeList) String() string     { return strings.Join(*l, ",") }
 func (l *typeList) Set(v string) error { *l = append(*l, v); return nil }
 
-const webhookUsage = `usage:
-  laaledger webhook add [--data DIR] [--filter SUBJECT] [--type TYPE]... NAME URL
-  laaledger webhook dead [--data DIR] NAME
-  laaledger webhook replay [--data DIR] NAME`
+const webhookUsage = `webhook SUBCOMMAND [flags] [NAME [URL]]
+
+  webhook add [--integration NAME] [--filter SUBJECT] [--type TYPE]... NAME URL
+  webhook list [--integration NAME]
+  webhook show NAME
+  webhook dead NAME
+  webhook replay NAME
+  webhook status NAME              (--server only)
+  webhook disable|enable NAME      (--server only)
+  webhook remove NAME              (--server only)
+
+With --server (or LAALEDGER_SERVER) the subcommands ask a running serve
+through its API, with an operator token (--token or LAALEDGER_TOKEN), and
+take effect at once. Without it they work on --data while serve is stopped;
+serve delivers to a webhook added so when it next starts.`
 
 func runWebhook(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		return usageError{webhookUsage}
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		fs := newFlagSet("webhook", webhookUsage, stderr)
+		webhookFlags(fs)
+		fs.Usage()
+		return usageError{"webhook needs a subcommand: add, list, show, status, dead, replay, disable, enable or remove"}
 	}
-	fs := newFlagSet("webhook "+args[0], webhookUsage, stderr)
-	data := fs.String("data", envOr("LAALEDGER_DATA", "./laaledger-data"), "data directory of the ledger (env LAALEDGER_DATA)")
-	filter := fs.String("filter", "", "add: deliver only events on these ledger subjects, e.g. ledger.laa.>")
-	var types typeList
-	fs.Var(&types, "type", "add: deliver only events of this ledger type; repeatable")
-	if err := fs.Parse(args[1:]); err != nil {
-		return usageError{err.Error()}
-	}
-	rest := fs.Args()
-	switch args[0] {
-	case "add":
-		if len(rest) != 2 {
-			return usageError{webhookUsage}
+	sub := args[0]
+	fs := newFlagSet("webhook "+sub, webhookUsage, stderr)
+	f := webhookFlags(fs)
+	// Flags may come before or after the name and URL.
+	var rest []string
+	for in := args[1:]; ; {
+		if err := fs.Parse(in); err != nil {
+			return usageError{err.Error()}
 		}
-		reg, err := webhook.Register(*data, webhook.Registration{Name: rest[0], URL: rest[1], Filter: *filter, Types: types})
+		if fs.NArg() == 0 {
+			break
+		}
+		rest = append(rest, fs.Arg(0))
+		in = fs.Args()[1:]
+	}
+	want := map[string]int{"add": 2, "list": 0, "show": 1, "status": 1, "dead": 1, "replay": 1, "disable": 1, "enable": 1, "remove": 1}
+	n, ok := want[sub]
+	if !ok {
+		return usageError{"webhook: unknown subcommand " + sub + "; use add, list, show, status, dead, replay, disable, enable or remove"}
+	}
+	if len(rest) != n {
+		return usageError{fmt.Sprintf("webhook %s takes %d argument(s): see laaledger webhook -h", sub, n)}
+	}
+	if f.srv.server != "" {
+		return webhookRemote(ctx, f, sub, rest, stdout)
+	}
+	return webhookLocal(ctx, f, sub, rest, stdout)
+}
+
+type webhookFlagValues struct {
+	data, filter, integration *string
+	types                     *typeList
+	asJSON                    *bool
+	srv                       serverFlags
+}
+
+func webhookFlags(fs *flag.FlagSet) *webhookFlagValues {
+	f := &webhookFlagValues{types: &typeList{}}
+	f.data = fs.String("data", envOr("LAALEDGER_DATA", "./laaledger-data"), "data directory of the ledger, without --server (env LAALEDGER_DATA)")
+	f.filter = fs.String("filter", "", "add: deliver only events on these ledger subjects, e.g. ledger.laa.>")
+	f.integration = fs.String("integration", "", "add: the integration the webhook delivers to (default: the webhook's name); list: only this integration's")
+	fs.Var(f.types, "type", "add: deliver only events of this ledger type; repeatable")
+	f.asJSON = fs.Bool("json", false, "print JSON")
+	fs.StringVar(&f.srv.server, "server", os.Getenv("LAALEDGER_SERVER"), "ask this running server (e.g. http://127.0.0.1:8080) instead of opening --data (env LAALEDGER_SERVER)")
+	fs.StringVar(&f.srv.token, "token", "", "operator bearer token for --server (default: env LAALEDGER_TOKEN)")
+	return f
+}
+
+const secretAdvice = `Verify each request with the Standard Webhooks headers (webhook-id, webhook-timestamp,
+webhook-signature: HMAC-SHA256 under the base64 key after "whsec_"); webhook-id is the
+event id, your idempotency key. The secret is shown only now.
+`
+
+// webhookLocal works on the data directory, while serve is stopped.
+func webhookLocal(ctx context.Context, f *webhookFlagValues, sub string, rest []string, stdout io.Writer) error {
+	data := *f.data
+	switch sub {
+	case "add":
+		reg, err := webhook.Register(data, webhook.Registration{Name: rest[0], Integration: *f.integration, URL: rest[1], Filter: *f.filter, Types: *f.types})
 		if err != nil {
 			return usageError{err.Error()}
 		}
-		fmt.Fprintf(stdout, `webhook %s registered; serve delivers to it from the ledger's first event when it next starts.
-  url     %s
-  secret  %s
-Verify each request with the Standard Webhooks headers (webhook-id, webhook-timestamp,
-webhook-signature: HMAC-SHA256 under the base64 key after "whsec_"); webhook-id is the
-event id, your idempotency key.
-`, reg.Name, reg.URL, reg.Secret)
-		return nil
-	case "dead", "replay":
-		if len(rest) != 1 {
-			return usageError{webhookUsage}
+		if *f.asJSON {
+			return writeJSONOut(stdout, api.WebhookCreated{Webhook: localView(reg), Secret: reg.Secret})
 		}
-		ep, err := findWebhook(*data, rest[0])
+		fmt.Fprintf(stdout, "webhook %s registered for integration %s; serve delivers to it from the ledger's first event when it next starts.\n  url     %s\n  secret  %s\n%s",
+			reg.Name, reg.Integration, reg.URL, reg.Secret, secretAdvice)
+		return nil
+	case "list", "show":
+		list, err := webhook.Load(data)
 		if err != nil {
 			return err
 		}
-		dead := &webhook.DeadLetters{Dir: *data}
-		if args[0] == "dead" {
+		var out []api.Webhook
+		for _, r := range list {
+			v := localView(r)
+			if sub == "show" && r.Name == rest[0] || sub == "list" && (*f.integration == "" || v.Integration == *f.integration) {
+				out = append(out, v)
+			}
+		}
+		if sub == "show" {
+			if len(out) == 0 {
+				return fmt.Errorf("webhook %s: %w", rest[0], eventstore.ErrNotFound)
+			}
+			return printWebhooks(stdout, out, *f.asJSON, true)
+		}
+		return printWebhooks(stdout, out, *f.asJSON, false)
+	case "dead", "replay":
+		ep, err := findWebhook(data, rest[0])
+		if err != nil {
+			return err
+		}
+		dead := &webhook.DeadLetters{Dir: data}
+		if sub == "dead" {
 			list, err := dead.List(ep.Name)
 			if err != nil {
 				return err
 			}
+			var out []api.WebhookDeadLetter
 			for _, dl := range list {
-				fmt.Fprintf(stdout, "%d:%d  %s  %d attempts  %s\n", dl.Sequence, dl.Index, dl.EventID, dl.Attempts, dl.LastErr)
+				out = append(out, api.WebhookDeadLetter{EventID: dl.EventID, Sequence: dl.Sequence, Index: dl.Index, Attempts: dl.Attempts, LastErr: dl.LastErr})
 			}
-			fmt.Fprintf(stdout, "%d dead letters\n", len(list))
-			return nil
+			return printDeadLetters(stdout, out, *f.asJSON)
 		}
 		n, left, err := dead.Replay(ctx, &http.Client{Timeout: 10 * time.Second}, ep)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "%d delivered, %d still failing\n", n, left)
-		if left > 0 {
-			return errors.New("some dead letters were not delivered; they are kept")
+		return printReplay(stdout, api.WebhookReplay{Delivered: n, Remaining: left}, *f.asJSON)
+	}
+	return usageError{"webhook " + sub + " needs a running server: give --server and an operator --token"}
+}
+
+func localView(r webhook.Registration) api.Webhook {
+	r = r.Public()
+	return api.Webhook{Name: r.Name, Integration: r.Integration, URL: r.URL, Filter: r.Filter, Types: r.Types, Enabled: !r.Disabled, Created: r.Created}
+}
+
+// webhookRemote asks a running serve through its API.
+func webhookRemote(ctx context.Context, f *webhookFlagValues, sub string, rest []string, stdout io.Writer) error {
+	s := &f.srv
+	path := "/v1/webhooks"
+	if len(rest) > 0 && sub != "add" {
+		path += "/" + rest[0]
+	}
+	switch sub {
+	case "add":
+		integ := *f.integration
+		if integ == "" {
+			integ = rest[0]
+		}
+		var c api.WebhookCreated
+		if err := s.send(ctx, http.MethodPost, path, api.WebhookRequest{Name: rest[0], Integration: integ, URL: rest[1], Filter: *f.filter, Types: *f.types}, &c); err != nil {
+			return err
+		}
+		if *f.asJSON {
+			return writeJSONOut(stdout, c)
+		}
+		fmt.Fprintf(stdout, "webhook %s registered for integration %s; the server delivers to it now, from the ledger's first event.\n  url     %s\n  secret  %s\n%s",
+			c.Name, c.Integration, c.URL, c.Secret, secretAdvice)
+		return nil
+	case "list":
+		var l api.WebhookList
+		if *f.integration != "" {
+			path += "?integration=" + *f.integration
+		}
+		if err := s.send(ctx, http.MethodGet, path, nil, &l); err != nil {
+			return err
+		}
+		return printWebhooks(stdout, l.Webhooks, *f.asJSON, false)
+	case "show":
+		var w api.Webhook
+		if err := s.send(ctx, http.MethodGet, path, nil, &w); err != nil {
+			return err
+		}
+		return printWebhooks(stdout, []api.Webhook{w}, *f.asJSON, true)
+	case "status":
+		var st webhook.Status
+		if err := s.send(ctx, http.MethodGet, path+"/status", nil, &st); err != nil {
+			return err
+		}
+		if *f.asJSON {
+			return writeJSONOut(stdout, st)
+		}
+		state := "running"
+		switch {
+		case !st.Enabled:
+			state = "disabled"
+		case st.Stopped != "":
+			state = "stopped: " + st.Stopped
+		case !st.Running:
+			state = "not running"
+		}
+		fmt.Fprintf(stdout, "webhook %s: %s\n  last delivered sequence  %d\n  pending commits          %d\n  delivered                %d\n  attempts                 %d (%d failed; %d on the event in hand)\n  dead letters             %d\n",
+			st.Name, state, st.LastSequence, st.PendingCommits, st.Delivered, st.Attempts, st.FailedAttempts, st.CurrentAttempts, st.DeadLetters)
+		if st.LastError != "" {
+			fmt.Fprintf(stdout, "  last error               %s (%s)\n", st.LastError, st.LastErrorAt.Format(time.RFC3339))
 		}
 		return nil
+	case "dead":
+		var d api.WebhookDeadLetters
+		if err := s.send(ctx, http.MethodGet, path+"/dead-letters", nil, &d); err != nil {
+			return err
+		}
+		return printDeadLetters(stdout, d.DeadLetters, *f.asJSON)
+	case "replay":
+		var r api.WebhookReplay
+		if err := s.send(ctx, http.MethodPost, path+"/dead-letters/replay", nil, &r); err != nil {
+			return err
+		}
+		return printReplay(stdout, r, *f.asJSON)
+	case "disable", "enable":
+		var w api.Webhook
+		if err := s.send(ctx, http.MethodPatch, path, api.WebhookChange{Enabled: sub == "enable"}, &w); err != nil {
+			return err
+		}
+		return printWebhooks(stdout, []api.Webhook{w}, *f.asJSON, true)
+	case "remove":
+		if err := s.send(ctx, http.MethodDelete, path, nil, nil); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "webhook %s removed; nothing more is sent to it\n", rest[0])
+		return nil
 	}
-	return usageError{webhookUsage}
+	return usageError{"webhook: unknown subcommand " + sub}
+}
+
+func writeJSONOut(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func printWebhooks(w io.Writer, list []api.Webhook, asJSON, one bool) error {
+	if asJSON {
+		if one {
+			return writeJSONOut(w, list[0])
+		}
+		if list == nil {
+			list = []api.Webhook{}
+		}
+		return writeJSONOut(w, api.WebhookList{Webhooks: list})
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tINTEGRATION\tENABLED\tURL\tFILTER\tTYPES")
+	for _, h := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%t\t%s\t%s\t%s\n", h.Name, h.Integration, h.Enabled, h.URL, h.Filter, strings.Join(h.Types, ","))
+	}
+	return tw.Flush()
+}
+
+func printDeadLetters(w io.Writer, list []api.WebhookDeadLetter, asJSON bool) error {
+	if asJSON {
+		if list == nil {
+			list = []api.WebhookDeadLetter{}
+		}
+		return writeJSONOut(w, api.WebhookDeadLetters{DeadLetters: list})
+	}
+	for _, dl := range list {
+		fmt.Fprintf(w, "%d:%d  %s  %d attempts  %s\n", dl.Sequence, dl.Index, dl.EventID, dl.Attempts, dl.LastErr)
+	}
+	fmt.Fprintf(w, "%d dead letters\n", len(list))
+	return nil
+}
+
+func printReplay(w io.Writer, r api.WebhookReplay, asJSON bool) error {
+	if asJSON {
+		if err := writeJSONOut(w, r); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(w, "%d delivered, %d still failing\n", r.Delivered, r.Remaining)
+	}
+	if r.Remaining > 0 {
+		return errors.New("some dead letters were not delivered; they are kept")
+	}
+	return nil
+}
+
+// send makes one API call with a JSON body (nil for none) and decodes a
+// 2xx answer into out (nil to discard it).
+func (f *serverFlags) send(ctx context.Context, method, path string, in, out any) error {
+	token := f.token
+	if token == "" {
+		token = os.Getenv("LAALEDGER_TOKEN")
+	}
+	if token == "" {
+		return usageError{"--server needs a bearer token: --token or LAALEDGER_TOKEN"}
+	}
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(f.server, "/")+path, body)
+	if err != nil {
+		return usageError{fmt.Sprintf("--server %q: %v", f.server, err)}
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("%w: %v", eventstore.ErrUnavailable, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return fmt.Errorf("%w: %v", eventstore.ErrUnavailable, err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		var p api.Problem
+		_ = json.Unmarshal(b, &p)
+		if p.Detail == "" {
+			p.Detail = p.Title
+		}
+		return &serverError{status: resp.StatusCode, code: p.Code, category: p.Category, detail: p.Detail}
+	}
+	if out == nil || resp.StatusCode == http.StatusNoContent {
+		return nil
+	}
+	return json.Unmarshal(b, out)
 }
 
 func findWebhook(data, name string) (webhook.Endpoint, error) {
@@ -106,13 +376,17 @@ func findWebhook(data, name string) (webhook.Endpoint, error) {
 			return r.Endpoint()
 		}
 	}
-	return webhook.Endpoint{}, usageError{"no webhook " + name}
+	return webhook.Endpoint{}, fmt.Errorf("no webhook %s: %w", name, eventstore.ErrNotFound)
 }
 
 // webhookMetrics count each webhook's deliveries, failed attempts and
-// dead letters.
+// dead letters as they happen ([webhook.Observer]), and report where each
+// stands at every scrape.
 type webhookMetrics struct {
 	delivered, failed, dead *prometheus.CounterVec
+	m                       *webhook.Manager
+
+	lastSeq, pending, deadNow, up *prometheus.Desc
 }
 
 func newWebhookMetrics(reg prometheus.Registerer) (*webhookMetrics, error) {
@@ -123,8 +397,16 @@ func newWebhookMetrics(reg prometheus.Registerer) (*webhookMetrics, error) {
 			Help: "Delivery attempts that failed and were retried or given up."}, []string{"webhook"}),
 		dead: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "laaledger_webhook_dead_letters_total",
 			Help: "Events given up on after the last attempt, kept as dead letters."}, []string{"webhook"}),
+		lastSeq: prometheus.NewDesc("laaledger_webhook_last_delivered_sequence",
+			"Stream sequence of the last commit a webhook wholly handled.", []string{"webhook"}, nil),
+		pending: prometheus.NewDesc("laaledger_webhook_pending_commits",
+			"Commits on a webhook's subjects not yet wholly handled.", []string{"webhook"}, nil),
+		deadNow: prometheus.NewDesc("laaledger_webhook_dead_letters",
+			"Dead letters a webhook holds now, waiting for a replay.", []string{"webhook"}, nil),
+		up: prometheus.NewDesc("laaledger_webhook_running",
+			"1 while a webhook's deliveries run; 0 when disabled or stopped on an error.", []string{"webhook"}, nil),
 	}
-	for _, c := range []prometheus.Collector{m.delivered, m.failed, m.dead} {
+	for _, c := range []prometheus.Collector{m.delivered, m.failed, m.dead, m} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -132,41 +414,49 @@ func newWebhookMetrics(reg prometheus.Registerer) (*webhookMetrics, error) {
 	return m, nil
 }
 
-// startWebhooks runs a deliverer for every webhook registered in the data
-// directory until ctx ends; dead letters are kept beside the registrations.
-func startWebhooks(ctx context.Context, wg *sync.WaitGroup, data string, s *eventstore.Store, ce cloudevent.Mapper, log *slog.Logger, reg prometheus.Registerer) error {
-	list, err := webhook.Load(data)
-	if err != nil {
-		return err
+func (m *webhookMetrics) Delivered(name string)    { m.delivered.WithLabelValues(name).Inc() }
+func (m *webhookMetrics) Failed(name string)       { m.failed.WithLabelValues(name).Inc() }
+func (m *webhookMetrics) DeadLettered(name string) { m.dead.WithLabelValues(name).Inc() }
+func (m *webhookMetrics) Removed(name string) {
+	m.delivered.DeleteLabelValues(name)
+	m.failed.DeleteLabelValues(name)
+	m.dead.DeleteLabelValues(name)
+}
+
+// Describe and Collect make the status gauges a prometheus.Collector.
+func (m *webhookMetrics) Describe(ch chan<- *prometheus.Desc) {
+	ch <- m.lastSeq
+	ch <- m.pending
+	ch <- m.deadNow
+	ch <- m.up
+}
+
+func (m *webhookMetrics) Collect(ch chan<- prometheus.Metric) {
+	if m.m == nil {
+		return
 	}
-	m, err := newWebhookMetrics(reg)
-	if err != nil {
-		return err
-	}
-	dead := &webhook.DeadLetters{Dir: data}
-	for _, r := range list {
-		ep, err := r.Endpoint()
-		if err != nil {
-			return err
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	list, _ := m.m.Statuses(ctx)
+	for _, st := range list {
+		up := 0.0
+		if st.Running {
+			up = 1
 		}
-		d := &webhook.Deliverer{Store: s, Endpoint: ep, Mapper: ce,
-			Delivered: func(_ string, attempts int) {
-				m.delivered.WithLabelValues(ep.Name).Inc()
-				m.failed.WithLabelValues(ep.Name).Add(float64(attempts - 1))
-			},
-			DeadLetter: func(ctx context.Context, dl webhook.DeadLetter) error {
-				log.Warn("webhook delivery given up; kept as a dead letter", "webhook", dl.Endpoint, "event_id", dl.EventID, "attempts", dl.Attempts, "err", dl.LastErr)
-				m.dead.WithLabelValues(ep.Name).Inc()
-				m.failed.WithLabelValues(ep.Name).Add(float64(dl.Attempts))
-				return dead.Keep(ctx, dl)
-			}}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := d.Run(ctx); !errors.Is(err, context.Canceled) {
-				log.Error("webhook deliveries stopped", "webhook", ep.Name, "err", err)
-			}
-		}()
+		ch <- prometheus.MustNewConstMetric(m.lastSeq, prometheus.GaugeValue, float64(st.LastSequence), st.Name)
+		ch <- prometheus.MustNewConstMetric(m.pending, prometheus.GaugeValue, float64(st.PendingCommits), st.Name)
+		ch <- prometheus.MustNewConstMetric(m.deadNow, prometheus.GaugeValue, float64(st.DeadLetters), st.Name)
+		ch <- prometheus.MustNewConstMetric(m.up, prometheus.GaugeValue, up, st.Name)
 	}
-	return nil
+}
+
+// newWebhooks returns the manager of the data directory's webhooks, its
+// metrics registered; [webhook.Manager.Start] starts the deliveries.
+func newWebhooks(data string, s *eventstore.Store, ce cloudevent.Mapper, log *slog.Logger, reg prometheus.Registerer) (*webhook.Manager, error) {
+	met, err := newWebhookMetrics(reg)
+	if err != nil {
+		return nil, err
+	}
+	met.m = webhook.NewManager(webhook.ManagerConfig{Store: s, DataDir: data, Mapper: ce, Logger: log, Observer: met})
+	return met.m, nil
 }

@@ -3,12 +3,14 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -87,4 +89,87 @@ func TestServeDeliversSignedWebhooks(t *testing.T) {
 	out, errOut, code = cli(t, "webhook", "dead", "--data", data, "perf")
 	require.Equal(t, 0, code, errOut)
 	require.Contains(t, out, "0 dead letters")
+}
+
+// TestWebhookSubcommandsWorkAgainstARunningServe registers a webhook with
+// `webhook add --server` while serve runs: deliveries start without a
+// restart, status and metrics report them, list shows no secret, and
+// `webhook remove` stops them. Only an operator token may do it.
+func TestWebhookSubcommandsWorkAgainstARunningServe(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "ledger")
+	var mu sync.Mutex
+	var key []byte
+	got := make(chan string, 10_000)
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		k := key
+		mu.Unlock()
+		if k == nil || webhook.Verify(k, r.Header, body, time.Now(), 5*time.Minute) != nil {
+			http.Error(w, "bad signature", http.StatusUnauthorized)
+			return
+		}
+		got <- r.Header.Get(webhook.HeaderID)
+	}))
+	defer rcv.Close()
+	base, stop := startServe(t, data, serveReady, "--demo")
+	remote := func(tok string, args ...string) (string, string, int) {
+		return cli(t, append(append([]string{"webhook"}, args...), "--server", base, "--token", tok)...)
+	}
+
+	_, errOut, code := remote("demo-auditor-readonly", "add", "perf", rcv.URL)
+	require.Equal(t, 6, code, "a non-operator is forbidden: %s", errOut)
+	require.Contains(t, errOut, "webhook.operator_only")
+
+	out, errOut, code := remote("demo-operator-laaledger", "add", "--integration", "perf-system", "--json", "perf", rcv.URL)
+	require.Equal(t, 0, code, errOut)
+	var created struct {
+		Secret      string `json:"secret"`
+		Integration string `json:"integration"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &created), out)
+	require.Equal(t, "perf-system", created.Integration)
+	ep, err := webhook.Registration{Name: "perf", Secret: created.Secret}.Endpoint()
+	require.NoError(t, err)
+	mu.Lock()
+	key = ep.Secret
+	mu.Unlock()
+
+	// Delivered without a restart.
+	deadline := time.After(time.Minute)
+	for seen := map[string]bool{}; len(seen) < 10; {
+		select {
+		case id := <-got:
+			seen[id] = true
+		case <-deadline:
+			t.Fatalf("only %d deliveries", len(seen))
+		}
+	}
+	out, errOut, code = remote("demo-operator-laaledger", "list")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "perf-system")
+	require.NotContains(t, out, created.Secret)
+	require.NotContains(t, out, "whsec_")
+	out, errOut, code = remote("demo-operator-laaledger", "status", "perf")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "webhook perf: running")
+	require.Regexp(t, `last delivered sequence +[1-9]`, out)
+
+	req, _ := http.NewRequest(http.MethodGet, base+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer demo-auditor-readonly")
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	metrics, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	require.Regexp(t, `laaledger_webhook_last_delivered_sequence\{webhook="perf"\} [1-9]`, string(metrics))
+	require.Regexp(t, `laaledger_webhook_running\{webhook="perf"\} 1`, string(metrics))
+	require.Contains(t, string(metrics), `laaledger_webhook_pending_commits{webhook="perf"}`)
+	require.Contains(t, string(metrics), `laaledger_webhook_dead_letters{webhook="perf"} 0`)
+
+	out, errOut, code = remote("demo-operator-laaledger", "remove", "perf")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "removed")
+	_, _, code = remote("demo-operator-laaledger", "status", "perf")
+	require.Equal(t, 4, code, "a removed webhook is not found")
+	stop()
 }

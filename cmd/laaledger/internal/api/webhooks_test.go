@@ -47,14 +47,14 @@ func withWebhooks(t *testing.T, log *syncBuffer) harnessOpt {
 type hookReceiver struct {
 	srv *httptest.Server
 
-	mu        sync.Mutex
-	key       []byte
-	failing   bool
-	badSigs   int
-	requests  int
-	seen      map[string]bool
-	versions  map[string][]int // aggregate id → aggregate versions, in arrival order
-	changed   chan struct{}
+	mu       sync.Mutex
+	key      []byte
+	failing  bool
+	badSigs  int
+	requests int
+	seen     map[string]bool
+	versions map[string][]int // aggregate id → aggregate versions, in arrival order
+	changed  chan struct{}
 }
 
 func newHookReceiver(t *testing.T) *hookReceiver {

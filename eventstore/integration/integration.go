@@ -176,24 +176,9 @@ func Add(ctx context.Context, store *eventstore.Store, dataDir string, spec Spec
 		Filter:      spec.Filter,
 		Created:     time.Now().UTC(),
 	}
-	cc := jetstream.ConsumerConfig{
-		Durable:     in.Consumer,
-		Description: "read-only feed of integration " + spec.Name,
-		// Acknowledging a commit acknowledges every one before it: an
-		// integrator reads in order, and acknowledging in batches is what
-		// lets it keep up with the ledger (see docs/PERFORMANCE.md).
-		AckPolicy:     jetstream.AckAllPolicy,
-		FilterSubject: spec.Filter,
-		DeliverPolicy: jetstream.DeliverAllPolicy,
-	}
-	switch {
-	case spec.Start.Sequence > 0 && !spec.Start.Time.IsZero():
-		return Credentials{}, fmt.Errorf("add integration %q: %w: start at a sequence or at a time, not both", spec.Name, eventstore.ErrInvalid)
-	case spec.Start.Sequence > 0:
-		cc.DeliverPolicy, cc.OptStartSeq = jetstream.DeliverByStartSequencePolicy, spec.Start.Sequence
-	case !spec.Start.Time.IsZero():
-		t := spec.Start.Time.UTC()
-		cc.DeliverPolicy, cc.OptStartTime = jetstream.DeliverByStartTimePolicy, &t
+	cc, err := ConsumerConfig(in, spec.Start)
+	if err != nil {
+		return Credentials{}, fmt.Errorf("add integration %q: %w", spec.Name, err)
 	}
 	password := randomSecret()
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
@@ -210,6 +195,40 @@ func Add(ctx context.Context, store *eventstore.Store, dataDir string, spec Spec
 		return Credentials{}, fmt.Errorf("add integration %q: %w", spec.Name, err)
 	}
 	return Credentials{Integration: in, Password: password}, nil
+}
+
+// MaxAckPending is how many commits an integration's consumer hands out
+// before it waits for an acknowledgement. It is well above the pull
+// batches an integrator asks for, so that acknowledging every few hundred
+// commits never stalls the feed: at the JetStream default (1,000) a
+// client pulling 1,000 at a time waited for each acknowledgement's round
+// trip (docs/PERFORMANCE.md).
+const MaxAckPending = 20_000
+
+// ConsumerConfig is the durable consumer of an integration, starting
+// where start says.
+func ConsumerConfig(in Integration, start Start) (jetstream.ConsumerConfig, error) {
+	cc := jetstream.ConsumerConfig{
+		Durable:     in.Consumer,
+		Description: "read-only feed of integration " + in.Name,
+		// Acknowledging a commit acknowledges every one before it: an
+		// integrator reads in order, and acknowledging in batches is what
+		// lets it keep up with the ledger (see docs/PERFORMANCE.md).
+		AckPolicy:     jetstream.AckAllPolicy,
+		MaxAckPending: MaxAckPending,
+		FilterSubject: in.Filter,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+	}
+	switch {
+	case start.Sequence > 0 && !start.Time.IsZero():
+		return cc, fmt.Errorf("%w: start at a sequence or at a time, not both", eventstore.ErrInvalid)
+	case start.Sequence > 0:
+		cc.DeliverPolicy, cc.OptStartSeq = jetstream.DeliverByStartSequencePolicy, start.Sequence
+	case !start.Time.IsZero():
+		t := start.Time.UTC()
+		cc.DeliverPolicy, cc.OptStartTime = jetstream.DeliverByStartTimePolicy, &t
+	}
+	return cc, nil
 }
 
 // save replaces the integrations file whole, so that a crash leaves the

@@ -27,7 +27,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -226,17 +225,18 @@ func (d *Deliverer) poll(ctx context.Context, cons jetstream.Consumer, types map
 
 // handle delivers every event of one commit, then acknowledges it.
 func (d *Deliverer) handle(ctx context.Context, msg jetstream.Msg, types map[string]bool) error {
-	var c eventstore.Commit
-	if err := json.Unmarshal(msg.Data(), &c); err != nil {
-		return fmt.Errorf("webhook %s: decode commit: %w", d.Endpoint.Name, err)
-	}
 	meta, err := msg.Metadata()
 	if err != nil {
 		return err
 	}
+	// The ledger's own commit parser: a tenth of the CPU of encoding/json
+	// (BenchmarkIntegratorDecode in eventstore/integration).
+	c, err := eventstore.DecodeCommit(msg.Data(), meta.Sequence.Stream)
+	if err != nil {
+		return fmt.Errorf("webhook %s: %w", d.Endpoint.Name, err)
+	}
 	for i := range c.Events {
 		e := &c.Events[i]
-		e.Sequence = meta.Sequence.Stream
 		if len(types) > 0 && !types[e.Type] {
 			continue
 		}

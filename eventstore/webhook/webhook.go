@@ -318,7 +318,7 @@ func Send(ctx context.Context, client *http.Client, ep Endpoint, id string, body
 	io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
 	res.Body.Close()
 	if res.StatusCode < 200 || res.StatusCode > 299 {
-		return fmt.Errorf("webhook %s: %s answered %d", ep.Name, ep.URL, res.StatusCode)
+		return fmt.Errorf("webhook %s: %s answered %d", ep.Name, redacted(ep.URL), res.StatusCode)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -30,6 +31,9 @@ type feedVariant struct {
 	// ackNone makes the consumer AckNone (and the client acknowledge
 	// nothing): what acknowledgements cost.
 	ackNone bool
+	// fetch reads with Fetch batches of pull instead of the Messages
+	// iterator.
+	fetch bool
 	// cloudEvents decodes each commit and converts each event to a
 	// CloudEvent, as an integrator does; otherwise the bytes are only read.
 	cloudEvents bool
@@ -42,11 +46,18 @@ type feedVariant struct {
 // the in-process connection). It reports events/s per integration
 // consumer (the slowest), in total, and the ratios to the raw consumer.
 //
-// Variants: "read" only reads the bytes, "cloudevents" also decodes each
-// commit and converts its events to CloudEvents as an integrator does;
-// "before" is the configuration measured at 0.4–0.95× (MaxAckPending at
-// the JetStream default of 1,000 with pulls of 1,000). The ledger is
-// filled with copies of one real commit (one event of about 400 bytes);
+// Variants, each against its own raw baseline: "read" (pulls of 5,000,
+// an acknowledgement every 1,000 commits) only reads the bytes;
+// "cloudevents" also decodes each commit and converts its events to
+// CloudEvents, consumers and raw baseline alike; "before" is the
+// configuration measured at 0.4–0.95× (MaxAckPending at the JetStream
+// default of 1,000, pulls of 1,000, an acknowledgement every 500);
+// "maxackpending-only" changes only MaxAckPending from "before"; "acknone"
+// makes the consumers AckNone, to show what acknowledgements cost; "fetch"
+// reads with Fetch batches instead of the Messages iterator. Each also
+// reports the CPU cores the process used in each phase: a phase near the
+// machine's cores is CPU-bound. The ledger is filled with copies of one
+// real commit (one event of about 400 bytes);
 // LAALEDGER_BENCH_EVENTS sets how many (default 20,000).
 func BenchmarkIntegrationConsumers(b *testing.B) {
 	events := estest.BenchEvents(20_000)
@@ -92,6 +103,7 @@ func BenchmarkIntegrationConsumers(b *testing.B) {
 		{name: "before", maxAckPending: 1000, pull: 1000, ackEvery: 500},
 		{name: "maxackpending-only", pull: 1000, ackEvery: 500},
 		{name: "acknone", pull: 5000, ackNone: true},
+		{name: "fetch", pull: 5000, ackEvery: 1000, fetch: true},
 	} {
 		b.Run(v.name, func(b *testing.B) {
 			for range b.N {
@@ -119,10 +131,11 @@ func BenchmarkIntegrationConsumers(b *testing.B) {
 					}
 				}
 
-				inproc := rawRate(b, l.JetStream(), stream, events, v)
-				raw := rawRate(b, rawTCP, stream, events, v)
+				inproc, _ := rawRate(b, l.JetStream(), stream, events, v)
+				raw, rawCores := rawRate(b, rawTCP, stream, events, v)
 				rates := make([]float64, consumers)
 				var wg sync.WaitGroup
+				cpu0 := cpuTime()
 				start := time.Now()
 				for c := range cons {
 					wg.Go(func() {
@@ -132,7 +145,9 @@ func BenchmarkIntegrationConsumers(b *testing.B) {
 					})
 				}
 				wg.Wait()
-				total := float64(consumers*events) / time.Since(start).Seconds()
+				wall := time.Since(start)
+				total := float64(consumers*events) / wall.Seconds()
+				cores := (cpuTime() - cpu0).Seconds() / wall.Seconds()
 				slowest := rates[0]
 				for _, r := range rates {
 					slowest = min(slowest, r)
@@ -143,6 +158,11 @@ func BenchmarkIntegrationConsumers(b *testing.B) {
 				b.ReportMetric(slowest, "slowest-consumer-events/s")
 				b.ReportMetric(total/raw, "total/raw")
 				b.ReportMetric(slowest/raw, "slowest/raw")
+				// CPU the process (server and clients) used per second of
+				// each phase: near the machine's cores, the phase is
+				// CPU-bound, and more consumers cannot add throughput.
+				b.ReportMetric(rawCores, "raw-cpu-cores")
+				b.ReportMetric(cores, "consumers-cpu-cores")
 			}
 		})
 	}
@@ -177,21 +197,36 @@ func fill(b *testing.B, l *estest.Ledger, events int) {
 }
 
 // rawRate reads the stream with an ordered consumer (no acknowledgements)
-// and returns its events/s.
-func rawRate(b *testing.B, js jetstream.JetStream, stream string, events int, v feedVariant) float64 {
+// and returns its events/s and the CPU cores the process used meanwhile.
+func rawRate(b *testing.B, js jetstream.JetStream, stream string, events int, v feedVariant) (rate, cores float64) {
+	cpu0 := cpuTime()
 	start := time.Now()
 	oc, err := js.OrderedConsumer(context.Background(), stream, jetstream.OrderedConsumerConfig{})
 	if err != nil {
 		b.Fatal(err)
 	}
 	readAll(b, oc, events, v, false)
-	return float64(events) / time.Since(start).Seconds()
+	wall := time.Since(start)
+	return float64(events) / wall.Seconds(), (cpuTime() - cpu0).Seconds() / wall.Seconds()
+}
+
+// cpuTime is the CPU time the process has used, user and system.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // readAll reads n commits from a consumer, acknowledging every
 // v.ackEvery-th and the last if ack is set, and converting them to
 // CloudEvents if v says so.
 func readAll(b *testing.B, cons jetstream.Consumer, n int, v feedVariant, ack bool) {
+	if v.fetch && ack {
+		fetchAll(b, cons, n, v)
+		return
+	}
 	it, err := cons.Messages(jetstream.PullMaxMessages(v.pull))
 	if err != nil {
 		b.Error(err)
@@ -223,6 +258,33 @@ func readAll(b *testing.B, cons jetstream.Consumer, n int, v feedVariant, ack bo
 		}
 		if ack && (i%v.ackEvery == v.ackEvery-1 || i == n-1) {
 			if err := msg.Ack(); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	}
+}
+
+// fetchAll reads n commits with Fetch batches, acknowledging the last of
+// each batch.
+func fetchAll(b *testing.B, cons jetstream.Consumer, n int, v feedVariant) {
+	for read := 0; read < n; {
+		batch, err := cons.Fetch(min(v.pull, n-read), jetstream.FetchMaxWait(10*time.Second))
+		if err != nil {
+			b.Error(err)
+			return
+		}
+		var last jetstream.Msg
+		for msg := range batch.Messages() {
+			last = msg
+			read++
+		}
+		if err := batch.Error(); err != nil {
+			b.Error(err)
+			return
+		}
+		if last != nil {
+			if err := last.Ack(); err != nil {
 				b.Error(err)
 				return
 			}

@@ -25,6 +25,8 @@ type command struct {
 // store flags, parses, and opens and closes the ledger. (history.go and
 // timeline.go still add theirs from init with [register].)
 var commands = map[string]command{
+	"actors": {"the actor register: who may act, in which role, for which organisation (actors list|register|retire)",
+		runActors},
 	"demo": {"load the demo history (idempotent) and print a summary per area",
 		onLedger("demo [flags]", noFlags(runDemo))},
 	"export": {"write the ledger (or part of it) as JSON lines, one commit per line, for offline verification",

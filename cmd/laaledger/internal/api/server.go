@@ -191,6 +191,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /v1/areas", s.authed(s.areas))
 	m.HandleFunc("GET /v1/areas/{area}", s.authed(s.area))
 	m.HandleFunc("GET /v1/regions", s.authed(s.regions))
+	m.HandleFunc("GET /v1/actors", s.authed(s.actorRegister))
 	m.HandleFunc("GET /v1/sources", s.authed(s.sources))
 	m.HandleFunc("GET /v1/indicators/{number}", s.authed(s.indicator))
 	m.HandleFunc("GET /v1/dashboard", s.authed(s.dashboard))

@@ -168,7 +168,13 @@ func actorsChangeFlags(register bool) func(fs *flag.FlagSet) ledgerRun {
 			if err != nil {
 				return err
 			}
-			res, err := service.New(s, service.Kinds()).Execute(ctx, m, cmd, nil)
+			svc := service.New(s, service.Kinds())
+			// The catalogue's seed is the ledger's own first command; it
+			// comes before any register that would have to name its actor.
+			if err := ensureCatalogueSeed(ctx, svc); err != nil {
+				return err
+			}
+			res, err := svc.Execute(ctx, m, cmd, nil)
 			if err != nil {
 				return err
 			}

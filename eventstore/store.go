@@ -70,8 +70,10 @@ type Config struct {
 	// existing stream.
 	StreamDescription string
 	// CacheEvents bounds the events kept in the aggregate cache; default
-	// 200,000, about 200 MiB: a thousand aggregates of a couple of hundred
-	// events each. Size it to the aggregates that take commands.
+	// 200,000, about 200 MiB. An aggregate's entry holds its latest
+	// snapshot and the events after it, not its whole history, so a miss
+	// costs one snapshot read and the tail whatever the history's length;
+	// size it to the tails of the aggregates that take commands.
 	CacheEvents int
 	// ListenAddr, when set, also opens the embedded server's client port on
 	// that address (loopback only is advised) so other processes can read.

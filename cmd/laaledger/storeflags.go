@@ -38,7 +38,7 @@ func (f *storeFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.replicas, "replicas", 0, "stream replicas when creating it (default 1 embedded; use 3 on a cluster)")
 	fs.DurationVar(&f.syncInterval, "sync-interval", 0, "embedded only: flush to disk on this interval instead of before every acknowledgement (default: sync every write)")
 	fs.DurationVar(&f.dupWindow, "duplicate-window", 2*time.Minute, "how long the server remembers command ids (older repeats are caught from history)")
-	fs.IntVar(&f.cacheEvents, "cache-events", 200_000, "events of aggregate history kept in memory for decisions; raise it when aggregates are larger")
+	fs.IntVar(&f.cacheEvents, "cache-events", 200_000, "events kept in memory for decisions: each cached aggregate holds its snapshot and the events after it, so a miss costs one snapshot read and that tail, whatever the history's length")
 	fs.StringVar(&f.listen, "nats-listen", "", "embedded only: also accept NATS clients on this loopback address, e.g. 127.0.0.1:4222; only the ledger's own and integration users (see integration add) are admitted")
 }
 

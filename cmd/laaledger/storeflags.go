@@ -153,6 +153,9 @@ func envOr(key, def string) string {
 func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	if flagSetCreated != nil {
+		flagSetCreated(fs)
+	}
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: laaledger %s\n\nFlags:\n", synopsis)
 		fs.PrintDefaults()
@@ -161,16 +164,35 @@ func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 }
 
 // parse parses args, turning -h into errHelp and bad flags into a usage
-// error.
+// error. Flags may come before, between or after the positional arguments
+// (state laa 00EB/2008-11 --known-at 2009-03-31); after "--" everything is
+// positional. fs.Args() is then the positional arguments in order.
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return errHelp
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if err == flag.ErrHelp {
+				return errHelp
+			}
+			return usageError{err.Error()}
 		}
-		return usageError{err.Error()}
+		rest := fs.Args()
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			positional = append(positional, rest...)
+			break
+		}
+		if len(rest) == 0 {
+			break
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
 	}
-	return nil
+	// Parse once more so that fs.Args() holds the positional arguments.
+	return fs.Parse(append([]string{"--"}, positional...))
 }
+
+// flagSetCreated, when set (by tests), sees every flag set a command makes.
+var flagSetCreated func(*flag.FlagSet)
 
 func newLogger(w io.Writer, verbose bool) *slog.Logger {
 	level := slog.LevelInfo

@@ -54,7 +54,7 @@ func verifyFlags(fs *flag.FlagSet) ledgerRun {
 			return fmt.Errorf("after %d commits: %w", commits, err)
 		}
 		if commits == 0 {
-			return fmt.Errorf("%w: the ledger holds no commits, so there is nothing to verify (an empty ledger is never reported intact)", eventstore.ErrNotFound)
+			return errEmptyLedger(c.flags.where(), "verify (an empty ledger is never reported intact)")
 		}
 		end, err := s.LastSequence(ctx)
 		if err != nil {

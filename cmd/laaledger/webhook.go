@@ -49,6 +49,9 @@ func runWebhook(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	rest := fs.Args()
+	if err := ledgerExists(*data); err != nil && (args[0] == "add" || args[0] == "dead" || args[0] == "replay") {
+		return err // only serve, demo and gen-history create a data directory
+	}
 	switch args[0] {
 	case "add":
 		if len(rest) != 2 {

@@ -4,11 +4,16 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 
+	"github.com/laaledger/laaledger/cmd/laaledger/internal/api"
 	"github.com/laaledger/laaledger/eventstore"
 	"github.com/laaledger/laaledger/eventstore/bundle"
+	"github.com/laaledger/laaledger/eventstore/notary"
 )
 
 // export writes a bundle (see package bundle) to out, "-" for stdout: the
@@ -22,12 +27,79 @@ func export(ctx context.Context, c *call, nf *notaryFlags, s *eventstore.Store, 
 		return errEmptyLedger(c.flags.where(), "export")
 	}
 	return writeExport(out, c.stdout, c.stderr, func(w io.Writer) (int, uint64, error) {
-		if o.FromSequence <= 1 && o.FromTime.IsZero() && (o.Filter == "" || o.Filter == eventstore.SubjectPrefix+".>") {
+		if wholeLedger(o) {
 			n, err := exportNotarised(ctx, &c.flags, nf, s, w, c.log)
 			return n, uint64(n), err
 		}
 		return exportFiltered(ctx, &c.flags, nf, s, o, w, c.log)
 	})
+}
+
+// exportFromServer has a running server stream its export (GET
+// /v1/export) into out. The server sends the commits it wrote and the last
+// one's sequence as trailers once the bundle is whole; a body that ends
+// without them was cut short and is not kept.
+func exportFromServer(ctx context.Context, srv *serverFlags, q url.Values, out string, stdout, stderr io.Writer) error {
+	return writeExport(out, stdout, stderr, func(w io.Writer) (int, uint64, error) {
+		var n int
+		var last uint64
+		err := srv.doResponse(ctx, http.MethodGet, "/v1/export", q, func(resp *http.Response) error {
+			if _, err := io.Copy(w, resp.Body); err != nil {
+				return fmt.Errorf("%w: the export from %s was cut short: %v", eventstore.ErrUnavailable, srv.server, err)
+			}
+			var err1, err2 error
+			n, err1 = strconv.Atoi(resp.Trailer.Get(api.ExportCommitsTrailer))
+			last, err2 = strconv.ParseUint(resp.Trailer.Get(api.ExportLastSequenceTrailer), 10, 64)
+			if err1 != nil || err2 != nil {
+				return fmt.Errorf("%w: the export from %s ended without saying it was complete", eventstore.ErrUnavailable, srv.server)
+			}
+			return nil
+		})
+		return n, last, err
+	})
+}
+
+// ledgerAuditor answers POST /v1/verify and GET /v1/export for serve, with
+// the code of `laaledger verify` and `laaledger export`, and the running
+// notary signing the checkpoint an export ends at.
+type ledgerAuditor struct {
+	sf *storeFlags
+	nf *notaryFlags
+	s  *eventstore.Store
+	nt *notary.Notary
+}
+
+func (a *ledgerAuditor) Verify(ctx context.Context) (api.VerifyReport, error) {
+	return verifyLedger(ctx, a.sf, a.nf, a.s)
+}
+
+func (a *ledgerAuditor) Export(ctx context.Context, o eventstore.ReadOptions, w io.Writer) (int, uint64, error) {
+	if last, err := a.s.LastSequence(ctx); err != nil {
+		return 0, 0, err
+	} else if last == 0 {
+		return 0, 0, errEmptyLedger(a.sf.where(), "export")
+	}
+	// Up to now: the tree takes in what was stored since it last grew and
+	// a checkpoint is signed over it, unless the ledger is in doubt (then
+	// the export ends at the last checkpoint signed before, for examination).
+	if a.s.Integrity() == nil {
+		if _, err := a.nt.Sync(ctx); err != nil {
+			return 0, 0, err
+		}
+		if _, _, err := a.nt.Issue(ctx); err != nil {
+			return 0, 0, err
+		}
+	}
+	if wholeLedger(o) {
+		n, err := bundle.ExportNotarised(ctx, a.s, a.nt, w)
+		return n, uint64(n), err
+	}
+	return bundle.ExportFiltered(ctx, a.s, a.nt, o, w)
+}
+
+// wholeLedger reports whether o selects every commit.
+func wholeLedger(o eventstore.ReadOptions) bool {
+	return o.FromSequence <= 1 && o.FromTime.IsZero() && (o.Filter == "" || o.Filter == eventstore.SubjectPrefix+".>")
 }
 
 // errEmptyLedger is the not-found error of a command with nothing to work

@@ -81,6 +81,12 @@ func (f *serverFlags) get(ctx context.Context, path string, q url.Values, out an
 // do sends one request to the server and hands a 200 answer's body to
 // read; any other answer is a [serverError].
 func (f *serverFlags) do(ctx context.Context, method, path string, q url.Values, read func(body io.Reader) error) error {
+	return f.doResponse(ctx, method, path, q, func(resp *http.Response) error { return read(resp.Body) })
+}
+
+// doResponse is [serverFlags.do] handing over the whole response, for its
+// trailers.
+func (f *serverFlags) doResponse(ctx context.Context, method, path string, q url.Values, read func(resp *http.Response) error) error {
 	token := f.token
 	if token == "" {
 		token = os.Getenv("LAALEDGER_TOKEN")
@@ -120,5 +126,5 @@ func (f *serverFlags) do(ctx context.Context, method, path string, q url.Values,
 		}
 		return &serverError{status: resp.StatusCode, code: p.Code, category: p.Category, detail: p.Detail}
 	}
-	return read(resp.Body)
+	return read(resp)
 }

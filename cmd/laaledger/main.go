@@ -45,6 +45,11 @@ var commands = map[string]command{
 		onLedger("verify [flags]", verifyFlags)},
 }
 
+// isHelp reports whether arg asks for help.
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "-help" || arg == "--help" || arg == "help"
+}
+
 func register(name, summary string, run func(ctx context.Context, args []string, stdout, stderr io.Writer) error) {
 	commands[name] = command{summary: summary, run: run}
 }
@@ -97,5 +102,6 @@ Commands:`)
 	}
 	fmt.Fprintln(w, `
 Exit codes: 0 ok, 1 internal error, 2 bad input, 3 conflict, 4 not found,
-5 unavailable, 6 forbidden, 7 ledger tampered.`)
+5 unavailable, 6 forbidden, 7 ledger tampered, 8 unauthenticated (no token,
+or one the server does not accept).`)
 }

@@ -122,6 +122,7 @@ func serve(ctx context.Context, c *call, nf *notaryFlags, s *eventstore.Store, l
 		Feed:        s,
 		Tokens:      tokens,
 		Proofs:      nt,
+		Auditor:     &ledgerAuditor{sf: &c.flags, nf: nf, s: s, nt: nt},
 		Logger:      log,
 		CloudEvents: ce,
 		ProjectionLag: func() api.Lag {

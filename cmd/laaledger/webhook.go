@@ -37,15 +37,21 @@ func runWebhook(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if len(args) == 0 {
 		return usageError{webhookUsage}
 	}
-	fs := newFlagSet("webhook "+args[0], webhookUsage, stderr)
+	if isHelp(args[0]) {
+		args = []string{"help", "-h"}
+	}
+	fs := newFlagSet("webhook "+args[0], "webhook add|dead|replay [flags] ARGS\n\n"+strings.TrimPrefix(webhookUsage, "usage:\n"), stderr)
 	data := fs.String("data", envOr("LAALEDGER_DATA", "./laaledger-data"), "data directory of the ledger (env LAALEDGER_DATA)")
 	filter := fs.String("filter", "", "add: deliver only events on these ledger subjects, e.g. ledger.laa.>")
 	var types typeList
 	fs.Var(&types, "type", "add: deliver only events of this ledger type; repeatable")
-	if err := fs.Parse(args[1:]); err != nil {
-		return usageError{err.Error()}
+	if err := parse(fs, args[1:]); err != nil {
+		return err
 	}
 	rest := fs.Args()
+	if err := ledgerExists(*data); err != nil && (args[0] == "add" || args[0] == "dead" || args[0] == "replay") {
+		return err // only serve, demo and gen-history create a data directory
+	}
 	switch args[0] {
 	case "add":
 		if len(rest) != 2 {

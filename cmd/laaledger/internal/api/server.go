@@ -60,6 +60,9 @@ type Config struct {
 	// Proofs serves checkpoints, the verifier key and proofs; nil answers
 	// 503 on those routes.
 	Proofs Proofs
+	// Auditor verifies and exports the ledger (POST /v1/verify, GET
+	// /v1/export); nil answers 503 on those routes.
+	Auditor Auditor
 	// Logger gets one line per request (never the token); default discards.
 	Logger *slog.Logger
 	// Registry receives the server's metrics and is served at /metrics;
@@ -111,6 +114,8 @@ type Server struct {
 	streams     context.Context
 	stopStreams context.CancelFunc
 	slots       streamSlots
+	// audits admits one verification or export at a time.
+	audits chan struct{}
 }
 
 // New checks the configuration, builds the OpenAPI document for the
@@ -146,7 +151,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Heartbeat <= 0 {
 		cfg.Heartbeat = 15 * time.Second
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, tokens: cfg.Tokens, reg: cfg.Registry, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, log: cfg.Logger, tokens: cfg.Tokens, reg: cfg.Registry, mux: http.NewServeMux(), audits: make(chan struct{}, 1)}
 	s.streams, s.stopStreams = context.WithCancel(context.Background())
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -202,6 +207,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /v1/key", s.authed(s.verifierKey))
 	m.HandleFunc("GET /v1/proofs/inclusion", s.authed(s.inclusionProof))
 	m.HandleFunc("GET /v1/proofs/consistency", s.authed(s.consistencyProof))
+	s.auditRoutes(m)
 
 	// The same paths without a method answer other methods with a problem
 	// instead of the mux's plain-text 405.

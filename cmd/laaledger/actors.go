@@ -54,7 +54,12 @@ func runActors(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return onLedger("actors retire [flags] ID\n\nTake an actor out of the register (operator only); its past events stay.", actorsChangeFlags(false))(ctx, args[1:], stdout, stderr)
 	}
 	fmt.Fprintln(stderr, "Usage: laaledger actors list|register|retire [flags] ...\n\nThe actor register: once it holds an operator, only registered, active actors may issue commands, and serve refuses tokens whose actors it does not hold.")
-	if sub == "-h" || sub == "--help" {
+	if isHelp(sub) {
+		// Every subcommand's usage and flags.
+		for _, s := range []string{"list", "register", "retire"} {
+			fmt.Fprintln(stderr)
+			_ = runActors(ctx, []string{s, "-h"}, stdout, stderr)
+		}
 		return errHelp
 	}
 	return usageError{"expected the subcommand list, register or retire"}

@@ -12,6 +12,11 @@ import (
 func TestCLIActorRegisterAndServeStartCheck(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "ledger")
+	_, errOut, code := cli(t, "actors", "list", "--data", data)
+	require.Equal(t, 4, code, errOut)
+	require.Contains(t, errOut, "there is no ledger at")
+	_, errOut, code = cli(t, "demo", "--data", data)
+	require.Equal(t, 0, code, errOut)
 	out, errOut, code := cli(t, "actors", "list", "--data", data)
 	require.Equal(t, 0, code, errOut)
 	require.Contains(t, out, "the actor register is empty")

@@ -25,7 +25,8 @@ func TestHelpShowsEveryFlagOfEverySubcommand(t *testing.T) {
 		invocations = append(invocations, []string{name})
 	}
 	invocations = append(invocations, []string{"indicators", "import"}, []string{"integration", "add"},
-		[]string{"webhook", "add"}, []string{"webhook", "dead"}, []string{"webhook", "replay"})
+		[]string{"webhook", "add"}, []string{"webhook", "dead"}, []string{"webhook", "replay"},
+		[]string{"actors", "list"}, []string{"actors", "register"}, []string{"actors", "retire"})
 	slices.SortFunc(invocations, func(a, b []string) int { return strings.Compare(strings.Join(a, " "), strings.Join(b, " ")) })
 
 	for _, inv := range invocations {

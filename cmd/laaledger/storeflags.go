@@ -28,6 +28,7 @@ type storeFlags struct {
 	dupWindow    time.Duration
 	listen       string
 	cacheEvents  int
+	readTimeout  time.Duration
 }
 
 func (f *storeFlags) register(fs *flag.FlagSet) {
@@ -39,6 +40,7 @@ func (f *storeFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.syncInterval, "sync-interval", 0, "embedded only: flush to disk on this interval instead of before every acknowledgement (default: sync every write)")
 	fs.DurationVar(&f.dupWindow, "duplicate-window", 2*time.Minute, "how long the server remembers command ids (older repeats are caught from history)")
 	fs.IntVar(&f.cacheEvents, "cache-events", 200_000, "events of aggregate history kept in memory for decisions; raise it when aggregates are larger")
+	fs.DurationVar(&f.readTimeout, "read-timeout", eventstore.DefaultReadIdleTimeout, "a read of the stream (verify, export, rebuild, loads) that receives nothing for this long fails, naming the sequence it waited for")
 	fs.StringVar(&f.listen, "nats-listen", "", "embedded only: also accept NATS clients on this loopback address, e.g. 127.0.0.1:4222; only the ledger's own and integration users (see integration add) are admitted")
 }
 
@@ -51,7 +53,7 @@ func (f *storeFlags) config(log *slog.Logger) eventstore.Config {
 		EmbeddedUsers: users,
 		DataDir:       f.data, NATSURL: f.natsURL, CredsFile: f.creds, AdminCredsFile: f.adminCreds,
 		Replicas: f.replicas, SyncInterval: f.syncInterval, DuplicateWindow: f.dupWindow,
-		ListenAddr: f.listen, CacheEvents: f.cacheEvents, Logger: log,
+		ListenAddr: f.listen, CacheEvents: f.cacheEvents, ReadIdleTimeout: f.readTimeout, Logger: log,
 		StreamDescription: "laaledger: immutable events of LAA negotiations and CAA judgements",
 	}
 }

@@ -34,7 +34,6 @@ type options struct {
 	seed                 uint64
 	progress             io.Writer
 	terminal             bool
-	verifyOutput         io.Writer // the output of verify, if not nil
 	serverLog            io.Writer // the started server's output, if not nil
 	startTimeout         time.Duration
 	requestTimeout       time.Duration

@@ -189,8 +189,10 @@ func (r *Runner) restore(ctx context.Context) error {
 			hashes[s.pos] = h
 		}
 		if h != s.hash {
-			r.log.Warn("projections snapshot does not match this ledger; rebuilding the model from sequence 1",
-				"model", s.m.Name(), "position", s.pos)
+			// Taken of another stream, or of this one before it was
+			// restored differently: never served, rebuilt.
+			r.log.Warn("projections snapshot does not match this ledger; refusing it and rebuilding the model from sequence 1",
+				"model", s.m.Name(), "position", s.pos, "snapshot_commit_hash", s.hash, "stream_commit_hash", h)
 			s.m.Reset()
 			s.pos, s.hash = 0, ""
 		}

@@ -608,6 +608,12 @@ func (c *client) one(ctx context.Context, rng *rand.Rand, id int, o op, last **s
 			break
 		}
 		c.retried.Add(1)
+		// Back off a little, with jitter, as a client should.
+		select {
+		case <-time.After(time.Duration(rng.IntN(10*(attempt+1))) * time.Millisecond):
+		case <-ctx.Done():
+			return 0, nil, ctx.Err()
+		}
 	}
 	if err == nil && status == http.StatusCreated {
 		*last = &sent{key: key, body: body}

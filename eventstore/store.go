@@ -96,7 +96,18 @@ type Config struct {
 	// WatermarkInterval is how often the watermark is written and the
 	// stream checked against it while the store runs; default 100 ms.
 	WatermarkInterval time.Duration
+	// ReadIdleTimeout bounds how long a bounded read of the stream (a
+	// [Store.Read], an aggregate load, an export, a rebuild, a verify) waits
+	// for its next message without receiving one; it then fails with a
+	// *[ReadStalledError] naming the sequence it was waiting for, instead
+	// of hanging on a message that cannot be read. It is an idle deadline:
+	// a long read that keeps receiving never hits it. Default
+	// [DefaultReadIdleTimeout].
+	ReadIdleTimeout time.Duration
 }
+
+// DefaultReadIdleTimeout is [Config.ReadIdleTimeout] unless set.
+const DefaultReadIdleTimeout = 30 * time.Second
 
 func (c *Config) setDefaults() error {
 	if c.Stream == "" {
@@ -137,6 +148,12 @@ func (c *Config) setDefaults() error {
 	}
 	if c.WatermarkInterval <= 0 {
 		c.WatermarkInterval = 100 * time.Millisecond
+	}
+	if c.ReadIdleTimeout < 0 {
+		return invalidf("read idle timeout %s: must be positive", c.ReadIdleTimeout)
+	}
+	if c.ReadIdleTimeout == 0 {
+		c.ReadIdleTimeout = DefaultReadIdleTimeout
 	}
 	return nil
 }

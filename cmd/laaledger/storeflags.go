@@ -32,7 +32,8 @@ type storeFlags struct {
 	cacheEvents  int
 	// create lets open create the embedded ledger (serve, demo,
 	// gen-history); every other command needs one that exists.
-	create bool
+	create      bool
+	readTimeout time.Duration
 }
 
 // createsLedger names the commands that may create a data directory and
@@ -48,6 +49,7 @@ func (f *storeFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.syncInterval, "sync-interval", 0, "embedded only: flush to disk on this interval instead of before every acknowledgement (default: sync every write)")
 	fs.DurationVar(&f.dupWindow, "duplicate-window", 2*time.Minute, "how long the server remembers command ids (older repeats are caught from history)")
 	fs.IntVar(&f.cacheEvents, "cache-events", 200_000, "events kept in memory for decisions: each cached aggregate holds its snapshot and the events after it, so a miss costs one snapshot read and that tail, whatever the history's length")
+	fs.DurationVar(&f.readTimeout, "read-timeout", eventstore.DefaultReadIdleTimeout, "a read of the stream (verify, export, rebuild, loads) that receives nothing for this long fails, naming the sequence it waited for")
 	fs.StringVar(&f.listen, "nats-listen", "", "embedded only: also accept NATS clients on this loopback address, e.g. 127.0.0.1:4222; only the ledger's own and integration users (see integration add) are admitted")
 }
 
@@ -60,7 +62,7 @@ func (f *storeFlags) config(log *slog.Logger) eventstore.Config {
 		EmbeddedUsers: users,
 		DataDir:       f.data, NATSURL: f.natsURL, CredsFile: f.creds, AdminCredsFile: f.adminCreds,
 		Replicas: f.replicas, SyncInterval: f.syncInterval, DuplicateWindow: f.dupWindow,
-		ListenAddr: f.listen, CacheEvents: f.cacheEvents, Logger: log,
+		ListenAddr: f.listen, CacheEvents: f.cacheEvents, ReadIdleTimeout: f.readTimeout, Logger: log,
 		StreamDescription: "laaledger: immutable events of LAA negotiations and CAA judgements",
 	}
 }

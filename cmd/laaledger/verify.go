@@ -3,15 +3,18 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 
 	"github.com/laaledger/laaledger/cmd/laaledger/internal/api"
 	"github.com/laaledger/laaledger/eventstore"
 	"github.com/laaledger/laaledger/eventstore/bundle"
+	"github.com/laaledger/laaledger/projections"
 )
 
 func verifyFlags(fs *flag.FlagSet) ledgerRun {
@@ -22,8 +25,12 @@ func verifyFlags(fs *flag.FlagSet) ledgerRun {
 	srv.register(fs)
 	var cps checkpointFiles
 	fs.Var(&cps, "checkpoint", "with --bundle: a signed checkpoint file you hold (from a witness, an earlier audit) the bundle must agree with; repeatable")
+	checkProjections := fs.Bool("projections", false, "also check the projections snapshot in the data directory: rebuild the read models from the stream up to its position and compare content digests")
 	return func(ctx context.Context, c *call) error {
 		if *bundlePath != "" {
+			if *checkProjections {
+				return usageError{"--projections checks the data directory's snapshot; it does not apply to --bundle"}
+			}
 			vkey, err := verifierKeyArg(*key)
 			if err != nil {
 				return err
@@ -31,6 +38,9 @@ func verifyFlags(fs *flag.FlagSet) ledgerRun {
 			return verifyBundle(*bundlePath, bundle.Options{VerifierKey: vkey, Checkpoints: cps}, c.stdout)
 		}
 		if srv.server != "" {
+			if *checkProjections {
+				return usageError{"--projections checks a data directory's snapshot; run it where the data directory is, not with --server"}
+			}
 			return verifyOnServer(ctx, &srv, c.stdout)
 		}
 		s, err := c.ledger(ctx)
@@ -42,6 +52,9 @@ func verifyFlags(fs *flag.FlagSet) ledgerRun {
 			return err
 		}
 		fmt.Fprintln(c.stdout, rep.Summary)
+		if *checkProjections {
+			return verifyProjections(ctx, &c.flags, s, c.stdout)
+		}
 		return nil
 	}
 }
@@ -119,6 +132,33 @@ func verifyOnServer(ctx context.Context, srv *serverFlags, stdout io.Writer) err
 		return fmt.Errorf("%w: the server at %s answered no verified report", eventstore.ErrUnavailable, srv.server)
 	}
 	fmt.Fprintln(stdout, rep.Summary+" (verified by the server at "+srv.server+")")
+	return nil
+}
+
+// verifyProjections checks the projections snapshot serve would load
+// against the ledger (see projections.VerifySnapshot).
+func verifyProjections(ctx context.Context, sf *storeFlags, s *eventstore.Store, w io.Writer) error {
+	dir := sf.projectionsDir()
+	secs, err := projections.VerifyReaderSnapshot(ctx, projections.Config{Store: s, Dir: dir})
+	if errors.Is(err, projections.ErrSnapshotMismatch) {
+		return fmt.Errorf("%w\nserve would answer from this snapshot. To recover: stop serve, delete %s (serve then rebuilds "+
+			"the read models from the stream as it starts), or run `laaledger rebuild`, which rebuilds them and writes a new snapshot",
+			err, filepath.Join(dir, projections.SnapshotFile))
+	}
+	if err != nil {
+		return err
+	}
+	if len(secs) == 0 {
+		fmt.Fprintf(w, "projections: no snapshot in %s; serve rebuilds the read models from the stream\n", dir)
+		return nil
+	}
+	for _, sec := range secs {
+		if sec.Skipped != "" {
+			fmt.Fprintf(w, "projections: %s not checked: %s\n", sec.Model, sec.Skipped)
+			continue
+		}
+		fmt.Fprintf(w, "projections: %s at stream sequence %d equals a rebuild from the stream (digest %s)\n", sec.Model, sec.Position, sec.Digest[:16])
+	}
 	return nil
 }
 

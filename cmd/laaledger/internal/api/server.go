@@ -78,8 +78,14 @@ type Config struct {
 	// WaitTimeout bounds a min_sequence wait; default 5 s.
 	WaitTimeout time.Duration
 	// Heartbeat is the interval of event-stream comments on an idle
-	// connection; default 15 s.
+	// connection; default 15 s. They keep proxies from closing an idle
+	// stream and find a client that has gone away.
 	Heartbeat time.Duration
+	// StreamWriteTimeout bounds each write to an event stream (a batch of
+	// events, a heartbeat); a client that does not take it in time (it
+	// stopped reading, its network died) is dropped and its stream slot
+	// freed. Default DefaultStreamWriteTimeout.
+	StreamWriteTimeout time.Duration
 	// ReadTimeout, ReadHeaderTimeout and IdleTimeout configure the
 	// http.Server that HTTPServer returns; defaults DefaultReadTimeout,
 	// DefaultReadHeaderTimeout and DefaultIdleTimeout.
@@ -150,6 +156,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Heartbeat <= 0 {
 		cfg.Heartbeat = 15 * time.Second
+	}
+	if cfg.StreamWriteTimeout <= 0 {
+		cfg.StreamWriteTimeout = DefaultStreamWriteTimeout
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, tokens: cfg.Tokens, reg: cfg.Registry, mux: http.NewServeMux(), audits: make(chan struct{}, 1)}
 	s.streams, s.stopStreams = context.WithCancel(context.Background())

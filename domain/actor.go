@@ -1,6 +1,9 @@
 package domain
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Role is what an actor acts as. The decision functions check it against
 // the command; the HTTP layer derives it from the caller's token and never
@@ -85,4 +88,29 @@ func (a Actor) Validate() error {
 
 func (a Actor) String() string {
 	return fmt.Sprintf("%s (%s, %s)", a.ID, a.Role, a.Organisation)
+}
+
+// CheckOrganisation checks, against the reference data, the organisation of
+// a role whose organisations the reference data lists: an LSP or lead
+// authority acts for one of the 150 LAA areas (its SNAC code), a Government
+// Office for one of the nine regions (its name). The other roles'
+// organisations (CLG, DCSF, the Audit Commission, the inspectorates, the
+// read-only readers, operators) have no list in the sources, so any
+// non-empty name stands for them.
+func CheckOrganisation(role Role, organisation string) error {
+	switch role {
+	case RoleLSP, RoleLA:
+		if _, ok := LookupArea(organisation); !ok {
+			return Errorf(EINVALID, "actor.unknown_area", "%s actors act for an LAA area, given by its SNAC code; %q is not one of the %d areas", role, organisation, len(Areas()))
+		}
+	case RoleGO:
+		if !IsRegion(organisation) {
+			return Errorf(EINVALID, "actor.unknown_region", "a Government Office acts for a region; %q is not one of %s", organisation, strings.Join(Regions(), ", "))
+		}
+	default:
+		if organisation == "" {
+			return Errorf(EINVALID, "actor.missing_organisation", "a %s actor names no organisation", role)
+		}
+	}
+	return nil
 }

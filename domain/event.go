@@ -93,4 +93,5 @@ const (
 	KindAreaAssessment = "caa"
 	KindOrgAssessment  = "oa"
 	KindCatalogue      = "nis"
+	KindActors         = "actors"
 )

@@ -2,6 +2,7 @@ package eventstore
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/laaledger/laaledger/domain/errcode"
 )
@@ -53,6 +54,40 @@ func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
 
 // ErrorCode reports ECONFLICT to errcode.Of.
 func (e *ConflictError) ErrorCode() string { return errcode.ECONFLICT }
+
+// ReadStalledError is a bounded read of the stream that received nothing
+// for [Config.ReadIdleTimeout]: the message it was waiting for could not
+// be read (missing, unreadable, or the server stopped answering). It
+// matches [ErrUnavailable].
+type ReadStalledError struct {
+	// Op names the read ("read stream", "read stored commits").
+	Op string
+	// Waiting is the stream sequence the read was waiting for: the one
+	// after the last it received (for a filtered read, the next message
+	// it selects is at or after Waiting).
+	Waiting uint64
+	// Stop is the sequence the read was to end at.
+	Stop uint64
+	// Filtered is set when the read selects only some subjects.
+	Filtered bool
+	// Idle is how long it waited.
+	Idle time.Duration
+}
+
+func (e *ReadStalledError) Error() string {
+	what := fmt.Sprintf("stream sequence %d", e.Waiting)
+	if e.Filtered {
+		what = fmt.Sprintf("the next message at or after stream sequence %d", e.Waiting)
+	}
+	return fmt.Sprintf("%s: no message for %s while waiting for %s (the read ends at %d): "+
+		"that message cannot be read; check the stream (laaledger verify) and the server", e.Op, e.Idle, what, e.Stop)
+}
+
+// Is makes errors.Is(err, ErrUnavailable) true.
+func (e *ReadStalledError) Is(target error) bool { return target == ErrUnavailable }
+
+// ErrorCode reports EUNAVAILABLE to errcode.Of.
+func (e *ReadStalledError) ErrorCode() string { return errcode.EUNAVAILABLE }
 
 // ErrorCode reports ETAMPERED to errcode.Of.
 func (e *ChainError) ErrorCode() string { return errcode.ETAMPERED }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -252,8 +253,32 @@ func (s *Store) consume(ctx context.Context, op string, cfg jetstream.OrderedCon
 	}
 	stopOnCancel := context.AfterFunc(ctx, it.Stop)
 	defer stopOnCancel()
+	// A bounded read knows a message is coming; waiting for it longer than
+	// the idle deadline means it cannot be read, and the read fails naming
+	// it rather than hanging. The deadline covers only the wait in Next,
+	// never the time fn takes.
+	var (
+		idle    *time.Timer
+		stalled atomic.Bool
+	)
+	if stop > 0 {
+		idle = time.AfterFunc(time.Hour, func() { stalled.Store(true); it.Stop() })
+		idle.Stop()
+		defer idle.Stop()
+	}
+	waiting, received := uint64(1), false
+	if cfg.OptStartSeq > 0 {
+		waiting = cfg.OptStartSeq
+	}
 	for {
+		if idle != nil {
+			idle.Reset(s.cfg.ReadIdleTimeout)
+		}
 		msg, err := it.Next()
+		if idle != nil && !idle.Stop() && stalled.Load() {
+			approx := len(cfg.FilterSubjects) > 0 || (cfg.OptStartTime != nil && !received)
+			return &ReadStalledError{Op: op, Waiting: waiting, Stop: stop, Filtered: approx, Idle: s.cfg.ReadIdleTimeout}
+		}
 		if err != nil {
 			switch {
 			case ctx.Err() != nil && stop == 0:
@@ -272,6 +297,7 @@ func (s *Store) consume(ctx context.Context, op string, cfg jetstream.OrderedCon
 			// Stored after the read began.
 			return nil
 		}
+		waiting, received = seq+1, true
 		if err := fn(StoredCommit{Sequence: seq, Data: msg.Data()}); err != nil {
 			return err
 		}

@@ -70,8 +70,10 @@ type Config struct {
 	// existing stream.
 	StreamDescription string
 	// CacheEvents bounds the events kept in the aggregate cache; default
-	// 200,000, about 200 MiB: a thousand aggregates of a couple of hundred
-	// events each. Size it to the aggregates that take commands.
+	// 200,000, about 200 MiB. An aggregate's entry holds its latest
+	// snapshot and the events after it, not its whole history, so a miss
+	// costs one snapshot read and the tail whatever the history's length;
+	// size it to the tails of the aggregates that take commands.
 	CacheEvents int
 	// ListenAddr, when set, also opens the embedded server's client port on
 	// that address (loopback only is advised) so other processes can read.
@@ -94,7 +96,18 @@ type Config struct {
 	// WatermarkInterval is how often the watermark is written and the
 	// stream checked against it while the store runs; default 100 ms.
 	WatermarkInterval time.Duration
+	// ReadIdleTimeout bounds how long a bounded read of the stream (a
+	// [Store.Read], an aggregate load, an export, a rebuild, a verify) waits
+	// for its next message without receiving one; it then fails with a
+	// *[ReadStalledError] naming the sequence it was waiting for, instead
+	// of hanging on a message that cannot be read. It is an idle deadline:
+	// a long read that keeps receiving never hits it. Default
+	// [DefaultReadIdleTimeout].
+	ReadIdleTimeout time.Duration
 }
+
+// DefaultReadIdleTimeout is [Config.ReadIdleTimeout] unless set.
+const DefaultReadIdleTimeout = 30 * time.Second
 
 func (c *Config) setDefaults() error {
 	if c.Stream == "" {
@@ -135,6 +148,12 @@ func (c *Config) setDefaults() error {
 	}
 	if c.WatermarkInterval <= 0 {
 		c.WatermarkInterval = 100 * time.Millisecond
+	}
+	if c.ReadIdleTimeout < 0 {
+		return invalidf("read idle timeout %s: must be positive", c.ReadIdleTimeout)
+	}
+	if c.ReadIdleTimeout == 0 {
+		c.ReadIdleTimeout = DefaultReadIdleTimeout
 	}
 	return nil
 }

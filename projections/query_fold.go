@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/laaledger/laaledger/domain/actors"
 	"github.com/laaledger/laaledger/domain/caa"
 	"github.com/laaledger/laaledger/domain/catalogue"
 	"github.com/laaledger/laaledger/domain/laa"
@@ -32,6 +33,7 @@ var kinds = map[string]kind{
 	domain.KindAreaAssessment: foldWith(caa.AreaAssessment{}, caa.AreaAssessment.Apply),
 	domain.KindOrgAssessment:  foldWith(caa.OrgAssessment{}, caa.OrgAssessment.Apply),
 	domain.KindCatalogue:      foldWith(catalogue.Catalogue{}, catalogue.Catalogue.Apply),
+	domain.KindActors:         foldWith(actors.Register{}, actors.Register.Apply),
 }
 
 // applyInPlace folds in place an agreement the fold built itself and

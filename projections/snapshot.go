@@ -19,7 +19,7 @@ const SnapshotFile = "projections.snap"
 
 // snapshotMagic opens every snapshot file; the digit is the file format's
 // version, not a read model's.
-const snapshotMagic = "LAAPROJ1"
+const snapshotMagic = "LAAPROJ2"
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
@@ -28,12 +28,17 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 //
 //	name, code version, position, hash of the event at position (each a
 //	uvarint or a uvarint-prefixed string), payload length (8 bytes, little
-//	endian), payload (the model's WriteSnapshot), CRC-32C of the payload.
+//	endian), content digest (32 bytes), payload (the model's
+//	WriteSnapshot), CRC-32C of the payload followed by the digest.
 //
 // The length lets a reader skip a model it no longer has or whose code
 // version changed; the CRC turns a torn or damaged section into a rebuild of
-// that model instead of wrong answers. The file is written beside the old
-// one and renamed over it, so a crash leaves the previous snapshot intact.
+// that model instead of wrong answers. The digest (see contentDigest) binds
+// the model's content to the ledger at its position: `laaledger verify
+// --projections` rebuilds the model from the stream and compares, which a
+// CRC recomputed over an edited section cannot pass. The file is written
+// beside the old one and renamed over it, so a crash leaves the previous
+// snapshot intact.
 
 // Snapshot writes the snapshot now, between two commits.
 func (r *Runner) Snapshot() error {
@@ -101,10 +106,15 @@ func (r *Runner) writeSnapshot(f *os.File) (int64, error) {
 		if err != nil {
 			return 0, err
 		}
-		w.Write(make([]byte, 8))
+		w.Write(make([]byte, 8+digestSize))
 		crc := crc32.New(castagnoli)
-		if err := s.m.WriteSnapshot(io.MultiWriter(w, crc)); err != nil {
+		dw := newDigestWriter(s.m, s.pos, s.hash)
+		if err := s.m.WriteSnapshot(dw.tee(io.MultiWriter(w, crc))); err != nil {
 			return 0, fmt.Errorf("read model %s: %w", s.m.Name(), err)
+		}
+		digest, err := dw.sum()
+		if err != nil {
+			return 0, fmt.Errorf("read model %s: digest: %w", s.m.Name(), err)
 		}
 		if err := w.Flush(); err != nil {
 			return 0, err
@@ -113,12 +123,13 @@ func (r *Runner) writeSnapshot(f *os.File) (int64, error) {
 		if err != nil {
 			return 0, err
 		}
-		var b [8]byte
-		binary.LittleEndian.PutUint64(b[:], uint64(end-lenAt-8))
+		var b [8 + digestSize]byte
+		binary.LittleEndian.PutUint64(b[:8], uint64(end-lenAt-8-digestSize))
+		copy(b[8:], digest[:])
 		if _, err := f.WriteAt(b[:], lenAt); err != nil {
 			return 0, err
 		}
-		binary.LittleEndian.PutUint32(b[:4], crc.Sum32())
+		binary.LittleEndian.PutUint32(b[:4], crc32.Update(crc.Sum32(), castagnoli, digest[:]))
 		w.Write(b[:4])
 	}
 	if err := w.Flush(); err != nil {
@@ -178,8 +189,10 @@ func (r *Runner) restore(ctx context.Context) error {
 			hashes[s.pos] = h
 		}
 		if h != s.hash {
-			r.log.Warn("projections snapshot does not match this ledger; rebuilding the model from sequence 1",
-				"model", s.m.Name(), "position", s.pos)
+			// Taken of another stream, or of this one before it was
+			// restored differently: never served, rebuilt.
+			r.log.Warn("projections snapshot does not match this ledger; refusing it and rebuilding the model from sequence 1",
+				"model", s.m.Name(), "position", s.pos, "snapshot_commit_hash", s.hash, "stream_commit_hash", h)
 			s.m.Reset()
 			s.pos, s.hash = 0, ""
 		}
@@ -192,12 +205,7 @@ func (r *Runner) restore(ctx context.Context) error {
 // the models that can use them in parallel: a restart waits for the
 // slowest model, not for the sum of them.
 func (r *Runner) readSnapshot(f *os.File) error {
-	br := bufio.NewReaderSize(f, 1<<16)
-	magic := make([]byte, len(snapshotMagic))
-	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != snapshotMagic {
-		return fmt.Errorf("not a projections snapshot (format %q)", magic)
-	}
-	n, err := binary.ReadUvarint(br)
+	all, err := readSections(f)
 	if err != nil {
 		return err
 	}
@@ -205,77 +213,115 @@ func (r *Runner) readSnapshot(f *os.File) error {
 	for _, s := range r.slots {
 		byName[s.m.Name()] = s
 	}
-	type section struct {
-		s         *slot
-		pos       uint64
-		hash      string
-		off, size int64
+	type use struct {
+		s   *slot
+		sec section
 	}
-	var sections []section
-	off := int64(len(snapshotMagic) + uvarintLen(n))
-	for range n {
-		hdr := &countingReader{r: br}
-		name, err := readString(hdr)
-		if err != nil {
-			return err
-		}
-		version, err := binary.ReadUvarint(hdr)
-		if err != nil {
-			return err
-		}
-		pos, err := binary.ReadUvarint(hdr)
-		if err != nil {
-			return err
-		}
-		hash, err := readString(hdr)
-		if err != nil {
-			return err
-		}
-		var lb [8]byte
-		if _, err := io.ReadFull(hdr, lb[:]); err != nil {
-			return err
-		}
-		size := int64(binary.LittleEndian.Uint64(lb[:]))
-		off += hdr.n
-		s := byName[name]
+	var uses []use
+	for _, sec := range all {
+		s := byName[sec.name]
 		switch {
 		case s == nil:
-		case uint64(s.m.Version()) != version:
-			r.log.Info("read model code changed; rebuilding it from sequence 1", "model", name, "snapshot_version", version, "code_version", s.m.Version())
+		case uint64(s.m.Version()) != sec.version:
+			r.log.Info("read model code changed; rebuilding it from sequence 1", "model", sec.name, "snapshot_version", sec.version, "code_version", s.m.Version())
 		default:
-			sections = append(sections, section{s: s, pos: pos, hash: hash, off: off, size: size})
+			uses = append(uses, use{s, sec})
 		}
-		if _, err := br.Discard(int(size) + 4); err != nil {
-			return err
-		}
-		off += size + 4
 	}
-	errs := make([]error, len(sections))
+	errs := make([]error, len(uses))
 	var wg sync.WaitGroup
-	for i, sec := range sections {
-		wg.Go(func() {
-			crc := crc32.New(castagnoli)
-			body := io.NewSectionReader(f, sec.off, sec.size)
-			if err := sec.s.m.ReadSnapshot(io.TeeReader(bufio.NewReaderSize(body, 1<<20), crc)); err != nil {
-				errs[i] = fmt.Errorf("read model %s: %w", sec.s.m.Name(), err)
-				return
-			}
-			var sum [4]byte
-			if _, err := f.ReadAt(sum[:], sec.off+sec.size); err != nil {
-				errs[i] = err
-				return
-			}
-			if crc.Sum32() != binary.LittleEndian.Uint32(sum[:]) {
-				errs[i] = fmt.Errorf("read model %s: checksum mismatch", sec.s.m.Name())
-			}
-		})
+	for i, u := range uses {
+		wg.Go(func() { errs[i] = u.sec.load(f, u.s.m) })
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	for _, sec := range sections {
-		sec.s.pos, sec.s.hash = sec.pos, sec.hash
+	for _, u := range uses {
+		u.s.pos, u.s.hash = u.sec.pos, u.sec.hash
+	}
+	return nil
+}
+
+// section is one read model's section of a snapshot file, as its header
+// describes it.
+type section struct {
+	name      string
+	version   uint64
+	pos       uint64
+	hash      string
+	digest    [digestSize]byte
+	off, size int64 // of the payload
+}
+
+// readSections reads the header of every section of a snapshot file.
+func readSections(f *os.File) ([]section, error) {
+	br := bufio.NewReaderSize(f, 1<<16)
+	magic := make([]byte, len(snapshotMagic))
+	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != snapshotMagic {
+		return nil, fmt.Errorf("not a projections snapshot of this format (%q, want %q)", magic, snapshotMagic)
+	}
+	n, err := binary.ReadUvarint(br)
+	if err != nil {
+		return nil, err
+	}
+	var out []section
+	off := int64(len(snapshotMagic) + uvarintLen(n))
+	for range n {
+		hdr := &countingReader{r: br}
+		var sec section
+		if sec.name, err = readString(hdr); err != nil {
+			return nil, err
+		}
+		if sec.version, err = binary.ReadUvarint(hdr); err != nil {
+			return nil, err
+		}
+		if sec.pos, err = binary.ReadUvarint(hdr); err != nil {
+			return nil, err
+		}
+		if sec.hash, err = readString(hdr); err != nil {
+			return nil, err
+		}
+		var lb [8]byte
+		if _, err := io.ReadFull(hdr, lb[:]); err != nil {
+			return nil, err
+		}
+		if _, err := io.ReadFull(hdr, sec.digest[:]); err != nil {
+			return nil, err
+		}
+		sec.size = int64(binary.LittleEndian.Uint64(lb[:]))
+		if sec.size < 0 || sec.size > 1<<40 {
+			return nil, fmt.Errorf("read model %s: section of %d bytes", sec.name, sec.size)
+		}
+		off += hdr.n
+		sec.off = off
+		out = append(out, sec)
+		if _, err := br.Discard(int(sec.size) + 4); err != nil {
+			return nil, err
+		}
+		off += sec.size + 4
+	}
+	return out, nil
+}
+
+// load replaces m's state with the section's payload, checking its CRC.
+func (sec section) load(f *os.File, m ReadModel) error {
+	crc := crc32.New(castagnoli)
+	body := io.NewSectionReader(f, sec.off, sec.size)
+	tee := io.TeeReader(bufio.NewReaderSize(body, 1<<20), crc)
+	if err := m.ReadSnapshot(tee); err != nil {
+		return fmt.Errorf("read model %s: %w", sec.name, err)
+	}
+	// The checksum covers the whole payload, read by the model or not.
+	if _, err := io.Copy(io.Discard, tee); err != nil {
+		return fmt.Errorf("read model %s: %w", sec.name, err)
+	}
+	var sum [4]byte
+	if _, err := f.ReadAt(sum[:], sec.off+sec.size); err != nil {
+		return fmt.Errorf("read model %s: %w", sec.name, err)
+	}
+	if crc32.Update(crc.Sum32(), castagnoli, sec.digest[:]) != binary.LittleEndian.Uint32(sum[:]) {
+		return fmt.Errorf("read model %s: checksum mismatch", sec.name)
 	}
 	return nil
 }

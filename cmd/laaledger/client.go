@@ -24,7 +24,7 @@ type serverFlags struct {
 }
 
 func (f *serverFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.server, "server", os.Getenv("LAALEDGER_SERVER"), "ask this running server (e.g. http://127.0.0.1:8080) instead of opening --data (env LAALEDGER_SERVER)")
+	fs.StringVar(&f.server, "server", os.Getenv("LAALEDGER_SERVER"), "ask this running server (e.g. http://127.0.0.1:8080, or host:port for http) instead of opening --data (env LAALEDGER_SERVER)")
 	fs.StringVar(&f.token, "token", "", "bearer token for --server (default: env LAALEDGER_TOKEN)")
 }
 
@@ -51,8 +51,42 @@ func (e *serverError) ErrorCode() string {
 	return e.category
 }
 
+// baseURL is --server as a URL: a bare host:port (127.0.0.1:8080) means
+// http://host:port.
+func (f *serverFlags) baseURL() (string, error) {
+	raw := strings.TrimSpace(f.server)
+	if !strings.Contains(raw, "://") {
+		raw = "http://" + raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return "", usageError{fmt.Sprintf("--server %q: want the server's address, e.g. http://127.0.0.1:8080 or 127.0.0.1:8080", f.server)}
+	}
+	return strings.TrimRight(u.String(), "/"), nil
+}
+
 // get fetches path from the server into out.
 func (f *serverFlags) get(ctx context.Context, path string, q url.Values, out any) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	return f.do(ctx, http.MethodGet, path, q, func(body io.Reader) error {
+		b, err := io.ReadAll(io.LimitReader(body, 64<<20))
+		if err != nil {
+			return fmt.Errorf("%w: %v", eventstore.ErrUnavailable, err)
+		}
+		return json.Unmarshal(b, out)
+	})
+}
+
+// do sends one request to the server and hands a 200 answer's body to
+// read; any other answer is a [serverError].
+func (f *serverFlags) do(ctx context.Context, method, path string, q url.Values, read func(body io.Reader) error) error {
+	return f.doResponse(ctx, method, path, q, func(resp *http.Response) error { return read(resp.Body) })
+}
+
+// doResponse is [serverFlags.do] handing over the whole response, for its
+// trailers.
+func (f *serverFlags) doResponse(ctx context.Context, method, path string, q url.Values, read func(resp *http.Response) error) error {
 	token := f.token
 	if token == "" {
 		token = os.Getenv("LAALEDGER_TOKEN")
@@ -60,13 +94,15 @@ func (f *serverFlags) get(ctx context.Context, path string, q url.Values, out an
 	if token == "" {
 		return usageError{"--server needs a bearer token: --token or LAALEDGER_TOKEN"}
 	}
-	u := strings.TrimRight(f.server, "/") + path
+	base, err := f.baseURL()
+	if err != nil {
+		return err
+	}
+	u := base + path
 	if len(q) > 0 {
 		u += "?" + q.Encode()
 	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	req, err := http.NewRequestWithContext(ctx, method, u, nil)
 	if err != nil {
 		return usageError{fmt.Sprintf("--server %q: %v", f.server, err)}
 	}
@@ -76,11 +112,8 @@ func (f *serverFlags) get(ctx context.Context, path string, q url.Values, out an
 		return fmt.Errorf("%w: %v", eventstore.ErrUnavailable, err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return fmt.Errorf("%w: %v", eventstore.ErrUnavailable, err)
-	}
 	if resp.StatusCode != http.StatusOK {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 		var p struct {
 			Code     string `json:"code"`
 			Category string `json:"category"`
@@ -93,5 +126,5 @@ func (f *serverFlags) get(ctx context.Context, path string, q url.Values, out an
 		}
 		return &serverError{status: resp.StatusCode, code: p.Code, category: p.Category, detail: p.Detail}
 	}
-	return json.Unmarshal(body, out)
+	return read(resp)
 }

@@ -15,6 +15,9 @@ const (
 	exitUnavailable = 5
 	exitForbidden   = 6
 	exitTampered    = 7
+	// exitUnauthenticated: no token, or one the server does not accept
+	// (exitForbidden is a known caller refused).
+	exitUnauthenticated = 8
 )
 
 // exitCodes is the CLI's one table: the exit code for each code of the
@@ -26,7 +29,7 @@ var exitCodes = map[string]int{
 	errcode.ECONFLICT:        exitConflict,
 	errcode.ENOTFOUND:        exitNotFound,
 	errcode.EUNAVAILABLE:     exitUnavailable,
-	errcode.EUNAUTHENTICATED: exitForbidden,
+	errcode.EUNAUTHENTICATED: exitUnauthenticated,
 	errcode.EFORBIDDEN:       exitForbidden,
 	errcode.ETAMPERED:        exitTampered,
 }

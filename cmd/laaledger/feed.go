@@ -7,15 +7,37 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/laaledger/laaledger/eventstore"
 )
 
+// readFlags are the flags that choose which events to read, as given.
+type readFlags struct {
+	from              *uint64
+	since, kind, area *string
+}
+
+// query is the flags as the query of GET /v1/export.
+func (f readFlags) query() url.Values {
+	q := url.Values{}
+	if *f.from > 0 {
+		q.Set("from_sequence", strconv.FormatUint(*f.from, 10))
+	}
+	for name, v := range map[string]string{"since": *f.since, "kind": *f.kind, "area": *f.area} {
+		if v != "" {
+			q.Set(name, v)
+		}
+	}
+	return q
+}
+
 func readOptions(fs interface {
 	String(string, string, string) *string
 	Uint64(string, uint64, string) *uint64
-}) (func() (eventstore.ReadOptions, error), *string) {
+}) (func() (eventstore.ReadOptions, error), readFlags) {
 	from := fs.Uint64("from-seq", 0, "start at this stream sequence")
 	since := fs.String("since", "", "start at the first commit recorded at or after this time (YYYY-MM-DD or RFC 3339)")
 	kind := fs.String("kind", "", "only this aggregate kind (laa, caa, oa, nis)")
@@ -44,18 +66,29 @@ func readOptions(fs interface {
 		}
 		o.Filter = f
 		return o, nil
-	}, kind
+	}, readFlags{from: from, since: since, kind: kind, area: area}
 }
 
 // reading adds the flags that choose which events to read (see
 // [readOptions]) and returns a run that checks them, opens the ledger and
 // calls read.
 func reading(fs *flag.FlagSet, read func(ctx context.Context, c *call, s *eventstore.Store, o eventstore.ReadOptions) error) ledgerRun {
-	opts, _ := readOptions(fs)
+	return readingOr(fs, nil, read)
+}
+
+// readingOr is [reading] for a command that may ask a running server
+// instead: remote, when it is not nil and returns true, has done the work.
+func readingOr(fs *flag.FlagSet, remote func(ctx context.Context, c *call, f readFlags) (bool, error), read func(ctx context.Context, c *call, s *eventstore.Store, o eventstore.ReadOptions) error) ledgerRun {
+	opts, raw := readOptions(fs)
 	return func(ctx context.Context, c *call) error {
 		o, err := opts()
 		if err != nil {
 			return err
+		}
+		if remote != nil {
+			if done, err := remote(ctx, c, raw); done || err != nil {
+				return err
+			}
 		}
 		s, err := c.ledger(ctx)
 		if err != nil {
@@ -101,8 +134,16 @@ func tail(ctx context.Context, s *eventstore.Store, o eventstore.ReadOptions, st
 func exportFlags(fs *flag.FlagSet) ledgerRun {
 	var nf notaryFlags
 	nf.register(fs)
+	var srv serverFlags
+	srv.register(fs)
 	out := fs.String("o", "-", "output file (- for standard output)")
-	return reading(fs, func(ctx context.Context, c *call, s *eventstore.Store, o eventstore.ReadOptions) error {
+	remote := func(ctx context.Context, c *call, f readFlags) (bool, error) {
+		if srv.server == "" {
+			return false, nil
+		}
+		return true, exportFromServer(ctx, &srv, f.query(), *out, c.stdout, c.stderr)
+	}
+	return readingOr(fs, remote, func(ctx context.Context, c *call, s *eventstore.Store, o eventstore.ReadOptions) error {
 		return export(ctx, c, &nf, s, o, *out)
 	})
 }

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-
 	"github.com/laaledger/laaledger/domain/service"
 	"github.com/laaledger/laaledger/scripts/genhistory"
 )
@@ -23,10 +21,8 @@ func genHistoryFlags(fs *flag.FlagSet) ledgerRun {
 		if err != nil {
 			return err
 		}
-		bar := progressbar.NewOptions64(int64(o.Events), progressbar.OptionSetWriter(c.stderr),
-			progressbar.OptionSetDescription("commands"), progressbar.OptionShowCount(), progressbar.OptionShowIts(),
-			progressbar.OptionSetItsString("cmd"), progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())
-		o.Progress = func(done int64) { bar.Set64(done) }
+		bar := newProgress(c.stderr, int64(o.Events), "commands", "cmd")
+		o.Progress = bar.Set
 		start := time.Now()
 		n, err := genhistory.Run(ctx, service.New(s, service.Kinds()), o)
 		bar.Finish()

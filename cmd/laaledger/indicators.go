@@ -19,11 +19,11 @@ import (
 )
 
 func runIndicators(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && isHelp(args[0]) {
+		args = []string{"import", "-h"} // import is the one subcommand: show its flags
+	}
 	if len(args) == 0 || args[0] != "import" {
-		fmt.Fprintln(stderr, "Usage: laaledger indicators import [flags] FILE.csv")
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			return errHelp
-		}
+		fmt.Fprintln(stderr, "Usage: laaledger indicators import [flags] FILE.csv   (laaledger indicators -h for its flags)")
 		return usageError{"expected the subcommand 'import'"}
 	}
 	return onLedger("indicators import [flags] FILE.csv\n\nThe CSV has the columns of domain/refdata/national_indicators.csv:\nni,number,title,theme,data_source,place_survey,dcsf_statutory,status,source",

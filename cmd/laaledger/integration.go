@@ -19,6 +19,9 @@ func init() {
 }
 
 func runIntegration(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && isHelp(args[0]) {
+		args = []string{"add", "-h"} // add is the one subcommand: show its flags
+	}
 	if len(args) == 0 || args[0] != "add" {
 		return usageError{"usage: laaledger integration add NAME [--from-start|--from-seq N|--from-time T] [--filter SUBJECT] [--json]"}
 	}
@@ -32,15 +35,6 @@ func integrationAddFlags(fs *flag.FlagSet) ledgerRun {
 	filter := fs.String("filter", "", "deliver only commits on these ledger subjects, e.g. ledger.laa.> or ledger.caa.00EB.>")
 	asJSON := fs.Bool("json", false, "print the credentials as JSON")
 	return func(ctx context.Context, c *call) error {
-		// The name may come before the flags too.
-		if len(c.args) > 1 {
-			rest := c.args[1:]
-			c.args = c.args[:1]
-			if err := fs.Parse(rest); err != nil {
-				return usageError{err.Error()}
-			}
-			c.args = append(c.args, fs.Args()...)
-		}
 		if len(c.args) != 1 {
 			return usageError{"integration add takes one NAME"}
 		}

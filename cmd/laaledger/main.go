@@ -25,6 +25,8 @@ type command struct {
 // store flags, parses, and opens and closes the ledger. (history.go and
 // timeline.go still add theirs from init with [register].)
 var commands = map[string]command{
+	"actors": {"the actor register: who may act, in which role, for which organisation (actors list|register|retire)",
+		runActors},
 	"demo": {"load the demo history (idempotent) and print a summary per area",
 		onLedger("demo [flags]", noFlags(runDemo))},
 	"export": {"write the ledger (or part of it) as JSON lines, one commit per line, for offline verification",
@@ -41,6 +43,11 @@ var commands = map[string]command{
 		onLedger("tail [flags]", tailFlags)},
 	"verify": {"read the whole ledger and check every aggregate's hash chain",
 		onLedger("verify [flags]", verifyFlags)},
+}
+
+// isHelp reports whether arg asks for help.
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "-help" || arg == "--help" || arg == "help"
 }
 
 func register(name, summary string, run func(ctx context.Context, args []string, stdout, stderr io.Writer) error) {
@@ -95,5 +102,6 @@ Commands:`)
 	}
 	fmt.Fprintln(w, `
 Exit codes: 0 ok, 1 internal error, 2 bad input, 3 conflict, 4 not found,
-5 unavailable, 6 forbidden, 7 ledger tampered.`)
+5 unavailable, 6 forbidden, 7 ledger tampered, 8 unauthenticated (no token,
+or one the server does not accept).`)
 }

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-
 	"github.com/laaledger/laaledger/eventstore"
 )
 
@@ -41,17 +39,14 @@ func runRebuild(ctx context.Context, c *call) error {
 		fmt.Fprintf(c.stdout, "rebuilt %s from its events in %s\n", one, time.Since(start).Round(time.Microsecond))
 		return nil
 	}
-	var bar *progressbar.ProgressBar
+	var bar progress
 	start := time.Now()
 	var events uint64
 	err = rs.runner.Rebuild(ctx, func(done, total uint64) {
 		if bar == nil {
-			bar = progressbar.NewOptions64(int64(total), progressbar.OptionSetWriter(c.stderr),
-				progressbar.OptionSetDescription("rebuilding (stream sequences)"), progressbar.OptionShowCount(),
-				progressbar.OptionShowIts(), progressbar.OptionSetItsString("commits"),
-				progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())
+			bar = newProgress(c.stderr, int64(total), "rebuilding (stream sequences)", "commits")
 		}
-		bar.Set64(int64(done))
+		bar.Set(int64(done))
 		events = done
 	})
 	if bar != nil {

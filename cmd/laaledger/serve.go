@@ -89,6 +89,9 @@ func serve(ctx context.Context, c *call, nf *notaryFlags, s *eventstore.Store, l
 			return err
 		}
 	}
+	if err := checkTokensAgainstRegister(ctx, svc, tokens); err != nil {
+		return err
+	}
 	rs, err := openReadSide(ctx, &c.flags, s, log)
 	if err != nil {
 		return err
@@ -124,6 +127,7 @@ func serve(ctx context.Context, c *call, nf *notaryFlags, s *eventstore.Store, l
 		Feed:        s,
 		Tokens:      tokens,
 		Proofs:      nt,
+		Auditor:     &ledgerAuditor{sf: &c.flags, nf: nf, s: s, nt: nt},
 		Logger:      log,
 		CloudEvents: ce,
 		ProjectionLag: func() api.Lag {

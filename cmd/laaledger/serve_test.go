@@ -56,8 +56,8 @@ func TestServeDemoAnswersAndStopsCleanly(t *testing.T) {
 	out, errOut, code = cli(t, "timeline", "--server", base, "--token", "demo-scrutiny-hartlepool", "--area", "00EB", "--type", "caa.AssessmentPublished")
 	require.Equal(t, 0, code, errOut)
 	require.Contains(t, out, "2009-12-10")
-	_, _, code = cli(t, "state", "--server", base, "--token", "wrong", "laa", "00EB/2008-11")
-	require.Equal(t, exitForbidden, code)
+	_, errOut, code = cli(t, "state", "--server", base, "--token", "wrong", "laa", "00EB/2008-11")
+	require.Equal(t, exitUnauthenticated, code, errOut)
 
 	stop()
 	_, err = os.Stat(filepath.Join(data, "projections", "projections.snap"))

@@ -6,8 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -28,7 +30,15 @@ type storeFlags struct {
 	dupWindow    time.Duration
 	listen       string
 	cacheEvents  int
+	// create lets open create the embedded ledger (serve, demo,
+	// gen-history); every other command needs one that exists.
+	create      bool
+	readTimeout time.Duration
 }
+
+// createsLedger names the commands that may create a data directory and
+// the ledger in it.
+var createsLedger = map[string]bool{"serve": true, "demo": true, "gen-history": true}
 
 func (f *storeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.data, "data", envOr("LAALEDGER_DATA", "./laaledger-data"), "data directory of the embedded NATS server (env LAALEDGER_DATA)")
@@ -38,7 +48,8 @@ func (f *storeFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.replicas, "replicas", 0, "stream replicas when creating it (default 1 embedded; use 3 on a cluster)")
 	fs.DurationVar(&f.syncInterval, "sync-interval", 0, "embedded only: flush to disk on this interval instead of before every acknowledgement (default: sync every write)")
 	fs.DurationVar(&f.dupWindow, "duplicate-window", 2*time.Minute, "how long the server remembers command ids (older repeats are caught from history)")
-	fs.IntVar(&f.cacheEvents, "cache-events", 200_000, "events of aggregate history kept in memory for decisions; raise it when aggregates are larger")
+	fs.IntVar(&f.cacheEvents, "cache-events", 200_000, "events kept in memory for decisions: each cached aggregate holds its snapshot and the events after it, so a miss costs one snapshot read and that tail, whatever the history's length")
+	fs.DurationVar(&f.readTimeout, "read-timeout", eventstore.DefaultReadIdleTimeout, "a read of the stream (verify, export, rebuild, loads) that receives nothing for this long fails, naming the sequence it waited for")
 	fs.StringVar(&f.listen, "nats-listen", "", "embedded only: also accept NATS clients on this loopback address, e.g. 127.0.0.1:4222; only the ledger's own and integration users (see integration add) are admitted")
 }
 
@@ -51,7 +62,7 @@ func (f *storeFlags) config(log *slog.Logger) eventstore.Config {
 		EmbeddedUsers: users,
 		DataDir:       f.data, NATSURL: f.natsURL, CredsFile: f.creds, AdminCredsFile: f.adminCreds,
 		Replicas: f.replicas, SyncInterval: f.syncInterval, DuplicateWindow: f.dupWindow,
-		ListenAddr: f.listen, CacheEvents: f.cacheEvents, Logger: log,
+		ListenAddr: f.listen, CacheEvents: f.cacheEvents, ReadIdleTimeout: f.readTimeout, Logger: log,
 		StreamDescription: "laaledger: immutable events of LAA negotiations and CAA judgements",
 	}
 }
@@ -67,13 +78,48 @@ func (f *storeFlags) open(ctx context.Context, log *slog.Logger) (*eventstore.St
 			return nil, err
 		}
 	}
+	if f.natsURL == "" && !f.create {
+		if err := ledgerExists(f.data); err != nil {
+			return nil, err
+		}
+	}
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	s, err := eventstore.Open(ctx, f.config(log))
 	if errors.Is(err, eventstore.ErrInUse) {
-		return nil, fmt.Errorf("%w; stop it, or query it through its API (--server)", err)
+		return nil, fmt.Errorf("%w; stop it, or ask it through its API instead: --server http://ADDRESS --token TOKEN (or LAALEDGER_SERVER, LAALEDGER_TOKEN)", err)
 	}
 	return s, err
+}
+
+// where names the ledger for messages: the NATS URL or the data directory.
+func (f *storeFlags) where() string {
+	if f.natsURL != "" {
+		return f.natsURL
+	}
+	return f.data
+}
+
+// ledgerExists reports, as a not-found error saying what to do, a data
+// directory that does not exist or holds no embedded ledger, so that a
+// command other than serve, demo and gen-history never creates one.
+func ledgerExists(dir string) error {
+	const hint = "give --data DIR (env LAALEDGER_DATA) of a ledger, create one with `laaledger serve` or `laaledger demo`, or ask a running server with --server"
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%w: there is no ledger at %s: the directory does not exist; %s", eventstore.ErrNotFound, dir, hint)
+	case err != nil:
+		return fmt.Errorf("data directory: %w", err)
+	case !fi.IsDir():
+		return usageError{fmt.Sprintf("--data %s is not a directory", dir)}
+	}
+	// The embedded server keeps its store in DIR/jetstream (see
+	// eventstore.Config.DataDir).
+	if _, err := os.Stat(filepath.Join(dir, "jetstream")); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%w: there is no ledger at %s: the directory holds none; %s", eventstore.ErrNotFound, dir, hint)
+	}
+	return nil
 }
 
 // ledgerRun runs a command that works on the ledger, once its flags are
@@ -91,6 +137,7 @@ func onLedger(synopsis string, flags func(fs *flag.FlagSet) ledgerRun) func(ctx 
 		fs := newFlagSet(strings.Fields(synopsis)[0], synopsis, stderr)
 		c := &call{stdout: stdout, stderr: stderr, log: newLogger(stderr, false)}
 		c.flags.register(fs)
+		c.flags.create = createsLedger[fs.Name()]
 		run := flags(fs)
 		if err := parse(fs, args); err != nil {
 			return err
@@ -153,6 +200,9 @@ func envOr(key, def string) string {
 func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	if flagSetCreated != nil {
+		flagSetCreated(fs)
+	}
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: laaledger %s\n\nFlags:\n", synopsis)
 		fs.PrintDefaults()
@@ -161,16 +211,35 @@ func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 }
 
 // parse parses args, turning -h into errHelp and bad flags into a usage
-// error.
+// error. Flags may come before, between or after the positional arguments
+// (state laa 00EB/2008-11 --known-at 2009-03-31); after "--" everything is
+// positional. fs.Args() is then the positional arguments in order.
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return errHelp
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if err == flag.ErrHelp {
+				return errHelp
+			}
+			return usageError{err.Error()}
 		}
-		return usageError{err.Error()}
+		rest := fs.Args()
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			positional = append(positional, rest...)
+			break
+		}
+		if len(rest) == 0 {
+			break
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
 	}
-	return nil
+	// Parse once more so that fs.Args() holds the positional arguments.
+	return fs.Parse(append([]string{"--"}, positional...))
 }
+
+// flagSetCreated, when set (by tests), sees every flag set a command makes.
+var flagSetCreated func(*flag.FlagSet)
 
 func newLogger(w io.Writer, verbose bool) *slog.Logger {
 	level := slog.LevelInfo

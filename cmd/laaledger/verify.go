@@ -2,77 +2,164 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
+	"path/filepath"
 
+	"github.com/laaledger/laaledger/cmd/laaledger/internal/api"
 	"github.com/laaledger/laaledger/eventstore"
 	"github.com/laaledger/laaledger/eventstore/bundle"
+	"github.com/laaledger/laaledger/projections"
 )
 
 func verifyFlags(fs *flag.FlagSet) ledgerRun {
 	var nf notaryFlags // the signing key in the data directory; --key is the verifier key here
 	bundlePath := fs.String("bundle", "", "verify an exported file (laaledger export -o FILE) offline, without the ledger")
 	key := fs.String("key", "", "with --bundle: the verifier key you trust (as `laaledger key` prints it), or a file holding it")
+	var srv serverFlags
+	srv.register(fs)
 	var cps checkpointFiles
 	fs.Var(&cps, "checkpoint", "with --bundle: a signed checkpoint file you hold (from a witness, an earlier audit) the bundle must agree with; repeatable")
+	checkProjections := fs.Bool("projections", false, "also check the projections snapshot in the data directory: rebuild the read models from the stream up to its position and compare content digests")
 	return func(ctx context.Context, c *call) error {
 		if *bundlePath != "" {
+			if *checkProjections {
+				return usageError{"--projections checks the data directory's snapshot; it does not apply to --bundle"}
+			}
 			vkey, err := verifierKeyArg(*key)
 			if err != nil {
 				return err
 			}
 			return verifyBundle(*bundlePath, bundle.Options{VerifierKey: vkey, Checkpoints: cps}, c.stdout)
 		}
+		if srv.server != "" {
+			if *checkProjections {
+				return usageError{"--projections checks a data directory's snapshot; run it where the data directory is, not with --server"}
+			}
+			return verifyOnServer(ctx, &srv, c.stdout)
+		}
 		s, err := c.ledger(ctx)
 		if err != nil {
 			return err
 		}
-		if err := s.Integrity(); err != nil {
-			return withRecovery(err)
-		}
-		v := eventstore.NewChainVerifier()
-		var commits, events int
-		var prev uint64
-		last, err := s.Read(ctx, eventstore.ReadOptions{}, func(c *eventstore.Commit) error {
-			commits++
-			if len(c.Events) == 0 {
-				return fmt.Errorf("%w: a commit with no events after stream sequence %d", eventstore.ErrTampered, prev)
-			}
-			// A gap between sequences is refused by the notary below, which
-			// reads the same stream into its tree.
-			prev = c.Events[0].Sequence
-			for i := range c.Events {
-				events++
-				if err := v.Check(&c.Events[i]); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("after %d commits: %w", commits, err)
-		}
-		if commits == 0 {
-			return fmt.Errorf("%w: the ledger holds no commits, so there is nothing to verify (an empty ledger is never reported intact)", eventstore.ErrNotFound)
-		}
-		end, err := s.LastSequence(ctx)
+		rep, err := verifyLedger(ctx, &c.flags, &nf, s)
 		if err != nil {
 			return err
 		}
-		if last != end || prev != end {
-			return fmt.Errorf("%w: the stream ends at sequence %d but only commits up to %d could be read", eventstore.ErrTampered, end, prev)
+		fmt.Fprintln(c.stdout, rep.Summary)
+		if *checkProjections {
+			return verifyProjections(ctx, &c.flags, s, c.stdout)
 		}
-		// The notary rebuilds the Merkle tree from the stream, refusing any
-		// gap, and checks every signed checkpoint against it (signature,
-		// size, root).
-		n, err := nf.open(ctx, &c.flags, s, slog.New(slog.DiscardHandler))
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(c.stdout, "ledger intact: %d events in %d commits, up to stream sequence %d; every hash chain verifies; %s\n", events, commits, last, describeCheckpoints(n))
 		return nil
 	}
+}
+
+// verifyLedger reads the whole ledger, checks every aggregate's hash chain
+// and that no commit is missing, and has a notary rebuild the Merkle tree
+// and check every signed checkpoint against it. serve answers
+// POST /v1/verify with it too. An empty ledger is never reported intact.
+func verifyLedger(ctx context.Context, sf *storeFlags, nf *notaryFlags, s *eventstore.Store) (api.VerifyReport, error) {
+	var rep api.VerifyReport
+	if err := s.Integrity(); err != nil {
+		return rep, withRecovery(err)
+	}
+	v := eventstore.NewChainVerifier()
+	var prev uint64
+	last, err := s.Read(ctx, eventstore.ReadOptions{}, func(c *eventstore.Commit) error {
+		rep.Commits++
+		if len(c.Events) == 0 {
+			return fmt.Errorf("%w: a commit with no events after stream sequence %d", eventstore.ErrTampered, prev)
+		}
+		// A gap between sequences is refused by the notary below, which
+		// reads the same stream into its tree.
+		prev = c.Events[0].Sequence
+		for i := range c.Events {
+			rep.Events++
+			if err := v.Check(&c.Events[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return rep, fmt.Errorf("after %d commits: %w", rep.Commits, err)
+	}
+	if rep.Commits == 0 {
+		return rep, errEmptyLedger(sf.where(), "verify (an empty ledger is never reported intact)")
+	}
+	end, err := s.LastSequence(ctx)
+	if err != nil {
+		return rep, err
+	}
+	if last != end || prev != end {
+		return rep, fmt.Errorf("%w: the stream ends at sequence %d but only commits up to %d could be read", eventstore.ErrTampered, end, prev)
+	}
+	rep.LastSequence = last
+	// The notary rebuilds the Merkle tree from the stream, refusing any
+	// gap, and checks every signed checkpoint against it (signature,
+	// size, root).
+	n, err := nf.open(ctx, sf, s, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return rep, err
+	}
+	rep.Checkpoints = len(n.Checkpoints())
+	if cp, ok := n.Latest(); ok {
+		rep.Origin, rep.CheckpointTreeSize = cp.Origin, cp.Size
+	}
+	rep.Intact = true
+	rep.Summary = fmt.Sprintf("ledger intact: %d events in %d commits, up to stream sequence %d; every hash chain verifies; %s",
+		rep.Events, rep.Commits, rep.LastSequence, describeCheckpoints(n))
+	return rep, nil
+}
+
+// verifyOnServer asks a running server to verify its own ledger; it
+// answers the report verifyLedger makes, or the problem that stopped it,
+// which maps to the same exit code as the same failure met locally.
+func verifyOnServer(ctx context.Context, srv *serverFlags, stdout io.Writer) error {
+	var rep api.VerifyReport
+	err := srv.do(ctx, http.MethodPost, "/v1/verify", nil, func(body io.Reader) error {
+		return json.NewDecoder(io.LimitReader(body, 1<<20)).Decode(&rep)
+	})
+	if err != nil {
+		return err
+	}
+	if !rep.Intact || rep.Summary == "" {
+		return fmt.Errorf("%w: the server at %s answered no verified report", eventstore.ErrUnavailable, srv.server)
+	}
+	fmt.Fprintln(stdout, rep.Summary+" (verified by the server at "+srv.server+")")
+	return nil
+}
+
+// verifyProjections checks the projections snapshot serve would load
+// against the ledger (see projections.VerifySnapshot).
+func verifyProjections(ctx context.Context, sf *storeFlags, s *eventstore.Store, w io.Writer) error {
+	dir := sf.projectionsDir()
+	secs, err := projections.VerifyReaderSnapshot(ctx, projections.Config{Store: s, Dir: dir})
+	if errors.Is(err, projections.ErrSnapshotMismatch) {
+		return fmt.Errorf("%w\nserve would answer from this snapshot. To recover: stop serve, delete %s (serve then rebuilds "+
+			"the read models from the stream as it starts), or run `laaledger rebuild`, which rebuilds them and writes a new snapshot",
+			err, filepath.Join(dir, projections.SnapshotFile))
+	}
+	if err != nil {
+		return err
+	}
+	if len(secs) == 0 {
+		fmt.Fprintf(w, "projections: no snapshot in %s; serve rebuilds the read models from the stream\n", dir)
+		return nil
+	}
+	for _, sec := range secs {
+		if sec.Skipped != "" {
+			fmt.Fprintf(w, "projections: %s not checked: %s\n", sec.Model, sec.Skipped)
+			continue
+		}
+		fmt.Fprintf(w, "projections: %s at stream sequence %d equals a rebuild from the stream (digest %s)\n", sec.Model, sec.Position, sec.Digest[:16])
+	}
+	return nil
 }
 
 // withRecovery adds to an integrity failure what the operator can do.

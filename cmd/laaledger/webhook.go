@@ -50,27 +50,19 @@ take effect at once. Without it they work on --data while serve is stopped;
 serve delivers to a webhook added so when it next starts.`
 
 func runWebhook(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		fs := newFlagSet("webhook", webhookUsage, stderr)
-		webhookFlags(fs)
-		fs.Usage()
-		return usageError{"webhook needs a subcommand: add, list, show, status, dead, replay, disable, enable or remove"}
+	if len(args) == 0 {
+		return usageError{"webhook needs a subcommand: add, list, show, status, dead, replay, disable, enable or remove (webhook -h)"}
+	}
+	if isHelp(args[0]) {
+		args = []string{"help", "-h"}
 	}
 	sub := args[0]
 	fs := newFlagSet("webhook "+sub, webhookUsage, stderr)
 	f := webhookFlags(fs)
-	// Flags may come before or after the name and URL.
-	var rest []string
-	for in := args[1:]; ; {
-		if err := fs.Parse(in); err != nil {
-			return usageError{err.Error()}
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		rest = append(rest, fs.Arg(0))
-		in = fs.Args()[1:]
+	if err := parse(fs, args[1:]); err != nil {
+		return err
 	}
+	rest := fs.Args()
 	want := map[string]int{"add": 2, "list": 0, "show": 1, "status": 1, "dead": 1, "replay": 1, "disable": 1, "enable": 1, "remove": 1}
 	n, ok := want[sub]
 	if !ok {
@@ -81,6 +73,9 @@ func runWebhook(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if f.srv.server != "" {
 		return webhookRemote(ctx, f, sub, rest, stdout)
+	}
+	if err := ledgerExists(*f.data); err != nil {
+		return err // only serve, demo and gen-history create a data directory
 	}
 	return webhookLocal(ctx, f, sub, rest, stdout)
 }

@@ -39,6 +39,15 @@ func TestServeDeliversSignedWebhooks(t *testing.T) {
 	}))
 	defer rcv.Close()
 
+	// A webhook is registered on a ledger that exists: the CLI creates no
+	// data directory but serve's, demo's and gen-history's.
+	_, errOut, code := cli(t, "webhook", "add", "--data", data, "perf", rcv.URL)
+	require.Equal(t, exitNotFound, code, errOut)
+	require.Contains(t, errOut, "no ledger at "+data)
+	require.NoDirExists(t, data)
+	_, errOut, code = cli(t, "demo", "--data", data)
+	require.Equal(t, 0, code, errOut)
+
 	out, errOut, code := cli(t, "webhook", "add", "--data", data, "--filter", "ledger.laa.>", "perf", rcv.URL)
 	require.Equal(t, 0, code, errOut)
 	require.Contains(t, out, "whsec_")

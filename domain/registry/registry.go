@@ -6,12 +6,13 @@
 // to encode and decode events and commands.
 //
 // It imports domain and the aggregate packages (domain/catalogue,
-// domain/laa, domain/caa); none of them may import it. It must not import
+// domain/laa, domain/caa, domain/actors); none of them may import it. It must not import
 // the event store, projections or anything under cmd.
 package registry
 
 import (
 	"github.com/laaledger/laaledger/domain"
+	"github.com/laaledger/laaledger/domain/actors"
 	"github.com/laaledger/laaledger/domain/caa"
 	"github.com/laaledger/laaledger/domain/catalogue"
 	"github.com/laaledger/laaledger/domain/laa"
@@ -23,6 +24,7 @@ var types = domain.NewRegistry(
 	catalogue.Register,
 	laa.Register,
 	caa.Register,
+	actors.RegisterTypes,
 )
 
 // RegisterEvent records the Go type and current schema version of an event

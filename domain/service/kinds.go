@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/laaledger/laaledger/domain/actors"
 	"github.com/laaledger/laaledger/domain/caa"
 	"github.com/laaledger/laaledger/domain/catalogue"
 	"github.com/laaledger/laaledger/domain/laa"
@@ -104,6 +105,12 @@ func (st *states[S]) state(ctx context.Context, svc *Service, h eventstore.Histo
 // Kinds returns how to fold and decide every aggregate kind of the domain.
 func Kinds() map[string]Kind {
 	return map[string]Kind{
+		domain.KindActors: KindOf[actors.Register]{
+			Fold: actors.Register.Apply,
+			Decide: func(_ context.Context, _ Env, s actors.Register, _ domain.History, m domain.Meta, cmd domain.Command) ([]domain.Event, error) {
+				return actors.DecideRegister(s, m, cmd)
+			},
+		},
 		domain.KindAreaAssessment: KindOf[caa.AreaAssessment]{
 			Fold: caa.AreaAssessment.Apply,
 			Decide: func(_ context.Context, _ Env, s caa.AreaAssessment, h domain.History, m domain.Meta, cmd domain.Command) ([]domain.Event, error) {

@@ -150,6 +150,10 @@ func (s *Service) Execute(ctx context.Context, m domain.Meta, cmd domain.Command
 		eventstore.WithFingerprint(fp),
 		eventstore.WithActor(eventstore.Actor{ID: m.Actor.ID, Role: string(m.Actor.Role), Organisation: m.Actor.Organisation}),
 	}
+	// The actor register is read before the aggregate, so that reading it
+	// cannot push the aggregate out of a small cache between its load and
+	// the append.
+	refused := s.checkActor(ctx, ref, m.Actor)
 	for attempt := 0; ; attempt++ {
 		h, err := s.store.LoadFor(ctx, agg, m.CommandID, same...)
 		if err != nil {
@@ -157,6 +161,12 @@ func (s *Service) Execute(ctx context.Context, m domain.Meta, cmd domain.Command
 		}
 		if h.Appended != nil {
 			return resultOf(ref, *h.Appended), nil
+		}
+		if refused != nil {
+			// A command the ledger already holds keeps its original
+			// answer; a new one from an actor the register does not
+			// allow is refused.
+			return Result{}, refused
 		}
 		if expected != nil && *expected > h.Version {
 			// The caller has seen a later version than this process holds:

@@ -73,6 +73,9 @@ func NewTokens(entries []TokenEntry) (*Tokens, error) {
 		if err := e.Actor.Validate(); err != nil {
 			return nil, fmt.Errorf("token %d: %w", i+1, err)
 		}
+		if err := domain.CheckOrganisation(e.Actor.Role, e.Actor.Organisation); err != nil {
+			return nil, fmt.Errorf("token %d (actor %q): %w", i+1, e.Actor.ID, err)
+		}
 		if seen[d] {
 			return nil, fmt.Errorf("token %d (actor %q): the same token is given twice", i+1, e.Actor.ID)
 		}
@@ -128,6 +131,9 @@ func (t *Tokens) Authenticate(token string) (domain.Actor, bool) {
 
 // Len is the number of tokens.
 func (t *Tokens) Len() int { return len(t.digests) }
+
+// Actors returns the actor of every token, in the file's order.
+func (t *Tokens) Actors() []domain.Actor { return append([]domain.Actor(nil), t.actors...) }
 
 type actorKey struct{}
 

@@ -17,6 +17,7 @@ const (
 	DefaultMaxHeaderBytes     = 64 << 10
 	DefaultMaxStreams         = 256
 	DefaultMaxStreamsPerActor = 8
+	DefaultStreamWriteTimeout = 10 * time.Second
 )
 
 // HTTPServer returns an http.Server that serves s with its configured

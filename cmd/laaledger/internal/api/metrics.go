@@ -24,6 +24,7 @@ type metrics struct {
 	requests   *prometheus.CounterVec
 	reqDur     *prometheus.HistogramVec
 	sseClients prometheus.Gauge
+	sseDrops   *prometheus.CounterVec
 }
 
 func counterVec(name, help string, labels ...string) *prometheus.CounterVec {
@@ -51,7 +52,9 @@ func newMetrics(reg prometheus.Registerer, lag func() Lag) (*metrics, error) {
 			Help: "Open server-sent event streams.",
 		}),
 	}
-	cs := []prometheus.Collector{m.appends, m.conflicts, m.duplicates, m.appendDur, m.requests, m.reqDur, m.sseClients}
+	m.sseDrops = counterVec("laaledger_event_stream_drops_total",
+		"Event streams the server closed because the client did not take a write: write_timeout (it stopped reading) or write_failed (the connection broke).", "reason")
+	cs := []prometheus.Collector{m.appends, m.conflicts, m.duplicates, m.appendDur, m.requests, m.reqDur, m.sseClients, m.sseDrops}
 	if lag != nil {
 		cs = append(cs,
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{

@@ -51,14 +51,24 @@ func parseAsOf(q url.Values) (projections.AsOf, error) {
 	}
 	for _, b := range projections.Bases {
 		if v := q.Get(b.Param()); v != "" {
-			t, err := time.Parse(time.RFC3339Nano, v)
+			t, err := parseInstant(v)
 			if err != nil {
-				return projections.AsOf{}, badRequest("bad_request", b.Param()+" must be an RFC 3339 time")
+				return projections.AsOf{}, badRequest("bad_request", b.Param()+" must be a date (YYYY-MM-DD) or an RFC 3339 time, not "+strconv.Quote(v))
 			}
 			return projections.AsOf{Basis: b, At: t.UTC()}, nil
 		}
 	}
 	return projections.AsOf{Basis: projections.Current}, nil
+}
+
+// parseInstant reads an RFC 3339 time, or a plain date (YYYY-MM-DD) as
+// the end of that day in UTC (its last nanosecond), as the CLI's --as-of
+// and --known-at do: the state at 2009-03-31 includes what happened on it.
+func parseInstant(v string) (time.Time, error) {
+	if t, err := time.Parse(time.DateOnly, v); err == nil {
+		return t.Add(24*time.Hour - time.Nanosecond), nil
+	}
+	return time.Parse(time.RFC3339Nano, v)
 }
 
 func (s *Server) serveState(w http.ResponseWriter, r *http.Request, ref domain.AggregateRef) {

@@ -60,6 +60,9 @@ type Config struct {
 	// Proofs serves checkpoints, the verifier key and proofs; nil answers
 	// 503 on those routes.
 	Proofs Proofs
+	// Auditor verifies and exports the ledger (POST /v1/verify, GET
+	// /v1/export); nil answers 503 on those routes.
+	Auditor Auditor
 	// Logger gets one line per request (never the token); default discards.
 	Logger *slog.Logger
 	// Registry receives the server's metrics and is served at /metrics;
@@ -75,8 +78,14 @@ type Config struct {
 	// WaitTimeout bounds a min_sequence wait; default 5 s.
 	WaitTimeout time.Duration
 	// Heartbeat is the interval of event-stream comments on an idle
-	// connection; default 15 s.
+	// connection; default 15 s. They keep proxies from closing an idle
+	// stream and find a client that has gone away.
 	Heartbeat time.Duration
+	// StreamWriteTimeout bounds each write to an event stream (a batch of
+	// events, a heartbeat); a client that does not take it in time (it
+	// stopped reading, its network died) is dropped and its stream slot
+	// freed. Default DefaultStreamWriteTimeout.
+	StreamWriteTimeout time.Duration
 	// ReadTimeout, ReadHeaderTimeout and IdleTimeout configure the
 	// http.Server that HTTPServer returns; defaults DefaultReadTimeout,
 	// DefaultReadHeaderTimeout and DefaultIdleTimeout.
@@ -114,6 +123,8 @@ type Server struct {
 	streams     context.Context
 	stopStreams context.CancelFunc
 	slots       streamSlots
+	// audits admits one verification or export at a time.
+	audits chan struct{}
 }
 
 // New checks the configuration, builds the OpenAPI document for the
@@ -149,7 +160,10 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Heartbeat <= 0 {
 		cfg.Heartbeat = 15 * time.Second
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, tokens: cfg.Tokens, reg: cfg.Registry, mux: http.NewServeMux()}
+	if cfg.StreamWriteTimeout <= 0 {
+		cfg.StreamWriteTimeout = DefaultStreamWriteTimeout
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, tokens: cfg.Tokens, reg: cfg.Registry, mux: http.NewServeMux(), audits: make(chan struct{}, 1)}
 	s.streams, s.stopStreams = context.WithCancel(context.Background())
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -194,6 +208,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /v1/areas", s.authed(s.areas))
 	m.HandleFunc("GET /v1/areas/{area}", s.authed(s.area))
 	m.HandleFunc("GET /v1/regions", s.authed(s.regions))
+	m.HandleFunc("GET /v1/actors", s.authed(s.actorRegister))
 	m.HandleFunc("GET /v1/sources", s.authed(s.sources))
 	m.HandleFunc("GET /v1/indicators/{number}", s.authed(s.indicator))
 	m.HandleFunc("GET /v1/dashboard", s.authed(s.dashboard))
@@ -204,6 +219,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /v1/key", s.authed(s.verifierKey))
 	m.HandleFunc("GET /v1/proofs/inclusion", s.authed(s.inclusionProof))
 	m.HandleFunc("GET /v1/proofs/consistency", s.authed(s.consistencyProof))
+	s.auditRoutes(m)
 	s.webhookRoutes(m)
 
 	// The same paths without a method answer other methods with a problem

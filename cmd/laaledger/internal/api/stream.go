@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -161,8 +163,39 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	rc := http.NewResponseController(w)
 	bw := bufio.NewWriter(w)
+	// Every write has its own deadline: a client that stops reading fills
+	// the connection's buffers and would otherwise block this handler, and
+	// hold its stream slot, for ever.
+	deadlines := rc.SetWriteDeadline(time.Now().Add(s.cfg.StreamWriteTimeout)) == nil
+	defer func() {
+		if deadlines {
+			_ = rc.SetWriteDeadline(time.Time{})
+		}
+	}()
 	flush := func() bool {
-		return bw.Flush() == nil && rc.Flush() == nil
+		if deadlines {
+			_ = rc.SetWriteDeadline(time.Now().Add(s.cfg.StreamWriteTimeout))
+		}
+		// bw writes through to w whenever it fills, so the error may be
+		// that of an earlier write; a failed write also cancels ctx.
+		err := bw.Flush()
+		if err == nil {
+			err = rc.Flush()
+		}
+		if err == nil {
+			return true
+		}
+		if s.streams.Err() != nil {
+			return false // the server is stopping
+		}
+		reason := "write_failed"
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			reason = "write_timeout"
+		}
+		s.metrics.sseDrops.WithLabelValues(reason).Inc()
+		s.log.InfoContext(ctx, "event stream client dropped", "correlation_id", correlationID(ctx), "actor", actor.ID,
+			"reason", reason, "write_timeout", s.cfg.StreamWriteTimeout, "err", err)
+		return false
 	}
 	bw.WriteString("retry: 2000\n: laaledger event stream\n\n")
 	if !flush() {

@@ -94,7 +94,7 @@ func webhookFlags(fs *flag.FlagSet) *webhookFlagValues {
 	f.integration = fs.String("integration", "", "add: the integration the webhook delivers to (default: the webhook's name); list: only this integration's")
 	fs.Var(f.types, "type", "add: deliver only events of this ledger type; repeatable")
 	f.asJSON = fs.Bool("json", false, "print JSON")
-	fs.StringVar(&f.srv.server, "server", os.Getenv("LAALEDGER_SERVER"), "ask this running server (e.g. http://127.0.0.1:8080) instead of opening --data (env LAALEDGER_SERVER)")
+	fs.StringVar(&f.srv.server, "server", os.Getenv("LAALEDGER_SERVER"), "ask this running server (e.g. http://127.0.0.1:8080, or host:port for http) instead of opening --data (env LAALEDGER_SERVER)")
 	fs.StringVar(&f.srv.token, "token", "", "operator bearer token for --server (default: env LAALEDGER_TOKEN)")
 	return f
 }
@@ -328,9 +328,13 @@ func (f *serverFlags) send(ctx context.Context, method, path string, in, out any
 		}
 		body = bytes.NewReader(b)
 	}
+	base, err := f.baseURL()
+	if err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(f.server, "/")+path, body)
+	req, err := http.NewRequestWithContext(ctx, method, base+path, body)
 	if err != nil {
 		return usageError{fmt.Sprintf("--server %q: %v", f.server, err)}
 	}

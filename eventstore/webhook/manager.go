@@ -171,7 +171,7 @@ func (m *Manager) startLocked(r Registration) error {
 	go func() {
 		defer m.wg.Done()
 		defer close(dv.done)
-		if err := d.Run(ctx); err != nil && ctx.Err() == nil {
+		if err := d.Run(ctx); ctx.Err() == nil {
 			dv.mu.Lock()
 			dv.stopErr = err.Error()
 			dv.mu.Unlock()

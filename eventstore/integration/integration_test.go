@@ -353,3 +353,54 @@ func TestIntegrationUserMayDoNothingElse(t *testing.T) {
 		}
 	}
 }
+
+// An integrator may pull more than JetStream's default MaxAckPending
+// (1,000) before it acknowledges: the consumer hands them all out.
+func TestIntegrationPullsMoreThanAThousandCommitsBeforeAcknowledging(t *testing.T) {
+	l := openListening(t)
+	appendCommits(t, l, "a", 1)
+	ctx := estest.Context(t)
+	stored, err := l.Store.StoredCommit(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const commits = 1500
+	for i := 1; i < commits; i++ {
+		if _, err := l.JetStream().PublishAsync(fmt.Sprintf("ledger.laa.B%d.2008-11", i), stored.Data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	select {
+	case <-l.JetStream().PublishAsyncComplete():
+	case <-ctx.Done():
+		t.Fatal("publish timed out")
+	}
+	cred, err := integration.Add(ctx, l.Store, l.Cfg.DataDir, integration.Spec{Name: "bulk"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Restart()
+	c := connect(t, l, cred)
+	cons, err := c.js.Consumer(ctx, cred.Stream, cred.Consumer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cons.CachedInfo().Config.MaxAckPending; got != integration.MaxAckPending {
+		t.Errorf("MaxAckPending %d, want %d", got, integration.MaxAckPending)
+	}
+	got := 0
+	for got < commits {
+		batch, err := cons.Fetch(commits-got, jetstream.FetchMaxWait(5*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for range batch.Messages() {
+			n++
+		}
+		if n == 0 {
+			t.Fatalf("the consumer stopped handing out commits after %d of %d, none acknowledged", got, commits)
+		}
+		got += n
+	}
+}

@@ -81,3 +81,18 @@ func TestRegisteredWebhookDeadLettersAreKeptAndReplayedOnceTheEndpointRecovers(t
 		t.Errorf("%d dead letters left after a full replay", len(letters))
 	}
 }
+
+func TestADeliveryErrorMasksThePasswordInTheEndpointURL(t *testing.T) {
+	_, srv := newReceiver(t, 0)
+	ep := webhook.Endpoint{Name: "perf", URL: strings.Replace(srv.URL, "http://", "http://user:hunter2@", 1), Secret: []byte("other-key")}
+	err := webhook.Send(context.Background(), srv.Client(), ep, "e1", []byte(`{}`), time.Now())
+	if err == nil || !strings.Contains(err.Error(), "401") {
+		t.Fatalf("a delivery the receiver refused: %v", err)
+	}
+	if strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("the error shows the URL's password: %v", err)
+	}
+	if got := (webhook.Registration{Name: "perf", URL: ep.URL, Secret: "whsec_c2VjcmV0"}).Public(); got.Secret != "" || strings.Contains(got.URL, "hunter2") {
+		t.Errorf("public form: %+v", got)
+	}
+}

@@ -58,6 +58,13 @@ func TestServeDeliversSignedWebhooks(t *testing.T) {
 	_, errOut, code = cli(t, "webhook", "add", "--data", data, "perf", rcv.URL)
 	require.NotEqual(t, 0, code)
 	require.Contains(t, errOut, "already in use")
+	// list and show never print the secret.
+	for _, args := range [][]string{{"list"}, {"show", "perf"}, {"list", "--json"}} {
+		out, errOut, code := cli(t, append(append([]string{"webhook"}, args...), "--data", data)...)
+		require.Equal(t, 0, code, errOut)
+		require.Contains(t, out, "perf")
+		require.NotContains(t, out, "whsec_", "webhook %v", args)
+	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

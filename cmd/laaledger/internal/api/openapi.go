@@ -16,6 +16,8 @@ import (
 	"github.com/laaledger/laaledger/domain/laa"
 	"github.com/laaledger/laaledger/domain/registry"
 
+	"github.com/laaledger/laaledger/projections"
+
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3gen"
 	"go.yaml.in/yaml/v4"
@@ -47,7 +49,8 @@ func (s *Server) OpenAPI() *openapi3.T { return s.doc.doc }
 // componentTypes are the component schemas the document takes from Go
 // types: the YAML gives them only their descriptions.
 var componentTypes = map[string]any{"Problem": Problem{},
-	"AreaAssessmentState": caa.AreaAssessment{}, "OrgAssessmentState": caa.OrgAssessment{}}
+	"AreaAssessmentState": caa.AreaAssessment{}, "OrgAssessmentState": caa.OrgAssessment{},
+	"CatalogueView": projections.CatalogueView{}}
 
 // buildDocument loads the hand-kept document, generates the schemas of
 // [componentTypes], and adds one POST path per command type, whose request

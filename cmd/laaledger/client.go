@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -53,6 +54,13 @@ func (e *serverError) ErrorCode() string {
 
 // get fetches path from the server into out.
 func (f *serverFlags) get(ctx context.Context, path string, q url.Values, out any) error {
+	return f.send(ctx, http.MethodGet, path, q, nil, nil, out)
+}
+
+// send makes one request of the server with the given headers and body
+// and decodes a 2xx answer's JSON into out; any other answer is a
+// [serverError].
+func (f *serverFlags) send(ctx context.Context, method, path string, q url.Values, header map[string]string, body []byte, out any) error {
 	token := f.token
 	if token == "" {
 		token = os.Getenv("LAALEDGER_TOKEN")
@@ -66,32 +74,39 @@ func (f *serverFlags) get(ctx context.Context, path string, q url.Values, out an
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, rd)
 	if err != nil {
 		return usageError{fmt.Sprintf("--server %q: %v", f.server, err)}
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return fmt.Errorf("%w: %v", eventstore.ErrUnavailable, err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	answer, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
 		return fmt.Errorf("%w: %v", eventstore.ErrUnavailable, err)
 	}
-	if resp.StatusCode != http.StatusOK {
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		var p struct {
 			Code     string `json:"code"`
 			Category string `json:"category"`
 			Detail   string `json:"detail"`
 			Title    string `json:"title"`
 		}
-		_ = json.Unmarshal(body, &p)
+		_ = json.Unmarshal(answer, &p)
 		if p.Detail == "" {
 			p.Detail = p.Title
 		}
 		return &serverError{status: resp.StatusCode, code: p.Code, category: p.Category, detail: p.Detail}
 	}
-	return json.Unmarshal(body, out)
+	return json.Unmarshal(answer, out)
 }

@@ -32,8 +32,10 @@ func NewAssessments() *Assessments {
 // Name implements [ReadModel].
 func (a *Assessments) Name() string { return "assessments" }
 
-// Version implements [ReadModel].
-func (a *Assessments) Version() int { return 1 }
+// Version implements [ReadModel]. 2: the states' JSON names are snake_case
+// (version 1 snapshots hold Go field names, whose multi-word fields version
+// 2 would read as empty).
+func (a *Assessments) Version() int { return 2 }
 
 // Reset implements [ReadModel].
 func (a *Assessments) Reset() {

@@ -22,13 +22,13 @@ import (
 // Process is the state of an assessment's review-and-publication process.
 // [AreaAssessment] and [OrgAssessment] embed it.
 type Process struct {
-	PrePublished bool
-	Comments     []Comment
-	Reviews      map[string]Review
-	ReviewOrder  []string
-	Published    bool
-	PublishedOn  string
-	Corrections  []Correction
+	PrePublished bool              `json:"pre_published"`
+	Comments     []Comment         `json:"comments,omitempty"`
+	Reviews      map[string]Review `json:"reviews"`
+	ReviewOrder  []string          `json:"review_order"`
+	Published    bool              `json:"published"`
+	PublishedOn  string            `json:"published_on,omitempty"` // YYYY-MM-DD
+	Corrections  []Correction      `json:"corrections,omitempty"`
 }
 
 // PendingReviews returns the ids of undecided review requests, sorted.

@@ -24,6 +24,10 @@ func writeFile(t *testing.T, name, content string) string {
 
 func TestIndicatorsOfflineSetExportImportWithdraw(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "ledger")
+	_, errOut, code := cli(t, "indicators", "export", "--data", data)
+	require.Equal(t, 4, code, "only serve, demo and gen-history create a ledger: %s", errOut)
+	_, errOut, code = cli(t, "demo", "--data", data)
+	require.Equal(t, 0, code, errOut)
 	out, errOut, code := cli(t, "indicators", "set", "NI", "112", "--theme", "Children and young people", "--source", "a named document",
 		"--effective", "2009-01-01", "--data", data)
 	require.Equal(t, 0, code, errOut)

@@ -226,5 +226,6 @@ func (r *recorded) At(i int) domain.Recorded {
 		}
 		e = &r.full[i]
 	}
-	return domain.Recorded{EventID: e.EventID, CommandID: e.CommandID, OccurredAt: e.OccurredAt}
+	return domain.Recorded{EventID: e.EventID, CommandID: e.CommandID, Type: e.Type, Timing: registry.EventTiming(e.Type),
+		OccurredAt: e.OccurredAt, Data: e.Data}
 }

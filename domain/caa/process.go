@@ -305,8 +305,8 @@ func decideAssessment(a assessment, rule string, m domain.Meta, cmd domain.Comma
 }
 
 // checkPublicationDate refuses a publication date before the assessment
-// was opened, or after the publication's own business time (and so after
-// the ledger records it): the LAA's reopening rule trusts this date, so a
+// was opened, or after the ledger records the publication
+// (m.RecordedAt, when known): the LAA's reopening rule trusts this date, so a
 // flag must not count as published before it existed or before the
 // publication was made.
 func checkPublicationDate(h domain.History, m domain.Meta, cmd domain.Command, on string) error {
@@ -314,9 +314,9 @@ func checkPublicationDate(h domain.History, m domain.Meta, cmd domain.Command, o
 	if err != nil {
 		return err
 	}
-	if act := m.OccurredAt.UTC(); day.After(act) {
-		return domain.Errorf(domain.EINVALID, RuleCAAPublicationDate, "%s: publication date %s is after the publication's business time (%s); a publication is recorded on or after the day it is made",
-			cmd.CommandType(), on, act.Format(time.RFC3339))
+	if rec := m.RecordedAt.UTC(); !rec.IsZero() && day.After(rec) {
+		return domain.Errorf(domain.EINVALID, RuleCAAPublicationDate, "%s: publication date %s is after the ledger records the publication (%s); a publication is recorded on or after the day it is made",
+			cmd.CommandType(), on, rec.Format(time.RFC3339))
 	}
 	if h != nil && h.Len() > 0 {
 		opened := h.At(0).OccurredAt.UTC().Truncate(24 * time.Hour)

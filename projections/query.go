@@ -131,7 +131,11 @@ func (q *Reader) State(ctx context.Context, agg eventstore.Aggregate, at AsOf) (
 	if err != nil {
 		return StateView{}, err
 	}
-	v.State, v.Version, v.Applied, v.Latest = state, events[len(events)-1].AggregateVersion, len(events), latest
+	var highest uint64
+	for i := range events {
+		highest = max(highest, events[i].AggregateVersion)
+	}
+	v.State, v.Version, v.Applied, v.Latest = state, highest, len(events), latest
 	return v, nil
 }
 
@@ -182,7 +186,8 @@ func notFound(agg eventstore.Aggregate) error {
 	return domain.Errorf(domain.ENOTFOUND, "aggregate.not_found", "%s has no events", agg)
 }
 
-// Replay folds the aggregate's events in version order and calls each with
+// Replay folds the aggregate's events in the canonical order (business
+// time, then stream order; see [domain.Canonical]) and calls each with
 // every event and the state after it, until each returns an error (which
 // Replay returns). each must not keep the state: the fold may go on in
 // place. An aggregate with no events is ENOTFOUND.

@@ -150,8 +150,8 @@ type targetRef struct{ agreement, target string }
 // its states and hands out only views and clones), and each target's
 // rounds.
 type Agreements struct {
-	mu      sync.RWMutex
-	states  map[string]laa.Agreement
+	mu     sync.RWMutex
+	states map[string]laa.Agreement
 	// lastAt is each agreement's latest business time folded, refold the
 	// agreements whose past the last Apply changed.
 	lastAt  map[string]time.Time

@@ -3,10 +3,12 @@ package api
 import (
 	"encoding/json"
 	"fmt"
+	"math/rand"
 	"net/url"
 	"testing"
 	"time"
 
+	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/domain/laa"
 	"github.com/laaledger/laaledger/projections"
 )
@@ -140,5 +142,60 @@ func TestLateFactAndCorrectionAreFoldedAsNowKnownAndNotAsRecorded(t *testing.T) 
 	}
 	if got := page.CorrectedBy[orig.EventID]; len(got) != 1 || got[0] != correctionID {
 		t.Errorf("timeline: %s corrected by %v, want [%s]", orig.EventID, got, correctionID)
+	}
+}
+
+// For random late outturns and corrections, the write side's state after
+// each command (the service's, from its cache and refolds) equals the read
+// side's current state and the state as now known at the end of time.
+func TestWriteSideStateEqualsReadSideAfterLateFactsAndCorrections(t *testing.T) {
+	h, tokenOf := demoHarness(t)
+	runDemoOverHTTP(t, h, tokenOf, false)
+	rng := rand.New(rand.NewSource(1132009))
+	ref := domain.AggregateRef{Kind: domain.KindAgreement, ID: "00EB/2008-11"}
+	type outturn struct {
+		id   string
+		body laa.OutturnRecorded
+	}
+	var outturns []outturn
+	for i := range 25 {
+		day := time.Date(2009, 4, 2, 10, 0, 0, 0, time.UTC).AddDate(0, 0, rng.Intn(360))
+		var (
+			r    *resp
+			sent laa.OutturnRecorded
+		)
+		if len(outturns) == 0 || rng.Intn(2) == 0 {
+			sent = laa.OutturnRecorded{Target: "NI 152", Year: "2008/09", Value: float64(rng.Intn(400)) / 10, Source: fmt.Sprintf("return %d", i), At: day}
+			r = h.do(req{method: "POST", path: "/v1/commands/laa.RecordOutturn", token: tokLA, header: map[string]string{"Idempotency-Key": fmt.Sprintf("p-%d", i)},
+				body: mustJSON(t, map[string]any{"occurred_at": day.Format(time.RFC3339), "reason": "late return",
+					"command": laa.RecordOutturn{Agreement: ref.ID, Target: sent.Target, Year: sent.Year, Value: sent.Value, Source: sent.Source}})})
+		} else {
+			orig := outturns[rng.Intn(len(outturns))]
+			body := orig.body
+			body.Value = float64(rng.Intn(400)) / 10
+			at := body.At.AddDate(0, 0, rng.Intn(30))
+			r = h.do(req{method: "POST", path: "/v1/commands/laa.RecordCorrection", token: tokLA, header: map[string]string{"Idempotency-Key": fmt.Sprintf("p-%d", i)},
+				body: mustJSON(t, map[string]any{"occurred_at": at.Format(time.RFC3339Nano), "reason": "wrong value",
+					"command": laa.RecordCorrection{Agreement: ref.ID, CorrectsEventID: orig.id, Reason: "wrong value",
+						CorrectedType: "laa.OutturnRecorded", Corrected: mustJSON(t, body)}})})
+		}
+		if r.Status != 201 {
+			t.Fatalf("command %d: %d %s", i, r.Status, r.Body)
+		}
+		var res CommandResult
+		r.decode(t, &res)
+		if res.Events[0].Type == "laa.OutturnRecorded" {
+			outturns = append(outturns, outturn{res.Events[0].EventID, sent})
+		}
+		st, _, err := h.svc.State(t.Context(), ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		write := mustString(t, st)
+		read := mustString(t, agreementAt(t, h, fmt.Sprintf("min_sequence=%d", res.Sequence)))
+		known := mustString(t, agreementAt(t, h, "known_at=2099-01-01T00:00:00Z"))
+		if write != read || read != known {
+			t.Fatalf("command %d (%s): the states differ\nwrite %s\n read %s\nknown %s", i, res.Events[0].Type, write, read, known)
+		}
 	}
 }

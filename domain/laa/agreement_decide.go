@@ -85,10 +85,12 @@ func Roles(commandType string) []domain.Role { return slices.Clone(laaRoles[comm
 // DecideAgreement decides a command against the agreement's state: it
 // returns the events to append, or an *Error naming the rule that refused.
 // It checks, in order: meta and command shape, the actor's role and party,
-// that the agreement exists (or, for OpenAgreement, does not), that the
-// command is not dated before the agreement's latest event, then the
-// command's own rules, and last that a correction names an event of the
-// agreement (correction.unknown_event). A CAA flag that cannot be read
+// that the agreement exists (or, for OpenAgreement, does not), that a
+// command producing an act is not dated before the agreement's latest act
+// and one producing a fact (an outturn, a correction) not before the
+// agreement was opened (laa.time_order), then the command's own rules,
+// among them that a correction names an event of the agreement
+// (correction.unknown_event) and carries a valid corrected body. A CAA flag that cannot be read
 // (ctx.Flags returns an error) fails the decision with that error.
 func DecideAgreement(a Agreement, m domain.Meta, cmd domain.Command, ctx AgreementContext) ([]domain.Event, error) {
 	return decideAgreement(a, m, cmd, ctx)

@@ -3,6 +3,8 @@
 // ([Actor], [Role]), what accompanies a command ([Meta]), the [Event] and
 // [Command] interfaces, [AggregateRef] and the aggregate kinds, the typed
 // [Error] with its codes and rule ids, the [History] a decision may consult,
+// the [Timing] of events (acts in a sequence and facts about the past) and
+// [Canonical], the one order every fold uses, with corrections applied,
 // the [Registry] that encodes and decodes events and commands (with the
 // input checks every command body passes), the flag reference shared by the
 // agreement and the area assessment ([FlagRef], [FlagInfo]) and the embedded

@@ -40,6 +40,13 @@ type Meta struct {
 	Evidence      []string  `json:"evidence,omitempty"`
 	CorrelationID string    `json:"correlation_id,omitempty"`
 	CausationID   string    `json:"causation_id,omitempty"`
+	// RecordedAt is when the ledger records the command: the application
+	// service sets it from its clock before deciding (the domain has
+	// none), and zero means deciding without a ledger (a test, a tool).
+	// Nothing may be dated after the ledger learns of it, so Validate
+	// refuses an OccurredAt after it (meta.occurred_after_recorded), and
+	// the decisions check the dates a command carries against it.
+	RecordedAt time.Time `json:"-"`
 }
 
 // The business times the ledger accepts: the performance framework ran
@@ -74,6 +81,9 @@ func (m Meta) Validate() error {
 	if y := m.OccurredAt.UTC().Year(); y < MinBusinessYear || y > MaxBusinessYear {
 		return Errorf(EINVALID, "meta.occurred_at_range", "command %s: business time %s is outside %d to %d",
 			m.CommandID, m.OccurredAt.Format(time.RFC3339), MinBusinessYear, MaxBusinessYear)
+	}
+	if !m.RecordedAt.IsZero() {
+		return CheckRecordable(m, m.RecordedAt)
 	}
 	return nil
 }

@@ -26,11 +26,16 @@ type History interface {
 	At(i int) Recorded
 }
 
-// Recorded is what the ledger records of one stored event besides its body.
+// Recorded is what the ledger records of one stored event: its id, the
+// command that produced it, its type and [Timing], its business time and
+// its body as stored (JSON; a correction is checked against it).
 type Recorded struct {
 	EventID    string
 	CommandID  string
+	Type       string
+	Timing     Timing
 	OccurredAt time.Time
+	Data       []byte
 }
 
 // Past is a [History] held in memory, oldest event first.
@@ -55,17 +60,65 @@ const (
 	RuleCorrectionUnknownEvent = "correction.unknown_event"
 )
 
-// CheckTimeOrder refuses a command dated before the latest event in h,
-// with rule.
-func CheckTimeOrder(h History, rule string, m Meta, cmd Command) error {
+// LatestAct returns the business time of the latest act in h (see
+// [Timing]; an event of no declared timing counts as an act), zero if
+// there is none.
+func LatestAct(h History) time.Time {
+	if h == nil {
+		return time.Time{}
+	}
+	for i := h.Len() - 1; i >= 0; i-- {
+		if r := h.At(i); r.Timing != Fact {
+			return r.OccurredAt
+		}
+	}
+	return time.Time{}
+}
+
+// CheckTimeOrder checks a command's business time against h, with rule:
+// a command producing an act (timing Act) may not be dated before the
+// latest act in h; one producing a fact may not be dated before the
+// aggregate's first event (its opening).
+func CheckTimeOrder(h History, rule string, m Meta, cmd Command, timing Timing) error {
 	if h == nil || h.Len() == 0 {
 		return nil
 	}
-	last := h.At(h.Len() - 1).OccurredAt
+	if timing == Fact {
+		return CheckWithinLife(h.At(0).OccurredAt, rule, m, cmd)
+	}
+	last := LatestAct(h)
 	if m.OccurredAt.Before(last) {
 		return Errorf(ECONFLICT, rule,
-			"%s dated %s is before the latest event of %s (%s); an assessment's history is recorded in business-time order",
+			"%s dated %s is before the latest act of %s (%s); acts are recorded in business-time order (facts about the past, such as corrections, may be dated earlier)",
 			cmd.CommandType(), m.OccurredAt.UTC().Format(time.RFC3339), cmd.Aggregate(), last.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// CheckWithinLife refuses, with rule, a fact dated before its aggregate
+// was opened (at opened).
+func CheckWithinLife(opened time.Time, rule string, m Meta, cmd Command) error {
+	if m.OccurredAt.Before(opened) {
+		return Errorf(ECONFLICT, rule,
+			"%s dated %s is before %s was opened (%s); a fact about the past must fall within the life of what it is about",
+			cmd.CommandType(), m.OccurredAt.UTC().Format(time.RFC3339), cmd.Aggregate(), opened.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// RuleRecordedBeforeOccurred refuses a command whose business time is
+// after the time the ledger records it: nothing is known before it
+// happens.
+const RuleRecordedBeforeOccurred = "meta.occurred_after_recorded"
+
+// CheckRecordable refuses, with [RuleRecordedBeforeOccurred], a command
+// dated after recordedAt, the time the ledger records it. The domain has
+// no clock: the application service passes its own.
+func CheckRecordable(m Meta, recordedAt time.Time) error {
+	if m.OccurredAt.After(recordedAt) {
+		return Errorf(EINVALID, RuleRecordedBeforeOccurred,
+			"command %s is dated %s, after the ledger records it (%s); business time says when something happened, and the ledger cannot learn of it before",
+			m.CommandID, m.OccurredAt.UTC().Format(time.RFC3339), recordedAt.UTC().Format(time.RFC3339))
 	}
 	return nil
 }
@@ -74,8 +127,15 @@ func CheckTimeOrder(h History, rule string, m Meta, cmd Command) error {
 // id, or as "<command id>#<index>" (the index-th event of that command,
 // from 0), which a script can know before the ledger assigns ids.
 func CheckCorrects(h History, cmd Command, ref string) error {
+	_, err := FindCorrected(h, cmd, ref)
+	return err
+}
+
+// FindCorrected is [CheckCorrects] returning the named event; with a nil
+// h it returns the zero Recorded and no error.
+func FindCorrected(h History, cmd Command, ref string) (Recorded, error) {
 	if h == nil {
-		return nil
+		return Recorded{}, nil
 	}
 	cmdID, idx, byCommand := strings.Cut(ref, "#")
 	n, convErr := strconv.Atoi(idx)
@@ -84,14 +144,14 @@ func CheckCorrects(h History, cmd Command, ref string) error {
 	for i := range h.Len() {
 		e := h.At(i)
 		if e.EventID == ref {
-			return nil
+			return e, nil
 		}
 		if byCommand && e.CommandID == cmdID {
 			if seen == n {
-				return nil
+				return e, nil
 			}
 			seen++
 		}
 	}
-	return Errorf(ENOTFOUND, RuleCorrectionUnknownEvent, "%s: event %q is not in the history of %s", cmd.CommandType(), ref, cmd.Aggregate())
+	return Recorded{}, Errorf(ENOTFOUND, RuleCorrectionUnknownEvent, "%s: event %q is not in the history of %s", cmd.CommandType(), ref, cmd.Aggregate())
 }

@@ -150,8 +150,12 @@ type targetRef struct{ agreement, target string }
 // its states and hands out only views and clones), and each target's
 // rounds.
 type Agreements struct {
-	mu      sync.RWMutex
-	states  map[string]laa.Agreement
+	mu     sync.RWMutex
+	states map[string]laa.Agreement
+	// lastAt is each agreement's latest business time folded, refold the
+	// agreements whose past the last Apply changed.
+	lastAt  map[string]time.Time
+	refolds []eventstore.Aggregate
 	rounds  map[targetRef][]Round
 	grounds map[targetRef][]LockGround
 	byNI    map[int][]targetRef
@@ -168,13 +172,15 @@ func NewAgreements() *Agreements {
 func (a *Agreements) Name() string { return "agreements" }
 
 // Version implements [ReadModel].
-func (a *Agreements) Version() int { return 2 }
+func (a *Agreements) Version() int { return 3 }
 
 // Reset implements [ReadModel].
 func (a *Agreements) Reset() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.states = map[string]laa.Agreement{}
+	a.lastAt = map[string]time.Time{}
+	a.refolds = nil
 	a.rounds = map[targetRef][]Round{}
 	a.grounds = map[targetRef][]LockGround{}
 	a.byNI = map[int][]targetRef{}
@@ -182,7 +188,8 @@ func (a *Agreements) Reset() {
 
 // Apply implements [ReadModel]. Every event of kind laa is decoded and
 // folded; one the build does not know stops the runner rather than being
-// skipped.
+// skipped. An agreement whose past the commit changes (a late fact, a
+// correction) is left for a refold ([Refolder]).
 func (a *Agreements) Apply(c *eventstore.Commit) error {
 	type decoded struct {
 		env *eventstore.Envelope
@@ -208,12 +215,32 @@ func (a *Agreements) Apply(c *eventstore.Commit) error {
 	defer a.mu.Unlock()
 	for _, d := range evs {
 		id := d.env.AggregateID
+		agg := d.env.Aggregate()
+		if slices.Contains(a.refolds, agg) {
+			continue
+		}
+		if domain.NeedsRefold(domain.Stamped{Event: d.ev, OccurredAt: d.env.OccurredAt}, a.lastAt[id]) {
+			a.refolds = append(a.refolds, agg)
+			continue
+		}
 		s := a.states[id]
 		s.ApplyInPlace(d.ev)
 		a.states[id] = s
 		a.addRound(id, d.env, d.idx, d.ev)
+		if d.env.OccurredAt.After(a.lastAt[id]) {
+			a.lastAt[id] = d.env.OccurredAt
+		}
 	}
 	return nil
+}
+
+// TakeRefolds implements [Refolder].
+func (a *Agreements) TakeRefolds() []eventstore.Aggregate {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := a.refolds
+	a.refolds = nil
+	return out
 }
 
 func (a *Agreements) addRound(id string, env *eventstore.Envelope, idx int, ev domain.Event) {
@@ -376,6 +403,7 @@ func (a *Agreements) Indicator(ni int) []IndicatorTarget {
 
 type agreementsSnapshot struct {
 	States  map[string]laa.Agreement
+	LastAt  map[string]time.Time
 	Rounds  []roundsOf
 	Grounds []groundsOf
 	ByNI    map[int][]targetKey
@@ -402,7 +430,7 @@ type groundsOf struct {
 func (a *Agreements) WriteSnapshot(w io.Writer) error {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	s := agreementsSnapshot{States: a.states, ByNI: map[int][]targetKey{}}
+	s := agreementsSnapshot{States: a.states, LastAt: a.lastAt, ByNI: map[int][]targetKey{}}
 	for ref, rs := range a.rounds {
 		s.Rounds = append(s.Rounds, roundsOf{ref.agreement, ref.target, rs})
 	}
@@ -429,6 +457,9 @@ func (a *Agreements) ReadSnapshot(r io.Reader) error {
 	if s.States != nil {
 		a.states = s.States
 	}
+	if s.LastAt != nil {
+		a.lastAt = s.LastAt
+	}
 	for _, x := range s.Rounds {
 		a.rounds[targetRef{x.Agreement, x.Target}] = x.Rounds
 	}
@@ -448,18 +479,22 @@ func (a *Agreements) RebuildAggregate(agg eventstore.Aggregate, events []eventst
 	if agg.Kind != domain.KindAgreement {
 		return nil
 	}
-	decoded := make([]domain.Event, len(events))
-	for i := range events {
-		ev, err := registry.DecodeEvent(events[i].Type, events[i].SchemaVersion, events[i].Data)
-		if err != nil {
-			return err
-		}
-		decoded[i] = ev
+	stamped, err := stampEnvelopes(events)
+	if err != nil {
+		return err
 	}
+	// The events in the canonical order, with corrections substituted;
+	// envs[i] is the stored envelope of stamped[i].
+	byID := make(map[stampKey]*eventstore.Envelope, len(events))
+	for i := range events {
+		byID[stampKey{events[i].Sequence, stamped[i].Index}] = &events[i]
+	}
+	stamped = domain.Canonical(stamped)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	id := agg.ID
 	delete(a.states, id)
+	delete(a.lastAt, id)
 	for ref := range a.rounds {
 		if ref.agreement == id {
 			delete(a.rounds, ref)
@@ -476,13 +511,25 @@ func (a *Agreements) RebuildAggregate(agg eventstore.Aggregate, events []eventst
 	if len(events) == 0 {
 		return nil
 	}
-	var s laa.Agreement
-	for i, ev := range decoded {
-		s.ApplyInPlace(ev)
-		a.addRound(id, &events[i], indexInCommit(events, i), ev)
+	var (
+		s    laa.Agreement
+		last time.Time
+	)
+	for _, e := range stamped {
+		s.ApplyInPlace(e.Event)
+		a.addRound(id, byID[stampKey{e.Sequence, e.Index}], e.Index, e.Event)
+		if e.OccurredAt.After(last) {
+			last = e.OccurredAt
+		}
 	}
-	a.states[id] = s
+	a.states[id], a.lastAt[id] = s, last
 	return nil
+}
+
+// stampKey finds a stored event by its commit and position in it.
+type stampKey struct {
+	seq uint64
+	idx int
 }
 
 // indexInCommit is the position of events[i] within its commit: events of

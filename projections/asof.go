@@ -121,10 +121,13 @@ func (a AsOf) counts(e *Entry) bool {
 	return true
 }
 
-// eventsAt returns the aggregate's events that count at the point, in
-// aggregate-version order: the order in which the domain decided them, and
-// so the order its fold expects. Both as-of bases fold in that order; the
-// basis only chooses which events count. latest is the aggregate's highest
+// eventsAt returns the aggregate's events that count at the point, in the
+// canonical order every fold uses ([domain.Canonical]): business time,
+// then stream sequence, then position in the commit. Both as-of bases and
+// the current state fold in that order; the basis only chooses which
+// events count. It differs from aggregate-version order only where a late
+// fact or a correction is present. Events that declare no timing (the
+// catalogue's) stay in version order. latest is the aggregate's highest
 // version the timelines hold, counted or not.
 func (t *Timelines) eventsAt(a eventstore.Aggregate, at AsOf) (events []Entry, latest uint64) {
 	t.mu.RLock()
@@ -142,7 +145,11 @@ func (t *Timelines) eventsAt(a eventstore.Aggregate, at AsOf) (events []Entry, l
 		}
 	}
 	t.mu.RUnlock()
-	slices.SortFunc(events, func(x, y Entry) int { return cmpInt(x.AggregateVersion, y.AggregateVersion) })
+	if len(events) > 0 && registry.EventTiming(events[0].Type) != 0 {
+		slices.SortFunc(events, func(x, y Entry) int { return x.key().cmp(y.key()) })
+	} else {
+		slices.SortFunc(events, func(x, y Entry) int { return cmpInt(x.AggregateVersion, y.AggregateVersion) })
+	}
 	return events, latest
 }
 

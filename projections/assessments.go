@@ -5,7 +5,9 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/laaledger/laaledger/domain/caa"
 	"github.com/laaledger/laaledger/domain/registry"
@@ -20,6 +22,10 @@ type Assessments struct {
 	mu    sync.RWMutex
 	areas map[string]caa.AreaAssessment
 	orgs  map[string]caa.OrgAssessment
+	// lastAt is each assessment's latest business time folded; refolds
+	// the assessments whose past the last Apply changed.
+	lastAt  map[eventstore.Aggregate]time.Time
+	refolds []eventstore.Aggregate
 }
 
 // NewAssessments returns an empty assessments read model.
@@ -32,8 +38,11 @@ func NewAssessments() *Assessments {
 // Name implements [ReadModel].
 func (a *Assessments) Name() string { return "assessments" }
 
-// Version implements [ReadModel].
-func (a *Assessments) Version() int { return 1 }
+// Version implements [ReadModel]. 2: the states' JSON names are snake_case
+// (version 1 snapshots hold Go field names, whose multi-word fields version
+// 2 would read as empty). 3: an aggregate with a late fact or a correction
+// is folded in the canonical order.
+func (a *Assessments) Version() int { return 3 }
 
 // Reset implements [ReadModel].
 func (a *Assessments) Reset() {
@@ -41,6 +50,8 @@ func (a *Assessments) Reset() {
 	defer a.mu.Unlock()
 	a.areas = map[string]caa.AreaAssessment{}
 	a.orgs = map[string]caa.OrgAssessment{}
+	a.lastAt = map[eventstore.Aggregate]time.Time{}
+	a.refolds = nil
 }
 
 // Apply implements [ReadModel].
@@ -48,6 +59,7 @@ func (a *Assessments) Apply(c *eventstore.Commit) error {
 	type decoded struct {
 		kind, id string
 		ev       domain.Event
+		at       time.Time
 	}
 	var evs []decoded
 	for i := range c.Events {
@@ -59,7 +71,7 @@ func (a *Assessments) Apply(c *eventstore.Commit) error {
 		if err != nil {
 			return err
 		}
-		evs = append(evs, decoded{e.AggregateKind, e.AggregateID, ev})
+		evs = append(evs, decoded{e.AggregateKind, e.AggregateID, ev, e.OccurredAt})
 	}
 	if len(evs) == 0 {
 		return nil
@@ -67,6 +79,17 @@ func (a *Assessments) Apply(c *eventstore.Commit) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for _, d := range evs {
+		agg := eventstore.Aggregate{Kind: d.kind, ID: d.id}
+		if slices.Contains(a.refolds, agg) {
+			continue
+		}
+		if domain.NeedsRefold(domain.Stamped{Event: d.ev, OccurredAt: d.at}, a.lastAt[agg]) {
+			a.refolds = append(a.refolds, agg)
+			continue
+		}
+		if d.at.After(a.lastAt[agg]) {
+			a.lastAt[agg] = d.at
+		}
 		if d.kind == domain.KindAreaAssessment {
 			a.areas[d.id] = a.areas[d.id].Apply(d.ev)
 		} else {
@@ -74,6 +97,15 @@ func (a *Assessments) Apply(c *eventstore.Commit) error {
 		}
 	}
 	return nil
+}
+
+// TakeRefolds implements [Refolder].
+func (a *Assessments) TakeRefolds() []eventstore.Aggregate {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := a.refolds
+	a.refolds = nil
+	return out
 }
 
 // Area returns an area assessment ("00EB/2009"). Treat it as read-only.
@@ -119,13 +151,19 @@ func inKeyOrder[V any](m map[string]V) []V {
 type assessmentsSnapshot struct {
 	Areas map[string]caa.AreaAssessment `json:"areas"`
 	Orgs  map[string]caa.OrgAssessment  `json:"orgs"`
+	// LastAt is each assessment's latest business time, by "kind id".
+	LastAt map[string]time.Time `json:"last_at,omitempty"`
 }
 
 // WriteSnapshot implements [ReadModel].
 func (a *Assessments) WriteSnapshot(w io.Writer) error {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	return json.NewEncoder(w).Encode(assessmentsSnapshot{Areas: a.areas, Orgs: a.orgs})
+	last := make(map[string]time.Time, len(a.lastAt))
+	for agg, t := range a.lastAt {
+		last[agg.Kind+" "+agg.ID] = t
+	}
+	return json.NewEncoder(w).Encode(assessmentsSnapshot{Areas: a.areas, Orgs: a.orgs, LastAt: last})
 }
 
 // ReadSnapshot implements [ReadModel].
@@ -143,6 +181,10 @@ func (a *Assessments) ReadSnapshot(r io.Reader) error {
 	if s.Orgs != nil {
 		a.orgs = s.Orgs
 	}
+	for k, t := range s.LastAt {
+		kind, id, _ := strings.Cut(k, " ")
+		a.lastAt[eventstore.Aggregate{Kind: kind, ID: id}] = t
+	}
 	return nil
 }
 
@@ -151,17 +193,24 @@ func (a *Assessments) RebuildAggregate(agg eventstore.Aggregate, events []events
 	if agg.Kind != domain.KindAreaAssessment && agg.Kind != domain.KindOrgAssessment {
 		return nil
 	}
-	var area caa.AreaAssessment
-	var org caa.OrgAssessment
-	for i := range events {
-		ev, err := registry.DecodeEvent(events[i].Type, events[i].SchemaVersion, events[i].Data)
-		if err != nil {
-			return err
+	stamped, err := stampEnvelopes(events)
+	if err != nil {
+		return err
+	}
+	var (
+		area caa.AreaAssessment
+		org  caa.OrgAssessment
+		last time.Time
+	)
+	for _, e := range domain.Canonical(stamped) {
+		area, org = area.Apply(e.Event), org.Apply(e.Event)
+		if e.OccurredAt.After(last) {
+			last = e.OccurredAt
 		}
-		area, org = area.Apply(ev), org.Apply(ev)
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.lastAt[agg] = last
 	switch {
 	case agg.Kind == domain.KindAreaAssessment && len(events) > 0:
 		a.areas[agg.ID] = area

@@ -144,7 +144,8 @@ func loadDemo(t *testing.T, ctx context.Context, s *eventstore.Store) demoLedger
 }
 
 // foldAll folds every aggregate's events straight from the ledger with the
-// domain's Apply: the reference the read models must equal.
+// domain's Apply, in the canonical order with corrections substituted
+// (domain.Canonical): the reference the read models must equal.
 func foldAll(t *testing.T, ctx context.Context, s *eventstore.Store) (map[string]laa.Agreement, map[string]caa.AreaAssessment, map[string]caa.OrgAssessment) {
 	t.Helper()
 	laas, areas, orgs := map[string]laa.Agreement{}, map[string]caa.AreaAssessment{}, map[string]caa.OrgAssessment{}
@@ -157,11 +158,20 @@ func foldAll(t *testing.T, ctx context.Context, s *eventstore.Store) (map[string
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, env := range h.Events {
+		var stamped []domain.Stamped
+		for i, env := range h.Events {
 			ev, err := registry.DecodeEvent(env.Type, env.SchemaVersion, env.Data)
 			if err != nil {
 				t.Fatal(err)
 			}
+			idx := 0
+			if i > 0 && h.Events[i-1].Sequence == env.Sequence {
+				idx = stamped[i-1].Index + 1
+			}
+			stamped = append(stamped, domain.Stamped{Event: ev, EventID: env.EventID, CommandID: env.CommandID, Sequence: env.Sequence, Index: idx, OccurredAt: env.OccurredAt})
+		}
+		for _, st := range domain.Canonical(stamped) {
+			ev := st.Event
 			switch agg.Kind {
 			case domain.KindAgreement:
 				laas[agg.ID] = laas[agg.ID].Apply(ev)

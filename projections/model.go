@@ -41,3 +41,17 @@ type AggregateRebuilder interface {
 	// beyond the model's position. Same concurrency contract as Apply.
 	RebuildAggregate(agg eventstore.Aggregate, events []eventstore.Envelope) error
 }
+
+// Refolder is an [AggregateRebuilder] whose Apply may meet an event that
+// changes an aggregate's past: a fact dated before events already folded,
+// or a correction ([domain.NeedsRefold]). Folding it on top would differ
+// from the canonical fold ([domain.Canonical]), so Apply leaves that
+// aggregate as it was and names it; the runner then reads the
+// aggregate's history and hands it to RebuildAggregate before the commit
+// counts as applied.
+type Refolder interface {
+	AggregateRebuilder
+	// TakeRefolds returns, and forgets, the aggregates Apply left for a
+	// refold. Same concurrency contract as Apply.
+	TakeRefolds() []eventstore.Aggregate
+}

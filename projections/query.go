@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"math"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/laaledger/laaledger/domain/caa"
 	"github.com/laaledger/laaledger/domain/catalogue"
 	"github.com/laaledger/laaledger/domain/laa"
+	"github.com/laaledger/laaledger/domain/registry"
 
 	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/eventstore"
@@ -131,7 +133,11 @@ func (q *Reader) State(ctx context.Context, agg eventstore.Aggregate, at AsOf) (
 	if err != nil {
 		return StateView{}, err
 	}
-	v.State, v.Version, v.Applied, v.Latest = state, events[len(events)-1].AggregateVersion, len(events), latest
+	var highest uint64
+	for i := range events {
+		highest = max(highest, events[i].AggregateVersion)
+	}
+	v.State, v.Version, v.Applied, v.Latest = state, highest, len(events), latest
 	return v, nil
 }
 
@@ -182,7 +188,8 @@ func notFound(agg eventstore.Aggregate) error {
 	return domain.Errorf(domain.ENOTFOUND, "aggregate.not_found", "%s has no events", agg)
 }
 
-// Replay folds the aggregate's events in version order and calls each with
+// Replay folds the aggregate's events in the canonical order (business
+// time, then stream order; see [domain.Canonical]) and calls each with
 // every event and the state after it, until each returns an error (which
 // Replay returns). each must not keep the state: the fold may go on in
 // place. An aggregate with no events is ENOTFOUND.
@@ -246,7 +253,63 @@ func (q *Reader) Timeline(ctx context.Context, scope TimelineScope, tq TimelineQ
 	if err != nil {
 		return TimelineView{}, err
 	}
+	if err := q.linkCorrections(&p); err != nil {
+		return TimelineView{}, err
+	}
 	return TimelineView{TimelinePage: p, Position: pos}, nil
+}
+
+// linkCorrections fills p's Corrects and CorrectedBy from the histories
+// of the aggregates on the page. A correction names what it corrects by
+// event id or as "<command id>#<index>"; the links always give event ids.
+func (q *Reader) linkCorrections(p *TimelinePage) error {
+	aggs := map[eventstore.Aggregate]bool{}
+	for i := range p.Entries {
+		aggs[p.Entries[i].Aggregate()] = true
+	}
+	onPage := make(map[string]bool, len(p.Entries))
+	for i := range p.Entries {
+		onPage[p.Entries[i].EventID] = true
+	}
+	for agg := range aggs {
+		events, _ := q.timelines.eventsAt(agg, AsOf{})
+		var ids map[string]string // reference → event id
+		for i := range events {
+			e := &events[i]
+			proto, ok := registry.NewEvent(e.Type)
+			if _, corr := proto.(domain.Correcting); !ok || !corr {
+				continue
+			}
+			ev, err := DecodeEntry(e)
+			if err != nil {
+				return err
+			}
+			if ids == nil {
+				ids = make(map[string]string, 2*len(events))
+				for j := range events {
+					ids[events[j].EventID] = events[j].EventID
+					ids[events[j].CommandID+"#"+strconv.Itoa(events[j].Index)] = events[j].EventID
+				}
+			}
+			target, ok := ids[ev.(domain.Correcting).Corrects()]
+			if !ok {
+				continue
+			}
+			if onPage[e.EventID] {
+				if p.Corrects == nil {
+					p.Corrects = map[string]string{}
+				}
+				p.Corrects[e.EventID] = target
+			}
+			if onPage[target] {
+				if p.CorrectedBy == nil {
+					p.CorrectedBy = map[string][]string{}
+				}
+				p.CorrectedBy[target] = append(p.CorrectedBy[target], e.EventID)
+			}
+		}
+	}
+	return nil
 }
 
 // History returns every event of one aggregate in business-time order (then

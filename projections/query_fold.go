@@ -11,6 +11,7 @@ import (
 	"github.com/laaledger/laaledger/domain/laa"
 
 	"github.com/laaledger/laaledger/domain"
+	"github.com/laaledger/laaledger/eventstore"
 )
 
 // kind is how the read side folds one aggregate kind: the domain's own
@@ -18,9 +19,11 @@ import (
 type kind struct {
 	// zero returns the state of an aggregate with no events.
 	zero func() any
-	// fold folds events (in version order) from the zero state and calls
-	// each, if set, with the state after every event. The state each sees
-	// may be folded further in place afterwards: each must not keep it.
+	// fold folds events (in the order [Timelines.eventsAt] gives, the
+	// canonical order) from the zero state, with corrections substituted
+	// ([domain.Canonical]), and calls each, if set, with every entry and
+	// the state after it. The state each sees may be folded further in
+	// place afterwards: each must not keep it.
 	fold func(events []Entry, each func(e *Entry, state any) error) (any, error)
 	// decode decodes a state from its JSON encoding.
 	decode func(data []byte) (any, error)
@@ -48,13 +51,16 @@ func foldWith[S any](zero S, apply func(S, domain.Event) S) kind {
 	return kind{
 		zero: func() any { return zero },
 		fold: func(events []Entry, each func(*Entry, any) error) (any, error) {
+			stamped, err := stampEntries(events)
+			if err != nil {
+				return nil, err
+			}
+			// events are in the canonical order already, so Canonical
+			// keeps it and only substitutes corrected bodies.
+			stamped = domain.Canonical(stamped)
 			s := zero
 			for i := range events {
-				ev, err := DecodeEntry(&events[i])
-				if err != nil {
-					return nil, err
-				}
-				s = apply(s, ev)
+				s = apply(s, stamped[i].Event)
 				if each != nil {
 					if err := each(&events[i], s); err != nil {
 						return nil, err
@@ -69,6 +75,30 @@ func foldWith[S any](zero S, apply func(S, domain.Event) S) kind {
 			return s, err
 		},
 	}
+}
+
+// stampEntries decodes entries into what [domain.Canonical] orders.
+func stampEntries(events []Entry) ([]domain.Stamped, error) {
+	out := make([]domain.Stamped, len(events))
+	for i := range events {
+		e := &events[i]
+		ev, err := DecodeEntry(e)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = domain.Stamped{Event: ev, EventID: e.EventID, CommandID: e.CommandID, Sequence: e.Sequence, Index: e.Index, OccurredAt: e.OccurredAt}
+	}
+	return out, nil
+}
+
+// stampEnvelopes is [stampEntries] for one aggregate's stored events in
+// stream order.
+func stampEnvelopes(events []eventstore.Envelope) ([]domain.Stamped, error) {
+	entries := make([]Entry, len(events))
+	for i := range events {
+		entries[i] = Entry{Envelope: events[i], Index: indexInCommit(events, i)}
+	}
+	return stampEntries(entries)
 }
 
 // Kinds lists the aggregate kinds the read side folds (laa, caa, oa, nis),

@@ -150,7 +150,7 @@ func (r *Runner) Run(ctx context.Context) error {
 	}, func(c *eventstore.Commit) error {
 		r.applyMu.Lock()
 		defer r.applyMu.Unlock()
-		if err := r.applyLocked(c); err != nil {
+		if err := r.applyLocked(ctx, c); err != nil {
 			return err
 		}
 		seq := c.Events[0].Sequence
@@ -190,9 +190,10 @@ func (r *Runner) stop(err error) error {
 	return err
 }
 
-// applyLocked hands c to every model that has not seen it. The caller
-// holds applyMu.
-func (r *Runner) applyLocked(c *eventstore.Commit) error {
+// applyLocked hands c to every model that has not seen it, and refolds in
+// a [Refolder] the aggregates c changes the past of. The caller holds
+// applyMu.
+func (r *Runner) applyLocked(ctx context.Context, c *eventstore.Commit) error {
 	seq := c.Events[0].Sequence
 	hash := c.Events[len(c.Events)-1].Hash
 	for _, s := range r.slots {
@@ -204,6 +205,11 @@ func (r *Runner) applyLocked(c *eventstore.Commit) error {
 		}
 		if err := s.m.Apply(c); err != nil {
 			return fmt.Errorf("read model %s: apply commit %d (command %s): %w", s.m.Name(), seq, c.CommandID, err)
+		}
+		if rf, ok := s.m.(Refolder); ok {
+			if err := r.refold(ctx, rf, seq); err != nil {
+				return fmt.Errorf("read model %s: apply commit %d (command %s): %w", s.m.Name(), seq, c.CommandID, err)
+			}
 		}
 		s.pos, s.hash = seq, hash
 	}
@@ -309,7 +315,7 @@ func (r *Runner) rebuild(ctx context.Context, names []string, progress func(done
 			if c.Events[0].Sequence > total {
 				return errDone
 			}
-			if err := r.applyLocked(c); err != nil {
+			if err := r.applyLocked(ctx, c); err != nil {
 				return err
 			}
 			if progress != nil && time.Since(tick) >= 100*time.Millisecond {
@@ -366,6 +372,26 @@ func pipelined(ctx context.Context, read func(context.Context, func(*eventstore.
 		return aerr
 	}
 	return rerr
+}
+
+// refold rebuilds, in m, every aggregate its last Apply left for a refold,
+// from the aggregate's events up to seq (the rare path: a late fact or a
+// correction).
+func (r *Runner) refold(ctx context.Context, m Refolder, seq uint64) error {
+	for _, agg := range m.TakeRefolds() {
+		h, err := r.store.LoadFresh(ctx, agg)
+		if err != nil {
+			return fmt.Errorf("refold %s: %w", agg, err)
+		}
+		n := 0
+		for n < len(h.Events) && h.Events[n].Sequence <= seq {
+			n++
+		}
+		if err := m.RebuildAggregate(agg, h.Events[:n]); err != nil {
+			return fmt.Errorf("refold %s: %w", agg, err)
+		}
+	}
+	return nil
 }
 
 // RebuildAggregate refolds one aggregate from the stream in every read

@@ -126,6 +126,13 @@ type TimelinePage struct {
 	Entries []Entry `json:"entries"`
 	// Next is the cursor of the following page, empty at the end.
 	Next string `json:"next,omitempty"`
+	// Corrects links each correction on the page to the event it
+	// corrects (correction's event id → corrected event's id), and
+	// CorrectedBy each event on the page to the corrections of it, in
+	// the canonical order (the last is the one that counts now). Filled
+	// by [Reader.Timeline].
+	Corrects    map[string]string   `json:"corrects,omitempty"`
+	CorrectedBy map[string][]string `json:"corrected_by,omitempty"`
 }
 
 // Timelines indexes every event of the ledger by aggregate, area, actor and

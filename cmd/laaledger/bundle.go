@@ -43,7 +43,7 @@ func exportFromServer(ctx context.Context, srv *serverFlags, q url.Values, out s
 	return writeExport(out, stdout, stderr, func(w io.Writer) (int, uint64, error) {
 		var n int
 		var last uint64
-		err := srv.doResponse(ctx, http.MethodGet, "/v1/export", q, func(resp *http.Response) error {
+		err := srv.doResponse(ctx, http.MethodGet, "/v1/export", q, nil, nil, func(resp *http.Response) error {
 			if _, err := io.Copy(w, resp.Body); err != nil {
 				return fmt.Errorf("%w: the export from %s was cut short: %v", eventstore.ErrUnavailable, srv.server, err)
 			}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -67,26 +68,33 @@ func (f *serverFlags) baseURL() (string, error) {
 
 // get fetches path from the server into out.
 func (f *serverFlags) get(ctx context.Context, path string, q url.Values, out any) error {
+	return f.send(ctx, http.MethodGet, path, q, nil, nil, out)
+}
+
+// send makes one request of the server with the given headers and body
+// and decodes a 2xx answer's JSON into out; any other answer is a
+// [serverError].
+func (f *serverFlags) send(ctx context.Context, method, path string, q url.Values, header map[string]string, body []byte, out any) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	return f.do(ctx, http.MethodGet, path, q, func(body io.Reader) error {
-		b, err := io.ReadAll(io.LimitReader(body, 64<<20))
+	return f.doResponse(ctx, method, path, q, header, body, func(resp *http.Response) error {
+		answer, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 		if err != nil {
 			return fmt.Errorf("%w: %v", eventstore.ErrUnavailable, err)
 		}
-		return json.Unmarshal(b, out)
+		return json.Unmarshal(answer, out)
 	})
 }
 
-// do sends one request to the server and hands a 200 answer's body to
-// read; any other answer is a [serverError].
+// do sends one request without a body to the server and hands a 2xx
+// answer's body to read; any other answer is a [serverError].
 func (f *serverFlags) do(ctx context.Context, method, path string, q url.Values, read func(body io.Reader) error) error {
-	return f.doResponse(ctx, method, path, q, func(resp *http.Response) error { return read(resp.Body) })
+	return f.doResponse(ctx, method, path, q, nil, nil, func(resp *http.Response) error { return read(resp.Body) })
 }
 
-// doResponse is [serverFlags.do] handing over the whole response, for its
-// trailers.
-func (f *serverFlags) doResponse(ctx context.Context, method, path string, q url.Values, read func(resp *http.Response) error) error {
+// doResponse sends one request and hands a 2xx answer whole to read (for
+// its trailers too); any other answer is a [serverError].
+func (f *serverFlags) doResponse(ctx context.Context, method, path string, q url.Values, header map[string]string, body []byte, read func(resp *http.Response) error) error {
 	token := f.token
 	if token == "" {
 		token = os.Getenv("LAALEDGER_TOKEN")
@@ -102,25 +110,32 @@ func (f *serverFlags) doResponse(ctx context.Context, method, path string, q url
 	if len(q) > 0 {
 		u += "?" + q.Encode()
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u, nil)
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, rd)
 	if err != nil {
 		return usageError{fmt.Sprintf("--server %q: %v", f.server, err)}
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return fmt.Errorf("%w: %v", eventstore.ErrUnavailable, err)
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		answer, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 		var p struct {
 			Code     string `json:"code"`
 			Category string `json:"category"`
 			Detail   string `json:"detail"`
 			Title    string `json:"title"`
 		}
-		_ = json.Unmarshal(body, &p)
+		_ = json.Unmarshal(answer, &p)
 		if p.Detail == "" {
 			p.Detail = p.Title
 		}

@@ -33,7 +33,7 @@ var commands = map[string]command{
 		onLedger("export [flags] [-o FILE]", exportFlags)},
 	"gen-history": {"write a large synthetic ledger through the real command path (for benchmarks)",
 		onLedger("gen-history [flags]", genHistoryFlags)},
-	"indicators": {"import a National Indicator Set file into the catalogue (indicators import FILE)",
+	"indicators": {"import, export, set or withdraw National Indicators in the catalogue (offline or --server)",
 		runIndicators},
 	"rebuild": {"rebuild every projection from stream sequence 1, with progress, and save the snapshot",
 		onLedger("rebuild [flags] [KIND ID]\n\nWith KIND ID (e.g. laa 00EB/2008-11), rebuild only that aggregate's read models from its own events.", noFlags(runRebuild))},

@@ -176,3 +176,13 @@ func (h httpQueries) Dashboard(ctx context.Context) (projections.DashboardView, 
 	err := h.srv.get(ctx, "/v1/dashboard", nil, &v)
 	return v, err
 }
+
+func (h httpQueries) Catalogue(ctx context.Context, at time.Time) (projections.CatalogueView, error) {
+	q := url.Values{}
+	if !at.IsZero() {
+		q.Set("at", at.Format(time.DateOnly))
+	}
+	var v projections.CatalogueView
+	err := h.srv.get(ctx, "/v1/catalogue", q, &v)
+	return v, err
+}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -183,7 +182,7 @@ func webhookRemote(ctx context.Context, f *webhookFlagValues, sub string, rest [
 			integ = rest[0]
 		}
 		var c api.WebhookCreated
-		if err := s.send(ctx, http.MethodPost, path, api.WebhookRequest{Name: rest[0], Integration: integ, URL: rest[1], Filter: *f.filter, Types: *f.types}, &c); err != nil {
+		if err := s.sendJSON(ctx, http.MethodPost, path, api.WebhookRequest{Name: rest[0], Integration: integ, URL: rest[1], Filter: *f.filter, Types: *f.types}, &c); err != nil {
 			return err
 		}
 		if *f.asJSON {
@@ -197,19 +196,19 @@ func webhookRemote(ctx context.Context, f *webhookFlagValues, sub string, rest [
 		if *f.integration != "" {
 			path += "?integration=" + *f.integration
 		}
-		if err := s.send(ctx, http.MethodGet, path, nil, &l); err != nil {
+		if err := s.sendJSON(ctx, http.MethodGet, path, nil, &l); err != nil {
 			return err
 		}
 		return printWebhooks(stdout, l.Webhooks, *f.asJSON, false)
 	case "show":
 		var w api.Webhook
-		if err := s.send(ctx, http.MethodGet, path, nil, &w); err != nil {
+		if err := s.sendJSON(ctx, http.MethodGet, path, nil, &w); err != nil {
 			return err
 		}
 		return printWebhooks(stdout, []api.Webhook{w}, *f.asJSON, true)
 	case "status":
 		var st webhook.Status
-		if err := s.send(ctx, http.MethodGet, path+"/status", nil, &st); err != nil {
+		if err := s.sendJSON(ctx, http.MethodGet, path+"/status", nil, &st); err != nil {
 			return err
 		}
 		if *f.asJSON {
@@ -232,24 +231,24 @@ func webhookRemote(ctx context.Context, f *webhookFlagValues, sub string, rest [
 		return nil
 	case "dead":
 		var d api.WebhookDeadLetters
-		if err := s.send(ctx, http.MethodGet, path+"/dead-letters", nil, &d); err != nil {
+		if err := s.sendJSON(ctx, http.MethodGet, path+"/dead-letters", nil, &d); err != nil {
 			return err
 		}
 		return printDeadLetters(stdout, d.DeadLetters, *f.asJSON)
 	case "replay":
 		var r api.WebhookReplay
-		if err := s.send(ctx, http.MethodPost, path+"/dead-letters/replay", nil, &r); err != nil {
+		if err := s.sendJSON(ctx, http.MethodPost, path+"/dead-letters/replay", nil, &r); err != nil {
 			return err
 		}
 		return printReplay(stdout, r, *f.asJSON)
 	case "disable", "enable":
 		var w api.Webhook
-		if err := s.send(ctx, http.MethodPatch, path, api.WebhookChange{Enabled: sub == "enable"}, &w); err != nil {
+		if err := s.sendJSON(ctx, http.MethodPatch, path, api.WebhookChange{Enabled: sub == "enable"}, &w); err != nil {
 			return err
 		}
 		return printWebhooks(stdout, []api.Webhook{w}, *f.asJSON, true)
 	case "remove":
-		if err := s.send(ctx, http.MethodDelete, path, nil, nil); err != nil {
+		if err := s.sendJSON(ctx, http.MethodDelete, path, nil, nil); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "webhook %s removed; nothing more is sent to it\n", rest[0])
@@ -310,59 +309,30 @@ func printReplay(w io.Writer, r api.WebhookReplay, asJSON bool) error {
 	return nil
 }
 
-// send makes one API call with a JSON body (nil for none) and decodes a
-// 2xx answer into out (nil to discard it).
-func (f *serverFlags) send(ctx context.Context, method, path string, in, out any) error {
-	token := f.token
-	if token == "" {
-		token = os.Getenv("LAALEDGER_TOKEN")
-	}
-	if token == "" {
-		return usageError{"--server needs a bearer token: --token or LAALEDGER_TOKEN"}
-	}
-	var body io.Reader
+// sendJSON makes one API call with a JSON body (nil for none) and
+// decodes a 2xx answer into out (nil, or a 204, to discard it).
+func (f *serverFlags) sendJSON(ctx context.Context, method, path string, in, out any) error {
+	var body []byte
+	var header map[string]string
 	if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
 			return err
 		}
-		body = bytes.NewReader(b)
-	}
-	base, err := f.baseURL()
-	if err != nil {
-		return err
+		body, header = b, map[string]string{"Content-Type": "application/json"}
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, base+path, body)
-	if err != nil {
-		return usageError{fmt.Sprintf("--server %q: %v", f.server, err)}
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("%w: %v", eventstore.ErrUnavailable, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return fmt.Errorf("%w: %v", eventstore.ErrUnavailable, err)
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		var p api.Problem
-		_ = json.Unmarshal(b, &p)
-		if p.Detail == "" {
-			p.Detail = p.Title
+	return f.doResponse(ctx, method, path, nil, header, body, func(resp *http.Response) error {
+		b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+		if err != nil {
+			return fmt.Errorf("%w: %v", eventstore.ErrUnavailable, err)
 		}
-		return &serverError{status: resp.StatusCode, code: p.Code, category: p.Category, detail: p.Detail}
-	}
-	if out == nil || resp.StatusCode == http.StatusNoContent {
-		return nil
-	}
-	return json.Unmarshal(b, out)
+		if out == nil || resp.StatusCode == http.StatusNoContent {
+			return nil
+		}
+		return json.Unmarshal(b, out)
+	})
 }
 
 func findWebhook(data, name string) (webhook.Endpoint, error) {

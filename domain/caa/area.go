@@ -13,32 +13,32 @@ const (
 
 // Flag is a flag as it stands in an area assessment.
 type Flag struct {
-	ID               string
-	Colour           string
-	Theme            string
-	Indicators       []int
-	Rationale        string
-	LeadInspectorate string
-	Status           string
+	ID               string `json:"id"`
+	Colour           string `json:"colour"`
+	Theme            string `json:"theme"`
+	Indicators       []int  `json:"indicators"`
+	Rationale        string `json:"rationale"`
+	LeadInspectorate string `json:"lead_inspectorate,omitempty"`
+	Status           string `json:"status"`
 }
 
 // Comment is a comment on a pre-publication report.
 type Comment struct {
-	By      string
-	Target  string // a flag id or a score element; empty for the whole report
-	Comment string
+	By      string `json:"by"`
+	Target  string `json:"target,omitempty"` // a flag id or a score element; empty for the whole report
+	Comment string `json:"comment"`
 }
 
 // Review is a request for review and, once decided, its outcome. Target
 // is the flag id (area assessment) or the score element (organisational
 // assessment) under review.
 type Review struct {
-	ID      string
-	Target  string
-	By      string
-	Grounds string
-	Outcome string // "" while undecided
-	Reasons string
+	ID      string `json:"id"`
+	Target  string `json:"target"`
+	By      string `json:"by"`
+	Grounds string `json:"grounds"`
+	Outcome string `json:"outcome,omitempty"` // "" while undecided
+	Reasons string `json:"reasons,omitempty"`
 }
 
 // Decided reports whether the review has an outcome.
@@ -46,9 +46,9 @@ func (r Review) Decided() bool { return r.Outcome != "" }
 
 // Correction is a recorded correction of an earlier event.
 type Correction struct {
-	CorrectsEventID string
-	Reason          string
-	Correction      string
+	CorrectsEventID string `json:"corrects_event_id"`
+	Reason          string `json:"reason"`
+	Correction      string `json:"correction"`
 }
 
 // AreaAssessment is the state of one area assessment, folded from its
@@ -56,13 +56,13 @@ type Correction struct {
 // never changes the maps and slices of the state it is given, so an earlier
 // state stays valid after a later one is built from it.
 type AreaAssessment struct {
-	Area      string
-	AreaName  string
-	Region    string
-	Year      int
-	Version   int // number of events applied
-	Flags     map[string]Flag
-	FlagOrder []string // flag ids in the order proposed
+	Area      string          `json:"area"`
+	AreaName  string          `json:"area_name"`
+	Region    string          `json:"region"`
+	Year      int             `json:"year"`
+	Version   int             `json:"version"` // number of events applied
+	Flags     map[string]Flag `json:"flags"`
+	FlagOrder []string        `json:"flag_order"` // flag ids in the order proposed
 	Process
 }
 

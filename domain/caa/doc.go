@@ -13,4 +13,8 @@
 // consults flags through its own FlagView interface, which [Flags]
 // satisfies), domain/registry, domain/demo, domain/service, the event
 // store, projections or anything under cmd.
+//
+// Acts and facts: every assessment event is an act in its sequence except
+// a correction, a fact about the past that may be dated before later acts
+// (the table timings in register.go, explained in docs/TIME.md).
 package caa

@@ -10,14 +10,14 @@ import (
 // its events by Apply. The zero value is an assessment not yet opened.
 // Apply never changes the maps and slices of the state it is given.
 type OrgAssessment struct {
-	Org            string
-	Name           string
-	Region         string
-	Year           int
-	Version        int // number of events applied
-	Scores         OrgScores
-	ScoresProposed bool
-	Rationale      string
+	Org            string    `json:"org"`
+	Name           string    `json:"name,omitempty"`
+	Region         string    `json:"region,omitempty"`
+	Year           int       `json:"year"`
+	Version        int       `json:"version"` // number of events applied
+	Scores         OrgScores `json:"scores"`
+	ScoresProposed bool      `json:"scores_proposed"`
+	Rationale      string    `json:"rationale,omitempty"`
 	Process
 }
 

@@ -22,13 +22,13 @@ import (
 // Process is the state of an assessment's review-and-publication process.
 // [AreaAssessment] and [OrgAssessment] embed it.
 type Process struct {
-	PrePublished bool
-	Comments     []Comment
-	Reviews      map[string]Review
-	ReviewOrder  []string
-	Published    bool
-	PublishedOn  string
-	Corrections  []Correction
+	PrePublished bool              `json:"pre_published"`
+	Comments     []Comment         `json:"comments,omitempty"`
+	Reviews      map[string]Review `json:"reviews"`
+	ReviewOrder  []string          `json:"review_order"`
+	Published    bool              `json:"published"`
+	PublishedOn  string            `json:"published_on,omitempty"` // YYYY-MM-DD
+	Corrections  []Correction      `json:"corrections,omitempty"`
 }
 
 // PendingReviews returns the ids of undecided review requests, sorted.
@@ -288,7 +288,7 @@ func decideAssessment(a assessment, rule string, m domain.Meta, cmd domain.Comma
 	if err != nil {
 		return nil, err
 	}
-	if err := domain.CheckTimeOrder(h, rule, m, cmd); err != nil {
+	if err := domain.CheckTimeOrder(h, rule, m, cmd, timingOf(events)); err != nil {
 		return nil, err
 	}
 	if c, ok := cmd.(interface{ corrects() string }); ok {
@@ -297,7 +297,7 @@ func decideAssessment(a assessment, rule string, m domain.Meta, cmd domain.Comma
 		}
 	}
 	if c, ok := cmd.(interface{ publishedOn() string }); ok {
-		if err := checkPublicationDate(h, cmd, c.publishedOn()); err != nil {
+		if err := checkPublicationDate(h, m, cmd, c.publishedOn()); err != nil {
 			return nil, err
 		}
 	}
@@ -305,12 +305,18 @@ func decideAssessment(a assessment, rule string, m domain.Meta, cmd domain.Comma
 }
 
 // checkPublicationDate refuses a publication date before the assessment
-// was opened: the LAA's reopening rule trusts this date, so a flag must not
-// count as published before it existed.
-func checkPublicationDate(h domain.History, cmd domain.Command, on string) error {
+// was opened, or after the ledger records the publication
+// (m.RecordedAt, when known): the LAA's reopening rule trusts this date, so a
+// flag must not count as published before it existed or before the
+// publication was made.
+func checkPublicationDate(h domain.History, m domain.Meta, cmd domain.Command, on string) error {
 	day, err := caaParseDate(on)
 	if err != nil {
 		return err
+	}
+	if rec := m.RecordedAt.UTC(); !rec.IsZero() && day.After(rec) {
+		return domain.Errorf(domain.EINVALID, RuleCAAPublicationDate, "%s: publication date %s is after the ledger records the publication (%s); a publication is recorded on or after the day it is made",
+			cmd.CommandType(), on, rec.Format(time.RFC3339))
 	}
 	if h != nil && h.Len() > 0 {
 		opened := h.At(0).OccurredAt.UTC().Truncate(24 * time.Hour)

@@ -50,22 +50,22 @@ type Indicator struct {
 
 // indicatorVersion is one state of an indicator from a business time on.
 type indicatorVersion struct {
-	Indicator Indicator
-	Withdrawn bool
+	Indicator Indicator `json:"indicator"`
+	Withdrawn bool      `json:"withdrawn,omitempty"`
 }
 
 // Catalogue is the state of the indicator catalogue aggregate: every
 // version of every indicator, so that a decision can ask what the catalogue
 // said at the business time of a command. The zero value is an empty
 // catalogue. Apply never mutates the receiver's maps, so earlier states stay
-// valid.
+// valid. It encodes (JSON and gob) with its whole history (encoding.go).
 type Catalogue struct {
 	// Version counts the events applied: the aggregate version. Target
 	// proposals record it.
-	Version int
+	Version int `json:"version"`
 	// LastEffective is the latest effective date of any applied event;
-	// imports may not be backdated before it.
-	LastEffective time.Time
+	// changes may not be backdated before it.
+	LastEffective time.Time `json:"last_effective,omitzero"`
 	history       map[int][]indicatorVersion
 }
 
@@ -194,12 +194,17 @@ func (r IndicatorRow) where(i int) string {
 // the second time. A file is the whole catalogue: an indicator missing from
 // it, or whose status is "withdrawn" or "deleted", is withdrawn. Only the
 // operator may import.
+//
+// A Partial import adds or changes the indicators it names and leaves the
+// others as they are; it removes nothing, so a row with status "withdrawn"
+// or "deleted" is refused: [WithdrawIndicator] removes an indicator.
 type ImportIndicators struct {
 	Rows   []IndicatorRow `json:"rows"`
 	Source string         `json:"source"`
 	// EffectiveFrom is the business date the file's content holds from;
 	// zero means the command's business time.
 	EffectiveFrom time.Time `json:"effective_from,omitzero"`
+	Partial       bool      `json:"partial,omitempty"`
 }
 
 func (ImportIndicators) CommandType() string { return "nis.ImportIndicators" }
@@ -219,12 +224,10 @@ func (c ImportIndicators) Validate() error {
 	seen := map[int]int{}
 	for i, r := range c.Rows {
 		w := r.where(i)
-		switch {
-		case r.NI == DroppedNI:
-			return domain.Errorf(domain.EINVALID, "nis.row_ni", "%s: NI 31 is not in the National Indicator Set (it was dropped before publication)", w)
-		case r.NI < MinNI || r.NI > MaxNI:
-			return domain.Errorf(domain.EINVALID, "nis.row_ni", "%s: NI %d is outside the National Indicator Set (1 to 199)", w, r.NI)
-		case strings.TrimSpace(r.Title) == "":
+		if err := checkNI(r.NI, w); err != nil {
+			return err
+		}
+		if strings.TrimSpace(r.Title) == "" {
 			return domain.Errorf(domain.EINVALID, "nis.row_title", "%s: NI %d has no title", w, r.NI)
 		}
 		if _, err := parseYesNo(r.PlaceSurvey); err != nil {
@@ -233,8 +236,12 @@ func (c ImportIndicators) Validate() error {
 		if _, err := parseYesNo(r.DCSFStatutory); err != nil {
 			return domain.Errorf(domain.EINVALID, "nis.row_yes_no", "%s: NI %d: dcsf_statutory %v", w, r.NI, err)
 		}
-		if _, _, err := rowStatus(r.Status); err != nil {
+		withdrawn, _, err := rowStatus(r.Status)
+		if err != nil {
 			return domain.Errorf(domain.EINVALID, "nis.row_status", "%s: NI %d: %v", w, r.NI, err)
+		}
+		if withdrawn && c.Partial {
+			return domain.Errorf(domain.EINVALID, "nis.partial_withdrawal", "%s: NI %d has status %q, but a partial import removes nothing; withdraw it with nis.WithdrawIndicator (laaledger indicators withdraw)", w, r.NI, r.Status)
 		}
 		if j, dup := seen[r.NI]; dup {
 			return domain.Errorf(domain.EINVALID, "nis.row_duplicate", "%s: NI %d appears twice in the file (also %s)", w, r.NI, c.Rows[j].where(j))
@@ -269,29 +276,54 @@ func rowStatus(status string) (withdrawn, provisional bool, err error) {
 	return false, false, fmt.Errorf("status is %q; want blank, active, provisional_title, withdrawn or deleted", status)
 }
 
-// DecideCatalogue decides an import against the catalogue's current state.
+// DecideCatalogue decides a catalogue command ([ImportIndicators],
+// [SetIndicator], [WithdrawIndicator]) against the catalogue's current
+// state. Only the operator may change the catalogue, and no change may be
+// effective before the catalogue's latest one.
 func DecideCatalogue(c Catalogue, m domain.Meta, cmd domain.Command) ([]domain.Event, error) {
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}
-	imp, ok := cmd.(ImportIndicators)
-	if !ok {
+	var (
+		effective time.Time
+		source    string
+	)
+	v, _ := cmd.(interface{ Validate() error })
+	switch cmd := cmd.(type) {
+	case ImportIndicators:
+		effective, source = cmd.EffectiveFrom, "indicator import from "+cmd.Source
+	case SetIndicator:
+		effective, source = cmd.EffectiveFrom, fmt.Sprintf("change of NI %d", cmd.NI)
+	case WithdrawIndicator:
+		effective, source = cmd.EffectiveFrom, fmt.Sprintf("withdrawal of NI %d", cmd.NI)
+	default:
 		return nil, domain.Errorf(domain.EINVALID, "nis.unknown_command", "the indicator catalogue does not handle %s", cmd.CommandType())
 	}
 	if m.Actor.Role != domain.RoleOperator {
-		return nil, domain.Errorf(domain.EFORBIDDEN, "nis.operator_only", "only an operator may import indicators; %s may not", m.Actor)
+		return nil, domain.Errorf(domain.EFORBIDDEN, "nis.operator_only", "only an operator may change the indicator catalogue; %s may not", m.Actor)
 	}
-	if err := imp.Validate(); err != nil {
+	if err := v.Validate(); err != nil {
 		return nil, err
 	}
-	eff := imp.EffectiveFrom
+	eff := effective
 	if eff.IsZero() {
 		eff = m.OccurredAt
 	}
 	if eff.Before(c.LastEffective) {
-		return nil, domain.Errorf(domain.ECONFLICT, "nis.backdated_import", "indicator import from %s is effective from %s, before the catalogue's latest change (%s); import a file effective from then or later",
-			imp.Source, eff.Format(time.DateOnly), c.LastEffective.Format(time.DateOnly))
+		return nil, domain.Errorf(domain.ECONFLICT, "nis.backdated_import", "%s is effective from %s, before the catalogue's latest change (%s); give a date from then or later",
+			source, eff.Format(time.DateOnly), c.LastEffective.Format(time.DateOnly))
 	}
+	switch cmd := cmd.(type) {
+	case SetIndicator:
+		return decideSet(c, cmd, eff)
+	case WithdrawIndicator:
+		return decideWithdraw(c, cmd, eff)
+	}
+	return decideImport(c, cmd.(ImportIndicators), eff), nil
+}
+
+// decideImport emits the difference between the catalogue and the file.
+func decideImport(c Catalogue, imp ImportIndicators, eff time.Time) []domain.Event {
 	var events []domain.Event
 	inFile := map[int]bool{}
 	for _, r := range imp.Rows {
@@ -308,19 +340,10 @@ func DecideCatalogue(c Catalogue, m domain.Meta, cmd domain.Command) ([]domain.E
 		}
 		next := Indicator{NI: r.NI, Title: strings.TrimSpace(r.Title), TitleProvisional: provisional, Theme: strings.TrimSpace(r.Theme),
 			DataSource: strings.TrimSpace(r.DataSource), PlaceSurvey: ps, DCSFStatutory: st, Source: src, EffectiveFrom: eff}
-		cur, ok := c.current(r.NI)
-		if !ok {
-			events = append(events, IndicatorAdded{Indicator: next, Import: imp.Source})
-			continue
-		}
-		if cur.Title != next.Title || cur.TitleProvisional != next.TitleProvisional {
-			events = append(events, IndicatorRetitled{NI: r.NI, Title: next.Title, PreviousTitle: cur.Title, Provisional: next.TitleProvisional,
-				Source: src, EffectiveFrom: eff, Import: imp.Source})
-		}
-		if cur.Theme != next.Theme || cur.DataSource != next.DataSource || cur.PlaceSurvey != next.PlaceSurvey || cur.DCSFStatutory != next.DCSFStatutory {
-			events = append(events, IndicatorReclassified{NI: r.NI, Theme: next.Theme, DataSource: next.DataSource,
-				PlaceSurvey: next.PlaceSurvey, DCSFStatutory: next.DCSFStatutory, Source: src, EffectiveFrom: eff, Import: imp.Source})
-		}
+		events = append(events, change(c, next, imp.Source)...)
+	}
+	if imp.Partial {
+		return events
 	}
 	var gone []int
 	for ni := range c.history {
@@ -332,7 +355,28 @@ func DecideCatalogue(c Catalogue, m domain.Meta, cmd domain.Command) ([]domain.E
 	for _, ni := range gone {
 		events = append(events, IndicatorWithdrawn{NI: ni, Source: imp.Source, EffectiveFrom: eff, Import: imp.Source})
 	}
-	return events, nil
+	return events
+}
+
+// change returns the events that make the catalogue's current entry for
+// next.NI into next: an addition, or a retitle and a reclassification as
+// far as they differ; none if nothing differs. Import names where the
+// change came from.
+func change(c Catalogue, next Indicator, imp string) []domain.Event {
+	cur, ok := c.current(next.NI)
+	if !ok {
+		return []domain.Event{IndicatorAdded{Indicator: next, Import: imp}}
+	}
+	var events []domain.Event
+	if cur.Title != next.Title || cur.TitleProvisional != next.TitleProvisional {
+		events = append(events, IndicatorRetitled{NI: next.NI, Title: next.Title, PreviousTitle: cur.Title, Provisional: next.TitleProvisional,
+			Source: next.Source, EffectiveFrom: next.EffectiveFrom, Import: imp})
+	}
+	if cur.Theme != next.Theme || cur.DataSource != next.DataSource || cur.PlaceSurvey != next.PlaceSurvey || cur.DCSFStatutory != next.DCSFStatutory {
+		events = append(events, IndicatorReclassified{NI: next.NI, Theme: next.Theme, DataSource: next.DataSource,
+			PlaceSurvey: next.PlaceSurvey, DCSFStatutory: next.DCSFStatutory, Source: next.Source, EffectiveFrom: next.EffectiveFrom, Import: imp})
+	}
+	return events
 }
 
 // Apply folds one catalogue event into the state; other events leave it

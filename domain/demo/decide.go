@@ -1,7 +1,9 @@
 package demo
 
 import (
+	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/laaledger/laaledger/domain/caa"
 	"github.com/laaledger/laaledger/domain/catalogue"
@@ -25,6 +27,11 @@ type Decided struct {
 	// that the rules that need the record (time order, corrections) are
 	// checked here too.
 	Past map[domain.AggregateRef]domain.Past
+
+	// stamped and lastAt let a late fact or a correction refold its
+	// aggregate in the canonical order ([domain.Canonical]).
+	stamped map[domain.AggregateRef][]domain.Stamped
+	lastAt  map[domain.AggregateRef]time.Time
 }
 
 // Decide runs steps through the domain's decision functions alone, in
@@ -38,7 +45,8 @@ type Decided struct {
 // by steps before it: decide [History], not [LAAHistory] alone.
 func Decide(steps []Step, each func(st Step, events []domain.Event)) (Decided, error) {
 	d := Decided{Agreements: map[string]laa.Agreement{}, Areas: map[domain.AggregateRef]caa.AreaAssessment{},
-		Orgs: map[domain.AggregateRef]caa.OrgAssessment{}, Past: map[domain.AggregateRef]domain.Past{}}
+		Orgs: map[domain.AggregateRef]caa.OrgAssessment{}, Past: map[domain.AggregateRef]domain.Past{},
+		stamped: map[domain.AggregateRef][]domain.Stamped{}, lastAt: map[domain.AggregateRef]time.Time{}}
 	for i, st := range steps {
 		var (
 			evs []domain.Event
@@ -66,8 +74,30 @@ func Decide(steps []Step, each func(st Step, events []domain.Event)) (Decided, e
 		case err == nil && len(evs) == 0:
 			return d, fmt.Errorf("step %d (%s): accepted with no events", i+1, st.Meta.CommandID)
 		}
-		for _, e := range evs {
-			d.Past[ref] = append(d.Past[ref], domain.Recorded{CommandID: st.Meta.CommandID, OccurredAt: st.Meta.OccurredAt})
+		for j, e := range evs {
+			data, _ := json.Marshal(e)
+			d.Past[ref] = append(d.Past[ref], domain.Recorded{CommandID: st.Meta.CommandID, Type: e.EventType(), Timing: domain.TimingOf(e),
+				OccurredAt: st.Meta.OccurredAt, Data: data})
+			next := domain.Stamped{Event: e, CommandID: st.Meta.CommandID, Sequence: uint64(i + 1), Index: j, OccurredAt: st.Meta.OccurredAt}
+			refold := domain.NeedsRefold(next, d.lastAt[ref])
+			d.stamped[ref] = append(d.stamped[ref], next)
+			if !next.OccurredAt.Before(d.lastAt[ref]) {
+				d.lastAt[ref] = next.OccurredAt
+			}
+			if refold {
+				// A late fact or a correction: the state is the canonical
+				// fold of the whole history.
+				switch ref.Kind {
+				case domain.KindAgreement:
+					d.Agreements[ref.ID] = domain.FoldCanonical(laa.Agreement{}, laa.Agreement.Apply, d.stamped[ref])
+				case domain.KindAreaAssessment:
+					d.Areas[ref] = domain.FoldCanonical(caa.AreaAssessment{}, caa.AreaAssessment.Apply, d.stamped[ref])
+					d.Flags.Apply(ref, e)
+				case domain.KindOrgAssessment:
+					d.Orgs[ref] = domain.FoldCanonical(caa.OrgAssessment{}, caa.OrgAssessment.Apply, d.stamped[ref])
+				}
+				continue
+			}
 			switch ref.Kind {
 			case domain.KindCatalogue:
 				d.Catalogue = d.Catalogue.Apply(e)

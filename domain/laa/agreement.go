@@ -94,10 +94,15 @@ type Refresh struct {
 	ApprovedAt  time.Time `json:"approved_at,omitzero"`
 }
 
-// Correction is a recorded correction of an earlier event.
+// Correction is a recorded correction of an earlier event: what it
+// corrects, why, by whom and its business time. Type is the corrected
+// event's type when the correction carries a corrected body (the folds
+// then show that body in place of the original's), empty for a note.
 type Correction struct {
 	CorrectsEventID string    `json:"corrects_event_id"`
 	Reason          string    `json:"reason"`
+	Type            string    `json:"corrected_type,omitempty"`
+	By              string    `json:"by,omitempty"`
 	At              time.Time `json:"at"`
 }
 
@@ -110,6 +115,7 @@ type Agreement struct {
 	AreaName string            `json:"area_name"`
 	Region   string            `json:"region"`
 	Period   string            `json:"period"`
+	OpenedAt time.Time         `json:"opened_at,omitzero"`
 	Status   AgreementStatus   `json:"status"`
 	Targets  map[string]Target `json:"targets"`
 	// Order lists target keys in the order first proposed.
@@ -121,8 +127,9 @@ type Agreement struct {
 	Reviews      map[string]Review `json:"reviews,omitempty"`
 	Refreshes    []Refresh         `json:"refreshes,omitempty"`
 	Corrections  []Correction      `json:"corrections,omitempty"`
-	// LastAt is the business time of the latest event; a command may not
-	// be dated before it.
+	// LastAt is the business time of the latest act (see [EventTiming]);
+	// a command producing an act may not be dated before it. Facts do not
+	// move it.
 	LastAt time.Time `json:"last_at,omitzero"`
 	// Version counts the events applied.
 	Version int `json:"version"`
@@ -224,7 +231,7 @@ func (a *Agreement) apply(e domain.Event, inPlace bool) {
 	case AgreementOpened:
 		a.ID = AgreementID(e.Area, e.Period)
 		a.Area, a.AreaName, a.Region, a.Period = e.Area, e.AreaName, e.Region, e.Period
-		a.Status = StatusNegotiating
+		a.Status, a.OpenedAt = StatusNegotiating, e.At
 		a.Targets = map[string]Target{}
 		at = e.At
 	case TargetProposed:
@@ -319,13 +326,16 @@ func (a *Agreement) apply(e domain.Event, inPlace bool) {
 		out[e.Year] = appendTo(out[e.Year], inPlace, Outturn{Value: e.Value, Source: e.Source, Revision: e.Revision, At: e.At})
 		t.Outturns = out
 		a.setTarget(t, inPlace)
-		at = e.At
 	case CorrectionRecorded:
-		a.Corrections = appendTo(a.Corrections, inPlace, Correction{CorrectsEventID: e.CorrectsEventID, Reason: e.Reason, At: e.At})
-		at = e.At
+		c := Correction{CorrectsEventID: e.CorrectsEventID, Reason: e.Reason, By: e.By, At: e.At}
+		if _, ok := e.CorrectedBody(); ok {
+			c.Type = e.CorrectedType
+		}
+		a.Corrections = appendTo(a.Corrections, inPlace, c)
 	default:
 		return
 	}
+	// Only acts move the time-order anchor; facts describe the past.
 	if at.After(a.LastAt) {
 		a.LastAt = at
 	}

@@ -1,9 +1,12 @@
 package laa
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -82,22 +85,15 @@ func Roles(commandType string) []domain.Role { return slices.Clone(laaRoles[comm
 // DecideAgreement decides a command against the agreement's state: it
 // returns the events to append, or an *Error naming the rule that refused.
 // It checks, in order: meta and command shape, the actor's role and party,
-// that the agreement exists (or, for OpenAgreement, does not), that the
-// command is not dated before the agreement's latest event, then the
-// command's own rules, and last that a correction names an event of the
-// agreement (correction.unknown_event). A CAA flag that cannot be read
+// that the agreement exists (or, for OpenAgreement, does not), that a
+// command producing an act is not dated before the agreement's latest act
+// and one producing a fact (an outturn, a correction) not before the
+// agreement was opened (laa.time_order), then the command's own rules,
+// among them that a correction names an event of the agreement
+// (correction.unknown_event) and carries a valid corrected body. A CAA flag that cannot be read
 // (ctx.Flags returns an error) fails the decision with that error.
 func DecideAgreement(a Agreement, m domain.Meta, cmd domain.Command, ctx AgreementContext) ([]domain.Event, error) {
-	events, err := decideAgreement(a, m, cmd, ctx)
-	if err != nil {
-		return nil, err
-	}
-	if c, ok := cmd.(RecordCorrection); ok {
-		if err := domain.CheckCorrects(ctx.History, cmd, c.CorrectsEventID); err != nil {
-			return nil, err
-		}
-	}
-	return events, nil
+	return decideAgreement(a, m, cmd, ctx)
 }
 
 func decideAgreement(a Agreement, m domain.Meta, cmd domain.Command, ctx AgreementContext) ([]domain.Event, error) {
@@ -135,9 +131,17 @@ func decideAgreement(a Agreement, m domain.Meta, cmd domain.Command, ctx Agreeme
 	if a.ID != id {
 		return nil, domain.Errorf(domain.EINVALID, "laa.wrong_agreement", "command for agreement %s was given the state of %s", id, a.ID)
 	}
-	if m.OccurredAt.Before(a.LastAt) {
-		return nil, domain.Errorf(domain.ECONFLICT, "laa.time_order", "%s is dated %s, before the agreement's latest recorded act (%s); the ledger records acts in business-time order",
-			cmd.CommandType(), day(m.OccurredAt), day(a.LastAt))
+	switch commandTiming(cmd) {
+	case domain.Fact:
+		if m.OccurredAt.Before(a.OpenedAt) {
+			return nil, domain.Errorf(domain.ECONFLICT, "laa.time_order", "%s is dated %s, before the agreement was opened (%s); a fact about the past must fall within the agreement's life",
+				cmd.CommandType(), day(m.OccurredAt), day(a.OpenedAt))
+		}
+	default:
+		if m.OccurredAt.Before(a.LastAt) {
+			return nil, domain.Errorf(domain.ECONFLICT, "laa.time_order", "%s is dated %s, before the agreement's latest recorded act (%s); the ledger records acts in business-time order (outturns and corrections, facts about the past, may be dated earlier)",
+				cmd.CommandType(), day(m.OccurredAt), day(a.LastAt))
+		}
 	}
 	d := decision{a: a, m: m, ctx: ctx, side: side, at: m.OccurredAt}
 	switch c := cmd.(type) {
@@ -199,8 +203,7 @@ func decideAgreement(a Agreement, m domain.Meta, cmd domain.Command, ctx Agreeme
 	case RecordOutturn:
 		return d.outturn(c)
 	case RecordCorrection:
-		return []domain.Event{CorrectionRecorded{CorrectsEventID: c.CorrectsEventID, Reason: c.Reason, CorrectedType: c.CorrectedType,
-			Corrected: c.Corrected, By: m.Actor.ID, At: d.at}}, nil
+		return d.correction(c)
 	}
 	return nil, domain.Errorf(domain.EINVALID, "laa.unknown_command", "an agreement does not handle %s", cmd.CommandType())
 }
@@ -644,7 +647,16 @@ func (d decision) outturn(c RecordOutturn) ([]domain.Event, error) {
 	if t.Status != TargetStatusAgreed {
 		return nil, domain.Errorf(domain.ECONFLICT, "laa.outturn_not_agreed", "target %s of %s is not agreed; outturns are recorded against agreed targets", t.Key, d.a.ID)
 	}
+	if start := yearStart(c.Year); d.at.Before(start) {
+		return nil, domain.Errorf(domain.EINVALID, "laa.outturn_before_year", "the %s outturn of %s is dated %s, before the year began (%s); an outturn is known only once its year has started",
+			c.Year, t.Key, day(d.at), day(start))
+	}
+	// A late outturn revises the outturn as it stood at its own business
+	// time: the revisions dated after it follow it in every fold.
 	prev := t.Outturns[c.Year]
+	for len(prev) > 0 && prev[len(prev)-1].At.After(d.at) {
+		prev = prev[:len(prev)-1]
+	}
 	e := OutturnRecorded{Target: t.Key, Year: c.Year, Value: c.Value, Source: c.Source, Revision: len(prev), At: d.at}
 	if n := len(prev); n > 0 {
 		last := prev[n-1]
@@ -654,5 +666,96 @@ func (d decision) outturn(c RecordOutturn) ([]domain.Event, error) {
 		v := last.Value
 		e.PreviousValue, e.PreviousSource = &v, last.Source
 	}
+	return []domain.Event{e}, nil
+}
+
+// commandTiming is the timing of the events a command produces (see
+// timings in events.go): its business time is checked as an act's or as a
+// fact's.
+func commandTiming(cmd domain.Command) domain.Timing {
+	switch cmd.(type) {
+	case RecordOutturn:
+		return timings[OutturnRecorded{}.EventType()]
+	case RecordCorrection:
+		return timings[CorrectionRecorded{}.EventType()]
+	}
+	return domain.Act
+}
+
+// yearStart is 1 April of the first calendar year of a financial year
+// ("2008/09" starts on 2008-04-01); zero for a malformed year.
+func yearStart(year string) time.Time {
+	y, _, ok := strings.Cut(year, "/")
+	n, err := strconv.Atoi(y)
+	if !ok || err != nil {
+		return time.Time{}
+	}
+	return time.Date(n, time.April, 1, 0, 0, 0, 0, time.UTC)
+}
+
+// correction decides a RecordCorrection: the named event must be one of
+// the agreement's (correction.unknown_event), the correction may not be
+// dated before it, and a corrected body must be a whole, valid body of
+// the original's type, for the same target and year and the same business
+// time (a correction changes what an event said, not when it happened).
+// The body is stored with its business time filled in.
+func (d decision) correction(c RecordCorrection) ([]domain.Event, error) {
+	orig, err := domain.FindCorrected(d.ctx.History, c, c.CorrectsEventID)
+	if err != nil {
+		return nil, err
+	}
+	known := orig.EventID != "" || orig.CommandID != ""
+	if known && d.at.Before(orig.OccurredAt) {
+		return nil, domain.Errorf(domain.ECONFLICT, "laa.correction_before_original", "the correction of event %s is dated %s, before the event it corrects (%s)",
+			c.CorrectsEventID, day(d.at), day(orig.OccurredAt))
+	}
+	e := CorrectionRecorded{CorrectsEventID: c.CorrectsEventID, Reason: c.Reason, By: d.m.Actor.ID, At: d.at}
+	if len(c.Corrected) == 0 {
+		return []domain.Event{e}, nil
+	}
+	payload := func(format string, args ...any) error {
+		return domain.Errorf(domain.EINVALID, "laa.correction_payload", "the corrected body of event %s: "+format, append([]any{c.CorrectsEventID}, args...)...)
+	}
+	if known && c.CorrectedType != orig.Type {
+		return nil, domain.Errorf(domain.EINVALID, "laa.correction_type", "event %s is a %s; its corrected body must be one too, not a %s", c.CorrectsEventID, orig.Type, c.CorrectedType)
+	}
+	body, err := decodeBody(c.CorrectedType, c.Corrected)
+	if err != nil {
+		return nil, payload("not a valid %s body: %v", c.CorrectedType, err)
+	}
+	v := reflect.ValueOf(&body).Elem()
+	nv := reflect.New(v.Elem().Type()).Elem()
+	nv.Set(v.Elem())
+	if at := nv.FieldByName("At"); at.IsValid() && known {
+		switch given := at.Interface().(time.Time); {
+		case given.IsZero():
+			at.Set(reflect.ValueOf(orig.OccurredAt.UTC()))
+		case !given.Equal(orig.OccurredAt):
+			return nil, domain.Errorf(domain.EINVALID, "laa.correction_time", "the corrected body of event %s is dated %s, the event %s; a correction changes what an event said, not when it happened",
+				c.CorrectsEventID, given.UTC().Format(time.RFC3339), orig.OccurredAt.UTC().Format(time.RFC3339))
+		}
+	}
+	if known {
+		was, err := decodeBody(orig.Type, orig.Data)
+		if err != nil {
+			return nil, payload("the original event cannot be read: %v", err)
+		}
+		ov := reflect.ValueOf(was)
+		for _, f := range []string{"Target", "Year", "CorrectsEventID", "CorrectedType"} {
+			if a, b := nv.FieldByName(f), ov.FieldByName(f); a.IsValid() && b.IsValid() && a.Interface() != b.Interface() {
+				return nil, payload("it changes %s from %v to %v; a correction may correct values, not what the event is about", f, b.Interface(), a.Interface())
+			}
+		}
+	}
+	if nested, ok := nv.Interface().(CorrectionRecorded); ok && len(nested.Corrected) > 0 {
+		if _, err := decodeBody(nested.CorrectedType, nested.Corrected); err != nil {
+			return nil, payload("its corrected body is not a valid %s body: %v", nested.CorrectedType, err)
+		}
+	}
+	data, err := json.Marshal(nv.Interface())
+	if err != nil {
+		return nil, payload("%v", err)
+	}
+	e.CorrectedType, e.Corrected = c.CorrectedType, data
 	return []domain.Event{e}, nil
 }

@@ -75,6 +75,15 @@ func (f *fixture) meta(by domain.Actor) domain.Meta {
 	return domain.Meta{CommandID: fmt.Sprintf("t-%04d", f.n), Actor: by, OccurredAt: f.at, Evidence: f.evidence}
 }
 
+// outturnsDue moves the fixture's clock past the end of 2008/09, when
+// its outturn can be known (laa.outturn_before_year).
+func (f *fixture) outturnsDue() *fixture {
+	if d := time.Date(2009, 6, 1, 0, 0, 0, 0, time.UTC); f.at.Before(d) {
+		f.at = d
+	}
+	return f
+}
+
 func (f *fixture) decide(by domain.Actor, cmd domain.Command) ([]domain.Event, error) {
 	evs, err := DecideAgreement(f.a, f.meta(by), cmd, f.ctx)
 	if err == nil {
@@ -293,7 +302,7 @@ func TestAgreementRules(t *testing.T) {
 		{desc: "outturn for a year outside the period", setup: approved, by: lspHP,
 			cmd: RecordOutturn{Agreement: hpID, Target: "NI 112", Year: "2007/08", Value: 1, Source: "x"}, rule: "laa.unknown_year", code: domain.EINVALID},
 		{desc: "outturn repeated unchanged", setup: func(t testing.TB, f *fixture) {
-			f.approved(t)
+			f.approved(t).outturnsDue()
 			f.must(t, lspHP, RecordOutturn{Agreement: hpID, Target: "NI 112", Year: "2008/09", Value: 1, Source: "x"})
 		}, by: goNE, cmd: RecordOutturn{Agreement: hpID, Target: "NI 112", Year: "2008/09", Value: 1, Source: "x"}, rule: "laa.outturn_unchanged", code: domain.ECONFLICT},
 		{desc: "correction without event id", setup: approved, by: goNE,
@@ -419,7 +428,7 @@ func TestLockdownMessageNamesTheGrounds(t *testing.T) {
 }
 
 func TestOutturnRevisionReferencesPrevious(t *testing.T) {
-	f := newFixture().approved(t)
+	f := newFixture().approved(t).outturnsDue()
 	f.must(t, lspHP, RecordOutturn{Agreement: hpID, Target: "NI 112", Year: "2008/09", Value: 9, Source: "provisional"})
 	evs := f.must(t, goNE, RecordOutturn{Agreement: hpID, Target: "NI 112", Year: "2008/09", Value: 8.5, Source: "final"})
 	o := evs[0].(OutturnRecorded)
@@ -486,7 +495,7 @@ func TestRolesPerCommand(t *testing.T) {
 			f.refreshOpen(t).must(t, laHP, AdoptRefresh{Agreement: hpID})
 			f.must(t, laHP, ConcludeRefresh{Agreement: hpID})
 		}, ApproveRefresh{Agreement: hpID}},
-		{func(t testing.TB, f *fixture) { f.approved(t) }, RecordOutturn{Agreement: hpID, Target: "NI 112", Year: "2008/09", Value: 1, Source: "s"}},
+		{func(t testing.TB, f *fixture) { f.approved(t).outturnsDue() }, RecordOutturn{Agreement: hpID, Target: "NI 112", Year: "2008/09", Value: 1, Source: "s"}},
 		{func(t testing.TB, f *fixture) { f.approved(t) }, RecordCorrection{Agreement: hpID, CorrectsEventID: "e1", Reason: "typo"}},
 	}
 	seen := map[string]bool{}

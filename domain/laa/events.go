@@ -1,7 +1,11 @@
 package laa
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/laaledger/laaledger/domain"
@@ -267,9 +271,12 @@ type (
 		At             time.Time `json:"at"`
 	}
 	// CorrectionRecorded corrects an earlier event of this agreement,
-	// named by its envelope id, without changing it. Corrected, when
-	// present, is the corrected body of an event of type CorrectedType;
-	// the fold does not reinterpret the history, readers show both.
+	// named by its envelope id (or "<command id>#<index>"), without
+	// changing the stored event. Corrected, when present, is the corrected
+	// body of that event, of type CorrectedType (the original's type): in
+	// every fold where the correction counts, the original's body is
+	// replaced by it ([domain.Canonical]); without it the correction is a
+	// note. Readers show both, linked.
 	CorrectionRecorded struct {
 		CorrectsEventID string          `json:"corrects_event_id"`
 		Reason          string          `json:"reason"`
@@ -300,3 +307,111 @@ func (RefreshConcluded) EventType() string         { return "laa.RefreshConclude
 func (RefreshApproved) EventType() string          { return "laa.RefreshApproved" }
 func (OutturnRecorded) EventType() string          { return "laa.OutturnRecorded" }
 func (CorrectionRecorded) EventType() string       { return "laa.CorrectionRecorded" }
+
+// Timing: which agreement events are acts in a sequence and which are
+// facts about the past (see [domain.Timing]). This table is the one place
+// that says so; the decision keeps business-time order for acts only, and
+// the folds order facts by the business time they describe.
+//
+// Acts, each a step that later steps depend on: the opening; proposals,
+// counter-proposals, agreement and withdrawal of a target (alternation
+// and rounds are a sequence); adoption, submission and approval (the
+// sign-off sequence, approval starting reward lockdown); the annual
+// review's steps (self-assessment before the review, the report after
+// it); every step of a refresh (opening, revisions, adoption,
+// conclusion, approval).
+//
+// Facts, which describe a past the ledger may learn of late: an outturn
+// (and an outturn revision) is the measured value of a year, reported
+// when the data arrive, often after later acts; a correction states what
+// an earlier event should have said, dated when that event happened or
+// when the error was found.
+var timings = map[string]domain.Timing{
+	AgreementOpened{}.EventType():          domain.Act,
+	TargetProposed{}.EventType():           domain.Act,
+	TargetCounterProposed{}.EventType():    domain.Act,
+	TargetAgreed{}.EventType():             domain.Act,
+	TargetWithdrawn{}.EventType():          domain.Act,
+	AgreementAdopted{}.EventType():         domain.Act,
+	AgreementSubmitted{}.EventType():       domain.Act,
+	AgreementApproved{}.EventType():        domain.Act,
+	SelfAssessmentSubmitted{}.EventType():  domain.Act,
+	AnnualReviewHeld{}.EventType():         domain.Act,
+	AnnualReviewReportSent{}.EventType():   domain.Act,
+	RefreshOpened{}.EventType():            domain.Act,
+	RefreshRevisionProposed{}.EventType():  domain.Act,
+	RefreshRevisionCountered{}.EventType(): domain.Act,
+	RefreshRevisionAgreed{}.EventType():    domain.Act,
+	RefreshAdopted{}.EventType():           domain.Act,
+	RefreshConcluded{}.EventType():         domain.Act,
+	RefreshApproved{}.EventType():          domain.Act,
+	OutturnRecorded{}.EventType():          domain.Fact,
+	CorrectionRecorded{}.EventType():       domain.Fact,
+}
+
+// EventTiming returns the timing of an agreement event type, 0 for a type
+// that is not one.
+func EventTiming(eventType string) domain.Timing { return timings[eventType] }
+
+func (e AgreementOpened) Timing() domain.Timing          { return timings[e.EventType()] }
+func (e TargetProposed) Timing() domain.Timing           { return timings[e.EventType()] }
+func (e TargetCounterProposed) Timing() domain.Timing    { return timings[e.EventType()] }
+func (e TargetAgreed) Timing() domain.Timing             { return timings[e.EventType()] }
+func (e TargetWithdrawn) Timing() domain.Timing          { return timings[e.EventType()] }
+func (e AgreementAdopted) Timing() domain.Timing         { return timings[e.EventType()] }
+func (e AgreementSubmitted) Timing() domain.Timing       { return timings[e.EventType()] }
+func (e AgreementApproved) Timing() domain.Timing        { return timings[e.EventType()] }
+func (e SelfAssessmentSubmitted) Timing() domain.Timing  { return timings[e.EventType()] }
+func (e AnnualReviewHeld) Timing() domain.Timing         { return timings[e.EventType()] }
+func (e AnnualReviewReportSent) Timing() domain.Timing   { return timings[e.EventType()] }
+func (e RefreshOpened) Timing() domain.Timing            { return timings[e.EventType()] }
+func (e RefreshRevisionProposed) Timing() domain.Timing  { return timings[e.EventType()] }
+func (e RefreshRevisionCountered) Timing() domain.Timing { return timings[e.EventType()] }
+func (e RefreshRevisionAgreed) Timing() domain.Timing    { return timings[e.EventType()] }
+func (e RefreshAdopted) Timing() domain.Timing           { return timings[e.EventType()] }
+func (e RefreshConcluded) Timing() domain.Timing         { return timings[e.EventType()] }
+func (e RefreshApproved) Timing() domain.Timing          { return timings[e.EventType()] }
+func (e OutturnRecorded) Timing() domain.Timing          { return timings[e.EventType()] }
+func (e CorrectionRecorded) Timing() domain.Timing       { return timings[e.EventType()] }
+
+// events are the agreement's event types, as registered.
+var events = []domain.Event{AgreementOpened{}, TargetProposed{}, TargetCounterProposed{}, TargetAgreed{},
+	TargetWithdrawn{}, AgreementAdopted{}, AgreementSubmitted{}, AgreementApproved{},
+	SelfAssessmentSubmitted{}, AnnualReviewHeld{}, AnnualReviewReportSent{}, RefreshOpened{},
+	RefreshRevisionProposed{}, RefreshRevisionCountered{}, RefreshRevisionAgreed{}, RefreshAdopted{},
+	RefreshConcluded{}, RefreshApproved{}, OutturnRecorded{}, CorrectionRecorded{}}
+
+// Corrects implements [domain.Correcting].
+func (e CorrectionRecorded) Corrects() string { return e.CorrectsEventID }
+
+// CorrectedBody implements [domain.Correcting]: the corrected body, decoded
+// as CorrectedType; false for a correction that carries none (or one the
+// decision would have refused).
+func (e CorrectionRecorded) CorrectedBody() (domain.Event, bool) {
+	if len(e.Corrected) == 0 || e.CorrectedType == "" {
+		return nil, false
+	}
+	ev, err := decodeBody(e.CorrectedType, e.Corrected)
+	return ev, err == nil
+}
+
+// decodeBody decodes the JSON body of an agreement event of type typ,
+// refusing unknown fields and trailing data.
+func decodeBody(typ string, data []byte) (domain.Event, error) {
+	for _, proto := range events {
+		if proto.EventType() != typ {
+			continue
+		}
+		v := reflect.New(reflect.TypeOf(proto))
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(v.Interface()); err != nil {
+			return nil, err
+		}
+		if dec.More() {
+			return nil, errors.New("unexpected data after the JSON object")
+		}
+		return v.Elem().Interface().(domain.Event), nil
+	}
+	return nil, fmt.Errorf("%q is not an agreement event type", typ)
+}

@@ -23,6 +23,8 @@ func laaFuzzTypes() []string {
 	return out
 }
 
+var fuzzTitle = "t"
+
 // laaFuzzSeeds is one well-formed body per command plus malformed ones.
 func laaFuzzSeeds() []domain.Command {
 	return []domain.Command{
@@ -49,6 +51,8 @@ func laaFuzzSeeds() []domain.Command {
 		RecordOutturn{Agreement: hpID, Target: "NI 112", Year: "2008/09", Value: 3, Source: "s"},
 		RecordCorrection{Agreement: hpID, CorrectsEventID: "e1", Reason: "r", CorrectedType: "laa.OutturnRecorded", Corrected: json.RawMessage(`{"value":1}`)},
 		catalogue.ImportIndicators{Source: "s", Rows: []catalogue.IndicatorRow{{NI: 1, Title: "t", PlaceSurvey: "yes"}}},
+		catalogue.SetIndicator{NI: 1, Title: &fuzzTitle, Source: "s"},
+		catalogue.WithdrawIndicator{NI: 1, Source: "s"},
 	}
 }
 

@@ -67,3 +67,13 @@ func NewCommand(typ string) (domain.Command, bool) { return types.NewCommand(typ
 func DecodeCommand(typ string, data []byte) (domain.Command, error) {
 	return types.DecodeCommand(typ, data)
 }
+
+// EventTiming returns the [domain.Timing] an event type declares (act or
+// fact), 0 for a type that declares none or is not registered.
+func EventTiming(typ string) domain.Timing {
+	e, ok := types.NewEvent(typ)
+	if !ok {
+		return 0
+	}
+	return domain.TimingOf(e)
+}

@@ -74,6 +74,8 @@ type Service struct {
 	snapshotEvery uint64
 	// maxFolded bounds the folded states kept per kind.
 	maxFolded int
+	// now is the service's clock: when the ledger records a command.
+	now func() time.Time
 }
 
 // Option adjusts a [Service].
@@ -101,6 +103,16 @@ func WithFoldedStates(n int) Option {
 	}
 }
 
+// WithClock makes the service read the time a command is recorded from
+// now instead of the system clock (a test's fixed time).
+func WithClock(now func() time.Time) Option {
+	return func(s *Service) {
+		if now != nil {
+			s.now = now
+		}
+	}
+}
+
 // MaxRetries is how many times a command is re-decided after losing a race
 // to another writer before the conflict is returned.
 const MaxRetries = 3
@@ -108,7 +120,7 @@ const MaxRetries = 3
 // New returns a service over the store for the given kinds.
 func New(store Store, kinds map[string]Kind, opts ...Option) *Service {
 	s := &Service{store: store, kinds: make(map[string]kindStates, len(kinds)), retries: MaxRetries,
-		snapshotEvery: SnapshotEvery, maxFolded: MaxFolded}
+		snapshotEvery: SnapshotEvery, maxFolded: MaxFolded, now: time.Now}
 	for _, o := range opts {
 		o(s)
 	}
@@ -131,6 +143,9 @@ func New(store Store, kinds map[string]Kind, opts ...Option) *Service {
 // Errors: *domain.Error (the rules refused it), *eventstore.ConflictError,
 // eventstore.ErrDuplicate, ErrInvalid, ErrUnavailable.
 func (s *Service) Execute(ctx context.Context, m domain.Meta, cmd domain.Command, expected *uint64) (Result, error) {
+	// The ledger records the command now: nothing it carries may be dated
+	// later (see domain.Meta.RecordedAt).
+	m.RecordedAt = s.now()
 	if err := m.Validate(); err != nil {
 		return Result{}, err
 	}

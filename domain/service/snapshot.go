@@ -5,10 +5,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/gob"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/domain/registry"
@@ -48,7 +50,7 @@ const MaxFolded = 4096
 // FoldVersion names the meaning of the folds. Change it whenever a fold
 // changes what it makes of an event without changing the state's type:
 // every stored snapshot is then ignored and refolded.
-const FoldVersion = 1
+const FoldVersion = 2
 
 type states[S any] struct {
 	kind   KindOf[S]
@@ -60,6 +62,10 @@ type states[S any] struct {
 type folded[S any] struct {
 	version uint64
 	state   S
+	// lastAt is the latest business time among the events folded: an
+	// event dated before it, or a correction, changes the past, and the
+	// state is then refolded in the canonical order ([domain.Canonical]).
+	lastAt time.Time
 }
 
 // fold returns the state of h's aggregate at h's version, folding only the
@@ -78,26 +84,31 @@ func (st *states[S]) fold(ctx context.Context, svc *Service, h eventstore.Histor
 	case h.Base == 0:
 		f = folded[S]{}
 	default:
-		s, err := st.decode(h.BaseState)
+		s, lastAt, err := st.decode(h.BaseState)
 		if err == nil {
-			f = folded[S]{version: h.Base, state: s}
+			f = folded[S]{version: h.Base, state: s, lastAt: lastAt}
 			break
 		}
 		// A snapshot of other code: fold the whole history.
-		full, err := svc.store.LoadFresh(ctx, h.Aggregate)
+		full, err := st.history(ctx, svc, h)
 		if err != nil {
 			return zero, err
 		}
-		if full.Version < h.Base {
-			return zero, fmt.Errorf("fold %s: the stream holds %d events, the cache %d", ref, full.Version, h.Base)
-		}
-		f, events = folded[S]{}, full.Events[:h.Base]
-		if f, err = st.apply(ref, f, events); err != nil {
+		if f, err = st.refold(full); err != nil {
 			return zero, err
 		}
-		events = h.Events
+		events = nil
 	}
 	f, err := st.apply(ref, f, events)
+	if errors.Is(err, errRefold) {
+		// A late fact or a correction (the rare path): refold the whole
+		// history in the canonical order.
+		full, herr := st.history(ctx, svc, h)
+		if herr != nil {
+			return zero, herr
+		}
+		f, err = st.refold(full)
+	}
 	if err != nil {
 		return zero, err
 	}
@@ -115,41 +126,116 @@ func (st *states[S]) fold(ctx context.Context, svc *Service, h eventstore.Histor
 	if f.version-h.Base >= svc.snapshotEvery {
 		// A snapshot is an optimisation: one that fails to be written
 		// leaves the previous one, and the next decision tries again.
-		if b, err := st.encode(f.state); err == nil {
+		if b, err := st.encode(f); err == nil {
 			_ = svc.store.SaveSnapshot(ctx, h.Aggregate, f.version, b)
 		}
 	}
 	return f.state, nil
 }
 
+// errRefold stops an incremental fold at an event that changes the past.
+var errRefold = errors.New("refold")
+
+// apply folds events onto f as they come (the common path: acts and
+// facts dated no earlier than what f holds), or returns errRefold at the
+// first event that would make that differ from the canonical fold.
 func (st *states[S]) apply(ref domain.AggregateRef, f folded[S], events []eventstore.Envelope) (folded[S], error) {
-	for _, env := range events {
+	for i := range events {
+		env := &events[i]
 		e, err := registry.DecodeEvent(env.Type, env.SchemaVersion, env.Data)
 		if err != nil {
 			return f, fmt.Errorf("fold %s at version %d: %w", ref, env.AggregateVersion, err)
 		}
+		if domain.NeedsRefold(domain.Stamped{Event: e, OccurredAt: env.OccurredAt}, f.lastAt) {
+			return f, errRefold
+		}
 		f.state = st.kind.Fold(f.state, e)
 		f.version = env.AggregateVersion
+		if env.OccurredAt.After(f.lastAt) {
+			f.lastAt = env.OccurredAt
+		}
 	}
 	return f, nil
 }
 
-func (st *states[S]) encode(s S) ([]byte, error) {
+// history returns every event of h's aggregate up to h's version, read
+// from the stream when h starts at a snapshot.
+func (st *states[S]) history(ctx context.Context, svc *Service, h eventstore.History) ([]eventstore.Envelope, error) {
+	if h.Base == 0 {
+		return h.Events, nil
+	}
+	full, err := svc.store.LoadFresh(ctx, h.Aggregate)
+	if err != nil {
+		return nil, err
+	}
+	if full.Version < h.Version {
+		return nil, fmt.Errorf("fold %s: the stream holds %d events, the cache %d", DomainRef(h.Aggregate), full.Version, h.Version)
+	}
+	return full.Events[:h.Version], nil
+}
+
+// refold folds a whole history in the canonical order.
+func (st *states[S]) refold(events []eventstore.Envelope) (folded[S], error) {
+	stamped, err := Stamp(events)
+	if err != nil {
+		return folded[S]{}, err
+	}
+	var f folded[S]
+	for _, e := range domain.Canonical(stamped) {
+		f.state = st.kind.Fold(f.state, e.Event)
+		if e.OccurredAt.After(f.lastAt) {
+			f.lastAt = e.OccurredAt
+		}
+	}
+	if n := len(events); n > 0 {
+		f.version = events[n-1].AggregateVersion
+	}
+	return f, nil
+}
+
+// Stamp decodes stored events (one aggregate's, in stream order) into
+// what [domain.Canonical] orders: each event with its id, command,
+// sequence, position in its commit and business time.
+func Stamp(events []eventstore.Envelope) ([]domain.Stamped, error) {
+	out := make([]domain.Stamped, len(events))
+	for i := range events {
+		env := &events[i]
+		e, err := registry.DecodeEvent(env.Type, env.SchemaVersion, env.Data)
+		if err != nil {
+			return nil, fmt.Errorf("fold %s at version %d: %w", env.Aggregate(), env.AggregateVersion, err)
+		}
+		idx := 0
+		if i > 0 && events[i-1].Sequence == env.Sequence {
+			idx = out[i-1].Index + 1
+		}
+		out[i] = domain.Stamped{Event: e, EventID: env.EventID, CommandID: env.CommandID, Sequence: env.Sequence, Index: idx, OccurredAt: env.OccurredAt}
+	}
+	return out, nil
+}
+
+// snapshotBody is what a snapshot holds after the signature: the state
+// and the latest business time folded into it.
+type snapshotBody[S any] struct {
+	State  S
+	LastAt time.Time
+}
+
+func (st *states[S]) encode(f folded[S]) ([]byte, error) {
 	var b bytes.Buffer
 	b.Write(st.sig[:])
-	if err := gob.NewEncoder(&b).Encode(&s); err != nil {
+	if err := gob.NewEncoder(&b).Encode(&snapshotBody[S]{State: f.state, LastAt: f.lastAt}); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
 }
 
-func (st *states[S]) decode(data []byte) (S, error) {
-	var s S
+func (st *states[S]) decode(data []byte) (S, time.Time, error) {
+	var body snapshotBody[S]
 	if len(data) < len(st.sig) || !bytes.Equal(data[:len(st.sig)], st.sig[:]) {
-		return s, fmt.Errorf("snapshot of another state type or fold version")
+		return body.State, time.Time{}, fmt.Errorf("snapshot of another state type or fold version")
 	}
-	err := gob.NewDecoder(bytes.NewReader(data[len(st.sig):])).Decode(&s)
-	return s, err
+	err := gob.NewDecoder(bytes.NewReader(data[len(st.sig):])).Decode(&body)
+	return body.State, body.LastAt, err
 }
 
 // stateSignature digests S's Go type, field by field, with FoldVersion.
@@ -226,5 +312,6 @@ func (r *recorded) At(i int) domain.Recorded {
 		}
 		e = &r.full[i]
 	}
-	return domain.Recorded{EventID: e.EventID, CommandID: e.CommandID, OccurredAt: e.OccurredAt}
+	return domain.Recorded{EventID: e.EventID, CommandID: e.CommandID, Type: e.Type, Timing: registry.EventTiming(e.Type),
+		OccurredAt: e.OccurredAt, Data: e.Data}
 }

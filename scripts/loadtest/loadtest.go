@@ -410,8 +410,10 @@ type client struct {
 	ready      time.Time    // when the agreement was read: the ledger held it then
 }
 
-// maxRetries bounds the retries of a command answered 409.
-const maxRetries = 10
+// maxRetries bounds the retries of a command answered 409; with the
+// exponential backoff below they span several seconds, as a client under
+// heavy contention on one agreement needs.
+const maxRetries = 20
 
 // targets lists the agreement's targets outturns can be recorded on.
 func (c *client) targets(ctx context.Context) ([]string, error) {
@@ -608,9 +610,11 @@ func (c *client) one(ctx context.Context, rng *rand.Rand, id int, o op, last **s
 			break
 		}
 		c.retried.Add(1)
-		// Back off a little, with jitter, as a client should.
+		// Back off exponentially (5 ms doubling, at most 250 ms), with full
+		// jitter, as a client should.
+		backoff := min(5*time.Millisecond<<min(attempt, 6), 250*time.Millisecond)
 		select {
-		case <-time.After(time.Duration(rng.IntN(10*(attempt+1))) * time.Millisecond):
+		case <-time.After(time.Duration(rng.Int64N(int64(backoff)) + 1)):
 		case <-ctx.Done():
 			return 0, nil, ctx.Err()
 		}

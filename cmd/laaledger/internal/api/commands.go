@@ -67,6 +67,13 @@ func (s *Server) command(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	s.execute(w, r, meta, cmd, expected)
+}
+
+// execute runs a decoded command, counts it and writes its result: 201
+// for an append, 200 for a duplicate, a problem for a refusal.
+func (s *Server) execute(w http.ResponseWriter, r *http.Request, meta domain.Meta, cmd domain.Command, expected *uint64) {
+	typ, actor := cmd.CommandType(), meta.Actor
 	kind := cmd.Aggregate().Kind
 	start := time.Now()
 	res, err := s.cfg.Executor.Execute(r.Context(), meta, cmd, expected)
@@ -101,7 +108,8 @@ func (s *Server) command(w http.ResponseWriter, r *http.Request) {
 		out.Events[i] = CommandEvent{EventID: e.EventID, Type: e.Type, AggregateVersion: e.AggregateVersion, Sequence: e.Sequence, Index: i}
 	}
 	status := http.StatusCreated
-	if res.Duplicate {
+	if res.Duplicate || len(res.Events) == 0 {
+		// Nothing new was written.
 		status = http.StatusOK
 	}
 	w.Header().Set("ETag", strconv.Quote(u64(res.LastVersion)))

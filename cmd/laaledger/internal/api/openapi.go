@@ -12,8 +12,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/laaledger/laaledger/domain/caa"
 	"github.com/laaledger/laaledger/domain/laa"
 	"github.com/laaledger/laaledger/domain/registry"
+
+	"github.com/laaledger/laaledger/projections"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3gen"
@@ -45,7 +48,9 @@ func (s *Server) OpenAPI() *openapi3.T { return s.doc.doc }
 
 // componentTypes are the component schemas the document takes from Go
 // types: the YAML gives them only their descriptions.
-var componentTypes = map[string]any{"Problem": Problem{}}
+var componentTypes = map[string]any{"Problem": Problem{},
+	"AreaAssessmentState": caa.AreaAssessment{}, "OrgAssessmentState": caa.OrgAssessment{},
+	"CatalogueView": projections.CatalogueView{}}
 
 // buildDocument loads the hand-kept document, generates the schemas of
 // [componentTypes], and adds one POST path per command type, whose request

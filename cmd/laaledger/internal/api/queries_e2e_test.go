@@ -163,6 +163,18 @@ func TestQueriesOverTheDemoLedger(t *testing.T) {
 	if r.Status != 200 {
 		t.Errorf("assessment: %d %s", r.Status, r.Body)
 	}
+	// The state has the snake_case names of the document's
+	// AreaAssessmentState, as the agreement's have.
+	var assessment struct {
+		State map[string]any `json:"state"`
+	}
+	r.decode(t, &assessment)
+	if err := h.api.OpenAPI().Components.Schemas["AreaAssessmentState"].Value.VisitJSON(assessment.State); err != nil {
+		t.Errorf("assessment state does not match AreaAssessmentState: %v\n%s", err, r.Body)
+	}
+	if _, ok := assessment.State["published_on"]; !ok {
+		t.Errorf("assessment state has no published_on: %s", r.Body)
+	}
 
 	// NI 112 across the areas: the catalogue's entry and Hartlepool's
 	// target with its rounds, the same rounds as the target's own page.

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"time"
 
 	"github.com/laaledger/laaledger/eventstore"
 	"github.com/laaledger/laaledger/projections"
@@ -31,6 +32,9 @@ type Queries interface {
 	Indicator(ctx context.Context, number int) (projections.IndicatorView, error)
 	// Dashboard returns the dashboard counts.
 	Dashboard(ctx context.Context) (projections.DashboardView, error)
+	// Catalogue returns the indicator catalogue as it stood at a business
+	// time (now for the zero time).
+	Catalogue(ctx context.Context, at time.Time) (projections.CatalogueView, error)
 }
 
 var _ interface {

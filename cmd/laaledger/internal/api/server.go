@@ -106,7 +106,8 @@ type Config struct {
 }
 
 // DefaultMaxBodyBytes is the default request body limit. The largest
-// command, a catalogue import aside, is a few kilobytes.
+// command, a catalogue import aside, is a few kilobytes; a CSV import
+// through POST /v1/catalogue/import has its own limit, [MaxImportBytes].
 const DefaultMaxBodyBytes = 64 << 10
 
 // Server is the HTTP API. It is an http.Handler.
@@ -211,6 +212,8 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /v1/actors", s.authed(s.actorRegister))
 	m.HandleFunc("GET /v1/sources", s.authed(s.sources))
 	m.HandleFunc("GET /v1/indicators/{number}", s.authed(s.indicator))
+	m.HandleFunc("GET /v1/catalogue", s.authed(s.exportCatalogue))
+	m.HandleFunc("POST /v1/catalogue/import", s.authed(s.importCatalogue))
 	m.HandleFunc("GET /v1/dashboard", s.authed(s.dashboard))
 
 	m.HandleFunc("GET /v1/events/stream", s.authed(s.stream))
@@ -233,6 +236,7 @@ func (s *Server) routes() {
 		"/v1/org-assessments/{org}/{year}": "GET", "/v1/org-assessments/{org}/{year}/timeline": "GET",
 		"/v1/timeline": "GET", "/v1/areas": "GET", "/v1/areas/{area}": "GET", "/v1/regions": "GET",
 		"/v1/sources": "GET", "/v1/indicators/{number}": "GET", "/v1/events/stream": "GET",
+		"/v1/catalogue": "GET", "/v1/catalogue/import": "POST",
 		"/v1/checkpoints/latest": "GET", "/v1/key": "GET", "/v1/proofs/inclusion": "GET", "/v1/proofs/consistency": "GET",
 	} {
 		m.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {

@@ -378,8 +378,14 @@ func pipelined(ctx context.Context, read func(context.Context, func(*eventstore.
 // from the aggregate's events up to seq (the rare path: a late fact or a
 // correction).
 func (r *Runner) refold(ctx context.Context, m Refolder, seq uint64) error {
+	return refoldTaken(ctx, r.store, m, seq)
+}
+
+// refoldTaken is [Runner.refold] on any store: the runner and the rebuild
+// that checks a snapshot refold the same way.
+func refoldTaken(ctx context.Context, store *eventstore.Store, m Refolder, seq uint64) error {
 	for _, agg := range m.TakeRefolds() {
-		h, err := r.store.LoadFresh(ctx, agg)
+		h, err := store.LoadFresh(ctx, agg)
 		if err != nil {
 			return fmt.Errorf("refold %s: %w", agg, err)
 		}

@@ -179,6 +179,13 @@ func rebuildAndCompare(ctx context.Context, store *eventstore.Store, secs []sect
 			if err := byName[name].Apply(c); err != nil {
 				return fmt.Errorf("read model %s: apply commit %d: %w", name, seq, err)
 			}
+			// A late fact or a correction refolds its aggregate, as the
+			// runner does.
+			if rf, ok := byName[name].(Refolder); ok {
+				if err := refoldTaken(ctx, store, rf, seq); err != nil {
+					return fmt.Errorf("read model %s: %w", name, err)
+				}
+			}
 			if seq == sec.pos {
 				if err := compare(sec, c.Events[len(c.Events)-1].Hash); err != nil {
 					return err

@@ -60,3 +60,10 @@ func (s *Store) SubscribeStored(ctx context.Context, from uint64, fn func(Stored
 func (s *Store) consumeStored(ctx context.Context, from, stop uint64, fn func(StoredCommit) error) error {
 	return s.consume(ctx, "read stored commits", ReadOptions{FromSequence: from}.consumerConfig(), stop, fn)
 }
+
+// SequenceGap says which commits are missing when the commit at stream
+// sequence seq follows the one at prev: every reader that insists on
+// contiguous sequences (a Merkle tree, a bundle check) words the failure so.
+func SequenceGap(prev, seq uint64) string {
+	return fmt.Sprintf("sequence %d follows %d: commits %d to %d are missing", seq, prev, prev+1, seq-1)
+}

@@ -279,7 +279,7 @@ func VerifyWith(r io.Reader, opts Options) (Report, error) {
 			if want == 1 {
 				return Report{}, fmt.Errorf("line %d: %w: the bundle starts at sequence %d, not 1", br.Line(), notary.ErrNotVerified, seq)
 			}
-			return Report{}, fmt.Errorf("line %d: %w: sequence %d follows %d: commits %d to %d are missing", br.Line(), notary.ErrNotVerified, seq, want-1, want, seq-1)
+			return Report{}, fmt.Errorf("line %d: %w: %s", br.Line(), notary.ErrNotVerified, eventstore.SequenceGap(want-1, seq))
 		}
 		if len(targets) == 0 {
 			return Report{}, fmt.Errorf("line %d: %w: the commit at sequence %d is after the last checkpoint (tree size %d): nothing signs it",

@@ -151,7 +151,7 @@ func (n *Notary) addLocked(c eventstore.StoredCommit) error {
 		return nil
 	}
 	if c.Sequence != size+1 {
-		return notVerifiedf("stream sequence %d follows %d: commits %d to %d are missing", c.Sequence, size, size+1, c.Sequence-1)
+		return notVerifiedf("stream %s", eventstore.SequenceGap(size, c.Sequence))
 	}
 	return n.tree.Append(LeafHash(c.Data))
 }

@@ -46,9 +46,18 @@ func (f *notaryFlags) key(sf *storeFlags) (*notary.Key, error) {
 // open starts the notary on the store: it rebuilds the tree from the whole
 // ledger and refuses a ledger that no longer matches its checkpoints.
 func (f *notaryFlags) open(ctx context.Context, sf *storeFlags, s *eventstore.Store, log *slog.Logger) (*notary.Notary, error) {
-	k, err := f.key(sf)
+	cfg, err := f.config(sf, s, log)
 	if err != nil {
 		return nil, err
 	}
-	return notary.Open(ctx, s, notary.Config{Key: k, Origin: f.originOr(s.StreamConfig().Name), Every: f.every, Interval: f.interval, Logger: log})
+	return notary.Open(ctx, s, cfg)
+}
+
+// config is the notary's configuration, its signing key loaded.
+func (f *notaryFlags) config(sf *storeFlags, s *eventstore.Store, log *slog.Logger) (notary.Config, error) {
+	k, err := f.key(sf)
+	if err != nil {
+		return notary.Config{}, err
+	}
+	return notary.Config{Key: k, Origin: f.originOr(s.StreamConfig().Name), Every: f.every, Interval: f.interval, Logger: log}, nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/laaledger/laaledger/cmd/laaledger/internal/api"
 	"github.com/laaledger/laaledger/eventstore"
 	"github.com/laaledger/laaledger/eventstore/bundle"
+	"github.com/laaledger/laaledger/eventstore/notary"
 	"github.com/laaledger/laaledger/projections"
 )
 
@@ -59,24 +60,31 @@ func verifyFlags(fs *flag.FlagSet) ledgerRun {
 	}
 }
 
-// verifyLedger reads the whole ledger, checks every aggregate's hash chain
-// and that no commit is missing, and has a notary rebuild the Merkle tree
-// and check every signed checkpoint against it. serve answers
-// POST /v1/verify with it too. An empty ledger is never reported intact.
+// verifyLedger reads the whole ledger once: it checks every aggregate's
+// hash chain and that no commit is missing, and grows the Merkle tree from
+// the same commits, over which a notary then checks every signed
+// checkpoint. serve answers POST /v1/verify with it too. An empty ledger
+// is never reported intact.
 func verifyLedger(ctx context.Context, sf *storeFlags, nf *notaryFlags, s *eventstore.Store) (api.VerifyReport, error) {
 	var rep api.VerifyReport
 	if err := s.Integrity(); err != nil {
 		return rep, withRecovery(err)
 	}
 	v := eventstore.NewChainVerifier()
+	tree := notary.NewBuilder()
 	var prev uint64
-	last, err := s.Read(ctx, eventstore.ReadOptions{}, func(c *eventstore.Commit) error {
+	last, err := s.ReadStored(ctx, 1, func(sc eventstore.StoredCommit) error {
+		c, err := eventstore.DecodeCommit(sc.Data, sc.Sequence)
+		if err != nil {
+			return err
+		}
 		rep.Commits++
 		if len(c.Events) == 0 {
 			return fmt.Errorf("%w: a commit with no events after stream sequence %d", eventstore.ErrTampered, prev)
 		}
-		// A gap between sequences is refused by the notary below, which
-		// reads the same stream into its tree.
+		// A gap between sequences is kept by the builder and refused when
+		// the notary opens on the tree, after every hash chain is checked.
+		_ = tree.Add(sc)
 		prev = c.Events[0].Sequence
 		for i := range c.Events {
 			rep.Events++
@@ -100,10 +108,13 @@ func verifyLedger(ctx context.Context, sf *storeFlags, nf *notaryFlags, s *event
 		return rep, fmt.Errorf("%w: the stream ends at sequence %d but only commits up to %d could be read", eventstore.ErrTampered, end, prev)
 	}
 	rep.LastSequence = last
-	// The notary rebuilds the Merkle tree from the stream, refusing any
-	// gap, and checks every signed checkpoint against it (signature,
-	// size, root).
-	n, err := nf.open(ctx, sf, s, slog.New(slog.DiscardHandler))
+	// The notary takes the tree, refusing any gap met while it grew, and
+	// checks every signed checkpoint against it (signature, size, root).
+	cfg, err := nf.config(sf, s, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return rep, err
+	}
+	n, err := tree.Open(ctx, s, cfg)
 	if err != nil {
 		return rep, err
 	}

@@ -67,6 +67,11 @@ type Notary struct {
 // checkpoint, or whose prefix does not match it, is an [ErrNotVerified]
 // error: the history was rewritten or cut since it was signed.
 func Open(ctx context.Context, store *eventstore.Store, cfg Config) (*Notary, error) {
+	return open(ctx, store, cfg, NewTree())
+}
+
+// open is [Open] with a tree already grown from the ledger's first commits.
+func open(ctx context.Context, store *eventstore.Store, cfg Config, tree *Tree) (*Notary, error) {
 	stream := store.StreamConfig().Name
 	if cfg.Origin == "" {
 		cfg.Origin = DefaultOrigin(stream)
@@ -94,7 +99,7 @@ func Open(ctx context.Context, store *eventstore.Store, cfg Config) (*Notary, er
 	if err != nil {
 		return nil, fmt.Errorf("notary: %w", err)
 	}
-	n := &Notary{cfg: cfg, store: store, aux: aux, subject: CheckpointSubject(stream), tree: NewTree(),
+	n := &Notary{cfg: cfg, store: store, aux: aux, subject: CheckpointSubject(stream), tree: tree,
 		ver: cfg.Key.Verifier(), log: cfg.Logger, bySize: map[uint64]int{}}
 	n.auxLast, err = aux.Read(ctx, func(seq uint64, data []byte) error {
 		cp, err := n.ver.ParseCheckpoint(data)
@@ -146,14 +151,20 @@ func (n *Notary) Sync(ctx context.Context) (uint64, error) {
 // addLocked adds one stored commit as the next leaf; a commit already in
 // the tree is skipped, a gap is an error. The caller holds n.mu.
 func (n *Notary) addLocked(c eventstore.StoredCommit) error {
-	size := n.tree.Size()
+	return appendNext(n.tree, c)
+}
+
+// appendNext adds one stored commit to t as its next leaf; a commit
+// already in t is skipped, a gap is an error.
+func appendNext(t *Tree, c eventstore.StoredCommit) error {
+	size := t.Size()
 	if c.Sequence <= size {
 		return nil
 	}
 	if c.Sequence != size+1 {
 		return notVerifiedf("stream %s", eventstore.SequenceGap(size, c.Sequence))
 	}
-	return n.tree.Append(LeafHash(c.Data))
+	return t.Append(LeafHash(c.Data))
 }
 
 // Run keeps the tree current as commits are stored and issues a checkpoint

@@ -105,35 +105,31 @@ func (st *states[S]) state(ctx context.Context, svc *Service, h eventstore.Histo
 // Kinds returns how to fold and decide every aggregate kind of the domain.
 func Kinds() map[string]Kind {
 	return map[string]Kind{
-		domain.KindActors: KindOf[actors.Register]{
-			Fold: actors.Register.Apply,
-			Decide: func(_ context.Context, _ Env, s actors.Register, _ domain.History, m domain.Meta, cmd domain.Command) ([]domain.Event, error) {
-				return actors.DecideRegister(s, m, cmd)
-			},
-		},
-		domain.KindAreaAssessment: KindOf[caa.AreaAssessment]{
-			Fold: caa.AreaAssessment.Apply,
-			Decide: func(_ context.Context, _ Env, s caa.AreaAssessment, h domain.History, m domain.Meta, cmd domain.Command) ([]domain.Event, error) {
-				return caa.DecideAreaAssessment(s, m, cmd, h)
-			},
-		},
+		domain.KindActors:         ownStateKind(actors.Register.Apply, actors.DecideRegister),
+		domain.KindAreaAssessment: historyKind(caa.AreaAssessment.Apply, caa.DecideAreaAssessment),
 		domain.KindAgreement: KindOf[laa.Agreement]{
 			Fold:   laa.Agreement.Apply,
 			Decide: decideAgreement,
 		},
-		domain.KindCatalogue: KindOf[catalogue.Catalogue]{
-			Fold: catalogue.Catalogue.Apply,
-			Decide: func(_ context.Context, _ Env, s catalogue.Catalogue, _ domain.History, m domain.Meta, cmd domain.Command) ([]domain.Event, error) {
-				return catalogue.DecideCatalogue(s, m, cmd)
-			},
-		},
-		domain.KindOrgAssessment: KindOf[caa.OrgAssessment]{
-			Fold: caa.OrgAssessment.Apply,
-			Decide: func(_ context.Context, _ Env, s caa.OrgAssessment, h domain.History, m domain.Meta, cmd domain.Command) ([]domain.Event, error) {
-				return caa.DecideOrgAssessment(s, m, cmd, h)
-			},
-		},
+		domain.KindCatalogue:     ownStateKind(catalogue.Catalogue.Apply, catalogue.DecideCatalogue),
+		domain.KindOrgAssessment: historyKind(caa.OrgAssessment.Apply, caa.DecideOrgAssessment),
 	}
+}
+
+// ownStateKind is a kind whose decision needs only its own state and the
+// command.
+func ownStateKind[S any](fold func(S, domain.Event) S, decide func(S, domain.Meta, domain.Command) ([]domain.Event, error)) KindOf[S] {
+	return KindOf[S]{Fold: fold, Decide: func(_ context.Context, _ Env, s S, _ domain.History, m domain.Meta, cmd domain.Command) ([]domain.Event, error) {
+		return decide(s, m, cmd)
+	}}
+}
+
+// historyKind is a kind whose decision reads, besides its own state, what
+// the ledger recorded of the aggregate's events, but no other aggregate.
+func historyKind[S any](fold func(S, domain.Event) S, decide func(S, domain.Meta, domain.Command, domain.History) ([]domain.Event, error)) KindOf[S] {
+	return KindOf[S]{Fold: fold, Decide: func(_ context.Context, _ Env, s S, h domain.History, m domain.Meta, cmd domain.Command) ([]domain.Event, error) {
+		return decide(s, m, cmd, h)
+	}}
 }
 
 // CatalogueRef is the indicator catalogue's aggregate.

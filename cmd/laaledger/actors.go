@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -166,20 +164,9 @@ func actorsChangeFlags(register bool) func(fs *flag.FlagSet) ledgerRun {
 				OccurredAt: when, Reason: *reason}
 			if m.CommandID == "" {
 				body, _ := json.Marshal(cmd)
-				sum := sha256.Sum256(append([]byte(cmd.CommandType()+"\x00"+when.Format(time.RFC3339Nano)+"\x00"), body...))
-				m.CommandID = "actors-" + hex.EncodeToString(sum[:12])
+				m.CommandID = "actors-" + contentDigest(cmd, body, when.Format(time.RFC3339Nano))
 			}
-			s, err := c.ledger(ctx)
-			if err != nil {
-				return err
-			}
-			svc := service.New(s, service.Kinds())
-			// The catalogue's seed is the ledger's own first command; it
-			// comes before any register that would have to name its actor.
-			if err := ensureCatalogueSeed(ctx, svc); err != nil {
-				return err
-			}
-			res, err := svc.Execute(ctx, m, cmd, nil)
+			res, err := executeOperator(ctx, c, m, cmd)
 			if err != nil {
 				return err
 			}

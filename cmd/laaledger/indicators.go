@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -113,6 +111,16 @@ func (f *changeFlags) date() (time.Time, error) {
 	return at, nil
 }
 
+// indicator checks the indicator a change of one names and --effective.
+func (f *changeFlags) indicator(args []string) (int, time.Time, error) {
+	ni, err := parseNI(args)
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	at, err := f.date()
+	return ni, at, err
+}
+
 func importFlags(fs *flag.FlagSet) ledgerRun {
 	var f changeFlags
 	f.register(fs, "business date from which the file's content holds, YYYY-MM-DD (required)")
@@ -178,11 +186,7 @@ func indicatorSetFlags(fs *flag.FlagSet) ledgerRun {
 	fs.Var(&ps, "place-survey", "whether the indicator comes from the Place Survey: yes or no")
 	fs.Var(&statutory, "dcsf-statutory", "whether the indicator is in the DCSF statutory set: yes or no")
 	return func(ctx context.Context, c *call) error {
-		ni, err := parseNI(c.args)
-		if err != nil {
-			return err
-		}
-		at, err := f.date()
+		ni, at, err := f.indicator(c.args)
 		if err != nil {
 			return err
 		}
@@ -197,11 +201,7 @@ func indicatorWithdrawFlags(fs *flag.FlagSet) ledgerRun {
 	f.register(fs, "business date from which the indicator is withdrawn, YYYY-MM-DD (required)")
 	source := fs.String("source", "", "on what authority the indicator is withdrawn, a document or decision (required)")
 	return func(ctx context.Context, c *call) error {
-		ni, err := parseNI(c.args)
-		if err != nil {
-			return err
-		}
-		at, err := f.date()
+		ni, at, err := f.indicator(c.args)
 		if err != nil {
 			return err
 		}
@@ -218,8 +218,7 @@ func recordChange(ctx context.Context, c *call, f *changeFlags, what string, at 
 	if err != nil {
 		return err
 	}
-	sum := sha256.Sum256(append([]byte(cmd.CommandType()+"\x00"), body...))
-	id := "nis-" + strings.ToLower(strings.TrimPrefix(cmd.CommandType(), "nis.")) + "-" + hex.EncodeToString(sum[:12])
+	id := "nis-" + strings.ToLower(strings.TrimPrefix(cmd.CommandType(), "nis.")) + "-" + contentDigest(cmd, body)
 	if f.server.server != "" {
 		req, err := json.Marshal(map[string]any{"occurred_at": at, "reason": reason, "command": json.RawMessage(body)})
 		if err != nil {
@@ -241,18 +240,10 @@ func operatorActor(id string) domain.Actor {
 	return domain.Actor{ID: id, Role: domain.RoleOperator, Organisation: "laaledger operator"}
 }
 
-// executeOffline records cmd on the ledger in the data directory, after
-// the embedded catalogue's seed.
+// executeOffline records a catalogue change on the ledger in the data
+// directory and says what it recorded.
 func executeOffline(ctx context.Context, c *call, what string, meta domain.Meta, cmd domain.Command) error {
-	s, err := c.ledger(ctx)
-	if err != nil {
-		return err
-	}
-	svc := service.New(s, service.Kinds())
-	if err := ensureCatalogueSeed(ctx, svc); err != nil {
-		return err
-	}
-	res, err := svc.Execute(ctx, meta, cmd, nil)
+	res, err := executeOperator(ctx, c, meta, cmd)
 	if err != nil {
 		return err
 	}

@@ -17,32 +17,28 @@ func init() {
 }
 
 func runKey(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var sf storeFlags
-	var nf notaryFlags
-	var srv serverFlags
+	var f notaryUseFlags
 	flags := newFlagSet("key", "key [--data DIR | --key FILE | --server URL] [--origin ORIGIN]", stderr)
-	sf.register(flags)
-	nf.register(flags)
-	srv.register(flags)
+	f.register(flags)
 	if err := parse(flags, args); err != nil {
 		return err
 	}
-	if srv.server != "" {
+	if f.server.server != "" {
 		var v api.VerifierKey
-		if err := srv.get(ctx, "/v1/key", nil, &v); err != nil {
+		if err := f.server.get(ctx, "/v1/key", nil, &v); err != nil {
 			return err
 		}
 		fmt.Fprintln(stdout, v.Key)
 		return nil
 	}
-	if nf.keyFile == "" {
+	if f.notary.keyFile == "" {
 		// The key lives in the data directory, which only serve, demo and
 		// gen-history create.
-		if _, err := os.Stat(sf.data); errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("%w: there is no ledger at %s: the directory does not exist; give --data DIR of a ledger, --key FILE, or --server", eventstore.ErrNotFound, sf.data)
+		if _, err := os.Stat(f.store.data); errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("%w: there is no ledger at %s: the directory does not exist; give --data DIR of a ledger, --key FILE, or --server", eventstore.ErrNotFound, f.store.data)
 		}
 	}
-	k, err := nf.key(&sf)
+	k, err := f.notary.key(&f.store)
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,20 @@ type notaryFlags struct {
 	interval time.Duration
 }
 
+// notaryUseFlags are the flags of the commands that use the notary of the
+// ledger in the data directory, or of a running server (--server).
+type notaryUseFlags struct {
+	store  storeFlags
+	notary notaryFlags
+	server serverFlags
+}
+
+func (f *notaryUseFlags) register(fs *flag.FlagSet) {
+	f.store.register(fs)
+	f.notary.register(fs)
+	f.server.register(fs)
+}
+
 func (f *notaryFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.keyFile, "key", envOr("LAALEDGER_KEY", ""), "checkpoint signing key file, created (mode 0600) if missing (default DATA/notary.key; env LAALEDGER_KEY)")
 	fs.StringVar(&f.origin, "origin", "", "log origin named in every checkpoint and by the key (default laaledger/<stream>)")

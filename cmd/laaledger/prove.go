@@ -17,13 +17,9 @@ func init() {
 }
 
 func runProve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var sf storeFlags
-	var nf notaryFlags
-	var srv serverFlags
+	var f notaryUseFlags
 	fs := newFlagSet("prove", "prove (--sequence N [--tree-size M] | --from A [--to B]) [flags]\n       laaledger prove --check FILE --verifier-key KEY", stderr)
-	sf.register(fs)
-	nf.register(fs)
-	srv.register(fs)
+	f.register(fs)
 	seq := fs.Uint64("sequence", 0, "stream sequence of the commit to prove (an event's commit: its sequence)")
 	size := fs.Uint64("tree-size", 0, "size of the checkpoint to prove against (default the latest)")
 	from := fs.Uint64("from", 0, "tree size of the earlier checkpoint of a consistency proof")
@@ -40,7 +36,7 @@ func runProve(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return usageError{"give either --sequence N or --from A"}
 	}
 	var out any
-	if srv.server != "" {
+	if f.server.server != "" {
 		q := url.Values{}
 		path := "/v1/proofs/inclusion"
 		if *seq != 0 {
@@ -57,19 +53,19 @@ func runProve(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 			out = &notary.ConsistencyProof{}
 		}
-		if err := srv.get(ctx, path, q, out); err != nil {
+		if err := f.server.get(ctx, path, q, out); err != nil {
 			return err
 		}
 	} else {
 		// Offline: the notary rebuilds the tree and signs a checkpoint of
 		// the ledger as it is, so that the latest commit can be proven.
 		log := newLogger(stderr, false)
-		s, err := sf.open(ctx, log)
+		s, err := f.store.open(ctx, log)
 		if err != nil {
 			return err
 		}
 		defer s.Close()
-		n, err := nf.open(ctx, &sf, s, log)
+		n, err := f.notary.open(ctx, &f.store, s, log)
 		if err != nil {
 			return err
 		}

@@ -201,25 +201,6 @@ func orgAssessmentRef(r *http.Request) (domain.AggregateRef, error) {
 	return yearRef(r, domain.KindOrgAssessment, "org")
 }
 
-func (s *Server) agreement(w http.ResponseWriter, r *http.Request) {
-	s.aggregateHandler(agreementRef, s.serveState)(w, r)
-}
-func (s *Server) agreementTimeline(w http.ResponseWriter, r *http.Request) {
-	s.aggregateHandler(agreementRef, s.serveAggregateTimeline)(w, r)
-}
-func (s *Server) assessment(w http.ResponseWriter, r *http.Request) {
-	s.aggregateHandler(assessmentRef, s.serveState)(w, r)
-}
-func (s *Server) assessmentTimeline(w http.ResponseWriter, r *http.Request) {
-	s.aggregateHandler(assessmentRef, s.serveAggregateTimeline)(w, r)
-}
-func (s *Server) orgAssessment(w http.ResponseWriter, r *http.Request) {
-	s.aggregateHandler(orgAssessmentRef, s.serveState)(w, r)
-}
-func (s *Server) orgAssessmentTimeline(w http.ResponseWriter, r *http.Request) {
-	s.aggregateHandler(orgAssessmentRef, s.serveAggregateTimeline)(w, r)
-}
-
 func (s *Server) timeline(w http.ResponseWriter, r *http.Request) {
 	v := r.URL.Query()
 	q := projections.TimelineScope{Area: v.Get("area"), Actor: v.Get("actor"), Organisation: v.Get("organisation")}

@@ -128,6 +128,13 @@ type Server struct {
 	audits chan struct{}
 }
 
+// orDefault sets a limit or timeout left zero (or negative) to its default.
+func orDefault[T int | int64 | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
+}
+
 // New checks the configuration, builds the OpenAPI document for the
 // registered command types and returns the server.
 func New(cfg Config) (*Server, error) {
@@ -137,33 +144,15 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Tokens == nil {
 		return nil, errors.New("api: Config.Tokens is required")
 	}
-	if cfg.MaxBodyBytes <= 0 {
-		cfg.MaxBodyBytes = DefaultMaxBodyBytes
-	}
-	if cfg.WaitTimeout <= 0 {
-		cfg.WaitTimeout = 5 * time.Second
-	}
-	if cfg.ReadTimeout <= 0 {
-		cfg.ReadTimeout = DefaultReadTimeout
-	}
-	if cfg.ReadHeaderTimeout <= 0 {
-		cfg.ReadHeaderTimeout = DefaultReadHeaderTimeout
-	}
-	if cfg.IdleTimeout <= 0 {
-		cfg.IdleTimeout = DefaultIdleTimeout
-	}
-	if cfg.MaxStreams <= 0 {
-		cfg.MaxStreams = DefaultMaxStreams
-	}
-	if cfg.MaxStreamsPerActor <= 0 {
-		cfg.MaxStreamsPerActor = DefaultMaxStreamsPerActor
-	}
-	if cfg.Heartbeat <= 0 {
-		cfg.Heartbeat = 15 * time.Second
-	}
-	if cfg.StreamWriteTimeout <= 0 {
-		cfg.StreamWriteTimeout = DefaultStreamWriteTimeout
-	}
+	orDefault(&cfg.MaxBodyBytes, DefaultMaxBodyBytes)
+	orDefault(&cfg.WaitTimeout, 5*time.Second)
+	orDefault(&cfg.ReadTimeout, DefaultReadTimeout)
+	orDefault(&cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout)
+	orDefault(&cfg.IdleTimeout, DefaultIdleTimeout)
+	orDefault(&cfg.MaxStreams, DefaultMaxStreams)
+	orDefault(&cfg.MaxStreamsPerActor, DefaultMaxStreamsPerActor)
+	orDefault(&cfg.Heartbeat, 15*time.Second)
+	orDefault(&cfg.StreamWriteTimeout, DefaultStreamWriteTimeout)
 	s := &Server{cfg: cfg, log: cfg.Logger, tokens: cfg.Tokens, reg: cfg.Registry, mux: http.NewServeMux(), audits: make(chan struct{}, 1)}
 	s.streams, s.stopStreams = context.WithCancel(context.Background())
 	if s.log == nil {
@@ -198,13 +187,19 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /v1/commands", s.authed(s.listCommands))
 	m.HandleFunc("POST /v1/commands/{type}", s.authed(s.command))
 
-	m.HandleFunc("GET /v1/agreements/{area}/{period}", s.authed(s.agreement))
-	m.HandleFunc("GET /v1/agreements/{area}/{period}/timeline", s.authed(s.agreementTimeline))
+	// Each aggregate's state and its timeline.
+	for _, a := range []struct {
+		path string
+		ref  func(*http.Request) (domain.AggregateRef, error)
+	}{
+		{"/v1/agreements/{area}/{period}", agreementRef},
+		{"/v1/assessments/{area}/{year}", assessmentRef},
+		{"/v1/org-assessments/{org}/{year}", orgAssessmentRef},
+	} {
+		m.HandleFunc("GET "+a.path, s.authed(s.aggregateHandler(a.ref, s.serveState)))
+		m.HandleFunc("GET "+a.path+"/timeline", s.authed(s.aggregateHandler(a.ref, s.serveAggregateTimeline)))
+	}
 	m.HandleFunc("GET /v1/agreements/{area}/{period}/targets/{target}/rounds", s.authed(s.targetRounds))
-	m.HandleFunc("GET /v1/assessments/{area}/{year}", s.authed(s.assessment))
-	m.HandleFunc("GET /v1/assessments/{area}/{year}/timeline", s.authed(s.assessmentTimeline))
-	m.HandleFunc("GET /v1/org-assessments/{org}/{year}", s.authed(s.orgAssessment))
-	m.HandleFunc("GET /v1/org-assessments/{org}/{year}/timeline", s.authed(s.orgAssessmentTimeline))
 	m.HandleFunc("GET /v1/timeline", s.authed(s.timeline))
 	m.HandleFunc("GET /v1/areas", s.authed(s.areas))
 	m.HandleFunc("GET /v1/areas/{area}", s.authed(s.area))

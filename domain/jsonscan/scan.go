@@ -249,45 +249,33 @@ func (p *Scanner) number(integer bool) ([]byte, bool) {
 // Int decodes an integer as encoding/json does, with strconv.ParseInt.
 func (p *Scanner) Int(dst *int) bool {
 	lit, ok := p.number(true)
-	if !ok {
-		return false
-	}
 	v, err := strconv.ParseInt(string(lit), 10, strconv.IntSize)
-	if err != nil {
-		return false
-	}
-	*dst = int(v)
-	return true
+	return store(dst, int(v), ok && err == nil)
 }
 
 // Uint decodes an unsigned integer as encoding/json does, with
 // strconv.ParseUint.
 func (p *Scanner) Uint(dst *uint64) bool {
 	lit, ok := p.number(true)
-	if !ok {
-		return false
-	}
 	v, err := strconv.ParseUint(string(lit), 10, 64)
-	if err != nil {
-		return false
-	}
-	*dst = v
-	return true
+	return store(dst, v, ok && err == nil)
 }
 
 // Float decodes a number as encoding/json does, with strconv.ParseFloat;
 // one out of range is refused.
 func (p *Scanner) Float(dst *float64) bool {
 	lit, ok := p.number(false)
-	if !ok {
-		return false
-	}
 	v, err := strconv.ParseFloat(string(lit), 64)
-	if err != nil {
-		return false
+	return store(dst, v, ok && err == nil)
+}
+
+// store sets *dst to v if the number scanned and parsed (ok), and reports
+// ok. A literal that did not scan is nil and fails to parse, cheaply.
+func store[T int | uint64 | float64](dst *T, v T, ok bool) bool {
+	if ok {
+		*dst = v
 	}
-	*dst = v
-	return true
+	return ok
 }
 
 // Raw returns a copy of the next value's bytes, as json.RawMessage keeps

@@ -68,3 +68,56 @@ func TestUnknownRefusesKeysThatFoldOntoAField(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkNumbers decodes integers, unsigned integers and floats, the
+// numbers of a commit's envelopes and of the events the read side decodes.
+func BenchmarkNumbers(b *testing.B) {
+	data := []byte(`[112,-2,41.2,184951,7,39.8,20081130,-3,1e3]`)
+	b.SetBytes(int64(len(data)))
+	for range b.N {
+		p := New(data)
+		var i int
+		var u uint64
+		var f float64
+		k := 0
+		ok := p.Array(func() bool {
+			k++
+			switch k % 3 {
+			case 0:
+				return p.Float(&f)
+			case 1:
+				return p.Uint(&u)
+			default:
+				return p.Int(&i)
+			}
+		}) && p.End()
+		if !ok || u != 20081130 || i != -3 || f != 1e3 {
+			b.Fatalf("decoded %v %d %d %g", ok, i, u, f)
+		}
+	}
+}
+
+// A number that does not scan or parse leaves the destination alone.
+func TestNumbersLeaveTheDestinationOnFailure(t *testing.T) {
+	for _, tc := range []struct {
+		desc, in string
+		scan     func(p *Scanner) bool
+	}{
+		{"int with a fraction", `1.5`, func(p *Scanner) bool { i := 7; return p.Int(&i) || i != 7 }},
+		{"int out of range", `99999999999999999999`, func(p *Scanner) bool { i := 7; return p.Int(&i) || i != 7 }},
+		{"negative uint", `-1`, func(p *Scanner) bool { u := uint64(7); return p.Uint(&u) || u != 7 }},
+		{"uint from a string", `"1"`, func(p *Scanner) bool { u := uint64(7); return p.Uint(&u) || u != 7 }},
+		{"float out of range", `1e999`, func(p *Scanner) bool { f := 7.0; return p.Float(&f) || f != 7 }},
+		{"float from true", `true`, func(p *Scanner) bool { f := 7.0; return p.Float(&f) || f != 7 }},
+	} {
+		p := New([]byte(tc.in))
+		if tc.scan(&p) {
+			t.Errorf("%s: %s decoded or changed the destination", tc.desc, tc.in)
+		}
+	}
+	p := New([]byte(`-3`))
+	var i int
+	if !p.Int(&i) || i != -3 {
+		t.Errorf("Int(-3) = %d", i)
+	}
+}

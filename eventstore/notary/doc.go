@@ -11,7 +11,9 @@
 // its proofs are built and checked with that module's proof package: there
 // is no tree arithmetic here. Every perfect subtree's hash is kept in
 // memory (two hashes per commit, 64 bytes; about 64 MiB per million commits),
-// rebuilt by reading the stream from sequence 1 at start.
+// rebuilt by reading the stream from sequence 1 at start, or grown by a
+// [Builder] from the commits a caller reads anyway (verify checks every hash
+// chain in the same pass) and handed to the notary as it opens.
 //
 // # Checkpoints
 //

@@ -390,4 +390,3 @@ func (e CorrectionRecorded) CorrectedBody() (domain.Event, bool) {
 	ev, err := domain.DecodeBody(events, e.CorrectedType, e.Corrected)
 	return ev, err == nil
 }
-

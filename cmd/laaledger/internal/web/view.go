@@ -697,16 +697,16 @@ type eventPage struct {
 	PrevHash, Hash, Computed                string
 	// CorrectedBy are the corrections of this event; Corrects is the
 	// event this one corrects, if it is a correction.
-	CorrectedBy []correctionLink
-	Corrects    *correctionLink
-	HashOK                                  bool
-	Prev, Next                              *chainLink
-	PrevHashOK                              bool
-	PrevChecked                             bool
-	Later                                   bool
-	Proof                                   *proofView
-	ProofProblem                            string
-	Genesis                                 bool
+	CorrectedBy  []correctionLink
+	Corrects     *correctionLink
+	HashOK       bool
+	Prev, Next   *chainLink
+	PrevHashOK   bool
+	PrevChecked  bool
+	Later        bool
+	Proof        *proofView
+	ProofProblem string
+	Genesis      bool
 }
 
 type chainLink struct {

@@ -64,7 +64,7 @@ func (f *storeFlags) config(log *slog.Logger) eventstore.Config {
 		Replicas: f.replicas, SyncInterval: f.syncInterval, DuplicateWindow: f.dupWindow,
 		ListenAddr: f.listen, CacheEvents: f.cacheEvents, ReadIdleTimeout: f.readTimeout, Logger: log,
 		// -v (a logger at Debug) also logs the embedded server's debug lines.
-		ServerDebug: log.Enabled(context.Background(), slog.LevelDebug),
+		ServerDebug:       log.Enabled(context.Background(), slog.LevelDebug),
 		StreamDescription: "laaledger: immutable events of LAA negotiations and CAA judgements",
 	}
 }

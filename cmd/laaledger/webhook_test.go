@@ -129,12 +129,17 @@ func TestWebhookSubcommandsWorkAgainstARunningServe(t *testing.T) {
 		got <- r.Header.Get(webhook.HeaderID)
 	}))
 	defer rcv.Close()
+	// A webhook names a registered integration.
+	_, errOut, code := cli(t, "demo", "--data", data)
+	require.Equal(t, 0, code, errOut)
+	_, errOut, code = cli(t, "integration", "add", "perf-system", "--data", data)
+	require.Equal(t, 0, code, errOut)
 	base, stop := startServe(t, data, serveReady, "--demo")
 	remote := func(tok string, args ...string) (string, string, int) {
 		return cli(t, append(append([]string{"webhook"}, args...), "--server", base, "--token", tok)...)
 	}
 
-	_, errOut, code := remote("demo-auditor-readonly", "add", "perf", rcv.URL)
+	_, errOut, code = remote("demo-auditor-readonly", "add", "perf", rcv.URL)
 	require.Equal(t, 6, code, "a non-operator is forbidden: %s", errOut)
 	require.Contains(t, errOut, "webhook.operator_only")
 

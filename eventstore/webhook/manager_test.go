@@ -36,7 +36,7 @@ type seqReceiver struct {
 	mu      sync.Mutex
 	failing bool
 	gate    chan struct{}
-	entered chan struct{} // buffered beyond the letters a test sends
+	entered chan struct{}     // buffered beyond the letters a test sends
 	seqs    map[string]uint64 // event id → stream sequence
 }
 
@@ -112,7 +112,9 @@ func startManager(t *testing.T, l *estest.Ledger) (*webhook.Manager, string) {
 	t.Helper()
 	dir := t.TempDir()
 	m := webhook.NewManager(webhook.ManagerConfig{Store: l.Store, DataDir: dir,
-		Tune: func(d *webhook.Deliverer) { d.MaxAttempts, d.Backoff, d.MaxBackoff = 1, time.Millisecond, time.Millisecond }})
+		Tune: func(d *webhook.Deliverer) {
+			d.MaxAttempts, d.Backoff, d.MaxBackoff = 1, time.Millisecond, time.Millisecond
+		}})
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := m.Start(ctx); err != nil {
 		t.Fatal(err)

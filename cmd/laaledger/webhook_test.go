@@ -59,6 +59,20 @@ func TestServeDeliversSignedWebhooks(t *testing.T) {
 	_, errOut, code = cli(t, "webhook", "add", "--data", data, "perf", rcv.URL)
 	require.NotEqual(t, 0, code)
 	require.Contains(t, errOut, "already in use")
+	// A start position: one of them, well formed; the integration named
+	// must be registered.
+	_, errOut, code = cli(t, "webhook", "add", "--data", data, "--from-time", "yesterday", "late", rcv.URL)
+	require.Equal(t, exitUsage, code, errOut)
+	require.Contains(t, errOut, "--from-time")
+	_, errOut, code = cli(t, "webhook", "add", "--data", data, "--from-sequence", "2", "--new-only", "late", rcv.URL)
+	require.NotEqual(t, 0, code)
+	require.Contains(t, errOut, "give one start")
+	_, errOut, code = cli(t, "webhook", "add", "--data", data, "--integration", "nobody", "late", rcv.URL)
+	require.NotEqual(t, 0, code)
+	require.Contains(t, errOut, `integration "nobody" is not registered`)
+	out, errOut, code = cli(t, "webhook", "add", "--data", data, "--from-sequence", "2", "--json", "late", "http://127.0.0.1:1/")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, `"from_sequence": 2`)
 	// list and show never print the secret.
 	for _, args := range [][]string{{"list"}, {"show", "perf"}, {"list", "--json"}} {
 		out, errOut, code := cli(t, append(append([]string{"webhook"}, args...), "--data", data)...)

@@ -104,6 +104,12 @@ type Config struct {
 	// a long read that keeps receiving never hits it. Default
 	// [DefaultReadIdleTimeout].
 	ReadIdleTimeout time.Duration
+	// ServerDebug and ServerTrace turn on the embedded server's debug and
+	// trace lines, logged at Debug. Its warnings and errors are always
+	// logged, its notices at Info while it runs and at Debug while it
+	// starts and stops (its banner); trace logs every protocol message and
+	// is for diagnosis only.
+	ServerDebug, ServerTrace bool
 }
 
 // DefaultReadIdleTimeout is [Config.ReadIdleTimeout] unless set.
@@ -180,6 +186,9 @@ type Store struct {
 	noCreate bool
 	// readers holds a slot for every stream read in progress.
 	readers chan struct{}
+	// srvLog carries the embedded server's log into log; nil for an
+	// external server.
+	srvLog *serverLog
 }
 
 // Open starts the embedded server (or connects to cfg.NATSURL), makes sure
@@ -200,7 +209,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 			return nil, fmt.Errorf("open ledger: %w", err)
 		}
 		s.lock = lock
-		ns, admin, service, err := startEmbedded(cfg)
+		s.srvLog = newServerLog(cfg.Logger)
+		ns, admin, service, err := startEmbedded(cfg, s.srvLog)
 		if err != nil {
 			lock.release()
 			return nil, fmt.Errorf("open ledger in %s: %w", cfg.DataDir, err)
@@ -267,6 +277,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("open ledger: stream %s: %w", cfg.Stream, mapErr(err))
 	}
+	s.reportLost(ctx)
 	if s.doubt == nil {
 		mark.Stream = cfg.Stream
 		if err := checkAgainstWatermark(ctx, s.stream, mark, haveMark); errors.Is(err, ErrIntegrity) {
@@ -331,7 +342,7 @@ func (s *Store) Integrity() error {
 // startEmbedded runs nats-server in-process with JetStream in dataDir and two
 // users that exist only in this process: admin (creates the stream) and
 // service (everything else, but no stream delete, purge, update or create).
-func startEmbedded(cfg Config) (*server.Server, []nats.Option, []nats.Option, error) {
+func startEmbedded(cfg Config, log *serverLog) (*server.Server, []nats.Option, []nats.Option, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, nil, nil, err
 	}
@@ -343,6 +354,12 @@ func startEmbedded(cfg Config) (*server.Server, []nats.Option, []nats.Option, er
 		DontListen: cfg.ListenAddr == "",
 		NoSigs:     true,
 		NoLog:      true,
+		// The server pings a new client about 2 s after it connects. A
+		// client whose CONNECT is still being checked then (an
+		// integration user's bcrypt password on a busy machine) reads that
+		// PING where it expects the handshake's PONG and gives up; the
+		// regular ping interval still finds stale connections.
+		DisableShortFirstPing: true,
 		Users: []*server.User{
 			{Username: "admin", Password: adminPass},
 			{Username: "service", Password: servicePass, Permissions: ServicePermissions()},
@@ -377,11 +394,15 @@ func startEmbedded(cfg Config) (*server.Server, []nats.Option, []nats.Option, er
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("start embedded NATS: %w", err)
 	}
+	// NoLog keeps the server from making a logger of its own (to stderr);
+	// it logs to the ledger's instead, from before it recovers the stream.
+	ns.SetLoggerV2(log, cfg.ServerDebug, cfg.ServerTrace, false)
 	go ns.Start()
 	if !ns.ReadyForConnections(30 * time.Second) {
 		ns.Shutdown()
 		return nil, nil, nil, fmt.Errorf("start embedded NATS: %w: not ready after 30s", ErrUnavailable)
 	}
+	log.running.Store(true)
 	return ns, []nats.Option{nats.UserInfo("admin", adminPass)}, []nats.Option{nats.UserInfo("service", servicePass)}, nil
 }
 
@@ -556,6 +577,7 @@ func (s *Store) Close() error {
 		s.nc.Close()
 	}
 	if s.ns != nil {
+		s.srvLog.running.Store(false)
 		s.ns.Shutdown()
 		s.ns.WaitForShutdown()
 	}

@@ -28,7 +28,7 @@ func serveFlags(fs *flag.FlagSet) ledgerRun {
 	addr := fs.String("http", "127.0.0.1:8080", "HTTP API address")
 	tokenFile := fs.String("tokens", "", "bearer token file (JSON, see README); with --demo and no file, the fixed demo tokens")
 	demo := fs.Bool("demo", false, "load the demo history on start (idempotent) so a newcomer sees a populated ledger")
-	verbose := fs.Bool("v", false, "log debug detail")
+	verbose := fs.Bool("v", false, "log debug detail, the embedded NATS server's included")
 	var ce cloudevent.Mapper
 	fs.StringVar(&ce.Source, "cloudevents-source", cloudevent.DefaultSource, "URI the CloudEvents source of each event starts with; the aggregate kind and id follow")
 	publicURL := fs.String("public-url", "", "URL clients reach the API at; CloudEvents then name their JSON Schema in dataschema")

@@ -63,6 +63,8 @@ func (f *storeFlags) config(log *slog.Logger) eventstore.Config {
 		DataDir:       f.data, NATSURL: f.natsURL, CredsFile: f.creds, AdminCredsFile: f.adminCreds,
 		Replicas: f.replicas, SyncInterval: f.syncInterval, DuplicateWindow: f.dupWindow,
 		ListenAddr: f.listen, CacheEvents: f.cacheEvents, ReadIdleTimeout: f.readTimeout, Logger: log,
+		// -v (a logger at Debug) also logs the embedded server's debug lines.
+		ServerDebug:       log.Enabled(context.Background(), slog.LevelDebug),
 		StreamDescription: "laaledger: immutable events of LAA negotiations and CAA judgements",
 	}
 }

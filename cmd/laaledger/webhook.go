@@ -34,7 +34,8 @@ func (l *typeList) Set(v string) error { *l = append(*l, v); return nil }
 
 const webhookUsage = `webhook SUBCOMMAND [flags] [NAME [URL]]
 
-  webhook add [--integration NAME] [--filter SUBJECT] [--type TYPE]... NAME URL
+  webhook add [--integration NAME] [--filter SUBJECT] [--type TYPE]...
+              [--from-sequence N | --from-time RFC3339 | --new-only] NAME URL
   webhook list [--integration NAME]
   webhook show NAME
   webhook dead NAME
@@ -81,6 +82,9 @@ func runWebhook(ctx context.Context, args []string, stdout, stderr io.Writer) er
 
 type webhookFlagValues struct {
 	data, filter, integration *string
+	fromSeq                   *uint64
+	fromTime                  *string
+	newOnly                   *bool
 	types                     *typeList
 	asJSON                    *bool
 	srv                       serverFlags
@@ -92,6 +96,9 @@ func webhookFlags(fs *flag.FlagSet) *webhookFlagValues {
 	f.filter = fs.String("filter", "", "add: deliver only events on these ledger subjects, e.g. ledger.laa.>")
 	f.integration = fs.String("integration", "", "add: the integration the webhook delivers to (default: the webhook's name); list: only this integration's")
 	fs.Var(f.types, "type", "add: deliver only events of this ledger type; repeatable")
+	f.fromSeq = fs.Uint64("from-sequence", 0, "add: start deliveries at this stream sequence (default: the ledger's first commit)")
+	f.fromTime = fs.String("from-time", "", "add: start deliveries at the first commit recorded at or after this RFC 3339 time")
+	f.newOnly = fs.Bool("new-only", false, "add: deliver only commits after the ledger's last one when the webhook is registered (without --server: when serve next starts)")
 	f.asJSON = fs.Bool("json", false, "print JSON")
 	fs.StringVar(&f.srv.server, "server", os.Getenv("LAALEDGER_SERVER"), "ask this running server (e.g. http://127.0.0.1:8080, or host:port for http) instead of opening --data (env LAALEDGER_SERVER)")
 	fs.StringVar(&f.srv.token, "token", "", "operator bearer token for --server (default: env LAALEDGER_TOKEN)")
@@ -103,20 +110,52 @@ webhook-signature: HMAC-SHA256 under the base64 key after "whsec_"); webhook-id 
 event id, your idempotency key. The secret is shown only now.
 `
 
+// start reads the add subcommand's start flags.
+func (f *webhookFlagValues) start() (seq uint64, at *time.Time, newOnly bool, err error) {
+	if *f.fromTime != "" {
+		t, perr := time.Parse(time.RFC3339Nano, *f.fromTime)
+		if perr != nil {
+			return 0, nil, false, usageError{fmt.Sprintf("--from-time %q: not an RFC 3339 time (e.g. 2009-04-01T00:00:00Z)", *f.fromTime)}
+		}
+		at = &t
+	}
+	return *f.fromSeq, at, *f.newOnly, nil
+}
+
+// startNote says where a registration's deliveries begin, for add's output.
+func startNote(seq uint64, at *time.Time, newOnly bool, running bool) string {
+	switch {
+	case seq > 0:
+		return fmt.Sprintf("from stream sequence %d", seq)
+	case at != nil:
+		return "from the first event recorded at or after " + at.UTC().Format(time.RFC3339)
+	case newOnly && running:
+		return "with the events committed from now on"
+	case newOnly:
+		return "with the events committed after it starts"
+	}
+	return "from the ledger's first event"
+}
+
 // webhookLocal works on the data directory, while serve is stopped.
 func webhookLocal(ctx context.Context, f *webhookFlagValues, sub string, rest []string, stdout io.Writer) error {
 	data := *f.data
 	switch sub {
 	case "add":
-		reg, err := webhook.Register(data, webhook.Registration{Name: rest[0], Integration: *f.integration, URL: rest[1], Filter: *f.filter, Types: *f.types})
+		seq, at, newOnly, err := f.start()
+		if err != nil {
+			return err
+		}
+		reg, err := webhook.Register(data, webhook.Registration{Name: rest[0], Integration: *f.integration, URL: rest[1], Filter: *f.filter, Types: *f.types,
+			FromSequence: seq, FromTime: at, NewOnly: newOnly})
 		if err != nil {
 			return usageError{err.Error()}
 		}
 		if *f.asJSON {
 			return writeJSONOut(stdout, api.WebhookCreated{Webhook: localView(reg), Secret: reg.Secret})
 		}
-		fmt.Fprintf(stdout, "webhook %s registered for integration %s; serve delivers to it from the ledger's first event when it next starts.\n  url     %s\n  secret  %s\n%s",
-			reg.Name, reg.Integration, reg.URL, reg.Secret, secretAdvice)
+		fmt.Fprintf(stdout, "webhook %s registered for integration %s; serve delivers to it %s when it next starts.\n  url     %s\n  secret  %s\n%s",
+			reg.Name, reg.Integration, startNote(reg.FromSequence, reg.FromTime, reg.NewOnly, false), reg.URL, reg.Secret, secretAdvice)
 		return nil
 	case "list", "show":
 		list, err := webhook.Load(data)
@@ -154,7 +193,7 @@ func webhookLocal(ctx context.Context, f *webhookFlagValues, sub string, rest []
 			}
 			return printDeadLetters(stdout, out, *f.asJSON)
 		}
-		n, left, err := dead.Replay(ctx, &http.Client{Timeout: 10 * time.Second}, ep)
+		n, left, err := dead.Replay(ctx, &http.Client{Timeout: 10 * time.Second}, ep, nil)
 		if err != nil {
 			return err
 		}
@@ -165,7 +204,8 @@ func webhookLocal(ctx context.Context, f *webhookFlagValues, sub string, rest []
 
 func localView(r webhook.Registration) api.Webhook {
 	r = r.Public()
-	return api.Webhook{Name: r.Name, Integration: r.Integration, URL: r.URL, Filter: r.Filter, Types: r.Types, Enabled: !r.Disabled, Created: r.Created}
+	return api.Webhook{Name: r.Name, Integration: r.Integration, URL: r.URL, Filter: r.Filter, Types: r.Types, Enabled: !r.Disabled, Created: r.Created,
+		FromSequence: r.FromSequence, FromTime: r.FromTime, NewOnly: r.NewOnly}
 }
 
 // webhookRemote asks a running serve through its API.
@@ -181,15 +221,21 @@ func webhookRemote(ctx context.Context, f *webhookFlagValues, sub string, rest [
 		if integ == "" {
 			integ = rest[0]
 		}
+		seq, at, newOnly, err := f.start()
+		if err != nil {
+			return err
+		}
 		var c api.WebhookCreated
-		if err := s.sendJSON(ctx, http.MethodPost, path, api.WebhookRequest{Name: rest[0], Integration: integ, URL: rest[1], Filter: *f.filter, Types: *f.types}, &c); err != nil {
+		req := api.WebhookRequest{Name: rest[0], Integration: integ, URL: rest[1], Filter: *f.filter, Types: *f.types,
+			FromSequence: seq, FromTime: at, NewOnly: newOnly}
+		if err := s.sendJSON(ctx, http.MethodPost, path, req, &c); err != nil {
 			return err
 		}
 		if *f.asJSON {
 			return writeJSONOut(stdout, c)
 		}
-		fmt.Fprintf(stdout, "webhook %s registered for integration %s; the server delivers to it now, from the ledger's first event.\n  url     %s\n  secret  %s\n%s",
-			c.Name, c.Integration, c.URL, c.Secret, secretAdvice)
+		fmt.Fprintf(stdout, "webhook %s registered for integration %s; the server delivers to it now, %s.\n  url     %s\n  secret  %s\n%s",
+			c.Name, c.Integration, startNote(c.FromSequence, c.FromTime, c.NewOnly, true), c.URL, c.Secret, secretAdvice)
 		return nil
 	case "list":
 		var l api.WebhookList

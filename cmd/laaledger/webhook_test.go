@@ -59,6 +59,20 @@ func TestServeDeliversSignedWebhooks(t *testing.T) {
 	_, errOut, code = cli(t, "webhook", "add", "--data", data, "perf", rcv.URL)
 	require.NotEqual(t, 0, code)
 	require.Contains(t, errOut, "already in use")
+	// A start position: one of them, well formed; the integration named
+	// must be registered.
+	_, errOut, code = cli(t, "webhook", "add", "--data", data, "--from-time", "yesterday", "late", rcv.URL)
+	require.Equal(t, exitUsage, code, errOut)
+	require.Contains(t, errOut, "--from-time")
+	_, errOut, code = cli(t, "webhook", "add", "--data", data, "--from-sequence", "2", "--new-only", "late", rcv.URL)
+	require.NotEqual(t, 0, code)
+	require.Contains(t, errOut, "give one start")
+	_, errOut, code = cli(t, "webhook", "add", "--data", data, "--integration", "nobody", "late", rcv.URL)
+	require.NotEqual(t, 0, code)
+	require.Contains(t, errOut, `integration "nobody" is not registered`)
+	out, errOut, code = cli(t, "webhook", "add", "--data", data, "--from-sequence", "2", "--json", "late", "http://127.0.0.1:1/")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, `"from_sequence": 2`)
 	// list and show never print the secret.
 	for _, args := range [][]string{{"list"}, {"show", "perf"}, {"list", "--json"}} {
 		out, errOut, code := cli(t, append(append([]string{"webhook"}, args...), "--data", data)...)
@@ -129,12 +143,17 @@ func TestWebhookSubcommandsWorkAgainstARunningServe(t *testing.T) {
 		got <- r.Header.Get(webhook.HeaderID)
 	}))
 	defer rcv.Close()
+	// A webhook names a registered integration.
+	_, errOut, code := cli(t, "demo", "--data", data)
+	require.Equal(t, 0, code, errOut)
+	_, errOut, code = cli(t, "integration", "add", "perf-system", "--data", data)
+	require.Equal(t, 0, code, errOut)
 	base, stop := startServe(t, data, serveReady, "--demo")
 	remote := func(tok string, args ...string) (string, string, int) {
 		return cli(t, append(append([]string{"webhook"}, args...), "--server", base, "--token", tok)...)
 	}
 
-	_, errOut, code := remote("demo-auditor-readonly", "add", "perf", rcv.URL)
+	_, errOut, code = remote("demo-auditor-readonly", "add", "perf", rcv.URL)
 	require.Equal(t, 6, code, "a non-operator is forbidden: %s", errOut)
 	require.Contains(t, errOut, "webhook.operator_only")
 

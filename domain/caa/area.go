@@ -44,12 +44,10 @@ type Review struct {
 // Decided reports whether the review has an outcome.
 func (r Review) Decided() bool { return r.Outcome != "" }
 
-// Correction is a recorded correction of an earlier event.
-type Correction struct {
-	CorrectsEventID string `json:"corrects_event_id"`
-	Reason          string `json:"reason"`
-	Correction      string `json:"correction"`
-}
+// Correction is a recorded correction of an earlier event, as an
+// assessment keeps it: what it corrects, why, in words and, when it
+// carries one, the corrected body.
+type Correction CorrectionRecorded
 
 // AreaAssessment is the state of one area assessment, folded from its
 // events by Apply. The zero value is an assessment not yet opened. Apply
@@ -83,36 +81,37 @@ func (s AreaAssessment) StandingFlags() []Flag {
 	return out
 }
 
+// clone copies the slices and maps, so that a change to the copy leaves s
+// as it was.
 func (s AreaAssessment) clone() AreaAssessment {
-	c := s
+	s.Process = s.Process.clone()
+	s.Flags, s.FlagOrder = s.cloneFlags()
+	return s
+}
+
+// cloneFlags copies the flags.
+func (s AreaAssessment) cloneFlags() (map[string]Flag, []string) {
+	var flags map[string]Flag
 	if s.Flags != nil {
-		c.Flags = make(map[string]Flag, len(s.Flags))
+		flags = make(map[string]Flag, len(s.Flags))
 		for k, v := range s.Flags {
 			v.Indicators = caaCloneInts(v.Indicators)
-			c.Flags[k] = v
+			flags[k] = v
 		}
 	}
-	c.FlagOrder = append([]string(nil), s.FlagOrder...)
-	c.Process = s.Process.clone()
-	return c
+	return flags, append([]string(nil), s.FlagOrder...)
 }
 
 // Apply folds one event into the state and returns the new state. Events of
 // other aggregates are ignored (the version does not move).
 func (s AreaAssessment) Apply(e domain.Event) AreaAssessment {
-	switch e.(type) {
-	case AssessmentOpened, FlagProposed, FlagChanged, FlagDropped,
-		PrePublicationReportIssued, LocalityCommentSubmitted, ReviewRequested,
-		ReviewDecided, AssessmentPublished, CorrectionRecorded:
-	default:
+	if !s.Process.apply(domain.KindAreaAssessment, &s.Version, e) {
 		return s
 	}
-	s = s.clone()
+	s.Flags, s.FlagOrder = s.cloneFlags()
 	if s.Flags == nil {
 		s.Flags = map[string]Flag{}
 	}
-	s.started()
-	s.Version++
 	switch e := e.(type) {
 	case AssessmentOpened:
 		s.Area, s.AreaName, s.Region, s.Year = e.Area, e.AreaName, e.Region, e.Year
@@ -129,14 +128,7 @@ func (s AreaAssessment) Apply(e domain.Event) AreaAssessment {
 		f := s.Flags[e.FlagID]
 		f.Status = StatusDropped
 		s.Flags[e.FlagID] = f
-	case PrePublicationReportIssued:
-		s.prePublish()
-	case LocalityCommentSubmitted:
-		s.comment(Comment{By: e.By, Target: e.FlagID, Comment: e.Comment})
-	case ReviewRequested:
-		s.requestReview(Review{ID: e.RequestID, Target: e.FlagID, By: e.By, Grounds: e.Grounds})
 	case ReviewDecided:
-		s.decideReview(e.RequestID, e.Outcome, e.Reasons)
 		f := s.Flags[e.FlagID]
 		switch e.Outcome {
 		case ReviewAmended:
@@ -145,19 +137,9 @@ func (s AreaAssessment) Apply(e domain.Event) AreaAssessment {
 			f.Status = StatusWithdrawn
 		}
 		s.Flags[e.FlagID] = f
-	case AssessmentPublished:
-		s.publish(e.PublishedOn)
-	case CorrectionRecorded:
-		s.correct(Correction(e))
 	}
 	return s
 }
 
 // FoldAreaAssessment folds events, oldest first, from the zero state.
-func FoldAreaAssessment(events []domain.Event) AreaAssessment {
-	var s AreaAssessment
-	for _, e := range events {
-		s = s.Apply(e)
-	}
-	return s
-}
+func FoldAreaAssessment(events []domain.Event) AreaAssessment { return fold[AreaAssessment](events) }

@@ -1,6 +1,8 @@
 package caa
 
 import (
+	"encoding/json"
+
 	"github.com/laaledger/laaledger/domain"
 )
 
@@ -102,12 +104,19 @@ type PublishAssessment struct {
 }
 
 // RecordCorrection records a correction to an earlier event of the
-// assessment, named by its ledger event id.
+// assessment, named by its ledger event id or "<command id>#<index>".
+// Correction says in words what was wrong; to change what the event said,
+// CorrectedType (the original's event type) and Corrected (its whole
+// corrected body) give the event as it should have read (see
+// [CorrectionRecorded]). A correction with a corrected body may leave
+// Correction empty.
 type RecordCorrection struct {
 	CAAKey
-	CorrectsEventID string `json:"corrects_event_id"`
-	Reason          string `json:"reason"`
-	Correction      string `json:"correction"`
+	CorrectsEventID string          `json:"corrects_event_id"`
+	Reason          string          `json:"reason"`
+	Correction      string          `json:"correction,omitempty"`
+	CorrectedType   string          `json:"corrected_type,omitempty"`
+	Corrected       json.RawMessage `json:"corrected,omitempty"`
 }
 
 func (OpenAssessment) CommandType() string            { return "caa.OpenAssessment" }
@@ -193,8 +202,7 @@ func (c PublishAssessment) Validate() error {
 
 // Validate checks the command's shape.
 func (c RecordCorrection) Validate() error {
-	return caaFirstErr(c.CAAKey.Validate(), caaRequired("corrects_event_id", c.CorrectsEventID),
-		caaRequired("reason", c.Reason), caaRequired("correction", c.Correction))
+	return caaFirstErr(c.CAAKey.Validate(), c.correction().validate())
 }
 
 // caaFirstErr returns the first non-nil error, so a Validate reads as a list.
@@ -221,8 +229,11 @@ func (c RequestReview) step() step {
 func (c DecideReview) step() step {
 	return step{op: opDecideReview, requestID: c.RequestID, outcome: c.Outcome}
 }
-func (PublishAssessment) step() step        { return step{op: opPublish} }
-func (RecordCorrection) step() step         { return step{op: opCorrect} }
-func (c RecordCorrection) corrects() string { return c.CorrectsEventID }
+func (PublishAssessment) step() step { return step{op: opPublish} }
+func (RecordCorrection) step() step  { return step{op: opCorrect} }
+func (c RecordCorrection) correction() Correction {
+	return Correction{CorrectsEventID: c.CorrectsEventID, Reason: c.Reason, Correction: c.Correction,
+		CorrectedType: c.CorrectedType, Corrected: c.Corrected}
+}
 
 func (c PublishAssessment) publishedOn() string { return c.PublishedOn }

@@ -46,13 +46,11 @@ func DecideAreaAssessment(s AreaAssessment, m domain.Meta, cmd domain.Command, h
 // The area assessment in the shared process (see process.go): its party is
 // the locality, its judgements are flags.
 
-func (s AreaAssessment) kind() string                 { return domain.KindAreaAssessment }
-func (s AreaAssessment) name() string                 { return "area assessment" }
-func (s AreaAssessment) opened() bool                 { return s.Opened() }
-func (s AreaAssessment) ref() domain.AggregateRef     { return s.Ref() }
-func (s AreaAssessment) process() Process             { return s.Process }
-func (s AreaAssessment) partyName() string            { return s.AreaName }
-func (s AreaAssessment) audience() string             { return "the locality" }
+func (s AreaAssessment) profile() profile {
+	return profile{kind: domain.KindAreaAssessment, name: "area assessment", party: s.AreaName, audience: "the locality",
+		opened: s.Opened(), ref: s.Ref(), process: s.Process, events: areaEvents}
+}
+
 func (s AreaAssessment) reviewLabel(id string) string { return "flag " + id }
 func (s AreaAssessment) checkReport() error           { return nil }
 
@@ -113,7 +111,7 @@ func (s AreaAssessment) draft(cmd domain.Command) ([]domain.Event, error) {
 		}
 		return []domain.Event{FlagDropped{FlagID: c.FlagID, Reason: c.Reason}}, nil
 	}
-	return nil, caaUnknownCommand(s.name(), cmd)
+	return nil, caaUnknownCommand(s.profile().name, cmd)
 }
 
 func (s AreaAssessment) event(m domain.Meta, cmd domain.Command, r Review) domain.Event {
@@ -129,10 +127,34 @@ func (s AreaAssessment) event(m domain.Meta, cmd domain.Command, r Review) domai
 			Colour: c.Colour, Theme: c.Theme, Indicators: caaCloneInts(c.Indicators), Rationale: c.Rationale}
 	case PublishAssessment:
 		return AssessmentPublished{PublishedOn: c.PublishedOn}
-	case RecordCorrection:
-		return CorrectionRecorded{CorrectsEventID: c.CorrectsEventID, Reason: c.Reason, Correction: c.Correction}
 	}
 	panic("caa: no event for " + cmd.CommandType())
+}
+
+func (s AreaAssessment) corrected(c Correction) domain.Event { return CorrectionRecorded(c) }
+
+// checkCorrected checks a corrected flag, review decision or publication
+// as the command that produced it was checked.
+func (s AreaAssessment) checkCorrected(e domain.Event) error {
+	k := CAAKey{Area: s.Area, Year: s.Year}
+	switch e := e.(type) {
+	case FlagProposed:
+		return ProposeFlag{CAAKey: k, FlagID: e.FlagID, Colour: e.Colour, Theme: e.Theme, Indicators: e.Indicators,
+			Rationale: e.Rationale, LeadInspectorate: e.LeadInspectorate}.Validate()
+	case FlagChanged:
+		return ChangeFlag{CAAKey: k, FlagID: e.FlagID, Colour: e.Colour, Theme: e.Theme, Indicators: e.Indicators, Rationale: e.Rationale}.Validate()
+	case ReviewDecided:
+		c := DecideReview{CAAKey: k, RequestID: e.RequestID, Outcome: e.Outcome, Reasons: e.Reasons,
+			Colour: e.Colour, Theme: e.Theme, Indicators: e.Indicators, Rationale: e.Rationale}
+		if err := c.Validate(); err != nil || c.Outcome != ReviewAmended {
+			return err
+		}
+		return s.checkDecision(Review{ID: e.RequestID, Target: e.FlagID}, c)
+	case AssessmentPublished:
+		_, err := caaParseDate(e.PublishedOn)
+		return err
+	}
+	return nil
 }
 
 // checkParty lets the assessed area's LSP or lead council act.

@@ -1,5 +1,7 @@
 package caa
 
+import "encoding/json"
+
 // Events of the area assessment aggregate (kind "caa"). Each is stored under
 // its EventType name forever; a change of shape bumps the version given to
 // the event list in register.go.
@@ -82,12 +84,20 @@ type AssessmentPublished struct {
 }
 
 // CorrectionRecorded records a correction to an earlier event of the same
-// assessment. The earlier event stays as it was; the ledger knows event ids,
-// the domain does not, so the event store checks the reference.
+// assessment (of either kind: [OACorrectionRecorded] has its shape),
+// named by its ledger event id or "<command id>#<index>". The earlier
+// event stays as it was. Correction says in words what was wrong;
+// Corrected, when present, is the corrected body of that event, of type
+// CorrectedType (the original's type): in every fold where the correction
+// counts, the original's body is replaced by it ([domain.Canonical]), so
+// the corrected judgement is the one that stands. Without it the
+// correction is a note.
 type CorrectionRecorded struct {
-	CorrectsEventID string `json:"corrects_event_id"`
-	Reason          string `json:"reason"`
-	Correction      string `json:"correction"`
+	CorrectsEventID string          `json:"corrects_event_id"`
+	Reason          string          `json:"reason"`
+	Correction      string          `json:"correction"`
+	CorrectedType   string          `json:"corrected_type,omitempty"`
+	Corrected       json.RawMessage `json:"corrected,omitempty"`
 }
 
 func (AssessmentOpened) EventType() string           { return "caa.AssessmentOpened" }

@@ -30,59 +30,36 @@ func (s OrgAssessment) Council() bool { return s.Opened() && !strings.HasPrefix(
 // Ref returns the assessment's aggregate.
 func (s OrgAssessment) Ref() domain.AggregateRef { return OrgAssessmentRef(s.Org, s.Year) }
 
+// clone copies the slices and maps of the process.
 func (s OrgAssessment) clone() OrgAssessment {
-	c := s
-	c.Process = s.Process.clone()
-	return c
+	s.Process = s.Process.clone()
+	return s
 }
 
 // Apply folds one event into the state and returns the new state. Events of
 // other aggregates are ignored (the version does not move).
 func (s OrgAssessment) Apply(e domain.Event) OrgAssessment {
-	switch e.(type) {
-	case OAAssessmentOpened, OAScoresProposed, OAPrePublicationReportIssued, OACommentSubmitted,
-		OAReviewRequested, OAReviewDecided, OAAssessmentPublished, OACorrectionRecorded:
-	default:
+	if !s.Process.apply(domain.KindOrgAssessment, &s.Version, e) {
 		return s
 	}
-	s = s.clone()
-	s.started()
-	s.Version++
 	switch e := e.(type) {
 	case OAAssessmentOpened:
 		s.Org, s.Name, s.Region, s.Year = e.Org, e.Name, e.Region, e.Year
 	case OAScoresProposed:
 		s.Scores, s.Rationale, s.ScoresProposed = e.OrgScores, e.Rationale, true
-	case OAPrePublicationReportIssued:
-		s.prePublish()
-	case OACommentSubmitted:
-		s.comment(Comment{By: e.By, Target: e.Element, Comment: e.Comment})
-	case OAReviewRequested:
-		s.requestReview(Review{ID: e.RequestID, Target: e.Element, By: e.By, Grounds: e.Grounds})
 	case OAReviewDecided:
-		s.decideReview(e.RequestID, e.Outcome, e.Reasons)
 		switch e.Outcome {
 		case ReviewAmended:
 			s.Scores = s.Scores.set(e.Element, e.Score, e.DirectionOfTravel)
 		case ReviewWithdrawn:
 			s.Scores = s.Scores.set(e.Element, 0, "")
 		}
-	case OAAssessmentPublished:
-		s.publish(e.PublishedOn)
-	case OACorrectionRecorded:
-		s.correct(Correction(e))
 	}
 	return s
 }
 
 // FoldOrgAssessment folds events, oldest first, from the zero state.
-func FoldOrgAssessment(events []domain.Event) OrgAssessment {
-	var s OrgAssessment
-	for _, e := range events {
-		s = s.Apply(e)
-	}
-	return s
-}
+func FoldOrgAssessment(events []domain.Event) OrgAssessment { return fold[OrgAssessment](events) }
 
 // DecideOrgAssessment decides a command for an organisational assessment,
 // returning its events or an *Error naming the rule that refuses it.
@@ -117,13 +94,11 @@ func DecideOrgAssessment(s OrgAssessment, m domain.Meta, cmd domain.Command, h d
 // The organisational assessment in the shared process (see process.go):
 // its party is the organisation itself, its judgements are scores.
 
-func (s OrgAssessment) kind() string                 { return domain.KindOrgAssessment }
-func (s OrgAssessment) name() string                 { return "organisational assessment" }
-func (s OrgAssessment) opened() bool                 { return s.Opened() }
-func (s OrgAssessment) ref() domain.AggregateRef     { return s.Ref() }
-func (s OrgAssessment) process() Process             { return s.Process }
-func (s OrgAssessment) partyName() string            { return s.Org }
-func (s OrgAssessment) audience() string             { return "the organisation" }
+func (s OrgAssessment) profile() profile {
+	return profile{kind: domain.KindOrgAssessment, name: "organisational assessment", party: s.Org, audience: "the organisation",
+		opened: s.Opened(), ref: s.Ref(), process: s.Process, events: orgEvents}
+}
+
 func (s OrgAssessment) reviewLabel(el string) string { return el }
 func (s OrgAssessment) checkCommented(string) error  { return nil }
 
@@ -184,10 +159,30 @@ func (s OrgAssessment) event(m domain.Meta, cmd domain.Command, r Review) domain
 			Score: c.Score, DirectionOfTravel: c.DirectionOfTravel}
 	case OAPublishAssessment:
 		return OAAssessmentPublished{PublishedOn: c.PublishedOn}
-	case OARecordCorrection:
-		return OACorrectionRecorded{CorrectsEventID: c.CorrectsEventID, Reason: c.Reason, Correction: c.Correction}
 	}
 	panic("caa: no event for " + cmd.CommandType())
+}
+
+func (s OrgAssessment) corrected(c Correction) domain.Event { return OACorrectionRecorded(c) }
+
+// checkCorrected checks corrected scores, a review decision or a
+// publication as the command that produced it was checked.
+func (s OrgAssessment) checkCorrected(e domain.Event) error {
+	k := OAKey{Org: s.Org, Year: s.Year}
+	switch e := e.(type) {
+	case OAScoresProposed:
+		return OAProposeScores{OAKey: k, OrgScores: e.OrgScores, Rationale: e.Rationale}.Validate()
+	case OAReviewDecided:
+		c := OADecideReview{OAKey: k, RequestID: e.RequestID, Outcome: e.Outcome, Reasons: e.Reasons, Score: e.Score, DirectionOfTravel: e.DirectionOfTravel}
+		if err := c.Validate(); err != nil || c.Outcome != ReviewAmended {
+			return err
+		}
+		return s.checkDecision(Review{ID: e.RequestID, Target: e.Element}, c)
+	case OAAssessmentPublished:
+		_, err := caaParseDate(e.PublishedOn)
+		return err
+	}
+	return nil
 }
 
 // checkParty lets the assessed organisation itself act: a council as

@@ -1,6 +1,7 @@
 package caa
 
 import (
+	"encoding/json"
 	"regexp"
 	"strings"
 
@@ -184,12 +185,9 @@ type OAAssessmentPublished struct {
 	PublishedOn string `json:"published_on"`
 }
 
-// OACorrectionRecorded records a correction to an earlier event.
-type OACorrectionRecorded struct {
-	CorrectsEventID string `json:"corrects_event_id"`
-	Reason          string `json:"reason"`
-	Correction      string `json:"correction"`
-}
+// OACorrectionRecorded records a correction to an earlier event of the
+// organisational assessment; it is a [CorrectionRecorded] of kind "oa".
+type OACorrectionRecorded CorrectionRecorded
 
 func (OAAssessmentOpened) EventType() string           { return "oa.AssessmentOpened" }
 func (OAScoresProposed) EventType() string             { return "oa.ScoresProposed" }
@@ -253,12 +251,15 @@ type OAPublishAssessment struct {
 	PublishedOn string `json:"published_on"`
 }
 
-// OARecordCorrection records a correction to an earlier event.
+// OARecordCorrection records a correction to an earlier event of the
+// organisational assessment, as [RecordCorrection] does for an area's.
 type OARecordCorrection struct {
 	OAKey
-	CorrectsEventID string `json:"corrects_event_id"`
-	Reason          string `json:"reason"`
-	Correction      string `json:"correction"`
+	CorrectsEventID string          `json:"corrects_event_id"`
+	Reason          string          `json:"reason"`
+	Correction      string          `json:"correction,omitempty"`
+	CorrectedType   string          `json:"corrected_type,omitempty"`
+	Corrected       json.RawMessage `json:"corrected,omitempty"`
 }
 
 func (OAOpenAssessment) CommandType() string            { return "oa.OpenAssessment" }
@@ -336,8 +337,7 @@ func (c OAPublishAssessment) Validate() error {
 
 // Validate checks the command's shape.
 func (c OARecordCorrection) Validate() error {
-	return caaFirstErr(c.OAKey.Validate(), caaRequired("corrects_event_id", c.CorrectsEventID),
-		caaRequired("reason", c.Reason), caaRequired("correction", c.Correction))
+	return caaFirstErr(c.OAKey.Validate(), c.correction().validate())
 }
 
 // The steps of the shared process the commands ask for (see process.go).
@@ -352,8 +352,11 @@ func (c OARequestReview) step() step {
 func (c OADecideReview) step() step {
 	return step{op: opDecideReview, requestID: c.RequestID, outcome: c.Outcome}
 }
-func (OAPublishAssessment) step() step        { return step{op: opPublish} }
-func (OARecordCorrection) step() step         { return step{op: opCorrect} }
-func (c OARecordCorrection) corrects() string { return c.CorrectsEventID }
+func (OAPublishAssessment) step() step { return step{op: opPublish} }
+func (OARecordCorrection) step() step  { return step{op: opCorrect} }
+func (c OARecordCorrection) correction() Correction {
+	return Correction{CorrectsEventID: c.CorrectsEventID, Reason: c.Reason, Correction: c.Correction,
+		CorrectedType: c.CorrectedType, Corrected: c.Corrected}
+}
 
 func (c OAPublishAssessment) publishedOn() string { return c.PublishedOn }

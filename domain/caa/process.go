@@ -53,9 +53,8 @@ func (p Process) pendingReviewOf(target string) string {
 	return ""
 }
 
-// clone copies the slices and maps, so that the fold never changes the
-// state it was given; [Process.started] makes the map of a state that has
-// none yet.
+// clone copies the slices and maps; [Process.apply] makes the map of a
+// state that has none yet.
 func (p Process) clone() Process {
 	c := p
 	c.Comments = append([]Comment(nil), p.Comments...)
@@ -72,16 +71,59 @@ func (p Process) clone() Process {
 
 // The steps of the process, as folded from either kind's events.
 
-func (p *Process) started() {
+// stepEvent is an event of a step of the process, of either kind: it
+// folds itself into the process.
+type stepEvent interface {
+	domain.Event
+	foldInto(p *Process)
+}
+
+// apply starts folding e into the state of an assessment of kind whose
+// process is p and version *version: it reports false, and changes
+// nothing, if e is not an event of kind; otherwise it gives p its own
+// copies of its slices and maps (the fold never changes the state it was
+// given), moves the version on and folds e into p if it is an event of
+// the process's own steps. The kind's Apply folds the rest.
+func (p *Process) apply(kind string, version *int, e domain.Event) bool {
+	if !ofKind(e, kind) {
+		return false
+	}
+	*p = p.clone()
+	*version++
 	if p.Reviews == nil {
 		p.Reviews = map[string]Review{}
 	}
+	if se, ok := e.(stepEvent); ok {
+		se.foldInto(p)
+	}
+	return true
 }
 
-func (p *Process) prePublish()          { p.PrePublished = true }
-func (p *Process) comment(c Comment)    { p.Comments = append(p.Comments, c) }
-func (p *Process) publish(on string)    { p.Published, p.PublishedOn = true, on }
-func (p *Process) correct(c Correction) { p.Corrections = append(p.Corrections, c) }
+func (PrePublicationReportIssued) foldInto(p *Process)   { p.PrePublished = true }
+func (OAPrePublicationReportIssued) foldInto(p *Process) { p.PrePublished = true }
+func (e LocalityCommentSubmitted) foldInto(p *Process) {
+	p.Comments = append(p.Comments, Comment{By: e.By, Target: e.FlagID, Comment: e.Comment})
+}
+func (e OACommentSubmitted) foldInto(p *Process) {
+	p.Comments = append(p.Comments, Comment{By: e.By, Target: e.Element, Comment: e.Comment})
+}
+func (e ReviewRequested) foldInto(p *Process) {
+	p.requestReview(Review{ID: e.RequestID, Target: e.FlagID, By: e.By, Grounds: e.Grounds})
+}
+func (e OAReviewRequested) foldInto(p *Process) {
+	p.requestReview(Review{ID: e.RequestID, Target: e.Element, By: e.By, Grounds: e.Grounds})
+}
+func (e ReviewDecided) foldInto(p *Process)         { p.decideReview(e.RequestID, e.Outcome, e.Reasons) }
+func (e OAReviewDecided) foldInto(p *Process)       { p.decideReview(e.RequestID, e.Outcome, e.Reasons) }
+func (e AssessmentPublished) foldInto(p *Process)   { p.Published, p.PublishedOn = true, e.PublishedOn }
+func (e OAAssessmentPublished) foldInto(p *Process) { p.Published, p.PublishedOn = true, e.PublishedOn }
+func (e CorrectionRecorded) foldInto(p *Process) {
+	p.Corrections = append(p.Corrections, Correction(e))
+}
+func (e OACorrectionRecorded) foldInto(p *Process) {
+	p.Corrections = append(p.Corrections, Correction(e))
+}
+
 func (p *Process) requestReview(r Review) {
 	p.Reviews[r.ID] = r
 	p.ReviewOrder = append(p.ReviewOrder, r.ID)
@@ -90,6 +132,24 @@ func (p *Process) decideReview(id, outcome, reasons string) {
 	r := p.Reviews[id]
 	r.Outcome, r.Reasons = outcome, reasons
 	p.Reviews[id] = r
+}
+
+// ofKind reports whether e is an event of the aggregate kind.
+func ofKind(e domain.Event, kind string) bool {
+	if e == nil {
+		return false
+	}
+	t := e.EventType()
+	return len(t) > len(kind) && t[len(kind)] == '.' && t[:len(kind)] == kind
+}
+
+// fold folds events, oldest first, from the zero state of an assessment.
+func fold[S interface{ Apply(domain.Event) S }](events []domain.Event) S {
+	var s S
+	for _, e := range events {
+		s = s.Apply(e)
+	}
+	return s
 }
 
 // op is a step of the process that a command asks for.
@@ -122,22 +182,25 @@ type stepper interface {
 	step() step
 }
 
+// profile is what the process needs to know of an assessment to name it
+// and to find its state.
+type profile struct {
+	kind     string // the aggregate kind whose commands it decides ("caa", "oa")
+	name     string // names it in errors ("area assessment")
+	party    string // names the assessed party in errors
+	audience string // where the pre-publication report goes ("the locality")
+	opened   bool
+	ref      domain.AggregateRef
+	process  Process
+	events   []domain.Event // the kind's event types
+}
+
 // assessment is one kind of assessment as the process sees it.
 type assessment interface {
-	// kind is the aggregate kind whose commands it decides ("caa", "oa");
-	// name names it in errors ("area assessment").
-	kind() string
-	name() string
-	opened() bool
-	ref() domain.AggregateRef
-	process() Process
+	profile() profile
 	// checkParty lets the assessed party, and only it, comment and request
 	// reviews; what says what it tries to do.
 	checkParty(m domain.Meta, what string) error
-	// partyName names the party in errors; audience says where the
-	// pre-publication report goes ("the locality").
-	partyName() string
-	audience() string
 	// checkCommented refuses a comment on a judgement that is not there (an
 	// empty target is the report as a whole); checkReviewable a review
 	// request of one; reviewLabel names a judgement in errors.
@@ -154,9 +217,14 @@ type assessment interface {
 	open(cmd domain.Command) ([]domain.Event, error)
 	draft(cmd domain.Command) ([]domain.Event, error)
 	// event is the event of an accepted command of the process's own steps
-	// (report, comment, review request and decision, publication,
-	// correction); r is the review a decision is about.
+	// (report, comment, review request and decision, publication); r is
+	// the review a decision is about.
 	event(m domain.Meta, cmd domain.Command, r Review) domain.Event
+	// corrected is the kind's event recording the correction c;
+	// checkCorrected checks a corrected body's values as the command
+	// that produced the original was checked.
+	corrected(c Correction) domain.Event
+	checkCorrected(e domain.Event) error
 }
 
 // decideStep decides a command for an assessment a of either kind,
@@ -165,8 +233,9 @@ type assessment interface {
 // that it is a command of this kind, that the assessment is open and is the
 // one named, who may act, and last what the state allows.
 func decideStep(a assessment, m domain.Meta, cmd domain.Command) ([]domain.Event, error) {
+	pr := a.profile()
 	if cmd == nil {
-		return nil, caaUnknownCommand(a.name(), cmd)
+		return nil, caaUnknownCommand(pr.name, cmd)
 	}
 	if err := m.Validate(); err != nil {
 		return nil, err
@@ -175,21 +244,21 @@ func decideStep(a assessment, m domain.Meta, cmd domain.Command) ([]domain.Event
 		return nil, err
 	}
 	sc, ok := cmd.(stepper)
-	if !ok || cmd.Aggregate().Kind != a.kind() {
-		return nil, caaUnknownCommand(a.name(), cmd)
+	if !ok || cmd.Aggregate().Kind != pr.kind {
+		return nil, caaUnknownCommand(pr.name, cmd)
 	}
 	st := sc.step()
-	p, ref := a.process(), a.ref()
+	p, ref := pr.process, pr.ref
 	if st.op == opOpen {
 		if err := caaCheckJudge(m, cmd.CommandType()); err != nil {
 			return nil, err
 		}
-		if a.opened() {
+		if pr.opened {
 			return nil, domain.Errorf(domain.ECONFLICT, RuleCAAAlreadyOpened, "assessment %s is already open", ref.ID)
 		}
 		return a.open(cmd)
 	}
-	if !a.opened() {
+	if !pr.opened {
 		return nil, domain.Errorf(domain.ENOTFOUND, RuleCAANotOpened, "%s: the assessment %s has not been opened", cmd.CommandType(), cmd.Aggregate().ID)
 	}
 	if cmd.Aggregate() != ref {
@@ -256,16 +325,18 @@ func decideStep(a assessment, m domain.Meta, cmd domain.Command) ([]domain.Event
 		return []domain.Event{a.event(m, cmd, r)}, nil
 	case opPublish:
 		if !p.PrePublished {
-			return nil, domain.Errorf(domain.ECONFLICT, RuleCAAPrePubRequired, "assessment %s cannot be published before its pre-publication report has gone to %s", ref.ID, a.audience())
+			return nil, domain.Errorf(domain.ECONFLICT, RuleCAAPrePubRequired, "assessment %s cannot be published before its pre-publication report has gone to %s", ref.ID, pr.audience)
 		}
 		if pending := p.PendingReviews(); len(pending) > 0 {
 			return nil, domain.Errorf(domain.ECONFLICT, RuleCAAReviewPending, "assessment %s cannot be published while review requests %v await a decision", ref.ID, pending)
 		}
 		return []domain.Event{a.event(m, cmd, Review{})}, nil
 	case opCorrect:
-		return []domain.Event{a.event(m, cmd, Review{})}, nil
+		if c, ok := cmd.(corrector); ok {
+			return []domain.Event{a.corrected(c.correction())}, nil
+		}
 	}
-	return nil, caaUnknownCommand(a.name(), cmd)
+	return nil, caaUnknownCommand(pr.name, cmd)
 }
 
 // checkParty lets the assessed party act, between the pre-publication
@@ -275,14 +346,15 @@ func checkParty(a assessment, p Process, m domain.Meta, what string) error {
 		return err
 	}
 	if !p.PrePublished || p.Published {
-		return domain.Errorf(domain.ECONFLICT, RuleCAACommentWindow, "%s can %s only between the pre-publication report and publication", a.partyName(), what)
+		return domain.Errorf(domain.ECONFLICT, RuleCAACommentWindow, "%s can %s only between the pre-publication report and publication", a.profile().party, what)
 	}
 	return nil
 }
 
 // decideAssessment decides with [decideStep] and then checks the command
 // against what the ledger recorded of the assessment: business-time order
-// (rule) and, for a correction, that the corrected event is there.
+// (rule) and, for a correction, the ledger's rules for corrections
+// ([decideCorrection]).
 func decideAssessment(a assessment, rule string, m domain.Meta, cmd domain.Command, h domain.History) ([]domain.Event, error) {
 	events, err := decideStep(a, m, cmd)
 	if err != nil {
@@ -291,10 +363,12 @@ func decideAssessment(a assessment, rule string, m domain.Meta, cmd domain.Comma
 	if err := domain.CheckTimeOrder(h, rule, m, cmd, timingOf(events)); err != nil {
 		return nil, err
 	}
-	if c, ok := cmd.(interface{ corrects() string }); ok {
-		if err := domain.CheckCorrects(h, cmd, c.corrects()); err != nil {
+	if c, ok := cmd.(corrector); ok {
+		fix, err := decideCorrection(a, h, m, cmd, c.correction())
+		if err != nil {
 			return nil, err
 		}
+		events = []domain.Event{a.corrected(fix)}
 	}
 	if c, ok := cmd.(interface{ publishedOn() string }); ok {
 		if err := checkPublicationDate(h, m, cmd, c.publishedOn()); err != nil {
@@ -302,6 +376,49 @@ func decideAssessment(a assessment, rule string, m domain.Meta, cmd domain.Comma
 		}
 	}
 	return events, nil
+}
+
+// corrector is a command recording a correction.
+type corrector interface {
+	domain.Command
+	correction() Correction
+}
+
+// identityFields are the fields of the assessment events that say what an
+// event is about: a correction keeps them (see [domain.Correction]).
+var identityFields = []string{"Area", "Org", "Year", "FlagID", "Theme", "RequestID", "Element", "Locality", "Organisation"}
+
+// decideCorrection checks the correction c of an assessment a with the
+// ledger's rules for corrections ([domain.DecideCorrection], rule ids
+// caa.correction_*): it names an event of a's history h, is not dated
+// before it, and a corrected body is of the original's type, decodes
+// strictly as that type, keeps what the event is about (a flag id and
+// theme, a review request, a score element, the assessed area or
+// organisation) and passes the checks of the command that produced the
+// original. It returns c with the body as stored.
+func decideCorrection(a assessment, h domain.History, m domain.Meta, cmd domain.Command, c Correction) (Correction, error) {
+	body, err := domain.DecideCorrection(h, cmd, domain.Correction{Prefix: "caa", Ref: c.CorrectsEventID,
+		Type: c.CorrectedType, Body: c.Corrected, At: m.OccurredAt, Events: a.profile().events,
+		Identity: identityFields, Check: a.checkCorrected})
+	if err != nil {
+		return Correction{}, err
+	}
+	if body == nil {
+		c.CorrectedType = ""
+	}
+	c.Corrected = body
+	return c, nil
+}
+
+// validate checks a correction's shape: what it corrects and why, and
+// either what was wrong in words or a corrected payload.
+func (c Correction) validate() error {
+	note := caaOptional("correction", c.Correction)
+	if len(c.Corrected) == 0 {
+		note = caaRequired("correction", c.Correction)
+	}
+	return caaFirstErr(caaRequired("corrects_event_id", c.CorrectsEventID), caaRequired("reason", c.Reason), note,
+		domain.CheckCorrectionPayload("caa", c.CorrectsEventID, c.CorrectedType, c.Corrected))
 }
 
 // checkPublicationDate refuses a publication date before the assessment

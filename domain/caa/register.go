@@ -6,21 +6,28 @@ import "github.com/laaledger/laaledger/domain"
 // command types in r.
 func Register(r *domain.Registry) {
 	// Area assessments.
-	r.RegisterEvents(1, nil, AssessmentOpened{}, FlagProposed{}, FlagChanged{}, FlagDropped{},
-		PrePublicationReportIssued{}, LocalityCommentSubmitted{},
-		ReviewRequested{}, ReviewDecided{}, AssessmentPublished{},
-		CorrectionRecorded{})
+	r.RegisterEvents(1, nil, areaEvents...)
 	r.RegisterCommands(OpenAssessment{}, ProposeFlag{}, ChangeFlag{}, DropFlag{},
 		IssuePrePublicationReport{}, SubmitLocalityComment{}, RequestReview{},
 		DecideReview{}, PublishAssessment{}, RecordCorrection{})
 	// Organisational assessments.
-	r.RegisterEvents(1, nil, OAAssessmentOpened{}, OAScoresProposed{}, OAPrePublicationReportIssued{},
-		OACommentSubmitted{}, OAReviewRequested{}, OAReviewDecided{},
-		OAAssessmentPublished{}, OACorrectionRecorded{})
+	r.RegisterEvents(1, nil, orgEvents...)
 	r.RegisterCommands(OAOpenAssessment{}, OAProposeScores{}, OAIssuePrePublicationReport{},
 		OASubmitComment{}, OARequestReview{}, OADecideReview{},
 		OAPublishAssessment{}, OARecordCorrection{})
 }
+
+// areaEvents and orgEvents are the event types of the two kinds, as
+// registered; a corrected body decodes as one of its kind's.
+var (
+	areaEvents = []domain.Event{AssessmentOpened{}, FlagProposed{}, FlagChanged{}, FlagDropped{},
+		PrePublicationReportIssued{}, LocalityCommentSubmitted{},
+		ReviewRequested{}, ReviewDecided{}, AssessmentPublished{},
+		CorrectionRecorded{}}
+	orgEvents = []domain.Event{OAAssessmentOpened{}, OAScoresProposed{}, OAPrePublicationReportIssued{},
+		OACommentSubmitted{}, OAReviewRequested{}, OAReviewDecided{},
+		OAAssessmentPublished{}, OACorrectionRecorded{}}
+)
 
 // Timing: which assessment events are acts in a sequence and which are
 // facts about the past (see [domain.Timing]). This table is the one place
@@ -35,9 +42,9 @@ func Register(r *domain.Registry) {
 // before it, so their order is the assessment's sequence.
 //
 // Facts: a correction, which records what an earlier event should have
-// said and may be dated at that event's time. An assessment's correction
-// carries a note (Correction), not a corrected body, so it changes no
-// judgement in any fold.
+// said and may be dated at that event's time. A correction carrying a
+// corrected body changes the judgement in every fold where it counts
+// ([domain.Canonical]); one without is a note.
 var timings = map[string]domain.Timing{
 	AssessmentOpened{}.EventType():             domain.Act,
 	FlagProposed{}.EventType():                 domain.Act,
@@ -96,12 +103,24 @@ func (e OACorrectionRecorded) Timing() domain.Timing         { return timings[e.
 // Corrects implements [domain.Correcting].
 func (e CorrectionRecorded) Corrects() string { return e.CorrectsEventID }
 
-// CorrectedBody implements [domain.Correcting]: an assessment's
-// correction is a note and carries no corrected body.
-func (e CorrectionRecorded) CorrectedBody() (domain.Event, bool) { return nil, false }
+// CorrectedBody implements [domain.Correcting]: the corrected body, decoded
+// as CorrectedType, an area assessment event; false for a correction that
+// carries none (a note).
+func (e CorrectionRecorded) CorrectedBody() (domain.Event, bool) { return correctedBody(areaEvents, e) }
 
 // Corrects implements [domain.Correcting].
 func (e OACorrectionRecorded) Corrects() string { return e.CorrectsEventID }
 
-// CorrectedBody implements [domain.Correcting]: a note only.
-func (e OACorrectionRecorded) CorrectedBody() (domain.Event, bool) { return nil, false }
+// CorrectedBody implements [domain.Correcting], for an organisational
+// assessment's event.
+func (e OACorrectionRecorded) CorrectedBody() (domain.Event, bool) {
+	return correctedBody(orgEvents, CorrectionRecorded(e))
+}
+
+func correctedBody(events []domain.Event, e CorrectionRecorded) (domain.Event, bool) {
+	if len(e.Corrected) == 0 || e.CorrectedType == "" {
+		return nil, false
+	}
+	ev, err := domain.DecodeBody(events, e.CorrectedType, e.Corrected)
+	return ev, err == nil
+}

@@ -1,10 +1,8 @@
 package laa
 
 import (
-	"encoding/json"
 	"fmt"
 	"maps"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -693,69 +691,22 @@ func yearStart(year string) time.Time {
 	return time.Date(n, time.April, 1, 0, 0, 0, 0, time.UTC)
 }
 
-// correction decides a RecordCorrection: the named event must be one of
+// correction decides a RecordCorrection with the ledger's rules for
+// corrections ([domain.DecideCorrection]): the named event must be one of
 // the agreement's (correction.unknown_event), the correction may not be
 // dated before it, and a corrected body must be a whole, valid body of
 // the original's type, for the same target and year and the same business
 // time (a correction changes what an event said, not when it happened).
 // The body is stored with its business time filled in.
 func (d decision) correction(c RecordCorrection) ([]domain.Event, error) {
-	orig, err := domain.FindCorrected(d.ctx.History, c, c.CorrectsEventID)
+	body, err := domain.DecideCorrection(d.ctx.History, c, domain.Correction{Prefix: "laa", Ref: c.CorrectsEventID,
+		Type: c.CorrectedType, Body: c.Corrected, At: d.at, Events: events, Identity: []string{"Target", "Year"}})
 	if err != nil {
 		return nil, err
 	}
-	known := orig.EventID != "" || orig.CommandID != ""
-	if known && d.at.Before(orig.OccurredAt) {
-		return nil, domain.Errorf(domain.ECONFLICT, "laa.correction_before_original", "the correction of event %s is dated %s, before the event it corrects (%s)",
-			c.CorrectsEventID, day(d.at), day(orig.OccurredAt))
-	}
 	e := CorrectionRecorded{CorrectsEventID: c.CorrectsEventID, Reason: c.Reason, By: d.m.Actor.ID, At: d.at}
-	if len(c.Corrected) == 0 {
-		return []domain.Event{e}, nil
+	if body != nil {
+		e.CorrectedType, e.Corrected = c.CorrectedType, body
 	}
-	payload := func(format string, args ...any) error {
-		return domain.Errorf(domain.EINVALID, "laa.correction_payload", "the corrected body of event %s: "+format, append([]any{c.CorrectsEventID}, args...)...)
-	}
-	if known && c.CorrectedType != orig.Type {
-		return nil, domain.Errorf(domain.EINVALID, "laa.correction_type", "event %s is a %s; its corrected body must be one too, not a %s", c.CorrectsEventID, orig.Type, c.CorrectedType)
-	}
-	body, err := decodeBody(c.CorrectedType, c.Corrected)
-	if err != nil {
-		return nil, payload("not a valid %s body: %v", c.CorrectedType, err)
-	}
-	v := reflect.ValueOf(&body).Elem()
-	nv := reflect.New(v.Elem().Type()).Elem()
-	nv.Set(v.Elem())
-	if at := nv.FieldByName("At"); at.IsValid() && known {
-		switch given := at.Interface().(time.Time); {
-		case given.IsZero():
-			at.Set(reflect.ValueOf(orig.OccurredAt.UTC()))
-		case !given.Equal(orig.OccurredAt):
-			return nil, domain.Errorf(domain.EINVALID, "laa.correction_time", "the corrected body of event %s is dated %s, the event %s; a correction changes what an event said, not when it happened",
-				c.CorrectsEventID, given.UTC().Format(time.RFC3339), orig.OccurredAt.UTC().Format(time.RFC3339))
-		}
-	}
-	if known {
-		was, err := decodeBody(orig.Type, orig.Data)
-		if err != nil {
-			return nil, payload("the original event cannot be read: %v", err)
-		}
-		ov := reflect.ValueOf(was)
-		for _, f := range []string{"Target", "Year", "CorrectsEventID", "CorrectedType"} {
-			if a, b := nv.FieldByName(f), ov.FieldByName(f); a.IsValid() && b.IsValid() && a.Interface() != b.Interface() {
-				return nil, payload("it changes %s from %v to %v; a correction may correct values, not what the event is about", f, b.Interface(), a.Interface())
-			}
-		}
-	}
-	if nested, ok := nv.Interface().(CorrectionRecorded); ok && len(nested.Corrected) > 0 {
-		if _, err := decodeBody(nested.CorrectedType, nested.Corrected); err != nil {
-			return nil, payload("its corrected body is not a valid %s body: %v", nested.CorrectedType, err)
-		}
-	}
-	data, err := json.Marshal(nv.Interface())
-	if err != nil {
-		return nil, payload("%v", err)
-	}
-	e.CorrectedType, e.Corrected = c.CorrectedType, data
 	return []domain.Event{e}, nil
 }

@@ -471,14 +471,5 @@ func (c RecordCorrection) Validate() error {
 	if strings.TrimSpace(c.Reason) == "" {
 		return domain.Errorf(domain.EINVALID, "laa.correction_reason", "a correction of event %s needs a reason", c.CorrectsEventID)
 	}
-	if len(c.Corrected) > 0 {
-		var obj map[string]json.RawMessage
-		if err := json.Unmarshal(c.Corrected, &obj); err != nil || obj == nil {
-			return domain.Errorf(domain.EINVALID, "laa.correction_payload", "the corrected payload of event %s must be a JSON object", c.CorrectsEventID)
-		}
-		if c.CorrectedType == "" {
-			return domain.Errorf(domain.EINVALID, "laa.correction_payload", "a corrected payload needs corrected_type, the event type it is a body of")
-		}
-	}
-	return nil
+	return domain.CheckCorrectionPayload("laa", c.CorrectsEventID, c.CorrectedType, c.Corrected)
 }

@@ -1,11 +1,7 @@
 package laa
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"reflect"
 	"time"
 
 	"github.com/laaledger/laaledger/domain"
@@ -391,27 +387,6 @@ func (e CorrectionRecorded) CorrectedBody() (domain.Event, bool) {
 	if len(e.Corrected) == 0 || e.CorrectedType == "" {
 		return nil, false
 	}
-	ev, err := decodeBody(e.CorrectedType, e.Corrected)
+	ev, err := domain.DecodeBody(events, e.CorrectedType, e.Corrected)
 	return ev, err == nil
-}
-
-// decodeBody decodes the JSON body of an agreement event of type typ,
-// refusing unknown fields and trailing data.
-func decodeBody(typ string, data []byte) (domain.Event, error) {
-	for _, proto := range events {
-		if proto.EventType() != typ {
-			continue
-		}
-		v := reflect.New(reflect.TypeOf(proto))
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(v.Interface()); err != nil {
-			return nil, err
-		}
-		if dec.More() {
-			return nil, errors.New("unexpected data after the JSON object")
-		}
-		return v.Elem().Interface().(domain.Event), nil
-	}
-	return nil, fmt.Errorf("%q is not an agreement event type", typ)
 }

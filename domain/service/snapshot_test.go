@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -45,8 +46,12 @@ func inbound(l *estest.Ledger) uint64 { return l.JetStream().Conn().Stats().InMs
 
 func TestColdAgreementWithLongHistoryIsDecidedFromItsSnapshot(t *testing.T) {
 	const every = 32
-	ctx := estest.Context(t)
-	gen := genhistory.Options{Events: 1500, Areas: 1, Workers: 1, Seed: 3}
+	// Three generator runs of a thousand events under the race detector,
+	// one of them reading nearly every decision from a snapshot: more than
+	// estest.Context's minute on a busy machine.
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	gen := genhistory.Options{Events: 1000, Areas: 1, Workers: 1, Seed: 3}
 
 	// The reference decides every command on whole histories: no snapshot,
 	// and a cache that holds everything.

@@ -12,6 +12,7 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/laaledger/laaledger/eventstore"
 	"github.com/laaledger/laaledger/eventstore/cloudevent"
@@ -115,7 +116,7 @@ func TestTheDocumentedIntegratorReadsEveryEventAndAcknowledgesWhenIdle(t *testin
 	l := openListening(t)
 	appendCommits(t, l, "a", 3)
 	ctx := estest.Context(t)
-	cred, err := integration.Add(ctx, l.Store, l.Cfg.DataDir, integration.Spec{Name: "dashboard"})
+	cred, err := integration.Add(ctx, l.Store, l.Cfg.DataDir, integration.Spec{Name: "dashboard", PasswordCost: bcrypt.MinCost})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	ce "github.com/cloudevents/sdk-go/v2/event"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/laaledger/laaledger/eventstore"
 	"github.com/laaledger/laaledger/eventstore/cloudevent"
@@ -175,11 +176,11 @@ func TestIntegrationUserReadsItsConsumerAndResumesExactly(t *testing.T) {
 	l := openListening(t)
 	appendCommits(t, l, "a", 3)
 	ctx := estest.Context(t)
-	cred, err := integration.Add(ctx, l.Store, l.Cfg.DataDir, integration.Spec{Name: "dash"})
+	cred, err := integration.Add(ctx, l.Store, l.Cfg.DataDir, integration.Spec{Name: "dash", PasswordCost: bcrypt.MinCost})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := integration.Add(ctx, l.Store, l.Cfg.DataDir, integration.Spec{Name: "dash"}); !errors.Is(err, integration.ErrExists) {
+	if _, err := integration.Add(ctx, l.Store, l.Cfg.DataDir, integration.Spec{Name: "dash", PasswordCost: bcrypt.MinCost}); !errors.Is(err, integration.ErrExists) {
 		t.Errorf("second add of the same name: %v", err)
 	}
 	// Users are admitted when the server starts, and persist across
@@ -223,15 +224,15 @@ func TestIntegrationStartsFromASequenceAndFilters(t *testing.T) {
 	l := openListening(t)
 	appendCommits(t, l, "a", 4)
 	ctx := estest.Context(t)
-	from, err := integration.Add(ctx, l.Store, l.Cfg.DataDir, integration.Spec{Name: "from-three", Start: integration.Start{Sequence: 3}})
+	from, err := integration.Add(ctx, l.Store, l.Cfg.DataDir, integration.Spec{Name: "from-three", Start: integration.Start{Sequence: 3}, PasswordCost: bcrypt.MinCost})
 	if err != nil {
 		t.Fatal(err)
 	}
-	none, err := integration.Add(ctx, l.Store, l.Cfg.DataDir, integration.Spec{Name: "caa-only", Filter: "ledger.caa.>"})
+	none, err := integration.Add(ctx, l.Store, l.Cfg.DataDir, integration.Spec{Name: "caa-only", Filter: "ledger.caa.>", PasswordCost: bcrypt.MinCost})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := integration.Add(ctx, l.Store, l.Cfg.DataDir, integration.Spec{Name: "Bad.Name"}); !errors.Is(err, eventstore.ErrInvalid) {
+	if _, err := integration.Add(ctx, l.Store, l.Cfg.DataDir, integration.Spec{Name: "Bad.Name", PasswordCost: bcrypt.MinCost}); !errors.Is(err, eventstore.ErrInvalid) {
 		t.Errorf("bad name: %v", err)
 	}
 	l.Restart()
@@ -250,11 +251,11 @@ func TestIntegrationUserMayDoNothingElse(t *testing.T) {
 	l := openListening(t)
 	appendCommits(t, l, "a", 2)
 	ctx := estest.Context(t)
-	cred, err := integration.Add(ctx, l.Store, l.Cfg.DataDir, integration.Spec{Name: "dash"})
+	cred, err := integration.Add(ctx, l.Store, l.Cfg.DataDir, integration.Spec{Name: "dash", PasswordCost: bcrypt.MinCost})
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, err := integration.Add(ctx, l.Store, l.Cfg.DataDir, integration.Spec{Name: "other"})
+	other, err := integration.Add(ctx, l.Store, l.Cfg.DataDir, integration.Spec{Name: "other", PasswordCost: bcrypt.MinCost})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -375,7 +376,7 @@ func TestIntegrationPullsMoreThanAThousandCommitsBeforeAcknowledging(t *testing.
 	case <-ctx.Done():
 		t.Fatal("publish timed out")
 	}
-	cred, err := integration.Add(ctx, l.Store, l.Cfg.DataDir, integration.Spec{Name: "bulk"})
+	cred, err := integration.Add(ctx, l.Store, l.Cfg.DataDir, integration.Spec{Name: "bulk", PasswordCost: bcrypt.MinCost})
 	if err != nil {
 		t.Fatal(err)
 	}

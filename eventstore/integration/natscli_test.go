@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/laaledger/laaledger/eventstore/estest"
 	"github.com/laaledger/laaledger/eventstore/integration"
 )
@@ -44,11 +46,11 @@ func TestNatsCLIReadsTheFeedAndIsRefusedEverythingElse(t *testing.T) {
 	l := openListening(t)
 	appendCommits(t, l, "a", 2)
 	ctx := estest.Context(t)
-	cred, err := integration.Add(ctx, l.Store, l.Cfg.DataDir, integration.Spec{Name: "cli"})
+	cred, err := integration.Add(ctx, l.Store, l.Cfg.DataDir, integration.Spec{Name: "cli", PasswordCost: bcrypt.MinCost})
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, err := integration.Add(ctx, l.Store, l.Cfg.DataDir, integration.Spec{Name: "other"})
+	other, err := integration.Add(ctx, l.Store, l.Cfg.DataDir, integration.Spec{Name: "other", PasswordCost: bcrypt.MinCost})
 	if err != nil {
 		t.Fatal(err)
 	}

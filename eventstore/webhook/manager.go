@@ -199,17 +199,35 @@ func (m *Manager) checkStarted() error {
 }
 
 // Add registers a webhook and starts delivering to it, from the ledger's
-// first commit. It returns the registration with its secret: the only
-// time the secret is given out.
+// first commit unless the registration says where (FromSequence,
+// FromTime, or NewOnly: the commits after the ledger's last one now, kept
+// as that FromSequence). It returns the registration with its secret: the
+// only time the secret is given out.
 //
-// Errors: an *[Error] (code invalid, or conflict for a name in use).
-func (m *Manager) Add(r Registration) (Registration, error) {
+// Errors: an *[Error] (code invalid, or conflict for a name in use);
+// eventstore.ErrUnavailable when the ledger's end cannot be read.
+func (m *Manager) Add(ctx context.Context, r Registration) (Registration, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if err := m.checkStarted(); err != nil {
 		return Registration{}, err
 	}
 	r.Disabled = false
+	if err := r.Validate(); err != nil {
+		return Registration{}, err
+	}
+	if r.NewOnly || r.FromSequence > 0 {
+		last, err := m.store.LastSequence(ctx)
+		if err != nil {
+			return Registration{}, fmt.Errorf("webhook %s: start: %w", r.Name, err)
+		}
+		if r.FromSequence > last+1 {
+			return Registration{}, invalid("webhook.start", "webhook %s: from_sequence %d is beyond the ledger, which ends at sequence %d", r.Name, r.FromSequence, last)
+		}
+		if r.NewOnly {
+			r.NewOnly, r.FromSequence = false, last+1
+		}
+	}
 	reg, err := Register(m.dir, r)
 	if err != nil {
 		return Registration{}, err
@@ -432,11 +450,33 @@ func (m *Manager) Replay(ctx context.Context, name string) (delivered, remaining
 	if err != nil {
 		return 0, 0, err
 	}
-	delivered, remaining, err = m.dead.Replay(ctx, m.client, ep)
+	delivered, remaining, err = m.dead.Replay(ctx, m.client, ep, func() bool {
+		// Still the webhook that was resolved above, not removed (and
+		// perhaps registered again) while its letters were sent.
+		now, err := m.getRegistered(name)
+		return err == nil && now.Created.Equal(r.Created)
+	})
 	if err == nil {
 		m.log.Info("webhook dead letters replayed", "webhook", name, "delivered", delivered, "remaining", remaining)
 	}
 	return delivered, remaining, err
+}
+
+// getRegistered reads a registration from the registry file without the
+// manager's lock, which a Remove may hold while it waits for a replay.
+// The registry file is replaced whole, so the read sees it before or after
+// a change.
+func (m *Manager) getRegistered(name string) (Registration, error) {
+	list, err := Load(m.dir)
+	if err != nil {
+		return Registration{}, err
+	}
+	for _, r := range list {
+		if r.Name == name {
+			return r, nil
+		}
+	}
+	return Registration{}, notFound(name)
 }
 
 // count returns how many dead letters a webhook has.
@@ -449,6 +489,10 @@ func (d *DeadLetters) count(name string) (int, error) {
 func (d *DeadLetters) remove(name string) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	return d.removeLocked(name)
+}
+
+func (d *DeadLetters) removeLocked(name string) error {
 	if err := os.Remove(d.path(name)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}

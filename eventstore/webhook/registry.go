@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/laaledger/laaledger/domain/errcode"
+	"github.com/laaledger/laaledger/eventstore/integration"
 )
 
 // Registration is a webhook kept in the data directory (webhooks.json,
@@ -36,6 +37,18 @@ type Registration struct {
 	Types       []string  `json:"types,omitempty"`
 	Disabled    bool      `json:"disabled,omitempty"`
 	Created     time.Time `json:"created"`
+	// FromSequence, FromTime and NewOnly say where deliveries begin; at
+	// most one is set, and with none they begin at the ledger's first
+	// commit. FromSequence starts at that stream sequence (a commit),
+	// FromTime at the first commit recorded at or after it. NewOnly
+	// starts after the last commit there is when deliveries start: a
+	// [Manager] turns it into the FromSequence after the ledger's last
+	// commit as it registers the webhook; kept as it is (a registration
+	// made while serve is stopped) it means the commits after serve next
+	// starts delivering.
+	FromSequence uint64     `json:"from_sequence,omitempty"`
+	FromTime     *time.Time `json:"from_time,omitempty"`
+	NewOnly      bool       `json:"new_only,omitempty"`
 }
 
 // Endpoint is the registration as [Deliverer] takes it. The secret's
@@ -45,7 +58,8 @@ func (r Registration) Endpoint() (Endpoint, error) {
 	if err != nil {
 		return Endpoint{}, fmt.Errorf("webhook %s: secret: %w", r.Name, err)
 	}
-	return Endpoint{Name: r.Name, URL: r.URL, Secret: key, Filter: r.Filter, Types: r.Types}, nil
+	return Endpoint{Name: r.Name, URL: r.URL, Secret: key, Filter: r.Filter, Types: r.Types,
+		StartSequence: r.FromSequence, StartTime: r.FromTime, NewOnly: r.NewOnly}, nil
 }
 
 // Public is the registration without its secret, and with any password
@@ -111,6 +125,18 @@ func (r Registration) Validate() error {
 			return invalid("webhook.type", "webhook %s: %q is not a ledger event type (kind.Name, e.g. laa.TargetAgreed)", r.Name, t)
 		}
 	}
+	starts := 0
+	for _, set := range []bool{r.FromSequence > 0, r.FromTime != nil, r.NewOnly} {
+		if set {
+			starts++
+		}
+	}
+	if starts > 1 {
+		return invalid("webhook.start", "webhook %s: give one start (from_sequence, from_time or new_only), not %d", r.Name, starts)
+	}
+	if r.FromTime != nil && r.FromTime.IsZero() {
+		return invalid("webhook.start", "webhook %s: from_time is the zero time; leave it out to start at the first commit", r.Name)
+	}
 	if r.Secret != "" {
 		key, err := decodeSecret(r.Secret)
 		if !strings.HasPrefix(r.Secret, "whsec_") || err != nil || len(key) < 24 || len(key) > 64 {
@@ -166,6 +192,11 @@ func Register(dataDir string, r Registration) (Registration, error) {
 	if err := r.Validate(); err != nil {
 		return Registration{}, err
 	}
+	if r.Integration != "" {
+		if err := checkIntegration(dataDir, r); err != nil {
+			return Registration{}, err
+		}
+	}
 	list, err := Load(dataDir)
 	if err != nil {
 		return Registration{}, err
@@ -185,12 +216,37 @@ func Register(dataDir string, r Registration) (Registration, error) {
 	if r.Integration == "" {
 		r.Integration = r.Name
 	}
+	if r.FromTime != nil {
+		t := r.FromTime.UTC()
+		r.FromTime = &t
+	}
 	r.Created = time.Now().UTC()
 	list = append(list, r)
 	if err := saveRegistry(dataDir, list); err != nil {
 		return Registration{}, fmt.Errorf("webhook %s: %w", r.Name, err)
 	}
 	return r, nil
+}
+
+// checkIntegration refuses a registration that names an integration the
+// data directory's register (integrations.json) does not hold.
+func checkIntegration(dataDir string, r Registration) error {
+	list, err := integration.Load(dataDir)
+	if err != nil {
+		return fmt.Errorf("webhook %s: %w", r.Name, err)
+	}
+	names := make([]string, 0, len(list))
+	for _, in := range list {
+		if in.Name == r.Integration {
+			return nil
+		}
+		names = append(names, in.Name)
+	}
+	known := "none is registered"
+	if len(names) > 0 {
+		known = "registered: " + strings.Join(names, ", ")
+	}
+	return invalid("webhook.integration_unknown", "webhook %s: integration %q is not registered (%s); add it first with laaledger integration add", r.Name, r.Integration, known)
 }
 
 // update applies fn to the registration named name and keeps the result;
@@ -262,6 +318,8 @@ func writeFile(path string, b []byte) error {
 type DeadLetters struct {
 	Dir string
 	mu  sync.Mutex
+	// replaying holds the webhooks whose letters are being sent again.
+	replaying map[string]bool
 }
 
 func (d *DeadLetters) path(name string) string {
@@ -320,26 +378,70 @@ func (d *DeadLetters) list(name string) ([]DeadLetter, error) {
 }
 
 // Replay sends a webhook's dead letters again, oldest first, and keeps
-// only those that fail again; it returns how many were delivered and how
-// many remain.
-func (d *DeadLetters) Replay(ctx context.Context, client *http.Client, ep Endpoint) (delivered, remaining int, err error) {
+// only those that fail again (and any kept while it ran); it returns how
+// many were delivered and how many remain. The letters are sent without
+// holding the file, so that new dead letters and a removal of the webhook
+// need not wait for a slow receiver. current, if not nil, is asked once
+// the letters were sent whether the webhook is still the one they were
+// sent for; if not (it was removed meanwhile) Replay writes nothing, so it
+// leaves no file behind, and reports it not found.
+//
+// Errors: an *[Error] of code conflict while another replay of the webhook
+// runs, or not_found when current says it is gone.
+func (d *DeadLetters) Replay(ctx context.Context, client *http.Client, ep Endpoint, current func() bool) (delivered, remaining int, err error) {
 	d.mu.Lock()
-	defer d.mu.Unlock()
+	if d.replaying[ep.Name] {
+		d.mu.Unlock()
+		return 0, 0, &Error{Code: errcode.ECONFLICT, Rule: "webhook.replay_running", Message: fmt.Sprintf("webhook %s: its dead letters are being replayed already", ep.Name)}
+	}
 	list, err := d.list(ep.Name)
 	if err != nil || len(list) == 0 {
+		d.mu.Unlock()
 		return 0, 0, err
 	}
-	var keep []byte
-	for _, dl := range list {
+	if d.replaying == nil {
+		d.replaying = map[string]bool{}
+	}
+	d.replaying[ep.Name] = true
+	d.mu.Unlock()
+
+	outcome := make(map[string]*DeadLetter, len(list)) // event id → letter kept, nil when delivered
+	for i := range list {
+		dl := &list[i]
 		if serr := Send(ctx, client, ep, dl.EventID, dl.Body, time.Now()); serr != nil {
 			dl.Attempts++
 			dl.LastErr = serr.Error()
-			b, _ := json.Marshal(dl)
-			keep = append(append(keep, b...), '\n')
-			remaining++
+			outcome[dl.EventID] = dl
 			continue
 		}
+		outcome[dl.EventID] = nil
 		delivered++
+	}
+
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	delete(d.replaying, ep.Name)
+	if current != nil && !current() {
+		return 0, 0, notFound(ep.Name)
+	}
+	now, err := d.list(ep.Name)
+	if err != nil {
+		return 0, 0, err
+	}
+	var keep []byte
+	for _, dl := range now {
+		if out, sent := outcome[dl.EventID]; sent {
+			if out == nil {
+				continue
+			}
+			dl = *out
+		}
+		b, _ := json.Marshal(dl)
+		keep = append(append(keep, b...), '\n')
+		remaining++
+	}
+	if remaining == 0 {
+		return delivered, 0, d.removeLocked(ep.Name)
 	}
 	return delivered, remaining, writeFile(d.path(ep.Name), keep)
 }

@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/laaledger/laaledger/domain/errcode"
 	"github.com/laaledger/laaledger/eventstore/estest"
+	"github.com/laaledger/laaledger/eventstore/integration"
 	"github.com/laaledger/laaledger/eventstore/webhook"
 )
 
@@ -67,13 +69,13 @@ func TestRegisteredWebhookDeadLettersAreKeptAndReplayedOnceTheEndpointRecovers(t
 	}
 
 	// Still down: replay keeps them.
-	if n, left, err := dead.Replay(context.Background(), srv.Client(), ep); err != nil || n != 0 || left != len(ids) {
+	if n, left, err := dead.Replay(context.Background(), srv.Client(), ep, nil); err != nil || n != 0 || left != len(ids) {
 		t.Fatalf("replay while down: %d delivered, %d left, %v", n, left, err)
 	}
 	rcv.mu.Lock()
 	rcv.failing = false
 	rcv.mu.Unlock()
-	if n, left, err := dead.Replay(context.Background(), srv.Client(), ep); err != nil || n != len(ids) || left != 0 {
+	if n, left, err := dead.Replay(context.Background(), srv.Client(), ep, nil); err != nil || n != len(ids) || left != 0 {
 		t.Fatalf("replay: %d delivered, %d left, %v", n, left, err)
 	}
 	rcv.waitDistinct(t, len(ids))
@@ -94,5 +96,35 @@ func TestADeliveryErrorMasksThePasswordInTheEndpointURL(t *testing.T) {
 	}
 	if got := (webhook.Registration{Name: "perf", URL: ep.URL, Secret: "whsec_c2VjcmV0"}).Public(); got.Secret != "" || strings.Contains(got.URL, "hunter2") {
 		t.Errorf("public form: %+v", got)
+	}
+}
+
+func TestRegisterRefusesAnUnregisteredIntegration(t *testing.T) {
+	l := estest.Open(t)
+	dir := t.TempDir()
+	r := webhook.Registration{Name: "perf", Integration: "perf-system", URL: "http://127.0.0.1:1/"}
+	_, err := webhook.Register(dir, r)
+	var we *webhook.Error
+	if !errors.As(err, &we) || we.Rule != "webhook.integration_unknown" || we.Code != errcode.EINVALID {
+		t.Fatalf("a webhook naming no registered integration: %v", err)
+	}
+	if !strings.Contains(err.Error(), `integration "perf-system" is not registered (none is registered)`) {
+		t.Errorf("the refusal does not say what is wrong: %v", err)
+	}
+	if list, _ := webhook.Load(dir); len(list) != 0 {
+		t.Errorf("the refused webhook was kept: %+v", list)
+	}
+	if _, err := integration.Add(estest.Context(t), l.Store, dir, integration.Spec{Name: "dashboard"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := webhook.Register(dir, r); err == nil || !strings.Contains(err.Error(), "registered: dashboard") {
+		t.Errorf("the refusal names the registered integrations: %v", err)
+	}
+	if _, err := integration.Add(estest.Context(t), l.Store, dir, integration.Spec{Name: "perf-system"}); err != nil {
+		t.Fatal(err)
+	}
+	reg, err := webhook.Register(dir, r)
+	if err != nil || reg.Integration != "perf-system" {
+		t.Fatalf("a webhook of a registered integration: %+v, %v", reg, err)
 	}
 }

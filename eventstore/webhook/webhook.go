@@ -103,6 +103,13 @@ type Endpoint struct {
 	Filter string
 	// Types, when set, limits deliveries to these ledger event types.
 	Types []string
+	// StartSequence, StartTime and NewOnly say where a new endpoint's
+	// position begins (at most one; none: the first commit). They are
+	// part of the durable consumer's configuration, so they must not
+	// change once it exists.
+	StartSequence uint64
+	StartTime     *time.Time
+	NewOnly       bool
 }
 
 // DeadLetter is an event given up on after the last attempt.
@@ -167,13 +174,13 @@ func (d *Deliverer) defaults() {
 // ConsumerName is the durable consumer of an endpoint.
 func ConsumerName(endpoint string) string { return "webhook-" + endpoint }
 
-// Run delivers from the endpoint's position (the first commit, for a new
-// endpoint) until ctx ends, and returns ctx's error or why it stopped.
+// Run delivers from the endpoint's position (for a new endpoint, where its
+// start says: the first commit unless set) until ctx ends, and returns ctx's error or why it stopped.
 func (d *Deliverer) Run(ctx context.Context) error {
 	d.defaults()
 	h := conns.Of(d.Store)
 	stream := d.Store.StreamConfig().Name
-	cons, err := h.JetStream.CreateOrUpdateConsumer(ctx, stream, jetstream.ConsumerConfig{
+	cc := jetstream.ConsumerConfig{
 		Durable:       ConsumerName(d.Endpoint.Name),
 		Description:   "webhook deliveries to " + d.Endpoint.URL,
 		AckPolicy:     jetstream.AckExplicitPolicy,
@@ -185,7 +192,17 @@ func (d *Deliverer) Run(ctx context.Context) error {
 		// each attempt. One fetched by a deliverer that then stopped (a
 		// pull cannot be withdrawn) comes back after AckWait.
 		AckWait: d.AckWait,
-	})
+	}
+	switch {
+	case d.Endpoint.StartSequence > 0:
+		cc.DeliverPolicy, cc.OptStartSeq = jetstream.DeliverByStartSequencePolicy, d.Endpoint.StartSequence
+	case d.Endpoint.StartTime != nil:
+		t := d.Endpoint.StartTime.UTC()
+		cc.DeliverPolicy, cc.OptStartTime = jetstream.DeliverByStartTimePolicy, &t
+	case d.Endpoint.NewOnly:
+		cc.DeliverPolicy = jetstream.DeliverNewPolicy
+	}
+	cons, err := h.JetStream.CreateOrUpdateConsumer(ctx, stream, cc)
 	if err != nil {
 		return fmt.Errorf("webhook %s: consumer: %w", d.Endpoint.Name, err)
 	}

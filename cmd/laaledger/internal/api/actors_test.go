@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"testing"
 
@@ -14,9 +15,10 @@ func TestActorRegisterOverHTTP(t *testing.T) {
 	if op == "" {
 		t.Fatal("the demo history has no operator")
 	}
+	var last uint64 // the sequence of the last command: read your writes
 	list := func() ActorList {
 		t.Helper()
-		r := h.do(req{method: "GET", path: "/v1/actors", token: tokAuditor})
+		r := h.do(req{method: "GET", path: fmt.Sprintf("/v1/actors?min_sequence=%d", last), token: tokAuditor})
 		if r.Status != http.StatusOK {
 			t.Fatalf("GET /v1/actors: %d %s", r.Status, r.Body)
 		}
@@ -35,9 +37,13 @@ func TestActorRegisterOverHTTP(t *testing.T) {
 	h.command(op, "actors.RegisterActor", "reg-1", actors.RegisterActor{ID: "go.nowhere", Role: domain.RoleGO, Organisation: "Nowhere"}, nil).
 		wantProblem(t, http.StatusBadRequest, "actor.unknown_region")
 
-	if r := h.command(op, "actors.RegisterActor", "reg-2", actors.RegisterActor{ID: "seed", Role: domain.RoleOperator, Organisation: "laaledger", Name: "Ledger operator"}, nil); r.Status != http.StatusCreated {
+	r := h.command(op, "actors.RegisterActor", "reg-2", actors.RegisterActor{ID: "seed", Role: domain.RoleOperator, Organisation: "laaledger", Name: "Ledger operator"}, nil)
+	if r.Status != http.StatusCreated {
 		t.Fatalf("register the operator: %d %s", r.Status, r.Body)
 	}
+	var res CommandResult
+	r.decode(t, &res)
+	last = res.Sequence
 	v := list()
 	if !v.InUse || len(v.Actors) != 1 || v.Actors[0].ID != "seed" || !v.Actors[0].Active || v.Actors[0].Name != "Ledger operator" {
 		t.Fatalf("register after one operator: %+v", v)
@@ -45,7 +51,7 @@ func TestActorRegisterOverHTTP(t *testing.T) {
 
 	// In use: the GO's command is refused until it is registered.
 	note := map[string]any{"occurred_at": "2008-06-02T10:00:00Z", "reason": "test", "command": map[string]any{"agreement": "00EB/2008-11"}}
-	r := h.do(req{method: "POST", path: "/v1/commands/laa.OpenAgreement", token: tokGO, header: map[string]string{"Idempotency-Key": "open-1"}, body: mustJSON(t, note)})
+	r = h.do(req{method: "POST", path: "/v1/commands/laa.OpenAgreement", token: tokGO, header: map[string]string{"Idempotency-Key": "open-1"}, body: mustJSON(t, note)})
 	r.wantProblem(t, http.StatusForbidden, "actor.not_registered")
 	if r := h.command(op, "actors.RegisterActor", "reg-3", actors.RegisterActor{ID: "demo.go.northeast", Role: domain.RoleGO, Organisation: "North East"}, nil); r.Status != http.StatusCreated {
 		t.Fatalf("register the GO: %d %s", r.Status, r.Body)

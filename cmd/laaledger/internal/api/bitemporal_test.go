@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"math/rand"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/laaledger/laaledger/domain"
+	"github.com/laaledger/laaledger/domain/caa"
 	"github.com/laaledger/laaledger/domain/laa"
 	"github.com/laaledger/laaledger/projections"
 )
@@ -197,5 +199,89 @@ func TestWriteSideStateEqualsReadSideAfterLateFactsAndCorrections(t *testing.T) 
 		if write != read || read != known {
 			t.Fatalf("command %d (%s): the states differ\nwrite %s\n read %s\nknown %s", i, res.Events[0].Type, write, read, known)
 		}
+	}
+}
+
+// assessmentAt reads Hartlepool's 2009 area assessment over HTTP with the
+// given query.
+func assessmentAt(t *testing.T, h *harness, query string) caa.AreaAssessment {
+	t.Helper()
+	r := h.do(req{method: "GET", path: "/v1/assessments/00EB/2009?" + query, token: tokAuditor})
+	if r.Status != 200 {
+		t.Fatalf("GET assessment ?%s: %d %s", query, r.Status, r.Body)
+	}
+	var v struct {
+		State caa.AreaAssessment `json:"state"`
+	}
+	r.decode(t, &v)
+	return v.State
+}
+
+// A published CAA flag's colour corrected over HTTP: the correction of the
+// change that set Hartlepool's green flag G1 says it was red. The current
+// state and the view as now known after the change show red; the view as
+// recorded before the correction shows green; the timeline links the two
+// both ways; and a correction of another kind's event type is refused
+// with problem+json naming the rule.
+func TestCAACorrectionChangesThePublishedFlag(t *testing.T) {
+	h, tokenOf := demoHarness(t)
+	runDemoOverHTTP(t, h, tokenOf, false)
+
+	r := h.do(req{method: "GET", path: "/v1/assessments/00EB/2009/timeline?type=caa.FlagChanged&limit=100", token: tokAuditor})
+	var changed projections.TimelinePage
+	r.decode(t, &changed)
+	if len(changed.Entries) != 1 {
+		t.Fatalf("flag changes of 00EB/2009: %s", r.Body)
+	}
+	orig := changed.Entries[0]
+	var body caa.FlagChanged
+	if err := json.Unmarshal(orig.Data, &body); err != nil {
+		t.Fatal(err)
+	}
+	before := assessmentAt(t, h, "")
+	if f := before.Flags["G1"]; f.Colour != caa.FlagGreen || !before.Published {
+		t.Fatalf("G1 before the correction: %+v (published %v)", f, before.Published)
+	}
+	recordedBefore := time.Now().UTC()
+
+	post := func(key string, cmd caa.RecordCorrection) *resp {
+		return h.do(req{method: "POST", path: "/v1/commands/caa.RecordCorrection", token: tokAC, header: map[string]string{"Idempotency-Key": key},
+			body: mustJSON(t, map[string]any{"occurred_at": "2009-12-20T10:00:00Z", "reason": cmd.Reason, "command": cmd})})
+	}
+	wrong := post("caa-correct-wrong", caa.RecordCorrection{CAAKey: caa.CAAKey{Area: "00EB", Year: 2009}, CorrectsEventID: orig.EventID,
+		Reason: "wrong kind", CorrectedType: "oa.ScoresProposed", Corrected: json.RawMessage(`{"managing_performance":2}`)})
+	if wrong.Status != 422 && wrong.Status != 400 || !strings.Contains(string(wrong.Body), "caa.correction_type") {
+		t.Fatalf("correction with another kind's type: %d %s", wrong.Status, wrong.Body)
+	}
+
+	fixed := body
+	fixed.Colour = caa.FlagRed
+	r = post("caa-correct-g1", caa.RecordCorrection{CAAKey: caa.CAAKey{Area: "00EB", Year: 2009}, CorrectsEventID: orig.EventID,
+		Reason: "the published flag was red", CorrectedType: "caa.FlagChanged", Corrected: mustJSON(t, fixed)})
+	if r.Status != 201 {
+		t.Fatalf("correction: %d %s", r.Status, r.Body)
+	}
+	var res CommandResult
+	r.decode(t, &res)
+	correctionID := res.Events[0].EventID
+
+	if f := assessmentAt(t, h, fmt.Sprintf("min_sequence=%d", res.Sequence)).Flags["G1"]; f.Colour != caa.FlagRed {
+		t.Errorf("current: G1 is %s, want the corrected red", f.Colour)
+	}
+	if f := assessmentAt(t, h, fmt.Sprintf("known_at=2009-12-31T00:00:00Z&min_sequence=%d", res.Sequence)).Flags["G1"]; f.Colour != caa.FlagRed {
+		t.Errorf("known_at 2009-12-31: G1 is %s, want the corrected red", f.Colour)
+	}
+	if f := assessmentAt(t, h, "as_of="+url.QueryEscape(recordedBefore.Format(time.RFC3339Nano))).Flags["G1"]; f.Colour != caa.FlagGreen {
+		t.Errorf("as_of before the correction: G1 is %s, want the original green", f.Colour)
+	}
+
+	r = h.do(req{method: "GET", path: "/v1/assessments/00EB/2009/timeline?limit=500", token: tokAuditor})
+	var page projections.TimelinePage
+	r.decode(t, &page)
+	if got := page.Corrects[correctionID]; got != orig.EventID {
+		t.Errorf("timeline: correction %s corrects %q, want %s", correctionID, got, orig.EventID)
+	}
+	if got := page.CorrectedBy[orig.EventID]; len(got) != 1 || got[0] != correctionID {
+		t.Errorf("timeline: %s corrected by %v, want [%s]", orig.EventID, got, correctionID)
 	}
 }

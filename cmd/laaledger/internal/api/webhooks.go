@@ -20,7 +20,7 @@ import (
 // Errors: *webhook.Error (code invalid, conflict or not_found, with a
 // rule), eventstore.ErrUnavailable.
 type Webhooks interface {
-	Add(r webhook.Registration) (webhook.Registration, error)
+	Add(ctx context.Context, r webhook.Registration) (webhook.Registration, error)
 	List() ([]webhook.Registration, error)
 	Get(name string) (webhook.Registration, error)
 	SetDisabled(name string, disabled bool) (webhook.Registration, error)
@@ -40,6 +40,11 @@ type WebhookRequest struct {
 	Secret string   `json:"secret,omitempty"`
 	Filter string   `json:"filter,omitempty"`
 	Types  []string `json:"types,omitempty"`
+	// FromSequence, FromTime and NewOnly say where deliveries begin (at
+	// most one; none: the ledger's first commit).
+	FromSequence uint64     `json:"from_sequence,omitempty"`
+	FromTime     *time.Time `json:"from_time,omitempty"`
+	NewOnly      bool       `json:"new_only,omitempty"`
 }
 
 // Webhook is a registered webhook as the API shows it: never its secret.
@@ -51,6 +56,13 @@ type Webhook struct {
 	Types       []string  `json:"types,omitempty"`
 	Enabled     bool      `json:"enabled"`
 	Created     time.Time `json:"created"`
+	// FromSequence or FromTime is where deliveries began, when not at the
+	// first commit. A webhook registered through the API with new_only
+	// shows the sequence that meant; NewOnly stays only on one registered
+	// while serve was stopped.
+	FromSequence uint64     `json:"from_sequence,omitempty"`
+	FromTime     *time.Time `json:"from_time,omitempty"`
+	NewOnly      bool       `json:"new_only,omitempty"`
 }
 
 // WebhookCreated is the answer to a registration: the only one that
@@ -103,7 +115,7 @@ func init() {
 func webhookView(r webhook.Registration) Webhook {
 	r = r.Public()
 	return Webhook{Name: r.Name, Integration: r.Integration, URL: r.URL, Filter: r.Filter, Types: r.Types,
-		Enabled: !r.Disabled, Created: r.Created}
+		Enabled: !r.Disabled, Created: r.Created, FromSequence: r.FromSequence, FromTime: r.FromTime, NewOnly: r.NewOnly}
 }
 
 // webhookRoutes adds the webhook routes, each for the operator only.
@@ -200,8 +212,8 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, domain.Errorf(domain.EINVALID, "webhook.integration", "a webhook names the integration it delivers to (integration)"))
 		return
 	}
-	reg, err := s.cfg.Webhooks.Add(webhook.Registration{Name: in.Name, Integration: in.Integration, URL: in.URL,
-		Secret: in.Secret, Filter: in.Filter, Types: in.Types})
+	reg, err := s.cfg.Webhooks.Add(r.Context(), webhook.Registration{Name: in.Name, Integration: in.Integration, URL: in.URL,
+		Secret: in.Secret, Filter: in.Filter, Types: in.Types, FromSequence: in.FromSequence, FromTime: in.FromTime, NewOnly: in.NewOnly})
 	if err != nil {
 		s.webhookError(w, r, err)
 		return

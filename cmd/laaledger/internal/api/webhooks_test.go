@@ -17,10 +17,14 @@ import (
 	ce "github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/laaledger/laaledger/eventstore"
+	"github.com/laaledger/laaledger/eventstore/integration"
 	"github.com/laaledger/laaledger/eventstore/webhook"
 )
 
 const tokOperator = "demo-operator-laaledger"
+
+// testIntegrations are registered in the data directory of withWebhooks.
+var testIntegrations = []string{"perf", "perf-system", "other"}
 
 // withWebhooks gives the server a webhook manager over its ledger, with
 // fast retries, running until the test ends; server and manager log to
@@ -28,7 +32,15 @@ const tokOperator = "demo-operator-laaledger"
 func withWebhooks(t *testing.T, log *syncBuffer) harnessOpt {
 	return func(c *Config) {
 		logger := slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelDebug}))
-		m := webhook.NewManager(webhook.ManagerConfig{Store: c.Feed.(*eventstore.Store), DataDir: t.TempDir(), Logger: logger,
+		dir := t.TempDir()
+		// The integrations the tests' webhooks name (a webhook may name
+		// only a registered one).
+		for _, name := range testIntegrations {
+			if _, err := integration.Add(context.Background(), c.Feed.(*eventstore.Store), dir, integration.Spec{Name: name}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		m := webhook.NewManager(webhook.ManagerConfig{Store: c.Feed.(*eventstore.Store), DataDir: dir, Logger: logger,
 			Tune: func(d *webhook.Deliverer) {
 				d.MaxAttempts, d.Backoff, d.MaxBackoff = 3, time.Millisecond, 4*time.Millisecond
 			}})
@@ -325,15 +337,18 @@ func TestWebhookRoutesAreTheOperatorsAndRefuseBadRegistrations(t *testing.T) {
 		t.Fatalf("a refused request registered a webhook: %+v", list.Webhooks)
 	}
 
-	with := func(k string, v any) []byte {
+	with := func(kv ...any) []byte {
 		m := map[string]any{}
 		for k, v := range ok {
 			m[k] = v
 		}
-		if v == nil {
-			delete(m, k)
-		} else {
-			m[k] = v
+		for i := 0; i < len(kv); i += 2 {
+			k, v := kv[i].(string), kv[i+1]
+			if v == nil {
+				delete(m, k)
+			} else {
+				m[k] = v
+			}
 		}
 		return mustJSON(t, m)
 	}
@@ -351,6 +366,10 @@ func TestWebhookRoutesAreTheOperatorsAndRefuseBadRegistrations(t *testing.T) {
 		{"secret without prefix", with("secret", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="), 422, "webhook.secret", false},
 		{"filter outside the ledger", with("filter", "$JS.API.>"), 422, "webhook.filter", false},
 		{"bad type", with("types", []string{"TargetAgreed"}), 422, "webhook.type", false},
+		{"unregistered integration", with("integration", "nobody"), 422, "webhook.integration_unknown", false},
+		{"two starts", with("new_only", true, "from_sequence", 1), 422, "webhook.start", false},
+		{"start beyond the ledger", with("from_sequence", 1_000_000), 422, "webhook.start", false},
+		{"start not a time", with("from_time", "yesterday"), 400, "bad_json", true},
 		{"unknown field", with("colour", "red"), 400, "bad_json", true},
 		{"not JSON", []byte(`{"name":`), 400, "bad_json", true},
 	} {

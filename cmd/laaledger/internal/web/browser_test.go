@@ -202,3 +202,36 @@ func TestBrowserSignInAreaTargetAsOfEventSignOut(t *testing.T) {
 	)
 	t.Logf("browser journey took %s", time.Since(start).Round(time.Millisecond))
 }
+
+// A CAA correction on the area page links to the event it corrects, whose
+// page links back to the correction.
+func TestBrowserCorrectionLinkedBothWays(t *testing.T) {
+	ctx := newChrome(t, 90*time.Second)
+	s := newSite(t)
+	do(t, ctx, "sign in on the way to Blackburn with Darwen's area page",
+		chromedp.Navigate(s.srv.URL+"/areas/00EX"),
+		chromedp.WaitVisible(chromedp.ID("token")),
+		chromedp.SendKeys(chromedp.ID("token"), tokScrutiny),
+		chromedp.Click(chromedp.ID("signin-submit")),
+		chromedp.WaitVisible(chromedp.CSS(`#caa-h ~ table.corrections a.corrects`)),
+	)
+	row := text(t, ctx, chromedp.CSS(`#caa-h ~ table.corrections tbody tr`))
+	if !strings.Contains(row, "corrects") || !strings.Contains(row, "typing error in the published rationale") {
+		t.Fatalf("correction row on the area page: %q", row)
+	}
+	do(t, ctx, "follow the link to the corrected event",
+		chromedp.Click(chromedp.CSS(`#caa-h ~ table.corrections tbody tr th a:not(.corrects)`)),
+		chromedp.WaitVisible(chromedp.CSS(`.corrected-by-note a.corrected-by`)),
+	)
+	note := text(t, ctx, chromedp.CSS(`.corrected-by-note`))
+	if !strings.Contains(note, "corrected by") || !strings.Contains(note, "typing error in the published rationale") {
+		t.Fatalf("corrected event's note: %q", note)
+	}
+	do(t, ctx, "follow the link back to the correction",
+		chromedp.Click(chromedp.CSS(`.corrected-by-note a.corrected-by`)),
+		chromedp.WaitVisible(chromedp.ID("event-corrects")),
+	)
+	if got := text(t, ctx, chromedp.ID("event-corrects")); !strings.Contains(got, "This correction corrects") {
+		t.Fatalf("correction's event page: %q", got)
+	}
+}

@@ -125,6 +125,7 @@ func (h *Handler) target(w http.ResponseWriter, r *http.Request, p *page) {
 		if events, err := h.cfg.Queries.History(r.Context(), agg, nil); err == nil {
 			linkCorrections(v.Corrections, events)
 		}
+		v.CorrectionLinks = recordedCorrections(r.Context(), h.cfg.Queries, agg, len(v.Corrections))
 	}
 	p.Title, p.Data = v.AreaName+": "+t.Key, v
 	h.render(w, r, http.StatusOK, "target", p)
@@ -198,6 +199,11 @@ func (h *Handler) event(w http.ResponseWriter, r *http.Request, p *page) {
 	}
 	h.chain(r, e, &v)
 	h.proof(r, seq, &v)
+	if v.AggregateLink != "" {
+		if events, err := h.cfg.Queries.History(r.Context(), e.Aggregate(), nil); err == nil {
+			v.CorrectedBy, v.Corrects = correctionsOfEvent(correctionsOf(events), e.EventID)
+		}
+	}
 	p.Title, p.Data = e.Type+" "+e.EventID, v
 	h.render(w, r, http.StatusOK, "event", p)
 }

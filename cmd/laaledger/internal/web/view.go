@@ -400,6 +400,7 @@ type assessmentView struct {
 	Flags               []flagRow
 	Reviews             []reviewRow
 	Comments            []commentRow
+	Corrections         []correctionLink
 }
 
 type flagRow struct {
@@ -443,6 +444,7 @@ type orgView struct {
 	ID, Name, Year, Published, Direction string
 	Managing, Resources, Overall         int
 	Reviews                              []reviewRow
+	Corrections                          []correctionLink
 }
 
 func orgAssessmentView(s caa.OrgAssessment) orgView {
@@ -462,7 +464,9 @@ func areaAssessments(ctx context.Context, q Queries, area string, at projections
 		switch {
 		case err == nil:
 			if s, ok := asAreaAssessment(v.State); ok {
-				as = append(as, areaAssessmentView(s))
+				av := areaAssessmentView(s)
+				av.Corrections = recordedCorrections(ctx, q, eventstore.Aggregate{Kind: domain.KindAreaAssessment, ID: id}, len(s.Corrections))
+				as = append(as, av)
 			}
 		case !isNotFound(err):
 			return nil, nil, err
@@ -471,7 +475,9 @@ func areaAssessments(ctx context.Context, q Queries, area string, at projections
 		switch {
 		case err == nil:
 			if s, ok := asOrgAssessment(v.State); ok {
-				os = append(os, orgAssessmentView(s))
+				ov := orgAssessmentView(s)
+				ov.Corrections = recordedCorrections(ctx, q, eventstore.Aggregate{Kind: domain.KindOrgAssessment, ID: id}, len(s.Corrections))
+				os = append(os, ov)
 			}
 		case !isNotFound(err):
 			return nil, nil, err
@@ -489,6 +495,7 @@ type targetPage struct {
 	Rounds                    []roundRow
 	Outturns                  []outturnRow
 	Corrections               []correctionRow
+	CorrectionLinks           []correctionLink
 	Chart                     chart
 }
 
@@ -688,14 +695,18 @@ type eventPage struct {
 	Occurred, Recorded                      string
 	Data                                    string
 	PrevHash, Hash, Computed                string
-	HashOK                                  bool
-	Prev, Next                              *chainLink
-	PrevHashOK                              bool
-	PrevChecked                             bool
-	Later                                   bool
-	Proof                                   *proofView
-	ProofProblem                            string
-	Genesis                                 bool
+	// CorrectedBy are the corrections of this event; Corrects is the
+	// event this one corrects, if it is a correction.
+	CorrectedBy  []correctionLink
+	Corrects     *correctionLink
+	HashOK       bool
+	Prev, Next   *chainLink
+	PrevHashOK   bool
+	PrevChecked  bool
+	Later        bool
+	Proof        *proofView
+	ProofProblem string
+	Genesis      bool
 }
 
 type chainLink struct {

@@ -401,6 +401,11 @@ func atoiPositive(s string) (int, bool) {
 var funcs = template.FuncMap{
 	"add": func(a, b int) int { return a + b },
 	"mul": func(a, b int) int { return a * b },
+	// corrections hands the "corrections" block its rows and the page's
+	// as-of parameter.
+	"corrections": func(param string, rows []correctionLink) correctionsBlock {
+		return correctionsBlock{Param: param, Rows: rows}
+	},
 	"score": func(n int) string {
 		if n == 0 {
 			return "none"

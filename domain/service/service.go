@@ -76,6 +76,8 @@ type Service struct {
 	maxFolded int
 	// now is the service's clock: when the ledger records a command.
 	now func() time.Time
+	// deciding serialises the decisions on each aggregate.
+	deciding aggLocks
 }
 
 // Option adjusts a [Service].
@@ -169,6 +171,16 @@ func (s *Service) Execute(ctx context.Context, m domain.Meta, cmd domain.Command
 	// cannot push the aggregate out of a small cache between its load and
 	// the append.
 	refused := s.checkActor(ctx, ref, m.Actor)
+	// One decision per aggregate at a time in this process: a command
+	// decided while another on the same aggregate was between its load and
+	// its append would lose the race at the append and be decided again.
+	// Other processes are still kept honest by the store's expected
+	// version.
+	unlock, err := s.deciding.lock(ctx, ref)
+	if err != nil {
+		return Result{}, err
+	}
+	defer unlock()
 	for attempt := 0; ; attempt++ {
 		h, err := s.store.LoadFor(ctx, agg, m.CommandID, same...)
 		if err != nil {

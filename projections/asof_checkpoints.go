@@ -16,7 +16,9 @@ import (
 // (business time, then stream order), of the aggregate's events dated at or
 // before T: a prefix of the aggregate's timeline, which the timelines keep
 // in that order. The first such read of an aggregate folds its whole
-// timeline once and keeps the state after every checkpointEvery events;
+// timeline once, copy-on-write (so that the states share every target
+// that did not change between them), and keeps the state after every
+// checkpointEvery events;
 // later reads start from the last usable checkpoint at or before their
 // prefix and fold only the events after it. The checkpoints are kept
 // until the aggregate's timeline changes (any event, however late, may
@@ -33,7 +35,7 @@ import (
 // fold.
 
 // checkpointEvery is how many events apart the checkpoints are.
-const checkpointEvery = 256
+const checkpointEvery = 64
 
 // maxCheckpointed bounds the aggregates whose checkpoints are kept.
 const maxCheckpointed = 1024
@@ -42,8 +44,11 @@ type checkpoints struct {
 	ix    *index // the timeline index they were made from
 	count int    // its entries then
 	// states[i] is the state after the first (i+1)*checkpointEvery
-	// events.
-	states []any
+	// events, and highest[i] the highest version among them; latest is
+	// the highest version of all.
+	states  []any
+	highest []uint64
+	latest  uint64
 	// corrections are the positions of the correcting events, ascending.
 	corrections []int
 	// bodies are the positions of the corrections that carry a corrected
@@ -119,13 +124,7 @@ func (q *Reader) knownAt(agg eventstore.Aggregate, at AsOf) (state any, applied 
 	order := t.merged(ix)
 	limit := at.At.UnixNano()
 	n := sort.Search(len(order), func(i int) bool { return t.entries.at(order[i]).OccurredAt.UnixNano() > limit })
-	for i, x := range order {
-		v := t.entries.at(x).AggregateVersion
-		latest = max(latest, v)
-		if i < n {
-			highest = max(highest, v)
-		}
-	}
+	latest = cp.latest
 	// The last usable checkpoint at or before n.
 	c := min(cp.limit(n)/checkpointEvery, len(cp.states))
 	p := c * checkpointEvery
@@ -139,7 +138,12 @@ func (q *Reader) knownAt(agg eventstore.Aggregate, at AsOf) (state any, applied 
 		before++
 	}
 	for _, x := range order[p:n] {
-		events = append(events, *t.entries.at(x))
+		e := t.entries.at(x)
+		highest = max(highest, e.AggregateVersion)
+		events = append(events, *e)
+	}
+	if c > 0 {
+		highest = max(highest, cp.highest[c-1])
 	}
 	t.mu.RUnlock()
 	if n == 0 {
@@ -200,12 +204,15 @@ func (q *Reader) buildCheckpoints(agg eventstore.Aggregate, k kind) (*checkpoint
 	}
 	canon := domain.Canonical(stamped)
 	s := k.zero()
+	var highest uint64
 	for i := range canon {
-		s = k.apply(s, canon[i].Event)
+		s = k.applyShared(s, canon[i].Event)
+		highest = max(highest, events[i].AggregateVersion)
 		if (i+1)%checkpointEvery == 0 {
-			cp.states = append(cp.states, k.clone(s))
+			cp.states, cp.highest = append(cp.states, s), append(cp.highest, highest)
 		}
 	}
+	cp.latest = highest
 	return cp, nil
 }
 

@@ -34,16 +34,20 @@ type kind struct {
 	// clone returns a copy of a state that apply may fold in place
 	// without changing the original.
 	clone func(state any) any
+	// applyShared folds one event into a state without writing to
+	// anything the state holds (copy-on-write), so that the states before
+	// and after share what the event did not change.
+	applyShared func(state any, e domain.Event) any
 }
 
 // kinds is the read side's kind → fold registry, the one place that names
 // the domain's states and folds.
 var kinds = map[string]kind{
-	domain.KindAgreement:      foldWith(laa.Agreement{}, applyInPlace, laa.Agreement.Clone),
-	domain.KindAreaAssessment: foldWith(caa.AreaAssessment{}, caa.AreaAssessment.Apply, same[caa.AreaAssessment]),
-	domain.KindOrgAssessment:  foldWith(caa.OrgAssessment{}, caa.OrgAssessment.Apply, same[caa.OrgAssessment]),
-	domain.KindCatalogue:      foldWith(catalogue.Catalogue{}, catalogue.Catalogue.Apply, same[catalogue.Catalogue]),
-	domain.KindActors:         foldWith(actors.Register{}, actors.Register.Apply, same[actors.Register]),
+	domain.KindAgreement:      foldWith(laa.Agreement{}, applyInPlace, laa.Agreement.Clone, laa.Agreement.Apply),
+	domain.KindAreaAssessment: foldWith(caa.AreaAssessment{}, caa.AreaAssessment.Apply, same[caa.AreaAssessment], caa.AreaAssessment.Apply),
+	domain.KindOrgAssessment:  foldWith(caa.OrgAssessment{}, caa.OrgAssessment.Apply, same[caa.OrgAssessment], caa.OrgAssessment.Apply),
+	domain.KindCatalogue:      foldWith(catalogue.Catalogue{}, catalogue.Catalogue.Apply, same[catalogue.Catalogue], catalogue.Catalogue.Apply),
+	domain.KindActors:         foldWith(actors.Register{}, actors.Register.Apply, same[actors.Register], actors.Register.Apply),
 }
 
 // same is the clone of a state whose fold never writes in place.
@@ -57,11 +61,12 @@ func applyInPlace(a laa.Agreement, e domain.Event) laa.Agreement {
 	return a
 }
 
-func foldWith[S any](zero S, apply func(S, domain.Event) S, clone func(S) S) kind {
+func foldWith[S any](zero S, apply func(S, domain.Event) S, clone func(S) S, applyShared func(S, domain.Event) S) kind {
 	return kind{
-		apply: func(s any, e domain.Event) any { return apply(s.(S), e) },
-		clone: func(s any) any { return clone(s.(S)) },
-		zero:  func() any { return zero },
+		applyShared: func(s any, e domain.Event) any { return applyShared(s.(S), e) },
+		apply:       func(s any, e domain.Event) any { return apply(s.(S), e) },
+		clone:       func(s any) any { return clone(s.(S)) },
+		zero:        func() any { return zero },
 		fold: func(events []Entry, each func(*Entry, any) error) (any, error) {
 			stamped, err := stampEntries(events)
 			if err != nil {

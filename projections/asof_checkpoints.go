@@ -16,9 +16,10 @@ import (
 // (business time, then stream order), of the aggregate's events dated at or
 // before T: a prefix of the aggregate's timeline, which the timelines keep
 // in that order. The first such read of an aggregate folds its whole
-// timeline once, copy-on-write (so that the states share every target
-// that did not change between them), and keeps the state after every
-// checkpointEvery events;
+// timeline once in the background (the read itself folds the usual way),
+// copy-on-write (so that the states share every target that did not
+// change between them), and keeps the state after every checkpointEvery
+// events;
 // later reads start from the last usable checkpoint at or before their
 // prefix and fold only the events after it. The checkpoints are kept
 // until the aggregate's timeline changes (any event, however late, may
@@ -68,8 +69,40 @@ func (cp *checkpoints) limit(n int) int {
 }
 
 type checkpointCache struct {
-	mu  sync.Mutex
-	per map[eventstore.Aggregate]*checkpoints
+	mu       sync.Mutex
+	per      map[eventstore.Aggregate]*checkpoints
+	building map[eventstore.Aggregate]bool
+	// slot lets one background build run at a time.
+	slot chan struct{}
+	// sync makes a read build missing checkpoints itself (tests).
+	sync bool
+}
+
+// buildLater makes agg's checkpoints in the background, unless that is
+// under way already; the read that found them missing folds the usual way.
+func (c *checkpointCache) buildLater(agg eventstore.Aggregate, build func() (*checkpoints, error)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.building[agg] {
+		return
+	}
+	if c.building == nil {
+		c.building = map[eventstore.Aggregate]bool{}
+		c.slot = make(chan struct{}, 1)
+	}
+	c.building[agg] = true
+	slot := c.slot
+	go func() {
+		slot <- struct{}{}
+		cp, err := build()
+		<-slot
+		if err == nil && cp != nil {
+			c.put(agg, cp)
+		}
+		c.mu.Lock()
+		delete(c.building, agg)
+		c.mu.Unlock()
+	}()
 }
 
 func (c *checkpointCache) get(agg eventstore.Aggregate) *checkpoints {
@@ -110,6 +143,12 @@ func (q *Reader) knownAt(agg eventstore.Aggregate, at AsOf) (state any, applied 
 	}
 	if cp == nil || cp.ix != ix || cp.count != len(ix.list)+len(ix.pending) {
 		t.mu.RUnlock()
+		if !q.checkpoints.sync {
+			// Make them for the next read; this one folds the usual way,
+			// for what that costs and no more.
+			q.checkpoints.buildLater(agg, func() (*checkpoints, error) { return q.buildCheckpoints(agg, k) })
+			return nil, 0, 0, 0, false, nil
+		}
 		if cp, err = q.buildCheckpoints(agg, k); err != nil || cp == nil {
 			return nil, 0, 0, 0, false, err
 		}

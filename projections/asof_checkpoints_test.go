@@ -88,6 +88,7 @@ func TestKnownAtFromCheckpointsEqualsTheFullFold(t *testing.T) {
 		agg := eventstore.Aggregate{Kind: domain.KindAgreement, ID: "00EB/2008-11"}
 		commits := randomAgreementHistory(t, r, agg, 400+r.Intn(800))
 		fast := &Reader{runner: &Runner{}, timelines: NewTimelines(), agreements: NewAgreements(), assessments: NewAssessments()}
+		fast.checkpoints.sync = true
 		full := &Reader{runner: &Runner{}, timelines: NewTimelines(), agreements: NewAgreements(), assessments: NewAssessments(), fullFold: true}
 		half := len(commits) / 2
 		for step, part := range [][]*eventstore.Commit{commits[:half], commits[half:]} {
@@ -122,5 +123,39 @@ func TestKnownAtFromCheckpointsEqualsTheFullFold(t *testing.T) {
 		if cp := fast.checkpoints.get(agg); cp == nil || len(cp.states) == 0 {
 			t.Fatalf("seed %d: no checkpoints made", seed)
 		}
+	}
+}
+
+// Without the test's synchronous mode, the first read folds the usual way
+// and the checkpoints follow in the background; a read after them gives
+// the same state.
+func TestKnownAtCheckpointsAreMadeInTheBackground(t *testing.T) {
+	ctx := context.Background()
+	agg := eventstore.Aggregate{Kind: domain.KindAgreement, ID: "00EB/2008-11"}
+	commits := randomAgreementHistory(t, rand.New(rand.NewSource(7)), agg, 600)
+	q := &Reader{runner: &Runner{}, timelines: NewTimelines(), agreements: NewAgreements(), assessments: NewAssessments()}
+	for _, c := range commits {
+		if err := q.timelines.Apply(c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := AsOf{Basis: Known, At: time.Date(2010, 1, 1, 0, 0, 0, 0, time.UTC)}
+	first, err := q.State(ctx, agg, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for q.checkpoints.get(agg) == nil {
+		if time.Now().After(deadline) {
+			t.Fatal("no checkpoints 30 s after the first read")
+		}
+		time.Sleep(5 * time.Millisecond) // polling a condition, with a deadline
+	}
+	again, err := q.State(ctx, agg, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(first, again) {
+		t.Fatalf("the read from the checkpoints differs from the first read")
 	}
 }

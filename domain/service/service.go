@@ -183,7 +183,7 @@ func (s *Service) Execute(ctx context.Context, m domain.Meta, cmd domain.Command
 	// version.
 	unlock, err := s.deciding.lock(ctx, ref)
 	if err != nil {
-		return Result{}, err
+		return Result{}, fmt.Errorf("%w: waiting for the decision before this one on %s: %v", eventstore.ErrUnavailable, ref, err)
 	}
 	defer unlock()
 	for attempt := 0; ; attempt++ {

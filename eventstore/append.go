@@ -157,12 +157,15 @@ func (s *Store) Append(ctx context.Context, agg Aggregate, expectedVersion uint6
 	if err != nil {
 		return AppendResult{}, fmt.Errorf("append %s: %w", agg, err)
 	}
-	msg := &nats.Msg{Subject: subject, Data: body, Header: nats.Header{}}
-	msg.Header.Set(jetstream.MsgIDHeader, commandID)
-	msg.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(st.lastSeq, 10))
+	// The header keys are in canonical form already: set directly, not
+	// through Header.Set, which canonicalises them on every append.
+	msg := &nats.Msg{Subject: subject, Data: body, Header: nats.Header{
+		jetstream.MsgIDHeader:               {commandID},
+		jetstream.ExpectedLastSubjSeqHeader: {strconv.FormatUint(st.lastSeq, 10)},
+	}}
 
 	ack, err := s.publish(ctx, msg)
-	for retry := 0; isWrongLastSequence(err); retry++ {
+	for retry := 0; err != nil && isWrongLastSequence(err); retry++ {
 		// The server's last sequence for the aggregate is not the one we
 		// held. Reload: another writer may have appended first, or it may
 		// even have been this very command, sent before and acknowledged to

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/laaledger/laaledger/domain/jsonscan"
@@ -97,15 +98,27 @@ const hashDomain = "laaledger/event/v1"
 // That is the order of [envelopeFields], which derives it; the event's own
 // hash field is not part of it.
 func (e *Envelope) ComputeHash() string {
-	h := hashBuf(make([]byte, 0, 1024+len(e.Data))).str(hashDomain)
+	buf := hashBufs.Get().(*[]byte)
+	h := hashBuf((*buf)[:0]).str(hashDomain)
 	for i := range envelopeFields {
 		if f := &envelopeFields[i]; f.hash != nil {
 			h = f.hash(h, e)
 		}
 	}
 	sum := sha256.Sum256(h)
+	if cap(h) <= maxPooledHashBuf {
+		*buf = h
+		hashBufs.Put(buf)
+	}
 	return hex.EncodeToString(sum[:])
 }
+
+// hashBufs holds the buffers ComputeHash encodes into: one per event
+// otherwise, on every append and every verification.
+var hashBufs = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
+// maxPooledHashBuf is the largest buffer kept for reuse.
+const maxPooledHashBuf = 64 << 10
 
 // hashBuf accumulates the canonical encoding: each item as an unsigned
 // LEB128 length and then its bytes. Its methods return the grown buffer,

@@ -11,6 +11,7 @@ import (
 	"hash/fnv"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -330,8 +331,15 @@ func (s *Store) writeSnapshot(ctx context.Context, agg Aggregate, sn *snapshot) 
 // function of the aggregate's first version events: the store keeps it
 // and hands it to every later load.
 //
-// A failed write leaves the previous snapshot in place and is returned;
-// decisions are unaffected either way.
+// The write itself happens in the background, after SaveSnapshot has
+// returned and released the aggregate: SaveSnapshot only prepares the
+// snapshot under the aggregate's lock and hands it to the store's
+// snapshot writer, which writes the latest snapshot of each aggregate in
+// turn ([Store.FlushSnapshots] waits for it; Close flushes). A write that
+// fails, or is dropped because the writer is too far behind, leaves the
+// previous snapshot in place and is logged: a snapshot is an optimisation
+// that the stream's hash chain confirms, and decisions are unaffected
+// either way. The error returned is for a snapshot that cannot be made.
 func (s *Store) SaveSnapshot(ctx context.Context, agg Aggregate, version uint64, state []byte) error {
 	if _, err := agg.Subject(); err != nil {
 		return fmt.Errorf("snapshot %s: %w", agg, err)
@@ -354,9 +362,7 @@ func (s *Store) SaveSnapshot(ctx context.Context, agg Aggregate, version uint64,
 		return cmpU64(a.seq, b.seq)
 	})
 	sn := &snapshot{version: version, seq: st.lastSeq, hash: st.lastHash, index: index, state: bytes.Clone(state)}
-	if err := s.writeSnapshot(ctx, agg, sn); err != nil {
-		return err
-	}
+	s.snapWriter.put(s, agg, sn)
 	st.last = st.events[len(st.events)-1]
 	st.base, st.baseState, st.index = version, sn.state, index
 	st.events, st.commands = nil, map[string]AppendResult{}
@@ -444,4 +450,88 @@ func (s *Store) command(ctx context.Context, st *aggState, commandID string) (Ap
 func resultOfCommit(c *Commit) AppendResult {
 	return AppendResult{Sequence: c.Events[0].Sequence, FirstVersion: c.Events[0].AggregateVersion, Fingerprint: c.Fingerprint,
 		LastVersion: c.Events[len(c.Events)-1].AggregateVersion, Events: c.Events}
+}
+
+// maxPendingSnapshots bounds the snapshots waiting for the writer; beyond
+// it a new aggregate's snapshot is dropped (the aggregate is snapshotted
+// again later).
+const maxPendingSnapshots = 4096
+
+// snapshotWriteTimeout bounds one background snapshot write.
+const snapshotWriteTimeout = 30 * time.Second
+
+// snapshotWriter writes snapshots to the bucket from one goroutine, off
+// every aggregate's lock. It keeps only the latest pending snapshot of
+// each aggregate, and writes one aggregate at a time, so that two writes
+// of one aggregate's generations never interleave.
+type snapshotWriter struct {
+	mu      sync.Mutex
+	pending map[Aggregate]*snapshot
+	queue   []Aggregate // aggregates with a pending snapshot, oldest first
+	busy    bool        // the goroutine is running
+	idle    chan struct{}
+	dropped int
+}
+
+// put queues sn as agg's next snapshot and makes sure the writer runs.
+func (w *snapshotWriter) put(s *Store, agg Aggregate, sn *snapshot) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.pending == nil {
+		w.pending = map[Aggregate]*snapshot{}
+	}
+	if _, ok := w.pending[agg]; !ok {
+		if len(w.queue) >= maxPendingSnapshots {
+			w.dropped++
+			return
+		}
+		w.queue = append(w.queue, agg)
+	}
+	w.pending[agg] = sn
+	if !w.busy {
+		w.busy = true
+		w.idle = make(chan struct{})
+		go w.run(s)
+	}
+}
+
+// run writes pending snapshots until none is left.
+func (w *snapshotWriter) run(s *Store) {
+	for {
+		w.mu.Lock()
+		if len(w.queue) == 0 {
+			w.busy = false
+			close(w.idle)
+			w.mu.Unlock()
+			return
+		}
+		agg := w.queue[0]
+		w.queue = w.queue[1:]
+		sn := w.pending[agg]
+		delete(w.pending, agg)
+		w.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), snapshotWriteTimeout)
+		if err := s.writeSnapshot(ctx, agg, sn); err != nil {
+			s.log.Warn("snapshot not written; the previous one stands", "aggregate", agg.String(), "version", sn.version, "err", err)
+		}
+		cancel()
+	}
+}
+
+// FlushSnapshots waits until every snapshot handed to the store so far
+// has been written (or has failed), or ctx ends.
+func (s *Store) FlushSnapshots(ctx context.Context) error {
+	w := &s.snapWriter
+	w.mu.Lock()
+	busy, idle := w.busy, w.idle
+	w.mu.Unlock()
+	if !busy {
+		return nil
+	}
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

@@ -173,10 +173,12 @@ type Store struct {
 	stream jetstream.Stream
 	cache  *cache
 	snaps  snapshots
-	log    *slog.Logger
-	admin  []nats.Option
-	svcID  []nats.Option // the embedded service user's identity
-	lock   *dirLock      // the embedded server's hold on its data directory
+	// snapWriter writes snapshots in the background.
+	snapWriter snapshotWriter
+	log        *slog.Logger
+	admin      []nats.Option
+	svcID      []nats.Option // the embedded service user's identity
+	lock       *dirLock      // the embedded server's hold on its data directory
 	// wm keeps the high-water mark and holds an integrity failure, if one
 	// was found at Open or since; nil without a watermark file.
 	wm *watermarker
@@ -556,6 +558,13 @@ func orEmbedded(url string) string {
 // awaited) and shuts the embedded server down, flushing its store.
 func (s *Store) Close() error {
 	var err error
+	if s.nc != nil {
+		// Write the snapshots still pending; a lost one is only an
+		// optimisation lost.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_ = s.FlushSnapshots(ctx)
+		cancel()
+	}
 	if s.wm != nil {
 		s.wm.close()
 	}

@@ -26,13 +26,19 @@ func (a Aggregate) Subject() (string, error) {
 	if a.ID == "" {
 		return "", invalidf("aggregate %s: empty id", a.Kind)
 	}
-	toks := strings.Split(a.ID, "/")
-	for _, t := range toks {
-		if err := validToken("id "+a.ID, t); err != nil {
-			return "", err
+	for rest := a.ID; ; {
+		t, after, more := strings.Cut(rest, "/")
+		if validToken("", t) != nil {
+			// The name is built only for the error: this runs on every
+			// append.
+			return "", validToken("id "+a.ID, t)
 		}
+		if !more {
+			break
+		}
+		rest = after
 	}
-	return SubjectPrefix + "." + a.Kind + "." + strings.Join(toks, "."), nil
+	return SubjectPrefix + "." + a.Kind + "." + strings.ReplaceAll(a.ID, "/", "."), nil
 }
 
 // AggregateOfSubject is the inverse of [Aggregate.Subject].

@@ -346,7 +346,9 @@ func (a *Agreements) view(s laa.Agreement) AgreementView {
 		Refreshes: slices.Clone(s.Refreshes), Corrections: slices.Clone(s.Corrections), Version: s.Version,
 		Targets: make([]TargetView, 0, len(s.Order))}
 	for _, k := range s.Order {
-		v.Targets = append(v.Targets, a.targetView(s, s.Targets[k]))
+		if t := s.Targets[k]; t != nil {
+			v.Targets = append(v.Targets, a.targetView(s, *t))
+		}
 	}
 	return v
 }
@@ -390,7 +392,7 @@ func (a *Agreements) Indicator(ni int) []IndicatorTarget {
 		if !ok || t.NI != ni {
 			continue
 		}
-		out = append(out, IndicatorTarget{Agreement: s.ID, Area: s.Area, AreaName: s.AreaName, Region: s.Region, Target: a.targetView(s, t)})
+		out = append(out, IndicatorTarget{Agreement: s.ID, Area: s.Area, AreaName: s.AreaName, Region: s.Region, Target: a.targetView(s, *t)})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Area != out[j].Area {

@@ -40,7 +40,7 @@ func CountDashboard(ag *Agreements, as *Assessments) Dashboard {
 				if d.TargetsByIndicator[t.NI] == nil {
 					d.TargetsByIndicator[t.NI] = map[TargetState]int{}
 				}
-				d.TargetsByIndicator[t.NI][TargetStateOf(s, t)]++
+				d.TargetsByIndicator[t.NI][TargetStateOf(s, *t)]++
 			}
 		}
 		ag.mu.RUnlock()

@@ -40,6 +40,12 @@ type Reader struct {
 	catMu      sync.Mutex
 	catVersion uint64
 	catalogue  catalogue.Catalogue
+
+	// checkpoints make a state as now known at a past instant cheap (see
+	// asof_checkpoints.go).
+	checkpoints checkpointCache
+	// fullFold turns the checkpoints off (tests compare the two).
+	fullFold bool
 }
 
 // OpenReader opens the read models the [Reader] answers from (timelines,
@@ -121,6 +127,16 @@ func (q *Reader) State(ctx context.Context, agg eventstore.Aggregate, at AsOf) (
 	} else {
 		t := at.At
 		v.At = &t
+	}
+	if basis == Known && !q.fullFold {
+		state, applied, highest, latest, ok, err := q.knownAt(agg, at)
+		if err != nil {
+			return StateView{}, err
+		}
+		if ok && applied > 0 {
+			v.State, v.Version, v.Applied, v.Latest = state, highest, applied, latest
+			return v, nil
+		}
 	}
 	events, latest := q.timelines.eventsAt(agg, at)
 	if len(events) == 0 {

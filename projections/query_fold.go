@@ -27,17 +27,31 @@ type kind struct {
 	fold func(events []Entry, each func(e *Entry, state any) error) (any, error)
 	// decode decodes a state from its JSON encoding.
 	decode func(data []byte) (any, error)
+	// apply folds one event into a state made by zero, clone or apply; it
+	// may fold in place (the agreement's does), so it is only given states
+	// the caller owns.
+	apply func(state any, e domain.Event) any
+	// clone returns a copy of a state that apply may fold in place
+	// without changing the original.
+	clone func(state any) any
+	// applyShared folds one event into a state without writing to
+	// anything the state holds (copy-on-write), so that the states before
+	// and after share what the event did not change.
+	applyShared func(state any, e domain.Event) any
 }
 
 // kinds is the read side's kind → fold registry, the one place that names
 // the domain's states and folds.
 var kinds = map[string]kind{
-	domain.KindAgreement:      foldWith(laa.Agreement{}, applyInPlace),
-	domain.KindAreaAssessment: foldWith(caa.AreaAssessment{}, caa.AreaAssessment.Apply),
-	domain.KindOrgAssessment:  foldWith(caa.OrgAssessment{}, caa.OrgAssessment.Apply),
-	domain.KindCatalogue:      foldWith(catalogue.Catalogue{}, catalogue.Catalogue.Apply),
-	domain.KindActors:         foldWith(actors.Register{}, actors.Register.Apply),
+	domain.KindAgreement:      foldWith(laa.Agreement{}, applyInPlace, laa.Agreement.Clone, laa.Agreement.Apply),
+	domain.KindAreaAssessment: foldWith(caa.AreaAssessment{}, caa.AreaAssessment.Apply, same[caa.AreaAssessment], caa.AreaAssessment.Apply),
+	domain.KindOrgAssessment:  foldWith(caa.OrgAssessment{}, caa.OrgAssessment.Apply, same[caa.OrgAssessment], caa.OrgAssessment.Apply),
+	domain.KindCatalogue:      foldWith(catalogue.Catalogue{}, catalogue.Catalogue.Apply, same[catalogue.Catalogue], catalogue.Catalogue.Apply),
+	domain.KindActors:         foldWith(actors.Register{}, actors.Register.Apply, same[actors.Register], actors.Register.Apply),
 }
+
+// same is the clone of a state whose fold never writes in place.
+func same[S any](s S) S { return s }
 
 // applyInPlace folds in place an agreement the fold built itself and
 // nobody else has seen: an agreement has many targets, and copying them
@@ -47,9 +61,12 @@ func applyInPlace(a laa.Agreement, e domain.Event) laa.Agreement {
 	return a
 }
 
-func foldWith[S any](zero S, apply func(S, domain.Event) S) kind {
+func foldWith[S any](zero S, apply func(S, domain.Event) S, clone func(S) S, applyShared func(S, domain.Event) S) kind {
 	return kind{
-		zero: func() any { return zero },
+		applyShared: func(s any, e domain.Event) any { return applyShared(s.(S), e) },
+		apply:       func(s any, e domain.Event) any { return apply(s.(S), e) },
+		clone:       func(s any) any { return clone(s.(S)) },
+		zero:        func() any { return zero },
 		fold: func(events []Entry, each func(*Entry, any) error) (any, error) {
 			stamped, err := stampEntries(events)
 			if err != nil {

@@ -1,6 +1,7 @@
 package laa
 
 import (
+	"maps"
 	"slices"
 	"sort"
 	"time"
@@ -108,16 +109,24 @@ type Correction struct {
 
 // Agreement is the state of one LAA: the fold of its events. The zero value
 // is an agreement not yet opened. Apply never mutates the receiver's maps
-// or slices, so a state a decision saw stays as it was.
+// or slices, nor a target they point to, so a state a decision saw stays as
+// it was.
+//
+// Targets holds each target behind a pointer, so that Apply is
+// copy-on-write per target: the new state's map is a clone of the old one
+// (pointers only) in which the changed target alone is a new copy; the
+// targets it did not change are shared between the two states. Nobody may
+// write through a pointer in the map of a state they did not fold in place
+// themselves ([Agreement.ApplyInPlace]).
 type Agreement struct {
-	ID       string            `json:"id"`
-	Area     string            `json:"area"`
-	AreaName string            `json:"area_name"`
-	Region   string            `json:"region"`
-	Period   string            `json:"period"`
-	OpenedAt time.Time         `json:"opened_at,omitzero"`
-	Status   AgreementStatus   `json:"status"`
-	Targets  map[string]Target `json:"targets"`
+	ID       string             `json:"id"`
+	Area     string             `json:"area"`
+	AreaName string             `json:"area_name"`
+	Region   string             `json:"region"`
+	Period   string             `json:"period"`
+	OpenedAt time.Time          `json:"opened_at,omitzero"`
+	Status   AgreementStatus    `json:"status"`
+	Targets  map[string]*Target `json:"targets"`
 	// Order lists target keys in the order first proposed.
 	Order        []string          `json:"order"`
 	AdoptedAt    time.Time         `json:"adopted_at,omitzero"`
@@ -141,7 +150,10 @@ func (a Agreement) Opened() bool { return a.Status != StatusNone }
 // Target returns a target by key.
 func (a Agreement) Target(key string) (Target, bool) {
 	t, ok := a.Targets[key]
-	return t, ok
+	if !ok {
+		return Target{}, false
+	}
+	return *t, true
 }
 
 // CountTargets counts the targets of a kind that are not withdrawn.
@@ -159,7 +171,9 @@ func (a Agreement) CountTargets(kind TargetKind) int {
 func (a Agreement) TargetList() []Target {
 	out := make([]Target, 0, len(a.Order))
 	for _, k := range a.Order {
-		out = append(out, a.Targets[k])
+		if t := a.Targets[k]; t != nil {
+			out = append(out, *t)
+		}
 	}
 	return out
 }
@@ -198,8 +212,9 @@ func (a *Agreement) ApplyInPlace(e domain.Event) { a.apply(e, true) }
 func (a Agreement) Clone() Agreement {
 	c := a
 	if a.Targets != nil {
-		c.Targets = make(map[string]Target, len(a.Targets))
-		for k, t := range a.Targets {
+		c.Targets = make(map[string]*Target, len(a.Targets))
+		for k, p := range a.Targets {
+			t := *p
 			if t.Outturns != nil {
 				out := make(map[string][]Outturn, len(t.Outturns))
 				for y, os := range t.Outturns {
@@ -207,7 +222,7 @@ func (a Agreement) Clone() Agreement {
 				}
 				t.Outturns = out
 			}
-			c.Targets[k] = t
+			c.Targets[k] = &t
 		}
 	}
 	if a.Reviews != nil {
@@ -232,12 +247,12 @@ func (a *Agreement) apply(e domain.Event, inPlace bool) {
 		a.ID = AgreementID(e.Area, e.Period)
 		a.Area, a.AreaName, a.Region, a.Period = e.Area, e.AreaName, e.Region, e.Period
 		a.Status, a.OpenedAt = StatusNegotiating, e.At
-		a.Targets = map[string]Target{}
+		a.Targets = map[string]*Target{}
 		at = e.At
 	case TargetProposed:
 		t := Target{Key: e.Target, NI: e.NI, LocalCode: e.LocalCode, Title: e.Title, Kind: e.Kind, Status: TargetStatusNegotiating,
 			Open: &Proposal{Baseline: e.Baseline, Values: e.Values.clone(), Rationale: e.Rationale, Round: e.Round, Side: e.Side, By: e.ProposedBy, At: e.At}}
-		if old, ok := a.Targets[e.Target]; ok {
+		if old, ok := a.Targets[e.Target]; ok && old != nil {
 			t.Outturns = old.Outturns
 		} else {
 			a.Order = appendTo(a.Order, inPlace, e.Target)
@@ -245,17 +260,17 @@ func (a *Agreement) apply(e domain.Event, inPlace bool) {
 		a.setTarget(t, inPlace)
 		at = e.At
 	case TargetCounterProposed:
-		t := a.Targets[e.Target]
+		t := a.target(e.Target)
 		t.Open = &Proposal{Baseline: e.Baseline, Values: e.Values.clone(), Rationale: e.Rationale, Round: e.Round, Side: e.Side, By: e.ProposedBy, At: e.At}
 		a.setTarget(t, inPlace)
 		at = e.At
 	case TargetAgreed:
-		t := a.Targets[e.Target]
+		t := a.target(e.Target)
 		t.Status, t.Baseline, t.Values, t.AgreedAt, t.Open = TargetStatusAgreed, e.Baseline, e.Values.clone(), e.At, nil
 		a.setTarget(t, inPlace)
 		at = e.At
 	case TargetWithdrawn:
-		t := a.Targets[e.Target]
+		t := a.target(e.Target)
 		t.Status, t.Open = TargetStatusWithdrawn, nil
 		a.setTarget(t, inPlace)
 		at = e.At
@@ -284,13 +299,13 @@ func (a *Agreement) apply(e domain.Event, inPlace bool) {
 		a.Refreshes = appendTo(a.Refreshes, inPlace, Refresh{Year: e.Year, OpenedAt: e.At})
 		a.Status, at = StatusRefreshOpen, e.At
 	case RefreshRevisionProposed:
-		t := a.Targets[e.Target]
+		t := a.target(e.Target)
 		t.Open = &Proposal{Baseline: e.Baseline, Values: e.Values.clone(), Rationale: e.Rationale, Round: e.Round, Side: e.Side,
 			By: e.ProposedBy, At: e.At, Ground: e.Ground, Flag: e.Flag}
 		a.setTarget(t, inPlace)
 		at = e.At
 	case RefreshRevisionCountered:
-		t := a.Targets[e.Target]
+		t := a.target(e.Target)
 		var flag *domain.FlagRef
 		if t.Open != nil {
 			flag = t.Open.Flag
@@ -300,7 +315,7 @@ func (a *Agreement) apply(e domain.Event, inPlace bool) {
 		a.setTarget(t, inPlace)
 		at = e.At
 	case RefreshRevisionAgreed:
-		t := a.Targets[e.Target]
+		t := a.target(e.Target)
 		t.Baseline, t.Values, t.Open = e.Baseline, e.Values.clone(), nil
 		t.Revisions++
 		a.setTarget(t, inPlace)
@@ -315,7 +330,7 @@ func (a *Agreement) apply(e domain.Event, inPlace bool) {
 		a.updateRefresh(inPlace, func(r *Refresh) { r.ApprovedAt = e.At })
 		a.Status, at = StatusApproved, e.At
 	case OutturnRecorded:
-		t := a.Targets[e.Target]
+		t := a.target(e.Target)
 		out := t.Outturns
 		if !inPlace || out == nil {
 			out = make(map[string][]Outturn, len(t.Outturns)+1)
@@ -351,15 +366,31 @@ func appendTo[T any](s []T, inPlace bool, v T) []T {
 	return append(s, v)
 }
 
-func (a *Agreement) setTarget(t Target, inPlace bool) {
-	if !inPlace || a.Targets == nil {
-		m := make(map[string]Target, len(a.Targets)+1)
-		for k, v := range a.Targets {
-			m[k] = v
-		}
-		a.Targets = m
+// target returns a copy of a target (the zero Target if there is none), for
+// the fold to change and store with setTarget.
+func (a *Agreement) target(key string) Target {
+	if p := a.Targets[key]; p != nil {
+		return *p
 	}
-	a.Targets[t.Key] = t
+	return Target{}
+}
+
+// setTarget stores t. Unless inPlace, it stores it in a clone of the map,
+// which shares every other target with the old one: the copy an event
+// costs is the map's pointers and the one target it changed.
+func (a *Agreement) setTarget(t Target, inPlace bool) {
+	switch {
+	case a.Targets == nil:
+		a.Targets = map[string]*Target{t.Key: &t}
+	case !inPlace:
+		m := maps.Clone(a.Targets)
+		m[t.Key] = &t
+		a.Targets = m
+	case a.Targets[t.Key] != nil:
+		*a.Targets[t.Key] = t
+	default:
+		a.Targets[t.Key] = &t
+	}
 }
 
 func (a *Agreement) setReview(year string, r Review, inPlace bool) {

@@ -284,7 +284,7 @@ func (d decision) target(key string) (Target, error) {
 	if t.Status == TargetStatusWithdrawn {
 		return Target{}, domain.Errorf(domain.ECONFLICT, "laa.target_withdrawn", "target %s of %s was withdrawn", key, d.a.ID)
 	}
-	return t, nil
+	return *t, nil
 }
 
 // answer checks that the actor's side may answer the open proposal.

@@ -4,7 +4,9 @@
 // append the events with the version the decision saw and the command's
 // id. Every rule is the domain's; recognising a retried command id is the
 // store's. The service folds states ([KindOf]), gives decisions what they
-// need of other aggregates ([Env]) and retries lost races.
+// need of other aggregates ([Env]), makes the decisions on each aggregate
+// one at a time within the process, and retries a race lost to another
+// process.
 //
 // It is the only part of the domain tree that does I/O, and it does all of
 // it through [Store]. It must not import the read side (projections) or any
@@ -76,6 +78,8 @@ type Service struct {
 	maxFolded int
 	// now is the service's clock: when the ledger records a command.
 	now func() time.Time
+	// deciding serialises the decisions on each aggregate.
+	deciding aggLocks
 }
 
 // Option adjusts a [Service].
@@ -136,9 +140,12 @@ func New(store Store, kinds map[string]Kind, opts ...Option) *Service {
 // already holds gets its original answer, whatever the aggregate's state is
 // now; the store recognises it (see [Store]).
 //
-// If expected is non-nil the caller insists on that version (HTTP
-// If-Match): a different version is a conflict, never retried. Otherwise a
-// lost race reloads and re-decides up to MaxRetries times.
+// Decisions on one aggregate are made one at a time within the service
+// (load, decide, append under a per-aggregate lock), so writers in one
+// process never race each other. If expected is non-nil the caller insists
+// on that version (HTTP If-Match): a different version is a conflict,
+// never retried. Otherwise a race lost to another process reloads and
+// re-decides up to MaxRetries times.
 //
 // Errors: *domain.Error (the rules refused it), *eventstore.ConflictError,
 // eventstore.ErrDuplicate, ErrInvalid, ErrUnavailable.
@@ -169,6 +176,16 @@ func (s *Service) Execute(ctx context.Context, m domain.Meta, cmd domain.Command
 	// cannot push the aggregate out of a small cache between its load and
 	// the append.
 	refused := s.checkActor(ctx, ref, m.Actor)
+	// One decision per aggregate at a time in this process: a command
+	// decided while another on the same aggregate was between its load and
+	// its append would lose the race at the append and be decided again.
+	// Other processes are still kept honest by the store's expected
+	// version.
+	unlock, err := s.deciding.lock(ctx, ref)
+	if err != nil {
+		return Result{}, fmt.Errorf("%w: waiting for the decision before this one on %s: %v", eventstore.ErrUnavailable, ref, err)
+	}
+	defer unlock()
 	for attempt := 0; ; attempt++ {
 		h, err := s.store.LoadFor(ctx, agg, m.CommandID, same...)
 		if err != nil {

@@ -122,7 +122,7 @@ func Canonical(in []Stamped) []Stamped {
 			continue
 		}
 		if pos == nil {
-			pos = indexStamped(events)
+			pos = IndexStamped(events)
 		}
 		t, found := pos[c.Corrects()]
 		if !found || t == j {
@@ -170,9 +170,9 @@ func setBody(events []Stamped, pos map[string]int, latest map[int]int, k int, b 
 	}
 }
 
-// indexStamped maps each event's id and "<command id>#<index>" to its
-// position.
-func indexStamped(events []Stamped) map[string]int {
+// IndexStamped maps each event's id and "<command id>#<index>" to its
+// position: how a correction's reference is found among events.
+func IndexStamped(events []Stamped) map[string]int {
 	pos := make(map[string]int, 2*len(events))
 	for i, e := range events {
 		if e.EventID != "" {

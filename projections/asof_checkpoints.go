@@ -2,7 +2,6 @@ package projections
 
 import (
 	"sort"
-	"strconv"
 	"sync"
 
 	"github.com/laaledger/laaledger/domain"
@@ -232,7 +231,7 @@ func (q *Reader) buildCheckpoints(agg eventstore.Aggregate, k kind) (*checkpoint
 		}
 		cp.corrections = append(cp.corrections, i)
 		if pos == nil {
-			pos = indexStampedEntries(stamped)
+			pos = domain.IndexStamped(stamped)
 		}
 		if r, ok := reachOf(stamped, pos, i); ok {
 			cp.bodies, cp.reach = append(cp.bodies, i), append(cp.reach, r)
@@ -279,19 +278,4 @@ func reachOf(stamped []domain.Stamped, pos map[string]int, i int) (int, bool) {
 		}
 	}
 	return low, true
-}
-
-// indexStampedEntries maps each event's id and "<command id>#<index>" to
-// its position, as domain.Canonical finds what a correction names.
-func indexStampedEntries(events []domain.Stamped) map[string]int {
-	pos := make(map[string]int, 2*len(events))
-	for i, e := range events {
-		if e.EventID != "" {
-			pos[e.EventID] = i
-		}
-		if e.CommandID != "" {
-			pos[e.CommandID+"#"+strconv.Itoa(e.Index)] = i
-		}
-	}
-	return pos
 }

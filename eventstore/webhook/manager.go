@@ -256,21 +256,8 @@ func (m *Manager) List() ([]Registration, error) {
 func (m *Manager) Get(name string) (Registration, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	r, err := m.getLocked(name)
+	r, err := m.getRegistered(name)
 	return r.Public(), err
-}
-
-func (m *Manager) getLocked(name string) (Registration, error) {
-	list, err := Load(m.dir)
-	if err != nil {
-		return Registration{}, err
-	}
-	for _, r := range list {
-		if r.Name == name {
-			return r, nil
-		}
-	}
-	return Registration{}, notFound(name)
 }
 
 // SetDisabled stops (true) or resumes (false) deliveries to a webhook. A
@@ -307,7 +294,7 @@ func (m *Manager) Remove(ctx context.Context, name string) error {
 	if err := m.checkStarted(); err != nil {
 		return err
 	}
-	if _, err := m.getLocked(name); err != nil {
+	if _, err := m.getRegistered(name); err != nil {
 		return err
 	}
 	m.stopLocked(name)
@@ -361,7 +348,7 @@ type Status struct {
 // the stream cannot be asked.
 func (m *Manager) Status(ctx context.Context, name string) (Status, error) {
 	m.mu.Lock()
-	r, err := m.getLocked(name)
+	r, err := m.getRegistered(name)
 	dv := m.running[name]
 	m.mu.Unlock()
 	if err != nil {
@@ -441,7 +428,7 @@ func (m *Manager) DeadLetters(name string) ([]DeadLetter, error) {
 // Replay sends a webhook's dead letters again (see [DeadLetters.Replay]).
 func (m *Manager) Replay(ctx context.Context, name string) (delivered, remaining int, err error) {
 	m.mu.Lock()
-	r, err := m.getLocked(name)
+	r, err := m.getRegistered(name)
 	m.mu.Unlock()
 	if err != nil {
 		return 0, 0, err
@@ -462,10 +449,10 @@ func (m *Manager) Replay(ctx context.Context, name string) (delivered, remaining
 	return delivered, remaining, err
 }
 
-// getRegistered reads a registration from the registry file without the
-// manager's lock, which a Remove may hold while it waits for a replay.
-// The registry file is replaced whole, so the read sees it before or after
-// a change.
+// getRegistered reads a registration from the registry file. It needs no
+// lock (the file is replaced whole, so a read sees it before or after a
+// change), so it serves callers holding the manager's lock and a replay,
+// which must not wait for it while a Remove holds it.
 func (m *Manager) getRegistered(name string) (Registration, error) {
 	list, err := Load(m.dir)
 	if err != nil {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -288,44 +290,118 @@ func (q *Reader) linkCorrections(p *TimelinePage) error {
 		onPage[p.Entries[i].EventID] = true
 	}
 	for agg := range aggs {
-		events, _ := q.timelines.eventsAt(agg, AsOf{})
-		var ids map[string]string // reference → event id
-		for i := range events {
-			e := &events[i]
-			proto, ok := registry.NewEvent(e.Type)
-			if _, corr := proto.(domain.Correcting); !ok || !corr {
-				continue
-			}
-			ev, err := DecodeEntry(e)
-			if err != nil {
-				return err
-			}
-			if ids == nil {
-				ids = make(map[string]string, 2*len(events))
-				for j := range events {
-					ids[events[j].EventID] = events[j].EventID
-					ids[events[j].CommandID+"#"+strconv.Itoa(events[j].Index)] = events[j].EventID
-				}
-			}
-			target, ok := ids[ev.(domain.Correcting).Corrects()]
-			if !ok {
-				continue
-			}
-			if onPage[e.EventID] {
+		links, err := q.timelines.correctionLinks(agg)
+		if err != nil {
+			return err
+		}
+		for _, l := range links {
+			if onPage[l.event] {
 				if p.Corrects == nil {
 					p.Corrects = map[string]string{}
 				}
-				p.Corrects[e.EventID] = target
+				p.Corrects[l.event] = l.target
 			}
-			if onPage[target] {
+			if onPage[l.target] {
 				if p.CorrectedBy == nil {
 					p.CorrectedBy = map[string][]string{}
 				}
-				p.CorrectedBy[target] = append(p.CorrectedBy[target], e.EventID)
+				p.CorrectedBy[l.target] = append(p.CorrectedBy[l.target], l.event)
 			}
 		}
 	}
 	return nil
+}
+
+// correctionLink is a correcting event and the event it corrects.
+type correctionLink struct{ event, target string }
+
+// correctionLinks returns the aggregate's corrections whose reference names
+// one of its events, in the canonical order (as [Timelines.eventsAt] gives
+// them). It copies and decodes only the corrections, not the whole history:
+// a timeline page of a long-lived aggregate reads this on every request.
+func (t *Timelines) correctionLinks(a eventstore.Aggregate) ([]correctionLink, error) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	ix := t.byAgg[a]
+	if ix == nil {
+		return nil, nil
+	}
+	correcting := map[string]bool{}
+	var corr []Entry
+	canonical, first := false, true
+	for _, part := range [...][]int32{ix.list, ix.pending} {
+		for _, x := range part {
+			e := t.entries.at(x)
+			if first {
+				canonical, first = registry.EventTiming(e.Type) != 0, false
+			}
+			c, seen := correcting[e.Type]
+			if !seen {
+				proto, ok := registry.NewEvent(e.Type)
+				_, c = proto.(domain.Correcting)
+				c = ok && c
+				correcting[e.Type] = c
+			}
+			if c {
+				corr = append(corr, *e)
+			}
+		}
+	}
+	if len(corr) == 0 {
+		return nil, nil
+	}
+	if canonical {
+		slices.SortFunc(corr, func(x, y Entry) int { return x.key().cmp(y.key()) })
+	} else {
+		slices.SortFunc(corr, func(x, y Entry) int { return cmpInt(x.AggregateVersion, y.AggregateVersion) })
+	}
+	// The references, then one pass over the history to resolve them.
+	type pos struct {
+		command string
+		index   int
+	}
+	refs := make([]string, len(corr))
+	byID := map[string]string{}
+	byPos := map[pos]string{}
+	for i := range corr {
+		ev, err := DecodeEntry(&corr[i])
+		if err != nil {
+			return nil, err
+		}
+		refs[i] = ev.(domain.Correcting).Corrects()
+		byID[refs[i]] = ""
+		if cmd, idx, ok := strings.Cut(refs[i], "#"); ok {
+			if n, err := strconv.Atoi(idx); err == nil {
+				byPos[pos{cmd, n}] = ""
+			}
+		}
+	}
+	for _, part := range [...][]int32{ix.list, ix.pending} {
+		for _, x := range part {
+			e := t.entries.at(x)
+			if _, ok := byID[e.EventID]; ok {
+				byID[e.EventID] = e.EventID
+			}
+			if len(byPos) > 0 {
+				if _, ok := byPos[pos{e.CommandID, e.Index}]; ok {
+					byPos[pos{e.CommandID, e.Index}] = e.EventID
+				}
+			}
+		}
+	}
+	links := make([]correctionLink, 0, len(corr))
+	for i := range corr {
+		target := byID[refs[i]]
+		if cmd, idx, ok := strings.Cut(refs[i], "#"); ok {
+			if n, err := strconv.Atoi(idx); err == nil && byPos[pos{cmd, n}] != "" {
+				target = byPos[pos{cmd, n}]
+			}
+		}
+		if target != "" {
+			links = append(links, correctionLink{event: corr[i].EventID, target: target})
+		}
+	}
+	return links, nil
 }
 
 // History returns every event of one aggregate in business-time order (then

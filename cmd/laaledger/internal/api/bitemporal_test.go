@@ -145,6 +145,28 @@ func TestLateFactAndCorrectionAreFoldedAsNowKnownAndNotAsRecorded(t *testing.T) 
 	if got := page.CorrectedBy[orig.EventID]; len(got) != 1 || got[0] != correctionID {
 		t.Errorf("timeline: %s corrected by %v, want [%s]", orig.EventID, got, correctionID)
 	}
+
+	// A second correction names the original as "<command id>#<index>";
+	// the links give event ids, both corrections in the canonical order.
+	corrected.Values["2008/09"] = was - 1
+	r = h.do(req{method: "POST", path: "/v1/commands/laa.RecordCorrection", token: tokLA, header: map[string]string{"Idempotency-Key": "correct-ni112-again"},
+		body: mustJSON(t, map[string]any{"occurred_at": orig.OccurredAt.Add(time.Second).Format(time.RFC3339Nano), "reason": "the typing error was one, not two",
+			"command": laa.RecordCorrection{Agreement: "00EB/2008-11", CorrectsEventID: fmt.Sprintf("%s#%d", orig.CommandID, orig.Index),
+				Reason: "the typing error was one, not two", CorrectedType: "laa.TargetAgreed", Corrected: mustJSON(t, corrected)}})})
+	if r.Status != 201 {
+		t.Fatalf("second correction: %d %s", r.Status, r.Body)
+	}
+	r.decode(t, &res)
+	secondID := res.Events[0].EventID
+	r = h.do(req{method: "GET", path: fmt.Sprintf("/v1/agreements/00EB/2008-11/timeline?limit=500&min_sequence=%d", res.Sequence), token: tokAuditor})
+	page = projections.TimelinePage{}
+	r.decode(t, &page)
+	if got := page.Corrects[secondID]; got != orig.EventID {
+		t.Errorf("timeline: correction %s by command position corrects %q, want %s", secondID, got, orig.EventID)
+	}
+	if got := page.CorrectedBy[orig.EventID]; fmt.Sprint(got) != fmt.Sprint([]string{correctionID, secondID}) {
+		t.Errorf("timeline: %s corrected by %v, want [%s %s]", orig.EventID, got, correctionID, secondID)
+	}
 }
 
 // For random late outturns and corrections, the write side's state after

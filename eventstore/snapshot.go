@@ -468,9 +468,8 @@ type snapshotWriter struct {
 	mu      sync.Mutex
 	pending map[Aggregate]*snapshot
 	queue   []Aggregate // aggregates with a pending snapshot, oldest first
-	busy    bool        // the goroutine is running
-	idle    chan struct{}
-	dropped int
+	// idle is closed when the running goroutine stops; nil when none runs.
+	idle chan struct{}
 }
 
 // put queues sn as agg's next snapshot and makes sure the writer runs.
@@ -482,14 +481,13 @@ func (w *snapshotWriter) put(s *Store, agg Aggregate, sn *snapshot) {
 	}
 	if _, ok := w.pending[agg]; !ok {
 		if len(w.queue) >= maxPendingSnapshots {
-			w.dropped++
+			s.log.Warn("snapshot dropped: the snapshot writer is too far behind; the previous one stands", "aggregate", agg.String(), "version", sn.version)
 			return
 		}
 		w.queue = append(w.queue, agg)
 	}
 	w.pending[agg] = sn
-	if !w.busy {
-		w.busy = true
+	if w.idle == nil {
 		w.idle = make(chan struct{})
 		go w.run(s)
 	}
@@ -500,8 +498,8 @@ func (w *snapshotWriter) run(s *Store) {
 	for {
 		w.mu.Lock()
 		if len(w.queue) == 0 {
-			w.busy = false
 			close(w.idle)
+			w.idle = nil
 			w.mu.Unlock()
 			return
 		}
@@ -523,9 +521,9 @@ func (w *snapshotWriter) run(s *Store) {
 func (s *Store) FlushSnapshots(ctx context.Context) error {
 	w := &s.snapWriter
 	w.mu.Lock()
-	busy, idle := w.busy, w.idle
+	idle := w.idle
 	w.mu.Unlock()
-	if !busy {
+	if idle == nil {
 		return nil
 	}
 	select {

@@ -207,7 +207,7 @@ func (r *Runner) applyLocked(ctx context.Context, c *eventstore.Commit) error {
 			return fmt.Errorf("read model %s: apply commit %d (command %s): %w", s.m.Name(), seq, c.CommandID, err)
 		}
 		if rf, ok := s.m.(Refolder); ok {
-			if err := r.refold(ctx, rf, seq); err != nil {
+			if err := refoldTaken(ctx, r.store, rf, seq); err != nil {
 				return fmt.Errorf("read model %s: apply commit %d (command %s): %w", s.m.Name(), seq, c.CommandID, err)
 			}
 		}
@@ -374,26 +374,17 @@ func pipelined(ctx context.Context, read func(context.Context, func(*eventstore.
 	return rerr
 }
 
-// refold rebuilds, in m, every aggregate its last Apply left for a refold,
-// from the aggregate's events up to seq (the rare path: a late fact or a
-// correction).
-func (r *Runner) refold(ctx context.Context, m Refolder, seq uint64) error {
-	return refoldTaken(ctx, r.store, m, seq)
-}
-
-// refoldTaken is [Runner.refold] on any store: the runner and the rebuild
-// that checks a snapshot refold the same way.
+// refoldTaken rebuilds, in m, every aggregate its last Apply left for a
+// refold, from the aggregate's events up to seq (the rare path: a late
+// fact or a correction). The runner and the rebuild that checks a
+// snapshot refold the same way.
 func refoldTaken(ctx context.Context, store *eventstore.Store, m Refolder, seq uint64) error {
 	for _, agg := range m.TakeRefolds() {
 		h, err := store.LoadFresh(ctx, agg)
 		if err != nil {
 			return fmt.Errorf("refold %s: %w", agg, err)
 		}
-		n := 0
-		for n < len(h.Events) && h.Events[n].Sequence <= seq {
-			n++
-		}
-		if err := m.RebuildAggregate(agg, h.Events[:n]); err != nil {
+		if err := m.RebuildAggregate(agg, upTo(h.Events, seq)); err != nil {
 			return fmt.Errorf("refold %s: %w", agg, err)
 		}
 	}
@@ -417,13 +408,19 @@ func (r *Runner) RebuildAggregate(ctx context.Context, agg eventstore.Aggregate)
 		if !ok {
 			continue
 		}
-		n := 0
-		for n < len(h.Events) && h.Events[n].Sequence <= s.pos {
-			n++
-		}
-		if err := m.RebuildAggregate(agg, h.Events[:n]); err != nil {
+		if err := m.RebuildAggregate(agg, upTo(h.Events, s.pos)); err != nil {
 			return fmt.Errorf("rebuild %s in read model %s: %w", agg, s.m.Name(), err)
 		}
 	}
 	return nil
+}
+
+// upTo returns the leading events (in stream order) stored at or before
+// sequence seq.
+func upTo(events []eventstore.Envelope, seq uint64) []eventstore.Envelope {
+	n := 0
+	for n < len(events) && events[n].Sequence <= seq {
+		n++
+	}
+	return events[:n]
 }

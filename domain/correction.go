@@ -133,6 +133,17 @@ func DecideCorrection(h History, cmd Command, c Correction) (json.RawMessage, er
 	return data, nil
 }
 
+// CorrectedBody is a correction's corrected body, decoded as typ, one of
+// events; false for a correction that carries none (or one the decision
+// would have refused). The aggregate packages' [Correcting] events call it.
+func CorrectedBody(events []Event, typ string, body []byte) (Event, bool) {
+	if len(body) == 0 || typ == "" {
+		return nil, false
+	}
+	ev, err := DecodeBody(events, typ, body)
+	return ev, err == nil
+}
+
 // DecodeBody decodes the JSON body of an event of type typ, one of
 // events, refusing unknown fields and trailing data.
 func DecodeBody(events []Event, typ string, data []byte) (Event, error) {

@@ -123,16 +123,10 @@ func CheckRecordable(m Meta, recordedAt time.Time) error {
 	return nil
 }
 
-// CheckCorrects makes sure a correction names an event in h: by its event
-// id, or as "<command id>#<index>" (the index-th event of that command,
-// from 0), which a script can know before the ledger assigns ids.
-func CheckCorrects(h History, cmd Command, ref string) error {
-	_, err := FindCorrected(h, cmd, ref)
-	return err
-}
-
-// FindCorrected is [CheckCorrects] returning the named event; with a nil
-// h it returns the zero Recorded and no error.
+// FindCorrected makes sure a correction names an event in h, and returns
+// it: by its event id, or as "<command id>#<index>" (the index-th event of
+// that command, from 0), which a script can know before the ledger assigns
+// ids. With a nil h it returns the zero Recorded and no error.
 func FindCorrected(h History, cmd Command, ref string) (Recorded, error) {
 	if h == nil {
 		return Recorded{}, nil

@@ -62,7 +62,7 @@ func TimingOf(e Event) Timing {
 type Correcting interface {
 	Event
 	// Corrects names the corrected event: its event id, or
-	// "<command id>#<index>" (see [CheckCorrects]).
+	// "<command id>#<index>" (see [FindCorrected]).
 	Corrects() string
 	// CorrectedBody returns the body the corrected event has from the
 	// correction on, false if the correction carries none (a note only).

@@ -27,11 +27,6 @@ type Entry struct {
 	RetiredAt    time.Time `json:"retired_at,omitzero"`
 }
 
-// Actor is the entry as the actor a command carries.
-func (e Entry) Actor() domain.Actor {
-	return domain.Actor{ID: e.ID, Role: e.Role, Organisation: e.Organisation}
-}
-
 // Register is the folded actor register.
 type Register struct {
 	Version int              `json:"version"`

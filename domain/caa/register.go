@@ -66,10 +66,6 @@ var timings = map[string]domain.Timing{
 	OACorrectionRecorded{}.EventType():         domain.Fact,
 }
 
-// EventTiming returns the timing of an assessment event type, 0 for a
-// type that is not one.
-func EventTiming(eventType string) domain.Timing { return timings[eventType] }
-
 // timingOf is the timing of a decision's events: a fact only if every
 // event is one.
 func timingOf(events []domain.Event) domain.Timing {
@@ -118,9 +114,5 @@ func (e OACorrectionRecorded) CorrectedBody() (domain.Event, bool) {
 }
 
 func correctedBody(events []domain.Event, e CorrectionRecorded) (domain.Event, bool) {
-	if len(e.Corrected) == 0 || e.CorrectedType == "" {
-		return nil, false
-	}
-	ev, err := domain.DecodeBody(events, e.CorrectedType, e.Corrected)
-	return ev, err == nil
+	return domain.CorrectedBody(events, e.CorrectedType, e.Corrected)
 }

@@ -136,7 +136,7 @@ type Agreement struct {
 	Reviews      map[string]Review `json:"reviews,omitempty"`
 	Refreshes    []Refresh         `json:"refreshes,omitempty"`
 	Corrections  []Correction      `json:"corrections,omitempty"`
-	// LastAt is the business time of the latest act (see [EventTiming]);
+	// LastAt is the business time of the latest act (see the timings table in events.go);
 	// a command producing an act may not be dated before it. Facts do not
 	// move it.
 	LastAt time.Time `json:"last_at,omitzero"`

@@ -345,10 +345,6 @@ var timings = map[string]domain.Timing{
 	CorrectionRecorded{}.EventType():       domain.Fact,
 }
 
-// EventTiming returns the timing of an agreement event type, 0 for a type
-// that is not one.
-func EventTiming(eventType string) domain.Timing { return timings[eventType] }
-
 func (e AgreementOpened) Timing() domain.Timing          { return timings[e.EventType()] }
 func (e TargetProposed) Timing() domain.Timing           { return timings[e.EventType()] }
 func (e TargetCounterProposed) Timing() domain.Timing    { return timings[e.EventType()] }
@@ -384,9 +380,5 @@ func (e CorrectionRecorded) Corrects() string { return e.CorrectsEventID }
 // as CorrectedType; false for a correction that carries none (or one the
 // decision would have refused).
 func (e CorrectionRecorded) CorrectedBody() (domain.Event, bool) {
-	if len(e.Corrected) == 0 || e.CorrectedType == "" {
-		return nil, false
-	}
-	ev, err := domain.DecodeBody(events, e.CorrectedType, e.Corrected)
-	return ev, err == nil
+	return domain.CorrectedBody(events, e.CorrectedType, e.Corrected)
 }

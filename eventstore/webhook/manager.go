@@ -354,6 +354,13 @@ func (m *Manager) Status(ctx context.Context, name string) (Status, error) {
 	if err != nil {
 		return Status{}, err
 	}
+	return m.status(ctx, r, dv)
+}
+
+// status reports where deliveries to the registered webhook r stand; dv is
+// its running delivery, nil if none runs.
+func (m *Manager) status(ctx context.Context, r Registration, dv *delivery) (Status, error) {
+	name := r.Name
 	st := Status{Name: name, Enabled: !r.Disabled}
 	h := conns.Of(m.store)
 	cons, err := h.JetStream.Consumer(ctx, m.store.StreamConfig().Name, ConsumerName(name))
@@ -400,7 +407,8 @@ func (m *Manager) Status(ctx context.Context, name string) (Status, error) {
 	return st, nil
 }
 
-// Statuses reports every webhook's status, for metrics.
+// Statuses reports every webhook's status, for metrics, reading the
+// registry once.
 func (m *Manager) Statuses(ctx context.Context) ([]Status, error) {
 	list, err := m.List()
 	if err != nil {
@@ -408,7 +416,10 @@ func (m *Manager) Statuses(ctx context.Context) ([]Status, error) {
 	}
 	out := make([]Status, 0, len(list))
 	for _, r := range list {
-		st, err := m.Status(ctx, r.Name)
+		m.mu.Lock()
+		dv := m.running[r.Name]
+		m.mu.Unlock()
+		st, err := m.status(ctx, r, dv)
 		if err != nil {
 			return out, err
 		}

@@ -22,10 +22,6 @@ import (
 	"github.com/laaledger/laaledger/eventstore/webhook"
 )
 
-func init() {
-	register("webhook", "register webhooks that serve delivers signed CloudEvents to, see their delivery status, and list or replay their dead letters (webhook add|list|show|status|dead|replay|disable|enable|remove)", runWebhook)
-}
-
 // typeList is a repeatable --type flag.
 type typeList []string
 

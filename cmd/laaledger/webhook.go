@@ -363,18 +363,7 @@ func (f *serverFlags) sendJSON(ctx context.Context, method, path string, in, out
 		}
 		body, header = b, map[string]string{"Content-Type": "application/json"}
 	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	return f.doResponse(ctx, method, path, nil, header, body, func(resp *http.Response) error {
-		b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-		if err != nil {
-			return fmt.Errorf("%w: %v", eventstore.ErrUnavailable, err)
-		}
-		if out == nil || resp.StatusCode == http.StatusNoContent {
-			return nil
-		}
-		return json.Unmarshal(b, out)
-	})
+	return f.send(ctx, method, path, nil, header, body, out)
 }
 
 func findWebhook(data, name string) (webhook.Endpoint, error) {

@@ -19,15 +19,46 @@ import (
 // (known_at=…, as_of=… or none for the current state).
 func agreementAt(t *testing.T, h *harness, query string) laa.Agreement {
 	t.Helper()
-	r := h.do(req{method: "GET", path: "/v1/agreements/00EB/2008-11?" + query, token: tokAuditor})
+	return stateAt[laa.Agreement](t, h, "/v1/agreements/00EB/2008-11", query)
+}
+
+// assessmentAt reads Hartlepool's 2009 area assessment over HTTP with the
+// given query.
+func assessmentAt(t *testing.T, h *harness, query string) caa.AreaAssessment {
+	t.Helper()
+	return stateAt[caa.AreaAssessment](t, h, "/v1/assessments/00EB/2009", query)
+}
+
+// stateAt reads the state of the aggregate at path over HTTP with the
+// given query.
+func stateAt[S any](t *testing.T, h *harness, path, query string) S {
+	t.Helper()
+	r := h.do(req{method: "GET", path: path + "?" + query, token: tokAuditor})
 	if r.Status != 200 {
-		t.Fatalf("GET agreement ?%s: %d %s", query, r.Status, r.Body)
+		t.Fatalf("GET %s?%s: %d %s", path, query, r.Status, r.Body)
 	}
 	var v struct {
-		State laa.Agreement `json:"state"`
+		State S `json:"state"`
 	}
 	r.decode(t, &v)
 	return v.State
+}
+
+// requireCorrectionLinks reads the timeline at path and requires it to
+// link each correction to orig, and orig to the corrections in order.
+func requireCorrectionLinks(t *testing.T, h *harness, path, orig string, corrections ...string) {
+	t.Helper()
+	r := h.do(req{method: "GET", path: path, token: tokAuditor})
+	var page projections.TimelinePage
+	r.decode(t, &page)
+	for _, c := range corrections {
+		if got := page.Corrects[c]; got != orig {
+			t.Errorf("timeline: correction %s corrects %q, want %s", c, got, orig)
+		}
+	}
+	if got := page.CorrectedBy[orig]; fmt.Sprint(got) != fmt.Sprint(corrections) {
+		t.Errorf("timeline: %s corrected by %v, want %v", orig, got, corrections)
+	}
 }
 
 func outturnValues(a laa.Agreement, key, year string) []float64 {
@@ -136,15 +167,7 @@ func TestLateFactAndCorrectionAreFoldedAsNowKnownAndNotAsRecorded(t *testing.T) 
 	}
 
 	// The timeline links them both ways.
-	r = h.do(req{method: "GET", path: "/v1/agreements/00EB/2008-11/timeline?limit=500", token: tokAuditor})
-	var page projections.TimelinePage
-	r.decode(t, &page)
-	if got := page.Corrects[correctionID]; got != orig.EventID {
-		t.Errorf("timeline: correction %s corrects %q, want %s", correctionID, got, orig.EventID)
-	}
-	if got := page.CorrectedBy[orig.EventID]; len(got) != 1 || got[0] != correctionID {
-		t.Errorf("timeline: %s corrected by %v, want [%s]", orig.EventID, got, correctionID)
-	}
+	requireCorrectionLinks(t, h, "/v1/agreements/00EB/2008-11/timeline?limit=500", orig.EventID, correctionID)
 
 	// A second correction names the original as "<command id>#<index>";
 	// the links give event ids, both corrections in the canonical order.
@@ -158,15 +181,8 @@ func TestLateFactAndCorrectionAreFoldedAsNowKnownAndNotAsRecorded(t *testing.T) 
 	}
 	r.decode(t, &res)
 	secondID := res.Events[0].EventID
-	r = h.do(req{method: "GET", path: fmt.Sprintf("/v1/agreements/00EB/2008-11/timeline?limit=500&min_sequence=%d", res.Sequence), token: tokAuditor})
-	page = projections.TimelinePage{}
-	r.decode(t, &page)
-	if got := page.Corrects[secondID]; got != orig.EventID {
-		t.Errorf("timeline: correction %s by command position corrects %q, want %s", secondID, got, orig.EventID)
-	}
-	if got := page.CorrectedBy[orig.EventID]; fmt.Sprint(got) != fmt.Sprint([]string{correctionID, secondID}) {
-		t.Errorf("timeline: %s corrected by %v, want [%s %s]", orig.EventID, got, correctionID, secondID)
-	}
+	requireCorrectionLinks(t, h, fmt.Sprintf("/v1/agreements/00EB/2008-11/timeline?limit=500&min_sequence=%d", res.Sequence),
+		orig.EventID, correctionID, secondID)
 }
 
 // For random late outturns and corrections, the write side's state after
@@ -222,21 +238,6 @@ func TestWriteSideStateEqualsReadSideAfterLateFactsAndCorrections(t *testing.T) 
 			t.Fatalf("command %d (%s): the states differ\nwrite %s\n read %s\nknown %s", i, res.Events[0].Type, write, read, known)
 		}
 	}
-}
-
-// assessmentAt reads Hartlepool's 2009 area assessment over HTTP with the
-// given query.
-func assessmentAt(t *testing.T, h *harness, query string) caa.AreaAssessment {
-	t.Helper()
-	r := h.do(req{method: "GET", path: "/v1/assessments/00EB/2009?" + query, token: tokAuditor})
-	if r.Status != 200 {
-		t.Fatalf("GET assessment ?%s: %d %s", query, r.Status, r.Body)
-	}
-	var v struct {
-		State caa.AreaAssessment `json:"state"`
-	}
-	r.decode(t, &v)
-	return v.State
 }
 
 // A published CAA flag's colour corrected over HTTP: the correction of the
@@ -297,13 +298,5 @@ func TestCAACorrectionChangesThePublishedFlag(t *testing.T) {
 		t.Errorf("as_of before the correction: G1 is %s, want the original green", f.Colour)
 	}
 
-	r = h.do(req{method: "GET", path: "/v1/assessments/00EB/2009/timeline?limit=500", token: tokAuditor})
-	var page projections.TimelinePage
-	r.decode(t, &page)
-	if got := page.Corrects[correctionID]; got != orig.EventID {
-		t.Errorf("timeline: correction %s corrects %q, want %s", correctionID, got, orig.EventID)
-	}
-	if got := page.CorrectedBy[orig.EventID]; len(got) != 1 || got[0] != correctionID {
-		t.Errorf("timeline: %s corrected by %v, want [%s]", orig.EventID, got, correctionID)
-	}
+	requireCorrectionLinks(t, h, "/v1/assessments/00EB/2009/timeline?limit=500", orig.EventID, correctionID)
 }

@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -96,8 +95,8 @@ func webhookFlags(fs *flag.FlagSet) *webhookFlagValues {
 	f.fromTime = fs.String("from-time", "", "add: start deliveries at the first commit recorded at or after this RFC 3339 time")
 	f.newOnly = fs.Bool("new-only", false, "add: deliver only commits after the ledger's last one when the webhook is registered (without --server: when serve next starts)")
 	f.asJSON = fs.Bool("json", false, "print JSON")
-	fs.StringVar(&f.srv.server, "server", os.Getenv("LAALEDGER_SERVER"), "ask this running server (e.g. http://127.0.0.1:8080, or host:port for http) instead of opening --data (env LAALEDGER_SERVER)")
-	fs.StringVar(&f.srv.token, "token", "", "operator bearer token for --server (default: env LAALEDGER_TOKEN)")
+	f.srv.register(fs)
+	fs.Lookup("token").Usage = "operator bearer token for --server (default: env LAALEDGER_TOKEN)"
 	return f
 }
 

@@ -48,9 +48,7 @@ func stateAt[S any](t *testing.T, h *harness, path, query string) S {
 // link each correction to orig, and orig to the corrections in order.
 func requireCorrectionLinks(t *testing.T, h *harness, path, orig string, corrections ...string) {
 	t.Helper()
-	r := h.do(req{method: "GET", path: path, token: tokAuditor})
-	var page projections.TimelinePage
-	r.decode(t, &page)
+	page := timelinePage(t, h, path, tokAuditor)
 	for _, c := range corrections {
 		if got := page.Corrects[c]; got != orig {
 			t.Errorf("timeline: correction %s corrects %q, want %s", c, got, orig)
@@ -81,9 +79,7 @@ func TestLateFactAndCorrectionAreFoldedAsNowKnownAndNotAsRecorded(t *testing.T) 
 
 	// NI 152's agreement event, the one the correction corrects (NI 112's
 	// agreed values are restated whole by its 2010 refresh revision).
-	r := h.do(req{method: "GET", path: "/v1/agreements/00EB/2008-11/timeline?type=laa.TargetAgreed&limit=100", token: tokAuditor})
-	var agreed projections.TimelinePage
-	r.decode(t, &agreed)
+	agreed := timelinePage(t, h, "/v1/agreements/00EB/2008-11/timeline?type=laa.TargetAgreed&limit=100", tokAuditor)
 	var orig projections.Entry
 	var origBody laa.TargetAgreed
 	for _, e := range agreed.Entries {
@@ -96,7 +92,7 @@ func TestLateFactAndCorrectionAreFoldedAsNowKnownAndNotAsRecorded(t *testing.T) 
 		}
 	}
 	if orig.EventID == "" {
-		t.Fatalf("no agreement of NI 152 in %s", r.Body)
+		t.Fatalf("no agreement of NI 152 in %+v", agreed.Entries)
 	}
 	was := origBody.Values["2008/09"]
 
@@ -107,7 +103,7 @@ func TestLateFactAndCorrectionAreFoldedAsNowKnownAndNotAsRecorded(t *testing.T) 
 	recordedBefore := time.Now().UTC()
 
 	// The late outturn: dated before the agreement's latest act.
-	r = h.do(req{method: "POST", path: "/v1/commands/laa.RecordOutturn", token: tokLA, header: map[string]string{"Idempotency-Key": "late-outturn"},
+	r := h.do(req{method: "POST", path: "/v1/commands/laa.RecordOutturn", token: tokLA, header: map[string]string{"Idempotency-Key": "late-outturn"},
 		body: mustJSON(t, map[string]any{"occurred_at": "2009-05-15T10:00:00Z", "reason": "early return found in the archive",
 			"command": laa.RecordOutturn{Agreement: "00EB/2008-11", Target: "NI 112", Year: "2008/09", Value: 61.5, Source: "illustrative: early estimate"}})})
 	if r.Status != 201 {
@@ -250,11 +246,9 @@ func TestCAACorrectionChangesThePublishedFlag(t *testing.T) {
 	h, tokenOf := demoHarness(t)
 	runDemoOverHTTP(t, h, tokenOf, false)
 
-	r := h.do(req{method: "GET", path: "/v1/assessments/00EB/2009/timeline?type=caa.FlagChanged&limit=100", token: tokAuditor})
-	var changed projections.TimelinePage
-	r.decode(t, &changed)
+	changed := timelinePage(t, h, "/v1/assessments/00EB/2009/timeline?type=caa.FlagChanged&limit=100", tokAuditor)
 	if len(changed.Entries) != 1 {
-		t.Fatalf("flag changes of 00EB/2009: %s", r.Body)
+		t.Fatalf("flag changes of 00EB/2009: %+v", changed.Entries)
 	}
 	orig := changed.Entries[0]
 	var body caa.FlagChanged
@@ -279,7 +273,7 @@ func TestCAACorrectionChangesThePublishedFlag(t *testing.T) {
 
 	fixed := body
 	fixed.Colour = caa.FlagRed
-	r = post("caa-correct-g1", caa.RecordCorrection{CAAKey: caa.CAAKey{Area: "00EB", Year: 2009}, CorrectsEventID: orig.EventID,
+	r := post("caa-correct-g1", caa.RecordCorrection{CAAKey: caa.CAAKey{Area: "00EB", Year: 2009}, CorrectsEventID: orig.EventID,
 		Reason: "the published flag was red", CorrectedType: "caa.FlagChanged", Corrected: mustJSON(t, fixed)})
 	if r.Status != 201 {
 		t.Fatalf("correction: %d %s", r.Status, r.Body)

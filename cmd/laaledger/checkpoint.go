@@ -17,10 +17,6 @@ import (
 	"github.com/laaledger/laaledger/eventstore/notary"
 )
 
-func init() {
-	register("checkpoint", "witness a running server: fetch its latest checkpoint, check it extends the last one kept, keep it (--watch to repeat)", runCheckpoint)
-}
-
 func runCheckpoint(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var srv serverFlags
 	fs := newFlagSet("checkpoint", "checkpoint --server URL --verifier-key KEY [--dir DIR] [--watch [--interval D]]", stderr)

@@ -47,6 +47,16 @@ func cli(t *testing.T, args ...string) (string, string, int) {
 	return stdout.String(), stderr.String(), code
 }
 
+// demoLedger makes a data directory holding the demo history (`laaledger
+// demo`) and returns its path.
+func demoLedger(t *testing.T) string {
+	t.Helper()
+	data := filepath.Join(t.TempDir(), "ledger")
+	_, errOut, code := cli(t, "demo", "--data", data)
+	require.Equal(t, 0, code, errOut)
+	return data
+}
+
 func TestCLIDemoStateReplayExportVerify(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "ledger")
 	out, errOut, code := cli(t, "demo", "--data", data)

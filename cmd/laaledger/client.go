@@ -72,8 +72,8 @@ func (f *serverFlags) get(ctx context.Context, path string, q url.Values, out an
 }
 
 // send makes one request of the server with the given headers and body
-// and decodes a 2xx answer's JSON into out; any other answer is a
-// [serverError].
+// and decodes a 2xx answer's JSON into out (nil, or a 204, to discard
+// it); any other answer is a [serverError].
 func (f *serverFlags) send(ctx context.Context, method, path string, q url.Values, header map[string]string, body []byte, out any) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
@@ -81,6 +81,9 @@ func (f *serverFlags) send(ctx context.Context, method, path string, q url.Value
 		answer, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 		if err != nil {
 			return fmt.Errorf("%w: %v", eventstore.ErrUnavailable, err)
+		}
+		if out == nil || resp.StatusCode == http.StatusNoContent {
+			return nil
 		}
 		return json.Unmarshal(answer, out)
 	})

@@ -20,12 +20,6 @@ import (
 	"github.com/laaledger/laaledger/projections"
 )
 
-func init() {
-	register("state", "show an aggregate's state now, as recorded at an instant (--as-of) or as now known at one (--known-at)", runState)
-	register("replay", "step through an aggregate's history, showing the state after each event", runReplay)
-	register("history", "list one aggregate's events (business and recorded time, actor, reason)", runHistory)
-}
-
 // aggregateArgs reads "KIND ID" (laa 00EB/2008-11) from the arguments.
 func aggregateArgs(fs interface{ Args() []string }) (eventstore.Aggregate, error) {
 	args := fs.Args()
@@ -86,55 +80,51 @@ func parseInstant(flag, v string) (time.Time, error) {
 	return time.Time{}, usageError{fmt.Sprintf("%s %q: want YYYY-MM-DD or RFC 3339", flag, v)}
 }
 
-func runState(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var sf storeFlags
+func stateFlags(fs *flag.FlagSet) ledgerRun {
 	var srv serverFlags
-	fs := newFlagSet("state", "state [flags] KIND ID", stderr)
-	sf.register(fs)
 	srv.register(fs)
 	asOf := registerAsOf(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	agg, err := aggregateArgs(fs)
-	if err != nil {
-		return err
-	}
-	at, err := asOf.point()
-	if err != nil {
-		return err
-	}
-	q, done, err := openQueries(ctx, &sf, &srv)
-	if err != nil {
-		return err
-	}
-	defer done()
-	v, err := q.State(ctx, agg, at)
-	if err != nil {
-		return err
-	}
-	remote := srv.server != ""
-	suffix := ""
-	if at.Basis != projections.Current {
-		suffix = " (" + at.String() + ")"
-	}
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		out := map[string]any{"aggregate": agg, "version": v.Version, "state": v.State}
-		if !remote {
-			out["version"], out["events_applied"] = v.Latest, v.Applied
+	return func(ctx context.Context, c *call) error {
+		agg, err := aggregateArgs(c)
+		if err != nil {
+			return err
 		}
-		return enc.Encode(out)
+		at, err := asOf.point()
+		if err != nil {
+			return err
+		}
+		q, done, err := openQueries(ctx, &c.flags, &srv)
+		if err != nil {
+			return err
+		}
+		defer done()
+		v, err := q.State(ctx, agg, at)
+		if err != nil {
+			return err
+		}
+		remote := srv.server != ""
+		suffix := ""
+		if at.Basis != projections.Current {
+			suffix = " (" + at.String() + ")"
+		}
+		if *asJSON {
+			enc := json.NewEncoder(c.stdout)
+			enc.SetIndent("", "  ")
+			out := map[string]any{"aggregate": agg, "version": v.Version, "state": v.State}
+			if !remote {
+				out["version"], out["events_applied"] = v.Latest, v.Applied
+			}
+			return enc.Encode(out)
+		}
+		if remote {
+			fmt.Fprintf(c.stdout, "%s — as folded by the server up to version %d%s\n\n", agg, v.Version, suffix)
+		} else {
+			fmt.Fprintf(c.stdout, "%s — %d of %d events applied%s\n\n", agg, v.Applied, v.Latest, suffix)
+		}
+		printState(c.stdout, v.State)
+		return nil
 	}
-	if remote {
-		fmt.Fprintf(stdout, "%s — as folded by the server up to version %d%s\n\n", agg, v.Version, suffix)
-	} else {
-		fmt.Fprintf(stdout, "%s — %d of %d events applied%s\n\n", agg, v.Applied, v.Latest, suffix)
-	}
-	printState(stdout, v.State)
-	return nil
 }
 
 // printState prints a human view of a folded state.
@@ -192,43 +182,39 @@ func formatYears(v laa.Values, format string) string {
 	return strings.Join(parts, ", ")
 }
 
-func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var sf storeFlags
-	fs := newFlagSet("replay", "replay [flags] KIND ID", stderr)
-	sf.register(fs)
+func replayFlags(fs *flag.FlagSet) ledgerRun {
 	upTo := fs.Uint64("to-version", 0, "stop after this aggregate version (default: all)")
 	asJSON := fs.Bool("json", false, "print one JSON object per event with the state after it")
-	if err := parse(fs, args); err != nil {
+	return func(ctx context.Context, c *call) error {
+		agg, err := aggregateArgs(c)
+		if err != nil {
+			return err
+		}
+		q, done, err := localReader(ctx, &c.flags)
+		if err != nil {
+			return err
+		}
+		defer done()
+		enc := json.NewEncoder(c.stdout)
+		err = q.Replay(ctx, agg, func(e *projections.Entry, state any) error {
+			if *upTo > 0 && e.AggregateVersion > *upTo {
+				return errStop
+			}
+			if *asJSON {
+				return enc.Encode(map[string]any{"event": e, "state": state})
+			}
+			fmt.Fprintf(c.stdout, "── v%d  %s  %s by %s\n", e.AggregateVersion, e.OccurredAt.Format(time.DateOnly), e.Type, e.Actor.ID)
+			if e.Reason != "" {
+				fmt.Fprintf(c.stdout, "   why: %s\n", e.Reason)
+			}
+			fmt.Fprintf(c.stdout, "   recorded %s, stream sequence %d\n   now: %s\n", e.RecordedAt.Format(time.RFC3339), e.Sequence, summarise(state))
+			return nil
+		})
+		if err == errStop {
+			err = nil
+		}
 		return err
 	}
-	agg, err := aggregateArgs(fs)
-	if err != nil {
-		return err
-	}
-	q, done, err := localReader(ctx, &sf)
-	if err != nil {
-		return err
-	}
-	defer done()
-	enc := json.NewEncoder(stdout)
-	err = q.Replay(ctx, agg, func(e *projections.Entry, state any) error {
-		if *upTo > 0 && e.AggregateVersion > *upTo {
-			return errStop
-		}
-		if *asJSON {
-			return enc.Encode(map[string]any{"event": e, "state": state})
-		}
-		fmt.Fprintf(stdout, "── v%d  %s  %s by %s\n", e.AggregateVersion, e.OccurredAt.Format(time.DateOnly), e.Type, e.Actor.ID)
-		if e.Reason != "" {
-			fmt.Fprintf(stdout, "   why: %s\n", e.Reason)
-		}
-		fmt.Fprintf(stdout, "   recorded %s, stream sequence %d\n   now: %s\n", e.RecordedAt.Format(time.RFC3339), e.Sequence, summarise(state))
-		return nil
-	})
-	if err == errStop {
-		err = nil
-	}
-	return err
 }
 
 var errStop = fmt.Errorf("stop")
@@ -253,46 +239,42 @@ func summarise(state any) string {
 	return fmt.Sprintf("%T", state)
 }
 
-func runHistory(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var sf storeFlags
-	fs := newFlagSet("history", "history [flags] KIND ID", stderr)
-	sf.register(fs)
+func historyFlags(fs *flag.FlagSet) ledgerRun {
 	typ := fs.String("type", "", "only events of this type (e.g. laa.TargetProposed)")
 	asJSON := fs.Bool("json", false, "print one JSON event per line")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	agg, err := aggregateArgs(fs)
-	if err != nil {
-		return err
-	}
-	var types []string
-	if *typ != "" {
-		types = []string{*typ}
-	}
-	q, done, err := localReader(ctx, &sf)
-	if err != nil {
-		return err
-	}
-	defer done()
-	events, err := q.History(ctx, agg, types)
-	if err != nil {
-		return err
-	}
-	enc := json.NewEncoder(stdout)
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	if !*asJSON {
-		fmt.Fprintln(tw, "BUSINESS TIME\tRECORDED\tV\tTYPE\tACTOR\tREASON")
-	}
-	for _, e := range events {
-		if *asJSON {
-			if err := enc.Encode(e); err != nil {
-				return err
-			}
-			continue
+	return func(ctx context.Context, c *call) error {
+		agg, err := aggregateArgs(c)
+		if err != nil {
+			return err
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s (%s, %s)\t%s\n", e.OccurredAt.Format(time.DateOnly), e.RecordedAt.Format("2006-01-02 15:04:05"),
-			e.AggregateVersion, e.Type, e.Actor.ID, e.Actor.Role, e.Actor.Organisation, e.Reason)
+		var types []string
+		if *typ != "" {
+			types = []string{*typ}
+		}
+		q, done, err := localReader(ctx, &c.flags)
+		if err != nil {
+			return err
+		}
+		defer done()
+		events, err := q.History(ctx, agg, types)
+		if err != nil {
+			return err
+		}
+		enc := json.NewEncoder(c.stdout)
+		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+		if !*asJSON {
+			fmt.Fprintln(tw, "BUSINESS TIME\tRECORDED\tV\tTYPE\tACTOR\tREASON")
+		}
+		for _, e := range events {
+			if *asJSON {
+				if err := enc.Encode(e); err != nil {
+					return err
+				}
+				continue
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s (%s, %s)\t%s\n", e.OccurredAt.Format(time.DateOnly), e.RecordedAt.Format("2006-01-02 15:04:05"),
+				e.AggregateVersion, e.Type, e.Actor.ID, e.Actor.Role, e.Actor.Organisation, e.Reason)
+		}
+		return tw.Flush()
 	}
-	return tw.Flush()
 }

@@ -14,10 +14,6 @@ import (
 	"github.com/laaledger/laaledger/eventstore/integration"
 )
 
-func init() {
-	register("integration", "give an integration service read-only NATS access through its own durable consumer (integration add NAME)", runIntegration)
-}
-
 func runIntegration(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && isHelp(args[0]) {
 		args = []string{"add", "-h"} // add is the one subcommand: show its flags

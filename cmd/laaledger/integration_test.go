@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -18,9 +17,7 @@ import (
 )
 
 func TestCLIIntegrationAddGivesAUserServeAdmits(t *testing.T) {
-	data := filepath.Join(t.TempDir(), "ledger")
-	_, errOut, code := cli(t, "demo", "--data", data)
-	require.Equal(t, 0, code, errOut)
+	data := demoLedger(t)
 
 	out, errOut, code := cli(t, "integration", "add", "dash", "--from-seq", "2", "--filter", "ledger.laa.>", "--json", "--data", data)
 	require.Equal(t, 0, code, errOut)

@@ -20,16 +20,15 @@ type notaryFlags struct {
 	interval time.Duration
 }
 
-// notaryUseFlags are the flags of the commands that use the notary of the
-// ledger in the data directory, or of a running server (--server).
+// notaryUseFlags are the flags, besides the store's, of the commands that
+// use the notary of the ledger in the data directory, or of a running
+// server (--server).
 type notaryUseFlags struct {
-	store  storeFlags
 	notary notaryFlags
 	server serverFlags
 }
 
 func (f *notaryUseFlags) register(fs *flag.FlagSet) {
-	f.store.register(fs)
 	f.notary.register(fs)
 	f.server.register(fs)
 }

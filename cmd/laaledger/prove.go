@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net/url"
@@ -12,13 +13,8 @@ import (
 	"github.com/laaledger/laaledger/eventstore/notary"
 )
 
-func init() {
-	register("prove", "print an inclusion proof of a commit or a consistency proof between checkpoints, or check one offline", runProve)
-}
-
-func runProve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func proveFlags(fs *flag.FlagSet) ledgerRun {
 	var f notaryUseFlags
-	fs := newFlagSet("prove", "prove (--sequence N [--tree-size M] | --from A [--to B]) [flags]\n       laaledger prove --check FILE --verifier-key KEY", stderr)
 	f.register(fs)
 	seq := fs.Uint64("sequence", 0, "stream sequence of the commit to prove (an event's commit: its sequence)")
 	size := fs.Uint64("tree-size", 0, "size of the checkpoint to prove against (default the latest)")
@@ -26,64 +22,61 @@ func runProve(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	to := fs.Uint64("to", 0, "tree size of the later checkpoint (default the latest)")
 	check := fs.String("check", "", "verify this proof file (as prove printed it) offline, with --verifier-key")
 	vkey := fs.String("verifier-key", "", "verifier key (as `laaledger key` prints it), or a file holding it, for --check")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if *check != "" {
-		return checkProof(*check, *vkey, stdout)
-	}
-	if (*seq == 0) == (*from == 0) {
-		return usageError{"give either --sequence N or --from A"}
-	}
-	var out any
-	if f.server.server != "" {
-		q := url.Values{}
-		path := "/v1/proofs/inclusion"
-		if *seq != 0 {
-			q.Set("sequence", strconv.FormatUint(*seq, 10))
-			if *size != 0 {
-				q.Set("tree_size", strconv.FormatUint(*size, 10))
+	return func(ctx context.Context, c *call) error {
+		if *check != "" {
+			return checkProof(*check, *vkey, c.stdout)
+		}
+		if (*seq == 0) == (*from == 0) {
+			return usageError{"give either --sequence N or --from A"}
+		}
+		var out any
+		if f.server.server != "" {
+			q := url.Values{}
+			path := "/v1/proofs/inclusion"
+			if *seq != 0 {
+				q.Set("sequence", strconv.FormatUint(*seq, 10))
+				if *size != 0 {
+					q.Set("tree_size", strconv.FormatUint(*size, 10))
+				}
+				out = &notary.InclusionProof{}
+			} else {
+				path = "/v1/proofs/consistency"
+				q.Set("from", strconv.FormatUint(*from, 10))
+				if *to != 0 {
+					q.Set("to", strconv.FormatUint(*to, 10))
+				}
+				out = &notary.ConsistencyProof{}
 			}
-			out = &notary.InclusionProof{}
-		} else {
-			path = "/v1/proofs/consistency"
-			q.Set("from", strconv.FormatUint(*from, 10))
-			if *to != 0 {
-				q.Set("to", strconv.FormatUint(*to, 10))
+			if err := f.server.get(ctx, path, q, out); err != nil {
+				return err
 			}
-			out = &notary.ConsistencyProof{}
-		}
-		if err := f.server.get(ctx, path, q, out); err != nil {
-			return err
-		}
-	} else {
-		// Offline: the notary rebuilds the tree and signs a checkpoint of
-		// the ledger as it is, so that the latest commit can be proven.
-		log := newLogger(stderr, false)
-		s, err := f.store.open(ctx, log)
-		if err != nil {
-			return err
-		}
-		defer s.Close()
-		n, err := f.notary.open(ctx, &f.store, s, log)
-		if err != nil {
-			return err
-		}
-		if _, _, err := n.Issue(ctx); err != nil {
-			return err
-		}
-		if *seq != 0 {
-			out, err = n.InclusionProof(ctx, *seq, *size)
 		} else {
-			out, err = n.ConsistencyProof(*from, *to)
+			// Offline: the notary rebuilds the tree and signs a checkpoint of
+			// the ledger as it is, so that the latest commit can be proven.
+			s, err := c.ledger(ctx)
+			if err != nil {
+				return err
+			}
+			n, err := f.notary.open(ctx, &c.flags, s, c.log)
+			if err != nil {
+				return err
+			}
+			if _, _, err := n.Issue(ctx); err != nil {
+				return err
+			}
+			if *seq != 0 {
+				out, err = n.InclusionProof(ctx, *seq, *size)
+			} else {
+				out, err = n.ConsistencyProof(*from, *to)
+			}
+			if err != nil {
+				return err
+			}
 		}
-		if err != nil {
-			return err
-		}
+		enc := json.NewEncoder(c.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
 	}
-	enc := json.NewEncoder(stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
 }
 
 // checkProof verifies a proof file with the verifier key alone.

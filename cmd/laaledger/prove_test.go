@@ -14,9 +14,7 @@ import (
 // An auditor gets the verifier key once, then proofs the operator prints,
 // and checks them with nothing but the key.
 func TestProveAndCheckOffline(t *testing.T) {
-	data := t.TempDir()
-	_, errOut, code := cli(t, "demo", "--data", data)
-	require.Equal(t, 0, code, errOut)
+	data := demoLedger(t)
 
 	key, errOut, code := cli(t, "key", "--data", data)
 	require.Equal(t, 0, code, errOut)
@@ -65,16 +63,14 @@ func TestProveAndCheckOffline(t *testing.T) {
 // The whole ledger exports notarised; the auditor verifies it under the
 // key obtained out of band, and a cut tail is caught.
 func TestExportNotarisedVerifiesUnderTheTrustedKey(t *testing.T) {
-	data := t.TempDir()
-	_, errOut, code := cli(t, "demo", "--data", data)
-	require.Equal(t, 0, code, errOut)
+	data := demoLedger(t)
 	key, _, code := cli(t, "key", "--data", data)
 	require.Equal(t, 0, code)
 	keyFile := filepath.Join(t.TempDir(), "ledger.vkey")
 	require.NoError(t, os.WriteFile(keyFile, []byte(key), 0o644))
 
 	b := filepath.Join(t.TempDir(), "ledger.jsonl")
-	_, errOut, code = cli(t, "export", "--data", data, "-o", b)
+	_, errOut, code := cli(t, "export", "--data", data, "-o", b)
 	require.Equal(t, 0, code, errOut)
 	out, errOut, code := cli(t, "verify", "--data", data)
 	require.Equal(t, 0, code, errOut)

@@ -16,9 +16,7 @@ import (
 // holds it, through --server given as host:port with the flags after the
 // arguments, as a newcomer types them.
 func TestREADMECommandsWorkOfflineAndAgainstARunningServer(t *testing.T) {
-	data := filepath.Join(t.TempDir(), "ledger")
-	_, errOut, code := cli(t, "demo", "--data", data)
-	require.Equal(t, 0, code, errOut)
+	data := demoLedger(t)
 	dir := t.TempDir()
 
 	ask := func(where []string) {
@@ -53,7 +51,7 @@ func TestREADMECommandsWorkOfflineAndAgainstARunningServer(t *testing.T) {
 	hostPort := strings.TrimPrefix(base, "http://")
 
 	// The data directory is the server's now; the message says what to do.
-	_, errOut, code = cli(t, "verify", "--data", data)
+	_, errOut, code := cli(t, "verify", "--data", data)
 	require.Equal(t, exitUnavailable, code, errOut)
 	require.Contains(t, errOut, "--server")
 

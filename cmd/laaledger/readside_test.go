@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -13,9 +12,7 @@ import (
 // the query service over the data directory and, through `serve`, over the
 // HTTP API: the states and timelines must be the same.
 func TestReadCommandsAnswerAlikeLocallyAndOverHTTP(t *testing.T) {
-	data := filepath.Join(t.TempDir(), "ledger")
-	_, errOut, code := cli(t, "demo", "--data", data)
-	require.Equal(t, 0, code, errOut)
+	data := demoLedger(t)
 	recordedNow := time.Now().UTC().Format(time.RFC3339Nano)
 
 	questions := [][]string{

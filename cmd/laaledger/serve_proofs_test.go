@@ -53,9 +53,7 @@ func TestServeSignsCheckpointsAndServesProofs(t *testing.T) {
 // checkpoints a server shows; a grown ledger is proven to extend them, and
 // another history signed with the same key is a split view.
 func TestCheckpointWitnessHoldsTheServerToOneHistory(t *testing.T) {
-	data := filepath.Join(t.TempDir(), "ledger")
-	_, errOut, code := cli(t, "demo", "--data", data)
-	require.Equal(t, 0, code, errOut)
+	data := demoLedger(t)
 	key, errOut, code := cli(t, "key", "--data", data)
 	require.Equal(t, 0, code, errOut)
 	key = strings.TrimSpace(key)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"sort"
@@ -18,21 +19,8 @@ import (
 	"github.com/laaledger/laaledger/projections"
 )
 
-func init() {
-	register("timeline", "how did a target get here: the timeline of an agreement, area, target, indicator, actor or organisation", runTimeline)
-}
-
-func runTimeline(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var sf storeFlags
+func timelineFlags(fs *flag.FlagSet) ledgerRun {
 	var srv serverFlags
-	fs := newFlagSet("timeline", `timeline [flags]
-
-One of:
-  --agreement 00EB/2008-11 [--target "NI 112"]   an agreement, or one target's negotiation rounds
-  --area 00EB                                    every aggregate of an area
-  --indicator 112                                one indicator across every area
-  --actor ID | --organisation ORG                what a person or an organisation did`, stderr)
-	sf.register(fs)
 	srv.register(fs)
 	agreement := fs.String("agreement", "", "agreement id, e.g. 00EB/2008-11")
 	target := fs.String("target", "", "with --agreement: the target, e.g. \"NI 112\" or \"LOCAL HP-L1\"")
@@ -45,71 +33,70 @@ One of:
 	to := fs.String("to", "", "business time before (YYYY-MM-DD)")
 	limit := fs.Int("limit", 1000, "at most this many entries")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	chosen := 0
-	for _, set := range []bool{*agreement != "", *area != "", *indicator != 0, *actor != "", *org != ""} {
-		if set {
-			chosen++
+	return func(ctx context.Context, c *call) error {
+		chosen := 0
+		for _, set := range []bool{*agreement != "", *area != "", *indicator != 0, *actor != "", *org != ""} {
+			if set {
+				chosen++
+			}
 		}
-	}
-	if chosen != 1 {
-		return usageError{"choose exactly one of --agreement, --area, --indicator, --actor, --organisation"}
-	}
-	if *target != "" && *agreement == "" {
-		return usageError{"--target needs --agreement"}
-	}
-	q := projections.TimelineQuery{Limit: *limit}
-	if *types != "" {
-		q.Types = strings.Split(*types, ",")
-	}
-	var err error
-	if q.From, err = parseDay("--from", *from); err != nil {
-		return err
-	}
-	if q.To, err = parseDay("--to", *to); err != nil {
-		return err
-	}
-	qs, done, err := openQueries(ctx, &sf, &srv)
-	if err != nil {
-		return err
-	}
-	defer done()
-	switch {
-	case *target != "":
-		v, err := qs.TargetRounds(ctx, *agreement, *target)
+		if chosen != 1 {
+			return usageError{"choose exactly one of --agreement, --area, --indicator, --actor, --organisation"}
+		}
+		if *target != "" && *agreement == "" {
+			return usageError{"--target needs --agreement"}
+		}
+		q := projections.TimelineQuery{Limit: *limit}
+		if *types != "" {
+			q.Types = strings.Split(*types, ",")
+		}
+		var err error
+		if q.From, err = parseDay("--from", *from); err != nil {
+			return err
+		}
+		if q.To, err = parseDay("--to", *to); err != nil {
+			return err
+		}
+		qs, done, err := openQueries(ctx, &c.flags, &srv)
 		if err != nil {
 			return err
 		}
-		return printRounds(stdout, *asJSON, map[string][]projections.Round{*agreement: v.Rounds}, *agreement+" "+*target)
-	case *indicator != 0:
-		v, err := qs.Indicator(ctx, *indicator)
+		defer done()
+		switch {
+		case *target != "":
+			v, err := qs.TargetRounds(ctx, *agreement, *target)
+			if err != nil {
+				return err
+			}
+			return printRounds(c.stdout, *asJSON, map[string][]projections.Round{*agreement: v.Rounds}, *agreement+" "+*target)
+		case *indicator != 0:
+			v, err := qs.Indicator(ctx, *indicator)
+			if err != nil {
+				return err
+			}
+			rounds := map[string][]projections.Round{}
+			for _, t := range v.Targets {
+				rounds[t.Agreement] = append(rounds[t.Agreement], t.Rounds...)
+			}
+			return printRounds(c.stdout, *asJSON, rounds, "NI "+strconv.Itoa(*indicator)+" across every area")
+		}
+		var scope projections.TimelineScope
+		switch {
+		case *agreement != "":
+			scope.Aggregate = eventstore.Aggregate{Kind: domain.KindAgreement, ID: *agreement}
+		case *area != "":
+			scope.Area = *area
+		case *actor != "":
+			scope.Actor = *actor
+		default:
+			scope.Organisation = *org
+		}
+		page, err := qs.Timeline(ctx, scope, q)
 		if err != nil {
 			return err
 		}
-		rounds := map[string][]projections.Round{}
-		for _, t := range v.Targets {
-			rounds[t.Agreement] = append(rounds[t.Agreement], t.Rounds...)
-		}
-		return printRounds(stdout, *asJSON, rounds, "NI "+strconv.Itoa(*indicator)+" across every area")
+		return printTimeline(c.stdout, page.TimelinePage, *asJSON)
 	}
-	var scope projections.TimelineScope
-	switch {
-	case *agreement != "":
-		scope.Aggregate = eventstore.Aggregate{Kind: domain.KindAgreement, ID: *agreement}
-	case *area != "":
-		scope.Area = *area
-	case *actor != "":
-		scope.Actor = *actor
-	default:
-		scope.Organisation = *org
-	}
-	page, err := qs.Timeline(ctx, scope, q)
-	if err != nil {
-		return err
-	}
-	return printTimeline(stdout, page.TimelinePage, *asJSON)
 }
 
 func printTimeline(stdout io.Writer, page projections.TimelinePage, asJSON bool) error {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"io"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -17,10 +16,8 @@ import (
 // serve would load and answer from. verify --projections rebuilds the read
 // models from the stream and refuses it, naming the model and the way out.
 func TestCLIVerifyProjectionsRefusesAForgedTimelineEntry(t *testing.T) {
-	data := filepath.Join(t.TempDir(), "ledger")
-	_, errOut, code := cli(t, "demo", "--data", data)
-	require.Equal(t, 0, code, errOut)
-	_, errOut, code = cli(t, "rebuild", "--data", data)
+	data := demoLedger(t)
+	_, errOut, code := cli(t, "rebuild", "--data", data)
 	require.Equal(t, 0, code, errOut)
 
 	out, errOut, code := cli(t, "verify", "--data", data, "--projections")

@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -21,10 +20,6 @@ import (
 	"github.com/laaledger/laaledger/eventstore/cloudevent"
 	"github.com/laaledger/laaledger/eventstore/webhook"
 )
-
-func init() {
-	register("webhook", "register webhooks that serve delivers signed CloudEvents to, see their delivery status, and list or replay their dead letters (webhook add|list|show|status|dead|replay|disable|enable|remove)", runWebhook)
-}
 
 // typeList is a repeatable --type flag.
 type typeList []string
@@ -100,8 +95,8 @@ func webhookFlags(fs *flag.FlagSet) *webhookFlagValues {
 	f.fromTime = fs.String("from-time", "", "add: start deliveries at the first commit recorded at or after this RFC 3339 time")
 	f.newOnly = fs.Bool("new-only", false, "add: deliver only commits after the ledger's last one when the webhook is registered (without --server: when serve next starts)")
 	f.asJSON = fs.Bool("json", false, "print JSON")
-	fs.StringVar(&f.srv.server, "server", os.Getenv("LAALEDGER_SERVER"), "ask this running server (e.g. http://127.0.0.1:8080, or host:port for http) instead of opening --data (env LAALEDGER_SERVER)")
-	fs.StringVar(&f.srv.token, "token", "", "operator bearer token for --server (default: env LAALEDGER_TOKEN)")
+	f.srv.register(fs)
+	fs.Lookup("token").Usage = "operator bearer token for --server (default: env LAALEDGER_TOKEN)"
 	return f
 }
 
@@ -367,18 +362,7 @@ func (f *serverFlags) sendJSON(ctx context.Context, method, path string, in, out
 		}
 		body, header = b, map[string]string{"Content-Type": "application/json"}
 	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	return f.doResponse(ctx, method, path, nil, header, body, func(resp *http.Response) error {
-		b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-		if err != nil {
-			return fmt.Errorf("%w: %v", eventstore.ErrUnavailable, err)
-		}
-		if out == nil || resp.StatusCode == http.StatusNoContent {
-			return nil
-		}
-		return json.Unmarshal(b, out)
-	})
+	return f.send(ctx, method, path, nil, header, body, out)
 }
 
 func findWebhook(data, name string) (webhook.Endpoint, error) {

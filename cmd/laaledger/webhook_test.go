@@ -105,14 +105,7 @@ func TestServeDeliversSignedWebhooks(t *testing.T) {
 		}
 	}
 	// The deliveries are counted in the server's metrics.
-	req, _ := http.NewRequest(http.MethodGet, m+"/metrics", nil)
-	req.Header.Set("Authorization", "Bearer demo-auditor-readonly")
-	res, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	metrics, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	require.Equal(t, http.StatusOK, res.StatusCode, string(metrics))
-	require.Regexp(t, `laaledger_webhook_deliveries_total\{webhook="perf"\} [1-9]`, string(metrics))
+	require.Regexp(t, `laaledger_webhook_deliveries_total\{webhook="perf"\} [1-9]`, scrapeMetrics(t, m))
 
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	require.NoError(t, cmd.Wait(), "serve exits 0 after SIGTERM")
@@ -127,7 +120,7 @@ func TestServeDeliversSignedWebhooks(t *testing.T) {
 // restart, status and metrics report them, list shows no secret, and
 // `webhook remove` stops them. Only an operator token may do it.
 func TestWebhookSubcommandsWorkAgainstARunningServe(t *testing.T) {
-	data := filepath.Join(t.TempDir(), "ledger")
+	data := demoLedger(t)
 	var mu sync.Mutex
 	var key []byte
 	got := make(chan string, 10_000)
@@ -144,9 +137,7 @@ func TestWebhookSubcommandsWorkAgainstARunningServe(t *testing.T) {
 	}))
 	defer rcv.Close()
 	// A webhook names a registered integration.
-	_, errOut, code := cli(t, "demo", "--data", data)
-	require.Equal(t, 0, code, errOut)
-	_, errOut, code = cli(t, "integration", "add", "perf-system", "--data", data)
+	_, errOut, code := cli(t, "integration", "add", "perf-system", "--data", data)
 	require.Equal(t, 0, code, errOut)
 	base, stop := startServe(t, data, serveReady, "--demo")
 	remote := func(tok string, args ...string) (string, string, int) {
@@ -194,16 +185,11 @@ func TestWebhookSubcommandsWorkAgainstARunningServe(t *testing.T) {
 			regexp.MustCompile(`last delivered sequence +[1-9]`).MatchString(out)
 	}, time.Minute, 50*time.Millisecond)
 
-	req, _ := http.NewRequest(http.MethodGet, base+"/metrics", nil)
-	req.Header.Set("Authorization", "Bearer demo-auditor-readonly")
-	res, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	metrics, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	require.Regexp(t, `laaledger_webhook_last_delivered_sequence\{webhook="perf"\} [1-9]`, string(metrics))
-	require.Regexp(t, `laaledger_webhook_running\{webhook="perf"\} 1`, string(metrics))
-	require.Contains(t, string(metrics), `laaledger_webhook_pending_commits{webhook="perf"}`)
-	require.Contains(t, string(metrics), `laaledger_webhook_dead_letters{webhook="perf"} 0`)
+	metrics := scrapeMetrics(t, base)
+	require.Regexp(t, `laaledger_webhook_last_delivered_sequence\{webhook="perf"\} [1-9]`, metrics)
+	require.Regexp(t, `laaledger_webhook_running\{webhook="perf"\} 1`, metrics)
+	require.Contains(t, metrics, `laaledger_webhook_pending_commits{webhook="perf"}`)
+	require.Contains(t, metrics, `laaledger_webhook_dead_letters{webhook="perf"} 0`)
 
 	out, errOut, code = remote("demo-operator-laaledger", "remove", "perf")
 	require.Equal(t, 0, code, errOut)
@@ -211,4 +197,17 @@ func TestWebhookSubcommandsWorkAgainstARunningServe(t *testing.T) {
 	_, _, code = remote("demo-operator-laaledger", "status", "perf")
 	require.Equal(t, 4, code, "a removed webhook is not found")
 	stop()
+}
+
+// scrapeMetrics returns the server's /metrics as an auditor reads them.
+func scrapeMetrics(t *testing.T, base string) string {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, base+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer demo-auditor-readonly")
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	metrics, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	require.Equal(t, http.StatusOK, res.StatusCode, string(metrics))
+	return string(metrics)
 }

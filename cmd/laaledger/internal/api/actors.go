@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/laaledger/laaledger/domain"
@@ -18,22 +19,22 @@ type ActorList struct {
 }
 
 func (s *Server) actorRegister(w http.ResponseWriter, r *http.Request) {
-	if err := s.readReady(r); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	out := ActorList{Actors: []actors.Entry{}}
-	v, err := s.cfg.Queries.State(r.Context(), eventstore.Aggregate{Kind: domain.KindActors, ID: actors.RegisterID}, projections.AsOf{})
-	switch {
-	case domain.ErrorRule(err) == "aggregate.not_found":
-		// Nobody registered yet.
-	case err != nil:
-		s.writeError(w, r, err)
-		return
-	default:
-		if reg, ok := v.State.(actors.Register); ok {
-			out.InUse, out.Actors = reg.InUse(), reg.List()
+	out, ok := query(s, w, r, func(q Queries, ctx context.Context) (ActorList, error) {
+		out := ActorList{Actors: []actors.Entry{}}
+		v, err := q.State(ctx, eventstore.Aggregate{Kind: domain.KindActors, ID: actors.RegisterID}, projections.AsOf{})
+		switch {
+		case domain.ErrorRule(err) == "aggregate.not_found":
+			// Nobody registered yet.
+		case err != nil:
+			return out, err
+		default:
+			if reg, ok := v.State.(actors.Register); ok {
+				out.InUse, out.Actors = reg.InUse(), reg.List()
+			}
 		}
+		return out, nil
+	})
+	if ok {
+		writeJSON(w, http.StatusOK, out)
 	}
-	writeJSON(w, http.StatusOK, out)
 }

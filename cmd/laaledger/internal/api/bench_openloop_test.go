@@ -82,11 +82,10 @@ func (g *getter) get(c int, buf *bytes.Buffer) error {
 // returns the completed requests per second.
 func closedLoop(g *getter, d time.Duration) (float64, error) {
 	var (
-		done     atomic.Int64
-		stop     atomic.Bool
-		mu       sync.Mutex
-		firstErr error
-		wg       sync.WaitGroup
+		done  atomic.Int64
+		stop  atomic.Bool
+		phase loadPhase
+		wg    sync.WaitGroup
 	)
 	began := time.Now()
 	deadline := began.Add(d)
@@ -95,11 +94,7 @@ func closedLoop(g *getter, d time.Duration) (float64, error) {
 			var buf bytes.Buffer
 			for !stop.Load() && time.Now().Before(deadline) {
 				if err := g.get(c, &buf); err != nil {
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = err
-					}
-					mu.Unlock()
+					phase.fail(err)
 					stop.Store(true)
 					return
 				}
@@ -108,7 +103,7 @@ func closedLoop(g *getter, d time.Duration) (float64, error) {
 		})
 	}
 	wg.Wait()
-	return float64(done.Load()) / time.Since(began).Seconds(), firstErr
+	return float64(done.Load()) / time.Since(began).Seconds(), phase.err
 }
 
 // openLoopResult is what an open-loop phase measured.
@@ -129,11 +124,9 @@ func openLoop(g *getter, rate float64, d time.Duration) (openLoopResult, error) 
 	n := int(rate * d.Seconds())
 	interval := time.Duration(float64(time.Second) / rate)
 	var (
-		mu       sync.Mutex
-		all      = make([]time.Duration, 0, n)
-		firstErr error
-		wg       sync.WaitGroup
-		stop     atomic.Bool
+		phase = loadPhase{latencies: make([]time.Duration, 0, n)}
+		wg    sync.WaitGroup
+		stop  atomic.Bool
 	)
 	start := time.Now().Add(10 * time.Millisecond)
 	for c := range conns {
@@ -149,24 +142,18 @@ func openLoop(g *getter, rate float64, d time.Duration) (openLoopResult, error) 
 					<-timer.C
 				}
 				if err := g.get(c, &buf); err != nil {
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = err
-					}
-					mu.Unlock()
+					phase.fail(err)
 					stop.Store(true)
 					break
 				}
 				lat = append(lat, time.Since(due))
 			}
-			mu.Lock()
-			all = append(all, lat...)
-			mu.Unlock()
+			phase.add(lat)
 		})
 	}
 	wg.Wait()
 	wall := time.Since(start)
-	return openLoopResult{latencies: all, sent: n, rate: float64(len(all)) / wall.Seconds()}, firstErr
+	return openLoopResult{latencies: phase.latencies, sent: n, rate: float64(len(phase.latencies)) / wall.Seconds()}, phase.err
 }
 
 // BenchmarkHTTPTimelineOpenLoop measures, in one run, the maximum rate of

@@ -175,16 +175,38 @@ func (onceTB) TempDir() string {
 	return d
 }
 
+// loadPhase gathers what the workers of a load phase measure: their
+// latencies, and the first error any of them met.
+type loadPhase struct {
+	mu        sync.Mutex
+	latencies []time.Duration
+	err       error
+}
+
+// fail keeps err if it is the first of the phase.
+func (p *loadPhase) fail(err error) {
+	p.mu.Lock()
+	if p.err == nil {
+		p.err = err
+	}
+	p.mu.Unlock()
+}
+
+// add keeps one worker's latencies.
+func (p *loadPhase) add(lat []time.Duration) {
+	p.mu.Lock()
+	p.latencies = append(p.latencies, lat...)
+	p.mu.Unlock()
+}
+
 // concurrently runs n operations over that many client goroutines, client c
 // doing op(c, i) for its share of i, and returns each operation's latency
 // and the wall time.
 func concurrently(clients, n int, op func(client, i int) error) ([]time.Duration, time.Duration, error) {
 	var (
-		next     atomic.Int64
-		mu       sync.Mutex
-		all      = make([]time.Duration, 0, n)
-		firstErr error
-		wg       sync.WaitGroup
+		next  atomic.Int64
+		phase = loadPhase{latencies: make([]time.Duration, 0, n)}
+		wg    sync.WaitGroup
 	)
 	began := time.Now()
 	for c := range clients {
@@ -197,22 +219,16 @@ func concurrently(clients, n int, op func(client, i int) error) ([]time.Duration
 				}
 				t0 := time.Now()
 				if err := op(c, i); err != nil {
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = err
-					}
-					mu.Unlock()
+					phase.fail(err)
 					break
 				}
 				lat = append(lat, time.Since(t0))
 			}
-			mu.Lock()
-			all = append(all, lat...)
-			mu.Unlock()
+			phase.add(lat)
 		})
 	}
 	wg.Wait()
-	return all, time.Since(began), firstErr
+	return phase.latencies, time.Since(began), phase.err
 }
 
 func quantileMs(lat []time.Duration, p float64) float64 {

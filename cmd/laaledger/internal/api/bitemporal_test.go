@@ -19,15 +19,44 @@ import (
 // (known_at=…, as_of=… or none for the current state).
 func agreementAt(t *testing.T, h *harness, query string) laa.Agreement {
 	t.Helper()
-	r := h.do(req{method: "GET", path: "/v1/agreements/00EB/2008-11?" + query, token: tokAuditor})
+	return stateAt[laa.Agreement](t, h, "/v1/agreements/00EB/2008-11", query)
+}
+
+// assessmentAt reads Hartlepool's 2009 area assessment over HTTP with the
+// given query.
+func assessmentAt(t *testing.T, h *harness, query string) caa.AreaAssessment {
+	t.Helper()
+	return stateAt[caa.AreaAssessment](t, h, "/v1/assessments/00EB/2009", query)
+}
+
+// stateAt reads the state of the aggregate at path over HTTP with the
+// given query.
+func stateAt[S any](t *testing.T, h *harness, path, query string) S {
+	t.Helper()
+	r := h.do(req{method: "GET", path: path + "?" + query, token: tokAuditor})
 	if r.Status != 200 {
-		t.Fatalf("GET agreement ?%s: %d %s", query, r.Status, r.Body)
+		t.Fatalf("GET %s?%s: %d %s", path, query, r.Status, r.Body)
 	}
 	var v struct {
-		State laa.Agreement `json:"state"`
+		State S `json:"state"`
 	}
 	r.decode(t, &v)
 	return v.State
+}
+
+// requireCorrectionLinks reads the timeline at path and requires it to
+// link each correction to orig, and orig to the corrections in order.
+func requireCorrectionLinks(t *testing.T, h *harness, path, orig string, corrections ...string) {
+	t.Helper()
+	page := timelinePage(t, h, path, tokAuditor)
+	for _, c := range corrections {
+		if got := page.Corrects[c]; got != orig {
+			t.Errorf("timeline: correction %s corrects %q, want %s", c, got, orig)
+		}
+	}
+	if got := page.CorrectedBy[orig]; fmt.Sprint(got) != fmt.Sprint(corrections) {
+		t.Errorf("timeline: %s corrected by %v, want %v", orig, got, corrections)
+	}
 }
 
 func outturnValues(a laa.Agreement, key, year string) []float64 {
@@ -50,9 +79,7 @@ func TestLateFactAndCorrectionAreFoldedAsNowKnownAndNotAsRecorded(t *testing.T) 
 
 	// NI 152's agreement event, the one the correction corrects (NI 112's
 	// agreed values are restated whole by its 2010 refresh revision).
-	r := h.do(req{method: "GET", path: "/v1/agreements/00EB/2008-11/timeline?type=laa.TargetAgreed&limit=100", token: tokAuditor})
-	var agreed projections.TimelinePage
-	r.decode(t, &agreed)
+	agreed := timelinePage(t, h, "/v1/agreements/00EB/2008-11/timeline?type=laa.TargetAgreed&limit=100", tokAuditor)
 	var orig projections.Entry
 	var origBody laa.TargetAgreed
 	for _, e := range agreed.Entries {
@@ -65,7 +92,7 @@ func TestLateFactAndCorrectionAreFoldedAsNowKnownAndNotAsRecorded(t *testing.T) 
 		}
 	}
 	if orig.EventID == "" {
-		t.Fatalf("no agreement of NI 152 in %s", r.Body)
+		t.Fatalf("no agreement of NI 152 in %+v", agreed.Entries)
 	}
 	was := origBody.Values["2008/09"]
 
@@ -76,7 +103,7 @@ func TestLateFactAndCorrectionAreFoldedAsNowKnownAndNotAsRecorded(t *testing.T) 
 	recordedBefore := time.Now().UTC()
 
 	// The late outturn: dated before the agreement's latest act.
-	r = h.do(req{method: "POST", path: "/v1/commands/laa.RecordOutturn", token: tokLA, header: map[string]string{"Idempotency-Key": "late-outturn"},
+	r := h.do(req{method: "POST", path: "/v1/commands/laa.RecordOutturn", token: tokLA, header: map[string]string{"Idempotency-Key": "late-outturn"},
 		body: mustJSON(t, map[string]any{"occurred_at": "2009-05-15T10:00:00Z", "reason": "early return found in the archive",
 			"command": laa.RecordOutturn{Agreement: "00EB/2008-11", Target: "NI 112", Year: "2008/09", Value: 61.5, Source: "illustrative: early estimate"}})})
 	if r.Status != 201 {
@@ -136,15 +163,7 @@ func TestLateFactAndCorrectionAreFoldedAsNowKnownAndNotAsRecorded(t *testing.T) 
 	}
 
 	// The timeline links them both ways.
-	r = h.do(req{method: "GET", path: "/v1/agreements/00EB/2008-11/timeline?limit=500", token: tokAuditor})
-	var page projections.TimelinePage
-	r.decode(t, &page)
-	if got := page.Corrects[correctionID]; got != orig.EventID {
-		t.Errorf("timeline: correction %s corrects %q, want %s", correctionID, got, orig.EventID)
-	}
-	if got := page.CorrectedBy[orig.EventID]; len(got) != 1 || got[0] != correctionID {
-		t.Errorf("timeline: %s corrected by %v, want [%s]", orig.EventID, got, correctionID)
-	}
+	requireCorrectionLinks(t, h, "/v1/agreements/00EB/2008-11/timeline?limit=500", orig.EventID, correctionID)
 
 	// A second correction names the original as "<command id>#<index>";
 	// the links give event ids, both corrections in the canonical order.
@@ -158,15 +177,8 @@ func TestLateFactAndCorrectionAreFoldedAsNowKnownAndNotAsRecorded(t *testing.T) 
 	}
 	r.decode(t, &res)
 	secondID := res.Events[0].EventID
-	r = h.do(req{method: "GET", path: fmt.Sprintf("/v1/agreements/00EB/2008-11/timeline?limit=500&min_sequence=%d", res.Sequence), token: tokAuditor})
-	page = projections.TimelinePage{}
-	r.decode(t, &page)
-	if got := page.Corrects[secondID]; got != orig.EventID {
-		t.Errorf("timeline: correction %s by command position corrects %q, want %s", secondID, got, orig.EventID)
-	}
-	if got := page.CorrectedBy[orig.EventID]; fmt.Sprint(got) != fmt.Sprint([]string{correctionID, secondID}) {
-		t.Errorf("timeline: %s corrected by %v, want [%s %s]", orig.EventID, got, correctionID, secondID)
-	}
+	requireCorrectionLinks(t, h, fmt.Sprintf("/v1/agreements/00EB/2008-11/timeline?limit=500&min_sequence=%d", res.Sequence),
+		orig.EventID, correctionID, secondID)
 }
 
 // For random late outturns and corrections, the write side's state after
@@ -224,21 +236,6 @@ func TestWriteSideStateEqualsReadSideAfterLateFactsAndCorrections(t *testing.T) 
 	}
 }
 
-// assessmentAt reads Hartlepool's 2009 area assessment over HTTP with the
-// given query.
-func assessmentAt(t *testing.T, h *harness, query string) caa.AreaAssessment {
-	t.Helper()
-	r := h.do(req{method: "GET", path: "/v1/assessments/00EB/2009?" + query, token: tokAuditor})
-	if r.Status != 200 {
-		t.Fatalf("GET assessment ?%s: %d %s", query, r.Status, r.Body)
-	}
-	var v struct {
-		State caa.AreaAssessment `json:"state"`
-	}
-	r.decode(t, &v)
-	return v.State
-}
-
 // A published CAA flag's colour corrected over HTTP: the correction of the
 // change that set Hartlepool's green flag G1 says it was red. The current
 // state and the view as now known after the change show red; the view as
@@ -249,11 +246,9 @@ func TestCAACorrectionChangesThePublishedFlag(t *testing.T) {
 	h, tokenOf := demoHarness(t)
 	runDemoOverHTTP(t, h, tokenOf, false)
 
-	r := h.do(req{method: "GET", path: "/v1/assessments/00EB/2009/timeline?type=caa.FlagChanged&limit=100", token: tokAuditor})
-	var changed projections.TimelinePage
-	r.decode(t, &changed)
+	changed := timelinePage(t, h, "/v1/assessments/00EB/2009/timeline?type=caa.FlagChanged&limit=100", tokAuditor)
 	if len(changed.Entries) != 1 {
-		t.Fatalf("flag changes of 00EB/2009: %s", r.Body)
+		t.Fatalf("flag changes of 00EB/2009: %+v", changed.Entries)
 	}
 	orig := changed.Entries[0]
 	var body caa.FlagChanged
@@ -278,7 +273,7 @@ func TestCAACorrectionChangesThePublishedFlag(t *testing.T) {
 
 	fixed := body
 	fixed.Colour = caa.FlagRed
-	r = post("caa-correct-g1", caa.RecordCorrection{CAAKey: caa.CAAKey{Area: "00EB", Year: 2009}, CorrectsEventID: orig.EventID,
+	r := post("caa-correct-g1", caa.RecordCorrection{CAAKey: caa.CAAKey{Area: "00EB", Year: 2009}, CorrectsEventID: orig.EventID,
 		Reason: "the published flag was red", CorrectedType: "caa.FlagChanged", Corrected: mustJSON(t, fixed)})
 	if r.Status != 201 {
 		t.Fatalf("correction: %d %s", r.Status, r.Body)
@@ -297,13 +292,5 @@ func TestCAACorrectionChangesThePublishedFlag(t *testing.T) {
 		t.Errorf("as_of before the correction: G1 is %s, want the original green", f.Colour)
 	}
 
-	r = h.do(req{method: "GET", path: "/v1/assessments/00EB/2009/timeline?limit=500", token: tokAuditor})
-	var page projections.TimelinePage
-	r.decode(t, &page)
-	if got := page.Corrects[correctionID]; got != orig.EventID {
-		t.Errorf("timeline: correction %s corrects %q, want %s", correctionID, got, orig.EventID)
-	}
-	if got := page.CorrectedBy[orig.EventID]; len(got) != 1 || got[0] != correctionID {
-		t.Errorf("timeline: %s corrected by %v, want [%s]", orig.EventID, got, correctionID)
-	}
+	requireCorrectionLinks(t, h, "/v1/assessments/00EB/2009/timeline?limit=500", orig.EventID, correctionID)
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"mime"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/domain/catalogue"
+	"github.com/laaledger/laaledger/projections"
 )
 
 // MaxImportBytes bounds the body of a catalogue import: the whole National
@@ -38,13 +40,10 @@ func (s *Server) exportCatalogue(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, badRequest("bad_request", "format must be csv or json"))
 		return
 	}
-	if err := s.readReady(r); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	v, err := s.cfg.Queries.Catalogue(r.Context(), at)
-	if err != nil {
-		s.writeError(w, r, err)
+	v, ok := query(s, w, r, func(q Queries, ctx context.Context) (projections.CatalogueView, error) {
+		return q.Catalogue(ctx, at)
+	})
+	if !ok {
 		return
 	}
 	w.Header().Set("ETag", strconv.Quote(strconv.Itoa(v.Version)))

@@ -187,6 +187,15 @@ func (r *resp) decode(t *testing.T, v any) {
 	}
 }
 
+// timelinePage reads the timeline page at path with token.
+func timelinePage(t *testing.T, h *harness, path, token string) projections.TimelinePage {
+	t.Helper()
+	r := h.do(req{method: "GET", path: path, token: token})
+	var page projections.TimelinePage
+	r.decode(t, &page)
+	return page
+}
+
 // req describes one request.
 type req struct {
 	method, path, token string

@@ -42,6 +42,22 @@ func (s *Server) readReady(r *http.Request) error {
 	return nil
 }
 
+// query waits for the read side as [Server.readReady] does, then asks
+// it with ask. On either's failure it writes the problem and reports false.
+func query[T any](s *Server, w http.ResponseWriter, r *http.Request, ask func(Queries, context.Context) (T, error)) (T, bool) {
+	if err := s.readReady(r); err != nil {
+		s.writeError(w, r, err)
+		var zero T
+		return zero, false
+	}
+	v, err := ask(s.cfg.Queries, r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return v, false
+	}
+	return v, true
+}
+
 // parseAsOf reads ?as_of= or ?known_at= (see [projections.Basis]); neither
 // is the current state.
 func parseAsOf(q url.Values) (projections.AsOf, error) {
@@ -73,16 +89,14 @@ func parseInstant(v string) (time.Time, error) {
 
 func (s *Server) serveState(w http.ResponseWriter, r *http.Request, ref domain.AggregateRef) {
 	at, err := parseAsOf(r.URL.Query())
-	if err == nil {
-		err = s.readReady(r)
-	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	v, err := s.cfg.Queries.State(r.Context(), eventstore.Aggregate(ref), at)
-	if err != nil {
-		s.writeError(w, r, err)
+	v, ok := query(s, w, r, func(q Queries, ctx context.Context) (projections.StateView, error) {
+		return q.State(ctx, eventstore.Aggregate(ref), at)
+	})
+	if !ok {
 		return
 	}
 	w.Header().Set("ETag", strconv.Quote(u64(v.Version)))
@@ -95,21 +109,18 @@ func (s *Server) serveTimeline(w http.ResponseWriter, r *http.Request, scope pro
 		s.writeError(w, r, err)
 		return
 	}
-	if err := s.readReady(r); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	page, err := s.cfg.Queries.Timeline(r.Context(), scope, q)
-	if err != nil {
+	page, ok := query(s, w, r, func(qs Queries, ctx context.Context) (projections.TimelineView, error) {
+		page, err := qs.Timeline(ctx, scope, q)
 		if errors.Is(err, projections.ErrInvalid) && q.After != "" {
 			// parseTimelineQuery has checked the limit and the range;
 			// what is left to refuse is the cursor.
 			err = badRequest("bad_cursor", "after must be the next cursor of a previous page")
 		}
-		s.writeError(w, r, err)
-		return
+		return page, err
+	})
+	if ok {
+		writeJSON(w, http.StatusOK, page)
 	}
-	writeJSON(w, http.StatusOK, page)
 }
 
 func parseTimelineQuery(v url.Values, q *projections.TimelineQuery) error {
@@ -251,44 +262,30 @@ func (s *Server) indicator(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, badRequest("bad_request", "an indicator is named by its number, as in /v1/indicators/116"))
 		return
 	}
-	if err := s.readReady(r); err != nil {
-		s.writeError(w, r, err)
-		return
+	v, ok := query(s, w, r, func(q Queries, ctx context.Context) (projections.IndicatorView, error) {
+		return q.Indicator(ctx, n)
+	})
+	if ok {
+		writeJSON(w, http.StatusOK, v)
 	}
-	v, err := s.cfg.Queries.Indicator(r.Context(), n)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, v)
 }
 
 func (s *Server) targetRounds(w http.ResponseWriter, r *http.Request) {
 	ref, err := agreementRef(r)
-	if err == nil {
-		err = s.readReady(r)
-	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	v, err := s.cfg.Queries.TargetRounds(r.Context(), ref.ID, r.PathValue("target"))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
+	v, ok := query(s, w, r, func(q Queries, ctx context.Context) (projections.TargetRounds, error) {
+		return q.TargetRounds(ctx, ref.ID, r.PathValue("target"))
+	})
+	if ok {
+		writeJSON(w, http.StatusOK, v)
 	}
-	writeJSON(w, http.StatusOK, v)
 }
 
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
-	if err := s.readReady(r); err != nil {
-		s.writeError(w, r, err)
-		return
+	if v, ok := query(s, w, r, Queries.Dashboard); ok {
+		writeJSON(w, http.StatusOK, v)
 	}
-	v, err := s.cfg.Queries.Dashboard(r.Context())
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, v)
 }

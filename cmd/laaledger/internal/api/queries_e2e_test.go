@@ -103,18 +103,14 @@ func TestQueriesOverTheDemoLedger(t *testing.T) {
 		}
 	}
 	typ := all[0].Type
-	r = h.do(req{method: "GET", path: "/v1/agreements/00EB/2008-11/timeline?type=" + url.QueryEscape(typ), token: tokScrutiny})
-	var typed projections.TimelinePage
-	r.decode(t, &typed)
+	typed := timelinePage(t, h, "/v1/agreements/00EB/2008-11/timeline?type="+url.QueryEscape(typ), tokScrutiny)
 	for _, e := range typed.Entries {
 		if e.Type != typ {
 			t.Errorf("type filter %s let through %s", typ, e.Type)
 		}
 	}
 	from, to := all[2].OccurredAt, all[5].OccurredAt
-	r = h.do(req{method: "GET", path: "/v1/agreements/00EB/2008-11/timeline?from=" + from.Format(time.RFC3339Nano) + "&to=" + to.Format(time.RFC3339Nano), token: tokScrutiny})
-	var window projections.TimelinePage
-	r.decode(t, &window)
+	window := timelinePage(t, h, "/v1/agreements/00EB/2008-11/timeline?from="+from.Format(time.RFC3339Nano)+"&to="+to.Format(time.RFC3339Nano), tokScrutiny)
 	for _, e := range window.Entries {
 		if e.OccurredAt.Before(from) || !e.OccurredAt.Before(to) {
 			t.Errorf("window [%s, %s) let through %s", from, to, e.OccurredAt)
@@ -122,9 +118,7 @@ func TestQueriesOverTheDemoLedger(t *testing.T) {
 	}
 
 	// An area's timeline spans its agreement and its assessment.
-	r = h.do(req{method: "GET", path: "/v1/timeline?area=00EB&limit=1000", token: tokScrutiny})
-	var area projections.TimelinePage
-	r.decode(t, &area)
+	area := timelinePage(t, h, "/v1/timeline?area=00EB&limit=1000", tokScrutiny)
 	kinds := map[string]bool{}
 	for _, e := range area.Entries {
 		kinds[e.AggregateKind] = true
@@ -132,9 +126,7 @@ func TestQueriesOverTheDemoLedger(t *testing.T) {
 	if !kinds[domain.KindAgreement] || !kinds[domain.KindAreaAssessment] {
 		t.Errorf("area timeline kinds %v", kinds)
 	}
-	r = h.do(req{method: "GET", path: "/v1/timeline?actor=" + url.QueryEscape(all[0].Actor.ID), token: tokScrutiny})
-	var byActor projections.TimelinePage
-	r.decode(t, &byActor)
+	byActor := timelinePage(t, h, "/v1/timeline?actor="+url.QueryEscape(all[0].Actor.ID), tokScrutiny)
 	if len(byActor.Entries) == 0 {
 		t.Errorf("no events by %s", all[0].Actor.ID)
 	}
@@ -143,9 +135,7 @@ func TestQueriesOverTheDemoLedger(t *testing.T) {
 			t.Errorf("actor timeline of %s has an event by %s", all[0].Actor.ID, e.Actor.ID)
 		}
 	}
-	r = h.do(req{method: "GET", path: "/v1/timeline?organisation=00EB&limit=1000", token: tokScrutiny})
-	var byOrg projections.TimelinePage
-	r.decode(t, &byOrg)
+	byOrg := timelinePage(t, h, "/v1/timeline?organisation=00EB&limit=1000", tokScrutiny)
 	if len(byOrg.Entries) == 0 {
 		t.Errorf("no events by anyone acting for 00EB")
 	}

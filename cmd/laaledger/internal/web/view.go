@@ -106,15 +106,13 @@ func directory(ctx context.Context, q Queries, at projections.AsOf, search strin
 	}
 	for _, aa := range q.Assessments().Areas() {
 		if historic {
-			v, err := q.State(ctx, eventstore.Aggregate{Kind: domain.KindAreaAssessment, ID: aa.Area + "/" + strconv.Itoa(aa.Year)}, at)
+			var found bool
+			var err error
+			aa, found, err = foundAt[caa.AreaAssessment](ctx, q, eventstore.Aggregate{Kind: domain.KindAreaAssessment, ID: aa.Area + "/" + strconv.Itoa(aa.Year)}, at)
 			if err != nil {
-				if isNotFound(err) {
-					continue
-				}
 				return nil, err
 			}
-			var ok bool
-			if aa, ok = asAreaAssessment(v.State); !ok {
+			if !found {
 				continue
 			}
 		}
@@ -234,33 +232,37 @@ func agreementAt(ctx context.Context, q Queries, agg eventstore.Aggregate, at pr
 	if err != nil {
 		return laa.Agreement{}, err
 	}
-	switch s := v.State.(type) {
-	case laa.Agreement:
+	if s, ok := stateAs[laa.Agreement](v.State); ok {
 		return s, nil
-	case *laa.Agreement:
-		return *s, nil
 	}
 	return laa.Agreement{}, fmt.Errorf("%s: unexpected state %T", agg, v.State)
 }
 
-func asAreaAssessment(s any) (caa.AreaAssessment, bool) {
-	switch s := s.(type) {
-	case caa.AreaAssessment:
-		return s, true
-	case *caa.AreaAssessment:
-		return *s, true
+// foundAt is agg's fold at the point as S; found is false where agg has
+// no events, or a state that is not an S.
+func foundAt[S any](ctx context.Context, q Queries, agg eventstore.Aggregate, at projections.AsOf) (s S, found bool, err error) {
+	v, err := q.State(ctx, agg, at)
+	if err != nil {
+		if isNotFound(err) {
+			err = nil
+		}
+		return s, false, err
 	}
-	return caa.AreaAssessment{}, false
+	s, found = stateAs[S](v.State)
+	return s, found, nil
 }
 
-func asOrgAssessment(s any) (caa.OrgAssessment, bool) {
-	switch s := s.(type) {
-	case caa.OrgAssessment:
+// stateAs returns a folded state as S, which the read side may hold by
+// value or by pointer.
+func stateAs[S any](state any) (S, bool) {
+	switch s := state.(type) {
+	case S:
 		return s, true
-	case *caa.OrgAssessment:
+	case *S:
 		return *s, true
 	}
-	return caa.OrgAssessment{}, false
+	var zero S
+	return zero, false
 }
 
 // agreementPage is the area page's agreement.
@@ -460,27 +462,25 @@ func areaAssessments(ctx context.Context, q Queries, area string, at projections
 	var os []orgView
 	for _, y := range caaYears {
 		id := area + "/" + strconv.Itoa(y)
-		v, err := q.State(ctx, eventstore.Aggregate{Kind: domain.KindAreaAssessment, ID: id}, at)
-		switch {
-		case err == nil:
-			if s, ok := asAreaAssessment(v.State); ok {
-				av := areaAssessmentView(s)
-				av.Corrections = recordedCorrections(ctx, q, eventstore.Aggregate{Kind: domain.KindAreaAssessment, ID: id}, len(s.Corrections))
-				as = append(as, av)
-			}
-		case !isNotFound(err):
+		areaAgg := eventstore.Aggregate{Kind: domain.KindAreaAssessment, ID: id}
+		s, found, err := foundAt[caa.AreaAssessment](ctx, q, areaAgg, at)
+		if err != nil {
 			return nil, nil, err
 		}
-		v, err = q.State(ctx, eventstore.Aggregate{Kind: domain.KindOrgAssessment, ID: id}, at)
-		switch {
-		case err == nil:
-			if s, ok := asOrgAssessment(v.State); ok {
-				ov := orgAssessmentView(s)
-				ov.Corrections = recordedCorrections(ctx, q, eventstore.Aggregate{Kind: domain.KindOrgAssessment, ID: id}, len(s.Corrections))
-				os = append(os, ov)
-			}
-		case !isNotFound(err):
+		if found {
+			av := areaAssessmentView(s)
+			av.Corrections = recordedCorrections(ctx, q, areaAgg, len(s.Corrections))
+			as = append(as, av)
+		}
+		orgAgg := eventstore.Aggregate{Kind: domain.KindOrgAssessment, ID: id}
+		o, found, err := foundAt[caa.OrgAssessment](ctx, q, orgAgg, at)
+		if err != nil {
 			return nil, nil, err
+		}
+		if found {
+			ov := orgAssessmentView(o)
+			ov.Corrections = recordedCorrections(ctx, q, orgAgg, len(o.Corrections))
+			os = append(os, ov)
 		}
 	}
 	return as, os, nil

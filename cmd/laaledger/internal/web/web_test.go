@@ -28,6 +28,24 @@ func mustStatus(t *testing.T, p page, want int) {
 	}
 }
 
+// signedIn starts the demo site and a browser signed in to it with token.
+func signedIn(t *testing.T, token string) (*site, *browser) {
+	t.Helper()
+	s := newSite(t)
+	b := s.browser()
+	b.signIn(token)
+	return s, b
+}
+
+// mustShow gets path and requires a 200 and each of want in the page.
+func mustShow(t *testing.T, b *browser, path string, want ...string) page {
+	t.Helper()
+	p := b.get(path)
+	mustStatus(t, p, http.StatusOK)
+	mustContain(t, p, want...)
+	return p
+}
+
 func TestEveryPageRedirectsToSignInWithoutASession(t *testing.T) {
 	s := newSite(t)
 	b := s.browser()
@@ -58,9 +76,7 @@ func TestEveryPageRedirectsToSignInWithoutASession(t *testing.T) {
 func TestSignInSetsAStrictHttpOnlyCookieAndReturnsToThePageAsked(t *testing.T) {
 	s := newSite(t)
 	b := s.browser()
-	form := b.get("/sign-in?next=%2Fareas%2F00EB")
-	mustStatus(t, form, http.StatusOK)
-	mustContain(t, form, `<label for="token">Access token</label>`)
+	form := mustShow(t, b, "/sign-in?next=%2Fareas%2F00EB", `<label for="token">Access token</label>`)
 	p := b.post("/sign-in", url.Values{"csrf": {csrf(t, form)}, "token": {tokScrutiny}, "next": {"/areas/00EB"}}, s.srv.URL)
 	mustStatus(t, p, http.StatusSeeOther)
 	if got := p.Header.Get("Location"); got != "/areas/00EB" {
@@ -80,9 +96,7 @@ func TestSignInSetsAStrictHttpOnlyCookieAndReturnsToThePageAsked(t *testing.T) {
 	if strings.Contains(cookie, "Secure") {
 		t.Errorf("session cookie %q is Secure over plain HTTP", cookie)
 	}
-	home := b.get("/")
-	mustStatus(t, home, http.StatusOK)
-	mustContain(t, home, "Signed in as demo.scrutiny.hartlepool")
+	mustShow(t, b, "/", "Signed in as demo.scrutiny.hartlepool")
 }
 
 func TestSignInRefusesAFormWithoutItsCSRFToken(t *testing.T) {
@@ -122,9 +136,7 @@ func TestSignInRefusesAFormWithoutItsCSRFToken(t *testing.T) {
 }
 
 func TestSignOutEndsTheSessionAndNeedsItsToken(t *testing.T) {
-	s := newSite(t)
-	b := s.browser()
-	b.signIn(tokAuditor)
+	s, b := signedIn(t, tokAuditor)
 	home := b.get("/")
 	mustStatus(t, b.post("/sign-out", url.Values{"csrf": {"forged"}}, ""), http.StatusForbidden)
 	mustStatus(t, b.get("/"), http.StatusOK)
@@ -134,9 +146,7 @@ func TestSignOutEndsTheSessionAndNeedsItsToken(t *testing.T) {
 }
 
 func TestPagesCarrySecurityHeaders(t *testing.T) {
-	s := newSite(t)
-	b := s.browser()
-	b.signIn(tokScrutiny)
+	_, b := signedIn(t, tokScrutiny)
 	for _, path := range []string{"/sign-in", "/", "/areas/00EB"} {
 		p := b.get(path)
 		csp := p.Header.Get("Content-Security-Policy")
@@ -152,23 +162,15 @@ func TestPagesCarrySecurityHeaders(t *testing.T) {
 			t.Errorf("%s: X-Frame-Options %q", path, got)
 		}
 	}
-	css := b.get("/static/style.css")
-	mustStatus(t, css, http.StatusOK)
-	mustContain(t, css, "@media print")
+	mustShow(t, b, "/static/style.css", "@media print")
 }
 
 func TestHomeListsRegionsAreasAndCounts(t *testing.T) {
-	s := newSite(t)
-	b := s.browser()
-	b.signIn(tokScrutiny)
-	p := b.get("/")
-	mustStatus(t, p, http.StatusOK)
-	mustContain(t, p, "Agreements by region", "North East", "Hartlepool", `href="/areas/00EB"`,
+	_, b := signedIn(t, tokScrutiny)
+	mustShow(t, b, "/", "Agreements by region", "North East", "Hartlepool", `href="/areas/00EB"`,
 		"Standing CAA flags by colour", `<a href="/indicators/112">NI 112</a>`, "now</strong>")
 	// Search: a name filters, a code or an indicator goes straight there.
-	f := b.get("/?q=hartle")
-	mustStatus(t, f, http.StatusOK)
-	mustContain(t, f, "Hartlepool")
+	f := mustShow(t, b, "/?q=hartle", "Hartlepool")
 	if strings.Contains(f.Body, "Barnet") {
 		t.Error("search for hartle lists Barnet")
 	}
@@ -181,64 +183,43 @@ func TestHomeListsRegionsAreasAndCounts(t *testing.T) {
 }
 
 func TestAreaPageShowsTargetsByKindAndCAAFlags(t *testing.T) {
-	s := newSite(t)
-	b := s.browser()
-	b.signIn(tokScrutiny)
-	p := b.get("/areas/00EB")
-	mustStatus(t, p, http.StatusOK)
-	mustContain(t, p, "<h1>Hartlepool</h1>", "Local Area Agreement 00EB/2008-11", "Designated targets", "Statutory DCSF", "Local targets",
+	_, b := signedIn(t, tokScrutiny)
+	mustShow(t, b, "/areas/00EB", "<h1>Hartlepool</h1>", "Local Area Agreement 00EB/2008-11", "Designated targets", "Statutory DCSF", "Local targets",
 		"NI 112", "Under 18 conception rate", "refreshed", "57.9", // the revised 2008/09 outturn
 		"Teenage pregnancy", `class="flag red"`, "upheld", "Organisational assessment 2009")
 	// Oldham's corrected outturn: the correction links to what it corrects.
-	ol := b.get("/areas/00BP")
-	mustStatus(t, ol, http.StatusOK)
-	mustContain(t, ol, "Corrections recorded", "Connexions return")
+	ol := mustShow(t, b, "/areas/00BP", "Corrections recorded", "Connexions return")
 	if !regexp.MustCompile(`Corrections recorded.*?<a href="/events/\d+/\d+"><code>`).MatchString(strings.ReplaceAll(ol.Body, "\n", " ")) {
 		t.Error("the correction does not link to the event it corrects")
 	}
 	mustStatus(t, b.get("/areas/ZZZZ"), http.StatusNotFound)
 	// Before the agreement was opened there is none.
-	early := b.get("/areas/00EB?known_at=2007-12-31")
-	mustStatus(t, early, http.StatusOK)
-	mustContain(t, early, "as now known at 31 December 2007", "No agreement for 2008-11 is recorded", "Back to now")
+	mustShow(t, b, "/areas/00EB?known_at=2007-12-31", "as now known at 31 December 2007", "No agreement for 2008-11 is recorded", "Back to now")
 }
 
 func TestTargetPageShowsRoundsChangesOutturnsAndChart(t *testing.T) {
-	s := newSite(t)
-	b := s.browser()
-	b.signIn(tokScrutiny)
-	p := b.get("/agreements/00EB/2008-11/targets/NI%20112")
-	mustStatus(t, p, http.StatusOK)
-	mustContain(t, p, "Hartlepool: NI 112", "Round 1: Proposed", "Round 2: Counter proposed", "Agreed",
+	_, b := signedIn(t, tokScrutiny)
+	mustShow(t, b, "/agreements/00EB/2008-11/targets/NI%20112", "Hartlepool: NI 112", "Round 1: Proposed", "Round 2: Counter proposed", "Agreed",
 		"hartlepool-lsp-manager", "GO asks for more stretch", `class="num chg down">-2</td>`,
 		"<svg", "Agreed trajectory", "revision 1", "superseded", `href="/events/6/0"`)
 	// As known before the agreement: countered, later rounds marked.
-	old := b.get("/agreements/00EB/2008-11/targets/NI%20112?known_at=2008-02-20")
-	mustStatus(t, old, http.StatusOK)
-	mustContain(t, old, "as now known at 20 February 2008", `<span class="state countered">countered</span>`, `class="later-tag">later</span>`)
+	mustShow(t, b, "/agreements/00EB/2008-11/targets/NI%20112?known_at=2008-02-20",
+		"as now known at 20 February 2008", `<span class="state countered">countered</span>`, `class="later-tag">later</span>`)
 	mustStatus(t, b.get("/agreements/00EB/2008-11/targets/NI%20999"), http.StatusNotFound)
 	mustStatus(t, b.get("/agreements/00EB/2008-11/targets/NI%20112?known_at=yesterday"), http.StatusBadRequest)
 }
 
 func TestIndicatorPageListsEveryAreaAndSorts(t *testing.T) {
-	s := newSite(t)
-	b := s.browser()
-	b.signIn(tokScrutiny)
-	p := b.get("/indicators/154")
-	mustStatus(t, p, http.StatusOK)
-	mustContain(t, p, "NI 154", "Net additional homes provided", "Hartlepool", "sorted by area")
+	_, b := signedIn(t, tokScrutiny)
+	mustShow(t, b, "/indicators/154", "NI 154", "Net additional homes provided", "Hartlepool", "sorted by area")
 	r := b.get("/indicators/154?sort=region")
 	mustContain(t, r, "sorted by region", `aria-sort="ascending"`)
 	mustStatus(t, b.get("/indicators/0"), http.StatusNotFound)
 }
 
 func TestEventPageShowsTheChainAndAVerifiedInclusionProof(t *testing.T) {
-	s := newSite(t)
-	b := s.browser()
-	b.signIn(tokAuditor)
-	p := b.get("/events/6/0")
-	mustStatus(t, p, http.StatusOK)
-	mustContain(t, p, "laa.TargetProposed", "prev_hash", "matches prev_hash", "recomputed: matches", `href="/events/2/0"`,
+	_, b := signedIn(t, tokAuditor)
+	mustShow(t, b, "/events/6/0", "laa.TargetProposed", "prev_hash", "matches prev_hash", "recomputed: matches", `href="/events/2/0"`,
 		"Verified:", "Audit path")
 	first := b.get("/events/2/0")
 	mustContain(t, first, "zero hash: start of the chain")
@@ -248,9 +229,7 @@ func TestEventPageShowsTheChainAndAVerifiedInclusionProof(t *testing.T) {
 }
 
 func TestRoundsCSVMatchesTheAPI(t *testing.T) {
-	s := newSite(t)
-	b := s.browser()
-	b.signIn(tokScrutiny)
+	s, b := signedIn(t, tokScrutiny)
 	page := b.get("/agreements/00EB/2008-11/targets/NI%20112")
 	mustContain(t, page, `href="/agreements/00EB/2008-11/targets/NI%20112/rounds.csv"`)
 	p := b.get("/agreements/00EB/2008-11/targets/NI%20112/rounds.csv")

@@ -110,6 +110,37 @@ func (p *Scanner) Object(field func(key []byte) bool) bool {
 	}
 }
 
+// Fields walks an object whose members are the fields named by keys (each
+// written in lower case), calling field with the index in keys of each
+// field met, positioned before its value. A field met twice is refused (see
+// [Seen]); any other key goes to [Scanner.Unknown] with keys. Writers put
+// the fields in the order of keys, so the one after the last field met is
+// tried first.
+func (p *Scanner) Fields(keys []string, field func(i int) bool) bool {
+	var seen Seen
+	next := 0
+	return p.Object(func(key []byte) bool {
+		i := next
+		if i >= len(keys) || keys[i] != string(key) {
+			if i = fieldIndex(keys, key); i < 0 {
+				return p.Unknown(key, keys)
+			}
+		}
+		next = i + 1
+		return seen.First(i) && field(i)
+	})
+}
+
+// fieldIndex returns the position of key in keys, or -1.
+func fieldIndex(keys []string, key []byte) int {
+	for i, k := range keys {
+		if k == string(key) {
+			return i
+		}
+	}
+	return -1
+}
+
 // Map walks an object whose keys are data rather than field names (any
 // string, escapes decoded), calling value with each key positioned before
 // its value. A repeated key is the caller's to resolve: encoding/json keeps

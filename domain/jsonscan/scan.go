@@ -114,15 +114,15 @@ func (p *Scanner) Object(field func(key []byte) bool) bool {
 // written in lower case), calling field with the index in keys of each
 // field met, positioned before its value. A field met twice is refused (see
 // [Seen]); any other key goes to [Scanner.Unknown] with keys. Writers put
-// the fields in the order of keys, so the one after the last field met is
-// tried first.
+// the fields in the order of keys, so the keys after the last field met
+// are tried first.
 func (p *Scanner) Fields(keys []string, field func(i int) bool) bool {
 	var seen Seen
 	next := 0
 	return p.Object(func(key []byte) bool {
 		i := next
 		if i >= len(keys) || keys[i] != string(key) {
-			if i = fieldIndex(keys, key); i < 0 {
+			if i = fieldIndex(keys, key, next); i < 0 {
 				return p.Unknown(key, keys)
 			}
 		}
@@ -131,10 +131,17 @@ func (p *Scanner) Fields(keys []string, field func(i int) bool) bool {
 	})
 }
 
-// fieldIndex returns the position of key in keys, or -1.
-func fieldIndex(keys []string, key []byte) int {
-	for i, k := range keys {
-		if k == string(key) {
+// fieldIndex returns the position of key in keys, or -1, looking from
+// position from on first: fields left out (empty, omitted) are skipped
+// forward.
+func fieldIndex(keys []string, key []byte, from int) int {
+	for i := from; i < len(keys); i++ {
+		if keys[i] == string(key) {
+			return i
+		}
+	}
+	for i := range min(from, len(keys)) {
+		if keys[i] == string(key) {
 			return i
 		}
 	}

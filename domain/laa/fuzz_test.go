@@ -9,6 +9,7 @@ import (
 
 	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/domain/catalogue"
+	"github.com/laaledger/laaledger/domain/internal/domaintest"
 )
 
 // laaFuzzTypes are the command types the fuzz test decodes: every LAA
@@ -129,12 +130,12 @@ func TestEveryLAACommandHasAFuzzSeed(t *testing.T) {
 	for _, c := range laaFuzzSeeds() {
 		seeded[c.CommandType()] = true
 		body, err := json.Marshal(c)
-		laaNoErr(t, err, "marshal")
+		domaintest.NoErr(t, err, "marshal")
 		_, err = kindTypes.DecodeCommand(c.CommandType(), body)
-		laaNoErr(t, err, "seed "+c.CommandType()+" decodes")
+		domaintest.NoErr(t, err, "seed "+c.CommandType()+" decodes")
 	}
 	for _, typ := range laaFuzzTypes() {
-		laaCheck(t, seeded[typ], "no fuzz seed for %s", typ)
+		domaintest.Check(t, seeded[typ], "no fuzz seed for %s", typ)
 	}
 }
 
@@ -143,9 +144,9 @@ func TestLAACommandFieldsAreSnakeCase(t *testing.T) {
 	for _, c := range laaFuzzSeeds() {
 		body, _ := json.Marshal(c)
 		var m map[string]any
-		laaNoErr(t, json.Unmarshal(body, &m), "unmarshal")
+		domaintest.NoErr(t, json.Unmarshal(body, &m), "unmarshal")
 		for k := range m {
-			laaCheck(t, k == strings.ToLower(k) && !strings.Contains(k, "-"), "%s field %q is not snake_case", c.CommandType(), k)
+			domaintest.Check(t, k == strings.ToLower(k) && !strings.Contains(k, "-"), "%s field %q is not snake_case", c.CommandType(), k)
 		}
 	}
 }

@@ -15,13 +15,7 @@ import (
 // laaFuzzTypes are the command types the fuzz test decodes: every LAA
 // command and the catalogue import.
 func laaFuzzTypes() []string {
-	var out []string
-	for _, typ := range kindTypes.CommandTypes() {
-		if strings.HasPrefix(typ, "laa.") || strings.HasPrefix(typ, "nis.") {
-			out = append(out, typ)
-		}
-	}
-	return out
+	return domaintest.OfKinds(kindTypes.CommandTypes(), domain.KindAgreement, domain.KindCatalogue)
 }
 
 var fuzzTitle = "t"

@@ -7,6 +7,8 @@ package domaintest
 import (
 	"fmt"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,4 +72,18 @@ func Fold[S interface{ Apply(domain.Event) S }](s S, evs []domain.Event) S {
 		s = s.Apply(e)
 	}
 	return s
+}
+
+// OfKinds returns those of types (registered event or command types,
+// "<kind>.<Name>") that belong to one of the aggregate kinds, in the order
+// given.
+func OfKinds(types []string, kinds ...string) []string {
+	var out []string
+	for _, typ := range types {
+		kind, _, _ := strings.Cut(typ, ".")
+		if slices.Contains(kinds, kind) {
+			out = append(out, typ)
+		}
+	}
+	return out
 }

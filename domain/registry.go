@@ -85,9 +85,8 @@ func structType(proto any) reflect.Type {
 
 // EventSchemaVersion returns the current schema version of an event type.
 func (r *Registry) EventSchemaVersion(e Event) int {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	return r.events[e.EventType()].version
+	c, _ := r.event(e.EventType())
+	return c.version
 }
 
 // EventTypes lists every registered event type, sorted.
@@ -99,9 +98,7 @@ func (r *Registry) EventTypes() []string {
 
 // NewEvent returns the zero value of the event registered as typ.
 func (r *Registry) NewEvent(typ string) (Event, bool) {
-	r.mu.RLock()
-	c, ok := r.events[typ]
-	r.mu.RUnlock()
+	c, ok := r.event(typ)
 	if !ok {
 		return nil, false
 	}
@@ -110,9 +107,7 @@ func (r *Registry) NewEvent(typ string) (Event, bool) {
 
 // EncodeEvent returns an event's type, schema version and JSON body.
 func (r *Registry) EncodeEvent(e Event) (typ string, version int, data []byte, err error) {
-	r.mu.RLock()
-	c, ok := r.events[e.EventType()]
-	r.mu.RUnlock()
+	c, ok := r.event(e.EventType())
 	if !ok {
 		return "", 0, nil, fmt.Errorf("encode event %s: type not registered", e.EventType())
 	}
@@ -127,9 +122,7 @@ func (r *Registry) EncodeEvent(e Event) (typ string, version int, data []byte, e
 // than this build knows is an error: a reader must never silently skip a
 // fact it does not understand.
 func (r *Registry) DecodeEvent(typ string, version int, data []byte) (Event, error) {
-	r.mu.RLock()
-	c, ok := r.events[typ]
-	r.mu.RUnlock()
+	c, ok := r.event(typ)
 	if !ok {
 		return nil, Errorf(EINVALID, "event.unknown_type", "decode event: unknown type %q", typ)
 	}
@@ -159,9 +152,7 @@ func (r *Registry) CommandTypes() []string {
 // code that describes commands rather than decodes them (the OpenAPI
 // document derives each command's body schema from it).
 func (r *Registry) NewCommand(typ string) (Command, bool) {
-	r.mu.RLock()
-	t, ok := r.commands[typ]
-	r.mu.RUnlock()
+	t, ok := r.command(typ)
 	if !ok {
 		return nil, false
 	}
@@ -172,9 +163,7 @@ func (r *Registry) NewCommand(typ string) (Command, bool) {
 // fields, trailing data and wrong types are refused with an EINVALID *Error
 // naming what was wrong; the command's own Validate, if it has one, runs too.
 func (r *Registry) DecodeCommand(typ string, data []byte) (Command, error) {
-	r.mu.RLock()
-	t, ok := r.commands[typ]
-	r.mu.RUnlock()
+	t, ok := r.command(typ)
 	if !ok {
 		return nil, Errorf(EINVALID, "command.unknown_type", "unknown command type %q", typ)
 	}
@@ -197,6 +186,22 @@ func (r *Registry) DecodeCommand(typ string, data []byte) (Command, error) {
 		}
 	}
 	return cmd, nil
+}
+
+// event returns the codec of the event type typ, if registered.
+func (r *Registry) event(typ string) (eventCodec, bool) {
+	r.mu.RLock()
+	c, ok := r.events[typ]
+	r.mu.RUnlock()
+	return c, ok
+}
+
+// command returns the Go type of the command type typ, if registered.
+func (r *Registry) command(typ string) (reflect.Type, bool) {
+	r.mu.RLock()
+	t, ok := r.commands[typ]
+	r.mu.RUnlock()
+	return t, ok
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -59,17 +59,16 @@ func parseCommit(data []byte) (*Commit, bool) {
 		p jsonscan.Scanner
 	}{p: jsonscan.New(data)}
 	c, p := &d.c, &d.p
-	var seen jsonscan.Seen
-	ok := p.Object(func(key []byte) bool {
-		switch string(key) {
-		case "command_id":
-			return seen.First(0) && p.Str(&c.CommandID)
-		case "fingerprint":
-			return seen.First(1) && p.Str(&c.Fingerprint)
-		case "events":
-			return seen.First(2) && parseEvents(p, &c.Events)
+	ok := p.Fields(commitFields, func(i int) bool {
+		switch i {
+		case 0:
+			return p.Str(&c.CommandID)
+		case 1:
+			return p.Str(&c.Fingerprint)
+		case 2:
+			return parseEvents(p, &c.Events)
 		}
-		return p.Unknown(key, commitFields)
+		return false
 	})
 	if !ok || !p.End() {
 		return nil, false

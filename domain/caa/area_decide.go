@@ -133,28 +133,23 @@ func (s AreaAssessment) event(m domain.Meta, cmd domain.Command, r Review) domai
 
 func (s AreaAssessment) corrected(c Correction) domain.Event { return CorrectionRecorded(c) }
 
-// checkCorrected checks a corrected flag, review decision or publication
-// as the command that produced it was checked.
-func (s AreaAssessment) checkCorrected(e domain.Event) error {
+// commandOf returns the command that produced a flag, a review decision
+// or a publication, and for a decision the review it decided.
+func (s AreaAssessment) commandOf(e domain.Event) (domain.Command, Review) {
 	k := CAAKey{Area: s.Area, Year: s.Year}
 	switch e := e.(type) {
 	case FlagProposed:
 		return ProposeFlag{CAAKey: k, FlagID: e.FlagID, Colour: e.Colour, Theme: e.Theme, Indicators: e.Indicators,
-			Rationale: e.Rationale, LeadInspectorate: e.LeadInspectorate}.Validate()
+			Rationale: e.Rationale, LeadInspectorate: e.LeadInspectorate}, Review{}
 	case FlagChanged:
-		return ChangeFlag{CAAKey: k, FlagID: e.FlagID, Colour: e.Colour, Theme: e.Theme, Indicators: e.Indicators, Rationale: e.Rationale}.Validate()
+		return ChangeFlag{CAAKey: k, FlagID: e.FlagID, Colour: e.Colour, Theme: e.Theme, Indicators: e.Indicators, Rationale: e.Rationale}, Review{}
 	case ReviewDecided:
-		c := DecideReview{CAAKey: k, RequestID: e.RequestID, Outcome: e.Outcome, Reasons: e.Reasons,
-			Colour: e.Colour, Theme: e.Theme, Indicators: e.Indicators, Rationale: e.Rationale}
-		if err := c.Validate(); err != nil || c.Outcome != ReviewAmended {
-			return err
-		}
-		return s.checkDecision(Review{ID: e.RequestID, Target: e.FlagID}, c)
+		return DecideReview{CAAKey: k, RequestID: e.RequestID, Outcome: e.Outcome, Reasons: e.Reasons,
+			Colour: e.Colour, Theme: e.Theme, Indicators: e.Indicators, Rationale: e.Rationale}, Review{ID: e.RequestID, Target: e.FlagID}
 	case AssessmentPublished:
-		_, err := caaParseDate(e.PublishedOn)
-		return err
+		return PublishAssessment{CAAKey: k, PublishedOn: e.PublishedOn}, Review{}
 	}
-	return nil
+	return nil, Review{}
 }
 
 // checkParty lets the assessed area's LSP or lead council act.

@@ -92,16 +92,7 @@ func TestAreaAssessmentRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
-			s := tt.state(t)
-			before := s.clone()
-			evs, err := DecideAreaAssessment(s, caaMeta(tt.actor), tt.cmd, nil)
-			caaWantRule(t, err, tt.rule)
-			if evs != nil {
-				t.Errorf("refused command returned events %v", evs)
-			}
-			if !reflect.DeepEqual(before, s) {
-				t.Errorf("Decide changed the state it was given")
-			}
+			checkRefused(t, DecideAreaAssessment, tt.state(t), tt.actor, tt.cmd, tt.rule)
 		})
 	}
 }
@@ -131,19 +122,7 @@ func TestAreaAssessmentJudgeRoles(t *testing.T) {
 		{"correct", caaPublished, RecordCorrection{CAAKey: caaK, CorrectsEventID: "e1", Reason: "r", Correction: "c"}},
 	}
 	for _, j := range judged {
-		for _, role := range domain.Roles {
-			a := domain.Actor{ID: "someone", Role: role, Organisation: "00EB"}
-			_, err := DecideAreaAssessment(j.state(t), caaMeta(a), j.cmd, nil)
-			if role == domain.RoleAuditCommission || role == domain.RoleInspectorate {
-				if err != nil {
-					t.Errorf("%s by %s: %v", j.name, role, err)
-				}
-				continue
-			}
-			if domain.ErrorRule(err) != RuleCAAJudgeRole || domain.ErrorCode(err) != domain.EFORBIDDEN {
-				t.Errorf("%s by %s: got %v (%s), want %s", j.name, role, err, domain.ErrorRule(err), RuleCAAJudgeRole)
-			}
-		}
+		checkJudgeRoles(t, DecideAreaAssessment, j.name, j.state(t), j.cmd)
 	}
 }
 

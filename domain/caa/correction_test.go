@@ -194,3 +194,67 @@ func TestCorrectionRefusals(t *testing.T) {
 	_, err = o.decide(caaAC, OARecordCorrection{OAKey: oaK, CorrectsEventID: o.past[0].EventID, Reason: "r", CorrectedType: "oa.AssessmentOpened", Corrected: body(t, other)})
 	caaWantRule(t, err, "caa.correction_payload")
 }
+
+// A corrected publication or review decision is checked as the command
+// that produced it: a publication date must be a date, and an amendment
+// must fit the review it decides (a flag's theme, a score's element).
+func TestCorrectedDecisionsAreCheckedAsTheirCommands(t *testing.T) {
+	l := newLedger(t)
+	l.must(caaAC, OpenAssessment{CAAKey: caaK})
+	l.must(caaInsp, caaR1)
+	l.must(caaAC, caaG1)
+	l.must(caaAC, IssuePrePublicationReport{CAAKey: caaK})
+	l.must(caaLSP, caaRR)
+	rd := l.must(caaAC, DecideReview{CAAKey: caaK, RequestID: "RR1", Outcome: ReviewAmended, Reasons: "r", Colour: FlagGreen,
+		Theme: caaG1.Theme, Indicators: []int{112}, Rationale: "amended"})
+	pub := l.must(caaAC, PublishAssessment{CAAKey: caaK, PublishedOn: "2009-09-06"})
+	fix := func(ref, typ string, b domain.Event) RecordCorrection {
+		return RecordCorrection{CAAKey: caaK, CorrectsEventID: ref, Reason: "r", CorrectedType: typ, Corrected: body(t, b)}
+	}
+	amended := ReviewDecided{RequestID: "RR1", FlagID: "R1", Outcome: ReviewAmended, Reasons: "r", Colour: FlagGreen,
+		Theme: caaG1.Theme, Indicators: []int{112, 113}, Rationale: "amended again"}
+	clash := amended
+	clash.Colour = FlagRed
+	upheld := amended
+	upheld.Outcome = ReviewUpheld
+	for _, tc := range []struct {
+		desc string
+		cmd  RecordCorrection
+		rule string
+	}{
+		{"a publication date that is none", fix(pub, "caa.AssessmentPublished", AssessmentPublished{PublishedOn: "10 December"}), "caa.correction_payload"},
+		{"an upheld review that changes the flag", fix(rd, "caa.ReviewDecided", upheld), "caa.correction_payload"},
+		{"an amendment on a theme the other colour holds", fix(rd, "caa.ReviewDecided", clash), "caa.correction_payload"},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			_, err := l.decide(caaAC, tc.cmd)
+			caaWantRule(t, err, tc.rule)
+		})
+	}
+	l.must(caaAC, fix(rd, "caa.ReviewDecided", amended))
+	l.must(caaAC, fix(pub, "caa.AssessmentPublished", AssessmentPublished{PublishedOn: "2009-09-07"}))
+
+	o := newLedger(t)
+	o.must(caaAC, OAOpenAssessment{OAKey: oaK})
+	o.must(caaAC, oaTestScores)
+	o.must(caaAC, OAIssuePrePublicationReport{OAKey: oaK})
+	o.must(caaLA, OARequestReview{OAKey: oaK, RequestID: "RR1", Element: ScoreDirectionOfTravel, Grounds: "g"})
+	ord := o.must(caaAC, OADecideReview{OAKey: oaK, RequestID: "RR1", Outcome: ReviewUpheld, Reasons: "r"})
+	opub := o.must(caaAC, OAPublishAssessment{OAKey: oaK, PublishedOn: "2009-09-06"})
+	ofix := func(ref, typ string, b domain.Event) OARecordCorrection {
+		return OARecordCorrection{OAKey: oaK, CorrectsEventID: ref, Reason: "r", CorrectedType: typ, Corrected: body(t, b)}
+	}
+	for _, tc := range []struct {
+		desc string
+		cmd  OARecordCorrection
+	}{
+		{"a publication date that is none", ofix(opub, "oa.AssessmentPublished", OAAssessmentPublished{PublishedOn: "2009-13-01"})},
+		{"a score for direction of travel", ofix(ord, "oa.ReviewDecided", OAReviewDecided{RequestID: "RR1", Element: ScoreDirectionOfTravel, Outcome: ReviewAmended, Reasons: "r", Score: 2})},
+	} {
+		t.Run("oa "+tc.desc, func(t *testing.T) {
+			_, err := o.decide(caaAC, tc.cmd)
+			caaWantRule(t, err, "caa.correction_payload")
+		})
+	}
+	o.must(caaAC, ofix(ord, "oa.ReviewDecided", OAReviewDecided{RequestID: "RR1", Element: ScoreDirectionOfTravel, Outcome: ReviewAmended, Reasons: "r", DirectionOfTravel: "improving well"}))
+}

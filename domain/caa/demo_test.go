@@ -12,22 +12,14 @@ import (
 
 	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/domain/demo"
+	"github.com/laaledger/laaledger/domain/demo/demotest"
 )
 
 // The domain's checks that need a long, realistic history run over the demo
 // histories, which live outside the pure domain (package demo).
 
-func decideDemo(t *testing.T, steps []demo.Step, each func(demo.Step, []domain.Event)) demo.Decided {
-	t.Helper()
-	d, err := demo.Decide(steps, each)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
-
 func TestAssessmentFlagInfoAgreesWithCAAFlags(t *testing.T) {
-	d := decideDemo(t, demo.CAAHistory(), nil)
+	d := demotest.Decide(t, demo.CAAHistory(), nil)
 	checked := 0
 	for _, s := range d.Areas {
 		for id := range s.Flags {

@@ -3,6 +3,7 @@ package caa
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -29,7 +30,29 @@ func caaMeta(a domain.Actor) domain.Meta {
 // decideCAA decides and folds a command into s, failing the test on a refusal.
 func decideCAA(t *testing.T, s AreaAssessment, a domain.Actor, cmd domain.Command) AreaAssessment {
 	t.Helper()
-	evs, err := DecideAreaAssessment(s, caaMeta(a), cmd, nil)
+	return decideFold(t, DecideAreaAssessment, s, a, cmd)
+}
+
+func decideOA(t *testing.T, s OrgAssessment, a domain.Actor, cmd domain.Command) OrgAssessment {
+	t.Helper()
+	return decideFold(t, DecideOrgAssessment, s, a, cmd)
+}
+
+// assessmentState is the state of either kind of assessment, and decider
+// its decision.
+type (
+	assessmentState[S any] interface {
+		Apply(domain.Event) S
+		clone() S
+	}
+	decider[S any] func(S, domain.Meta, domain.Command, domain.History) ([]domain.Event, error)
+)
+
+// decideFold decides cmd by a for s and folds its events into s, failing
+// the test on a refusal.
+func decideFold[S assessmentState[S]](t *testing.T, decide decider[S], s S, a domain.Actor, cmd domain.Command) S {
+	t.Helper()
+	evs, err := decide(s, caaMeta(a), cmd, nil)
 	if err != nil {
 		t.Fatalf("%s: %v", cmd.CommandType(), err)
 	}
@@ -39,16 +62,38 @@ func decideCAA(t *testing.T, s AreaAssessment, a domain.Actor, cmd domain.Comman
 	return s
 }
 
-func decideOA(t *testing.T, s OrgAssessment, a domain.Actor, cmd domain.Command) OrgAssessment {
+// checkRefused checks that cmd by a is refused for s by rule, with no
+// events and without changing s.
+func checkRefused[S assessmentState[S]](t *testing.T, decide decider[S], s S, a domain.Actor, cmd domain.Command, rule string) {
 	t.Helper()
-	evs, err := DecideOrgAssessment(s, caaMeta(a), cmd, nil)
-	if err != nil {
-		t.Fatalf("%s: %v", cmd.CommandType(), err)
+	before := s.clone()
+	evs, err := decide(s, caaMeta(a), cmd, nil)
+	caaWantRule(t, err, rule)
+	if evs != nil {
+		t.Errorf("refused command returned events %v", evs)
 	}
-	for _, e := range evs {
-		s = s.Apply(e)
+	if !reflect.DeepEqual(before, s) {
+		t.Errorf("Decide changed the state it was given")
 	}
-	return s
+}
+
+// checkJudgeRoles checks that the judges, and only they, may give cmd
+// for s: every other role is refused by caa.judge_role.
+func checkJudgeRoles[S assessmentState[S]](t *testing.T, decide decider[S], name string, s S, cmd domain.Command) {
+	t.Helper()
+	for _, role := range domain.Roles {
+		a := domain.Actor{ID: "someone", Role: role, Organisation: "00EB"}
+		_, err := decide(s, caaMeta(a), cmd, nil)
+		if role == domain.RoleAuditCommission || role == domain.RoleInspectorate {
+			if err != nil {
+				t.Errorf("%s by %s: %v", name, role, err)
+			}
+			continue
+		}
+		if domain.ErrorRule(err) != RuleCAAJudgeRole || domain.ErrorCode(err) != domain.EFORBIDDEN {
+			t.Errorf("%s by %s: got %v (%s), want %s", name, role, err, domain.ErrorRule(err), RuleCAAJudgeRole)
+		}
+	}
 }
 
 func caaWantRule(t *testing.T, err error, rule string) {

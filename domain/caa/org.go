@@ -165,24 +165,20 @@ func (s OrgAssessment) event(m domain.Meta, cmd domain.Command, r Review) domain
 
 func (s OrgAssessment) corrected(c Correction) domain.Event { return OACorrectionRecorded(c) }
 
-// checkCorrected checks corrected scores, a review decision or a
-// publication as the command that produced it was checked.
-func (s OrgAssessment) checkCorrected(e domain.Event) error {
+// commandOf returns the command that produced scores, a review decision
+// or a publication, and for a decision the review it decided.
+func (s OrgAssessment) commandOf(e domain.Event) (domain.Command, Review) {
 	k := OAKey{Org: s.Org, Year: s.Year}
 	switch e := e.(type) {
 	case OAScoresProposed:
-		return OAProposeScores{OAKey: k, OrgScores: e.OrgScores, Rationale: e.Rationale}.Validate()
+		return OAProposeScores{OAKey: k, OrgScores: e.OrgScores, Rationale: e.Rationale}, Review{}
 	case OAReviewDecided:
-		c := OADecideReview{OAKey: k, RequestID: e.RequestID, Outcome: e.Outcome, Reasons: e.Reasons, Score: e.Score, DirectionOfTravel: e.DirectionOfTravel}
-		if err := c.Validate(); err != nil || c.Outcome != ReviewAmended {
-			return err
-		}
-		return s.checkDecision(Review{ID: e.RequestID, Target: e.Element}, c)
+		return OADecideReview{OAKey: k, RequestID: e.RequestID, Outcome: e.Outcome, Reasons: e.Reasons, Score: e.Score, DirectionOfTravel: e.DirectionOfTravel},
+			Review{ID: e.RequestID, Target: e.Element}
 	case OAAssessmentPublished:
-		_, err := caaParseDate(e.PublishedOn)
-		return err
+		return OAPublishAssessment{OAKey: k, PublishedOn: e.PublishedOn}, Review{}
 	}
-	return nil
+	return nil, Review{}
 }
 
 // checkParty lets the assessed organisation itself act: a council as

@@ -1,7 +1,6 @@
 package caa
 
 import (
-	"reflect"
 	"testing"
 
 	"github.com/laaledger/laaledger/domain"
@@ -70,16 +69,7 @@ func TestOrgAssessmentRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
-			s := tt.state(t)
-			before := s.clone()
-			evs, err := DecideOrgAssessment(s, caaMeta(tt.actor), tt.cmd, nil)
-			caaWantRule(t, err, tt.rule)
-			if evs != nil {
-				t.Errorf("refused command returned events %v", evs)
-			}
-			if !reflect.DeepEqual(before, s) {
-				t.Errorf("Decide changed the state it was given")
-			}
+			checkRefused(t, DecideOrgAssessment, tt.state(t), tt.actor, tt.cmd, tt.rule)
 		})
 	}
 }
@@ -98,19 +88,7 @@ func TestOrgAssessmentJudgeRoles(t *testing.T) {
 		{"correct", oaPublished, OARecordCorrection{OAKey: oaK, CorrectsEventID: "e", Reason: "r", Correction: "c"}},
 	}
 	for _, j := range judged {
-		for _, role := range domain.Roles {
-			a := domain.Actor{ID: "someone", Role: role, Organisation: "00EB"}
-			_, err := DecideOrgAssessment(j.state(t), caaMeta(a), j.cmd, nil)
-			if role == domain.RoleAuditCommission || role == domain.RoleInspectorate {
-				if err != nil {
-					t.Errorf("%s by %s: %v", j.name, role, err)
-				}
-				continue
-			}
-			if domain.ErrorRule(err) != RuleCAAJudgeRole {
-				t.Errorf("%s by %s: got %v, want %s", j.name, role, err, RuleCAAJudgeRole)
-			}
-		}
+		checkJudgeRoles(t, DecideOrgAssessment, j.name, j.state(t), j.cmd)
 	}
 }
 

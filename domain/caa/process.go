@@ -221,10 +221,12 @@ type assessment interface {
 	// the review a decision is about.
 	event(m domain.Meta, cmd domain.Command, r Review) domain.Event
 	// corrected is the kind's event recording the correction c;
-	// checkCorrected checks a corrected body's values as the command
-	// that produced the original was checked.
+	// commandOf is the command that produced an event whose values a
+	// corrected body may change (nil for any other), with the review r
+	// a review decision decided, so that the body is checked as that
+	// command was ([checkCorrected]).
 	corrected(c Correction) domain.Event
-	checkCorrected(e domain.Event) error
+	commandOf(e domain.Event) (cmd domain.Command, r Review)
 }
 
 // decideStep decides a command for an assessment a of either kind,
@@ -399,7 +401,7 @@ var identityFields = []string{"Area", "Org", "Year", "FlagID", "Theme", "Request
 func decideCorrection(a assessment, h domain.History, m domain.Meta, cmd domain.Command, c Correction) (Correction, error) {
 	body, err := domain.DecideCorrection(h, cmd, domain.Correction{Prefix: "caa", Ref: c.CorrectsEventID,
 		Type: c.CorrectedType, Body: c.Corrected, At: m.OccurredAt, Events: a.profile().events,
-		Identity: identityFields, Check: a.checkCorrected})
+		Identity: identityFields, Check: func(e domain.Event) error { return checkCorrected(a, e) }})
 	if err != nil {
 		return Correction{}, err
 	}
@@ -408,6 +410,23 @@ func decideCorrection(a assessment, h domain.History, m domain.Meta, cmd domain.
 	}
 	c.Corrected = body
 	return c, nil
+}
+
+// checkCorrected checks a corrected body's values as the command that
+// produced the original was checked: its shape and, for an amending
+// review decision, that the amendment fits the review.
+func checkCorrected(a assessment, e domain.Event) error {
+	cmd, r := a.commandOf(e)
+	if cmd == nil {
+		return nil
+	}
+	if err := caaValidateCmd(cmd); err != nil {
+		return err
+	}
+	if cmd.(stepper).step().outcome != ReviewAmended {
+		return nil
+	}
+	return a.checkDecision(r, cmd)
 }
 
 // validate checks a correction's shape: what it corrects and why, and

@@ -20,6 +20,9 @@ import (
 // CatalogueID is the id of the one indicator catalogue aggregate.
 const CatalogueID = "catalogue"
 
+// catalogueRef is the aggregate every catalogue command is for.
+var catalogueRef = domain.AggregateRef{Kind: domain.KindCatalogue, ID: CatalogueID}
+
 // NI 31 (re-offending by registered sex offenders) was dropped from the set
 // before publication; the numbering runs 1–199 without it (refdata/SOURCES.md).
 const (
@@ -207,10 +210,8 @@ type ImportIndicators struct {
 	Partial       bool      `json:"partial,omitempty"`
 }
 
-func (ImportIndicators) CommandType() string { return "nis.ImportIndicators" }
-func (ImportIndicators) Aggregate() domain.AggregateRef {
-	return domain.AggregateRef{Kind: domain.KindCatalogue, ID: CatalogueID}
-}
+func (ImportIndicators) CommandType() string            { return "nis.ImportIndicators" }
+func (ImportIndicators) Aggregate() domain.AggregateRef { return catalogueRef }
 
 // Validate checks the rows: NI in 1..199 and not 31, a title, yes/no/blank
 // in the yes/no columns, a known status and no NI twice.
@@ -433,10 +434,6 @@ func (c Catalogue) Apply(e domain.Event) Catalogue {
 	return c
 }
 
-// indicatorColumns are the columns of refdata/national_indicators.csv that
-// [ParseIndicatorCSV] reads; "ni" ("NI 12") is a fallback for "number".
-var indicatorColumns = []string{"number", "title", "theme", "data_source", "place_survey", "dcsf_statutory", "status", "source"}
-
 // ParseIndicatorCSV reads an indicator file with the columns of
 // refdata/national_indicators.csv (ni, number, title, theme, data_source,
 // place_survey, dcsf_statutory, status, source) in any order. It checks only
@@ -491,27 +488,8 @@ func ParseIndicatorCSV(r io.Reader) ([]IndicatorRow, error) {
 		if err != nil {
 			return nil, domain.Errorf(domain.EINVALID, "nis.csv", "indicator file line %d: indicator number %q is not a number", line, num)
 		}
-		row := IndicatorRow{Line: line, NI: ni}
-		for _, name := range indicatorColumns[1:] {
-			v := get(name)
-			switch name {
-			case "title":
-				row.Title = v
-			case "theme":
-				row.Theme = v
-			case "data_source":
-				row.DataSource = v
-			case "place_survey":
-				row.PlaceSurvey = v
-			case "dcsf_statutory":
-				row.DCSFStatutory = v
-			case "status":
-				row.Status = v
-			case "source":
-				row.Source = v
-			}
-		}
-		rows = append(rows, row)
+		rows = append(rows, IndicatorRow{Line: line, NI: ni, Title: get("title"), Theme: get("theme"), DataSource: get("data_source"),
+			PlaceSurvey: get("place_survey"), DCSFStatutory: get("dcsf_statutory"), Status: get("status"), Source: get("source")})
 	}
 	return rows, nil
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/laaledger/laaledger/domain"
+	"github.com/laaledger/laaledger/domain/internal/domaintest"
 )
 
 // The counts and Place Survey membership are the ones refdata/SOURCES.md
@@ -14,33 +15,33 @@ func TestSeedCatalogueMatchesSources(t *testing.T) {
 	c := Seed()
 	at := time.Date(2008, 4, 1, 0, 0, 0, 0, time.UTC)
 	inds := c.Indicators(at)
-	must(t, len(inds) == 87, "indicators: got %d, want 87", len(inds))
-	equal(t, c.Version, 87, "version")
+	domaintest.Must(t, len(inds) == 87, "indicators: got %d, want 87", len(inds))
+	domaintest.Equal(t, c.Version, 87, "version")
 	_, ok := c.Lookup(31, at)
-	check(t, !ok, "NI 31 was dropped from the set")
+	domaintest.Check(t, !ok, "NI 31 was dropped from the set")
 	_, ok = c.Lookup(1, SeedEffectiveFrom.Add(-time.Hour))
-	check(t, !ok, "nothing is catalogued before the set was announced")
+	domaintest.Check(t, !ok, "nothing is catalogued before the set was announced")
 
 	placeSurvey := map[int]bool{1: true, 2: true, 3: true, 4: true, 5: true, 6: true, 17: true, 21: true, 22: true, 23: true,
 		27: true, 37: true, 41: true, 42: true, 119: true, 138: true, 139: true, 140: true}
-	must(t, len(placeSurvey) == 18, "place survey list")
+	domaintest.Must(t, len(placeSurvey) == 18, "place survey list")
 	for _, ind := range inds {
-		check(t, placeSurvey[ind.NI] == ind.PlaceSurvey, "NI %d place survey: got %v", ind.NI, ind.PlaceSurvey)
-		check(t, !ind.DCSFStatutory, "NI %d: the embedded file has no statutory flags", ind.NI)
-		check(t, ind.Title != "" && ind.Source != "", "NI %d has no title or source", ind.NI)
+		domaintest.Check(t, placeSurvey[ind.NI] == ind.PlaceSurvey, "NI %d place survey: got %v", ind.NI, ind.PlaceSurvey)
+		domaintest.Check(t, !ind.DCSFStatutory, "NI %d: the embedded file has no statutory flags", ind.NI)
+		domaintest.Check(t, ind.Title != "" && ind.Source != "", "NI %d has no title or source", ind.NI)
 	}
-	check(t, !c.HasStatutorySet(at), "embedded catalogue has no statutory set")
+	domaintest.Check(t, !c.HasStatutorySet(at), "embedded catalogue has no statutory set")
 	ind, ok := c.Lookup(199, at)
-	must(t, ok, "NI 199 missing")
-	equal(t, ind.Title, "Satisfaction with parks and play areas", "NI 199 title")
+	domaintest.Must(t, ok, "NI 199 missing")
+	domaintest.Equal(t, ind.Title, "Satisfaction with parks and play areas", "NI 199 title")
 }
 
 func TestImportIsIdempotent(t *testing.T) {
 	cmd := SeedCommand()
 	c := Seed()
-	evs, err := DecideCatalogue(c, opMeta("again", SeedEffectiveFrom.AddDate(0, 1, 0)), cmd)
-	noErr(t, err, "second import")
-	equal(t, len(evs), 0, "events of a repeated import")
+	evs, err := DecideCatalogue(c, domaintest.OperatorMeta("again", SeedEffectiveFrom.AddDate(0, 1, 0)), cmd)
+	domaintest.NoErr(t, err, "second import")
+	domaintest.Equal(t, len(evs), 0, "events of a repeated import")
 }
 
 func TestImportDecidesMinimalDiff(t *testing.T) {
@@ -51,44 +52,44 @@ func TestImportDecidesMinimalDiff(t *testing.T) {
 		{NI: 2, Title: "Two", PlaceSurvey: "yes"},
 		{NI: 72, Title: "Seventy-two", PlaceSurvey: "no"},
 	}}
-	evs, err := DecideCatalogue(Catalogue{}, opMeta("a", t0), first)
-	noErr(t, err, "first import")
-	must(t, len(evs) == 3, "first import: got %d events", len(evs))
-	c := foldCatalogue(Catalogue{}, evs)
+	evs, err := DecideCatalogue(Catalogue{}, domaintest.OperatorMeta("a", t0), first)
+	domaintest.NoErr(t, err, "first import")
+	domaintest.Must(t, len(evs) == 3, "first import: got %d events", len(evs))
+	c := domaintest.Fold(Catalogue{}, evs)
 
 	second := ImportIndicators{Source: "file B", Rows: []IndicatorRow{
 		{NI: 1, Title: "One, retitled", PlaceSurvey: "yes"},
 		{NI: 72, Title: "Seventy-two", PlaceSurvey: "no", DCSFStatutory: "yes"},
 		{NI: 73, Title: "Seventy-three", DCSFStatutory: "yes"},
 	}}
-	evs, err = DecideCatalogue(c, opMeta("b", t1), second)
-	noErr(t, err, "second import")
+	evs, err = DecideCatalogue(c, domaintest.OperatorMeta("b", t1), second)
+	domaintest.NoErr(t, err, "second import")
 	var types []string
 	for _, e := range evs {
 		types = append(types, e.EventType())
 	}
-	equal(t, types, []string{"nis.IndicatorRetitled", "nis.IndicatorReclassified", "nis.IndicatorAdded", "nis.IndicatorWithdrawn"}, "events")
-	c2 := foldCatalogue(c, evs)
+	domaintest.Equal(t, types, []string{"nis.IndicatorRetitled", "nis.IndicatorReclassified", "nis.IndicatorAdded", "nis.IndicatorWithdrawn"}, "events")
+	c2 := domaintest.Fold(c, evs)
 
 	// As of before the second file, the first still answers.
 	ind, ok := c2.Lookup(1, t0.AddDate(0, 6, 0))
-	must(t, ok, "NI 1 before the second file")
-	equal(t, ind.Title, "One", "title before")
+	domaintest.Must(t, ok, "NI 1 before the second file")
+	domaintest.Equal(t, ind.Title, "One", "title before")
 	_, ok = c2.Lookup(2, t0.AddDate(0, 6, 0))
-	check(t, ok, "NI 2 was catalogued before the second file")
+	domaintest.Check(t, ok, "NI 2 was catalogued before the second file")
 	ind, _ = c2.Lookup(1, t1)
-	equal(t, ind.Title, "One, retitled", "title after")
+	domaintest.Equal(t, ind.Title, "One, retitled", "title after")
 	_, ok = c2.Lookup(2, t1)
-	check(t, !ok, "NI 2 was withdrawn by the second file")
-	check(t, c2.HasStatutorySet(t1), "statutory set after the second file")
-	check(t, !c2.HasStatutorySet(t0), "no statutory set before it")
+	domaintest.Check(t, !ok, "NI 2 was withdrawn by the second file")
+	domaintest.Check(t, c2.HasStatutorySet(t1), "statutory set after the second file")
+	domaintest.Check(t, !c2.HasStatutorySet(t0), "no statutory set before it")
 	// c is unchanged by folding into c2.
 	ind, _ = c.Lookup(1, t1)
-	equal(t, ind.Title, "One", "earlier state")
+	domaintest.Equal(t, ind.Title, "One", "earlier state")
 
-	evs, err = DecideCatalogue(c2, opMeta("c", t1), second)
-	noErr(t, err, "repeat")
-	equal(t, len(evs), 0, "events of a repeated import")
+	evs, err = DecideCatalogue(c2, domaintest.OperatorMeta("c", t1), second)
+	domaintest.NoErr(t, err, "repeat")
+	domaintest.Equal(t, len(evs), 0, "events of a repeated import")
 }
 
 func TestImportRefusals(t *testing.T) {
@@ -123,11 +124,11 @@ func TestImportRefusals(t *testing.T) {
 		t.Run(tc.desc, func(t *testing.T) {
 			m := tc.meta
 			if m.CommandID == "" {
-				m = opMeta("x", t0)
+				m = domaintest.OperatorMeta("x", t0)
 			}
 			_, err := DecideCatalogue(tc.state, m, tc.cmd)
-			wantRule(t, err, tc.rule)
-			check(t, strings.Contains(err.Error(), tc.msg), "message %q does not contain %q", err, tc.msg)
+			domaintest.WantRule(t, err, tc.rule)
+			domaintest.Check(t, strings.Contains(err.Error(), tc.msg), "message %q does not contain %q", err, tc.msg)
 		})
 	}
 }
@@ -136,15 +137,15 @@ func TestParseIndicatorCSV(t *testing.T) {
 	rows, err := ParseIndicatorCSV(strings.NewReader("ni,number,title,theme,data_source,place_survey,dcsf_statutory,status,source\n" +
 		"NI 72,72,\"Achievement, early years\",,DCSF,no,yes,,http://example\n" +
 		"NI 5,,Overall satisfaction,,,yes,,,\n"))
-	noErr(t, err, "parse")
-	must(t, len(rows) == 2, "rows: got %d", len(rows))
-	equal(t, rows[0], IndicatorRow{Line: 2, NI: 72, Title: "Achievement, early years", DataSource: "DCSF", PlaceSurvey: "no", DCSFStatutory: "yes", Source: "http://example"}, "row 1")
-	equal(t, rows[1].NI, 5, "NI from the ni column")
-	equal(t, rows[1].Line, 3, "line")
+	domaintest.NoErr(t, err, "parse")
+	domaintest.Must(t, len(rows) == 2, "rows: got %d", len(rows))
+	domaintest.Equal(t, rows[0], IndicatorRow{Line: 2, NI: 72, Title: "Achievement, early years", DataSource: "DCSF", PlaceSurvey: "no", DCSFStatutory: "yes", Source: "http://example"}, "row 1")
+	domaintest.Equal(t, rows[1].NI, 5, "NI from the ni column")
+	domaintest.Equal(t, rows[1].Line, 3, "line")
 
 	for _, bad := range []string{"", "title\nx\n", "number,title\nseven,x\n", "number,title\n1,\"x\n"} {
 		_, err := ParseIndicatorCSV(strings.NewReader(bad))
-		check(t, domain.ErrorCode(err) == domain.EINVALID, "%q: got %v", bad, err)
+		domaintest.Check(t, domain.ErrorCode(err) == domain.EINVALID, "%q: got %v", bad, err)
 	}
 }
 
@@ -159,7 +160,7 @@ func TestProvisionalTitlesAreCataloguedFlaggedAndConfirmable(t *testing.T) {
 			provisional = append(provisional, ind.NI)
 		}
 	}
-	must(t, len(provisional) == 15, "provisional titles: got %d (%v), want 15", len(provisional), provisional)
+	domaintest.Must(t, len(provisional) == 15, "provisional titles: got %d (%v), want 15", len(provisional), provisional)
 
 	rows := append([]IndicatorRow(nil), SeedCommand().Rows...)
 	for i := range rows {
@@ -167,13 +168,13 @@ func TestProvisionalTitlesAreCataloguedFlaggedAndConfirmable(t *testing.T) {
 			rows[i].Status = ""
 		}
 	}
-	evs, err := DecideCatalogue(c, opMeta("confirm", time.Date(2009, 1, 1, 0, 0, 0, 0, time.UTC)), ImportIndicators{Rows: rows, Source: "confirmed"})
-	noErr(t, err, "confirming import")
-	must(t, len(evs) == 1, "confirming import: got %d events, want 1", len(evs))
+	evs, err := DecideCatalogue(c, domaintest.OperatorMeta("confirm", time.Date(2009, 1, 1, 0, 0, 0, 0, time.UTC)), ImportIndicators{Rows: rows, Source: "confirmed"})
+	domaintest.NoErr(t, err, "confirming import")
+	domaintest.Must(t, len(evs) == 1, "confirming import: got %d events, want 1", len(evs))
 	r, ok := evs[0].(IndicatorRetitled)
-	must(t, ok && r.NI == provisional[0] && !r.Provisional, "event %+v, want a confirming retitle of NI %d", evs[0], provisional[0])
-	ind, _ := foldCatalogue(c, evs).Lookup(provisional[0], time.Date(2009, 1, 2, 0, 0, 0, 0, time.UTC))
-	check(t, !ind.TitleProvisional, "title still provisional after confirmation")
+	domaintest.Must(t, ok && r.NI == provisional[0] && !r.Provisional, "event %+v, want a confirming retitle of NI %d", evs[0], provisional[0])
+	ind, _ := domaintest.Fold(c, evs).Lookup(provisional[0], time.Date(2009, 1, 2, 0, 0, 0, 0, time.UTC))
+	domaintest.Check(t, !ind.TitleProvisional, "title still provisional after confirmation")
 }
 
 // A ledger seeded from an earlier, shorter copy of the embedded file takes
@@ -184,13 +185,13 @@ func TestSeedFromALongerFileAddsOnlyTheNewIndicators(t *testing.T) {
 	m := SeedMeta()
 	m.CommandID = "seed-nis-earlier"
 	evs, err := DecideCatalogue(Catalogue{}, m, earlier)
-	noErr(t, err, "earlier seed")
-	c := foldCatalogue(Catalogue{}, evs)
+	domaintest.NoErr(t, err, "earlier seed")
+	c := domaintest.Fold(Catalogue{}, evs)
 	evs, err = DecideCatalogue(c, SeedMeta(), SeedCommand())
-	noErr(t, err, "current seed")
-	must(t, len(evs) == 20, "current seed over the earlier one: got %d events, want 20", len(evs))
+	domaintest.NoErr(t, err, "current seed")
+	domaintest.Must(t, len(evs) == 20, "current seed over the earlier one: got %d events, want 20", len(evs))
 	for _, e := range evs {
-		must(t, e.EventType() == "nis.IndicatorAdded", "event %s, want only additions", e.EventType())
+		domaintest.Must(t, e.EventType() == "nis.IndicatorAdded", "event %s, want only additions", e.EventType())
 	}
-	check(t, SeedMeta().CommandID != m.CommandID, "seed command id must follow the file's content")
+	domaintest.Check(t, SeedMeta().CommandID != m.CommandID, "seed command id must follow the file's content")
 }

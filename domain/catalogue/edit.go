@@ -28,19 +28,14 @@ type SetIndicator struct {
 	EffectiveFrom time.Time `json:"effective_from,omitzero"`
 }
 
-func (SetIndicator) CommandType() string { return "nis.SetIndicator" }
-func (SetIndicator) Aggregate() domain.AggregateRef {
-	return domain.AggregateRef{Kind: domain.KindCatalogue, ID: CatalogueID}
-}
+func (SetIndicator) CommandType() string            { return "nis.SetIndicator" }
+func (SetIndicator) Aggregate() domain.AggregateRef { return catalogueRef }
 
 // Validate checks the number, the source, that something is set and that a
 // title given is not blank.
 func (c SetIndicator) Validate() error {
-	if err := checkNI(c.NI, fmt.Sprintf("NI %d", c.NI)); err != nil {
+	if err := checkEdit(c.NI, c.Source, "change", "where the new facts come from"); err != nil {
 		return err
-	}
-	if strings.TrimSpace(c.Source) == "" {
-		return domain.Errorf(domain.EINVALID, "nis.missing_source", "the change of NI %d names no source (where the new facts come from)", c.NI)
 	}
 	if c.Title == nil && c.TitleProvisional == nil && c.Theme == nil && c.DataSource == nil && c.PlaceSurvey == nil && c.DCSFStatutory == nil {
 		return domain.Errorf(domain.EINVALID, "nis.nothing_set", "the change of NI %d sets nothing; give a title, title_provisional, theme, data_source, place_survey or dcsf_statutory", c.NI)
@@ -63,18 +58,23 @@ type WithdrawIndicator struct {
 	EffectiveFrom time.Time `json:"effective_from,omitzero"`
 }
 
-func (WithdrawIndicator) CommandType() string { return "nis.WithdrawIndicator" }
-func (WithdrawIndicator) Aggregate() domain.AggregateRef {
-	return domain.AggregateRef{Kind: domain.KindCatalogue, ID: CatalogueID}
-}
+func (WithdrawIndicator) CommandType() string            { return "nis.WithdrawIndicator" }
+func (WithdrawIndicator) Aggregate() domain.AggregateRef { return catalogueRef }
 
 // Validate checks the number and the source.
 func (c WithdrawIndicator) Validate() error {
-	if err := checkNI(c.NI, fmt.Sprintf("NI %d", c.NI)); err != nil {
+	return checkEdit(c.NI, c.Source, "withdrawal", "on what authority it is withdrawn")
+}
+
+// checkEdit checks the number and the source of an edit of one
+// indicator; what names the edit ("change") and why what its source is
+// for.
+func checkEdit(ni int, source, what, why string) error {
+	if err := checkNI(ni, fmt.Sprintf("NI %d", ni)); err != nil {
 		return err
 	}
-	if strings.TrimSpace(c.Source) == "" {
-		return domain.Errorf(domain.EINVALID, "nis.missing_source", "the withdrawal of NI %d names no source (on what authority it is withdrawn)", c.NI)
+	if strings.TrimSpace(source) == "" {
+		return domain.Errorf(domain.EINVALID, "nis.missing_source", "the %s of NI %d names no source (%s)", what, ni, why)
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/laaledger/laaledger/domain"
+	"github.com/laaledger/laaledger/domain/internal/domaintest"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -18,15 +19,15 @@ var after = SeedEffectiveFrom.AddDate(1, 0, 0)
 
 func decided(t *testing.T, c Catalogue, cmd domain.Command, at time.Time) (Catalogue, []domain.Event) {
 	t.Helper()
-	evs, err := DecideCatalogue(c, opMeta("cmd", at), cmd)
-	noErr(t, err, cmd.CommandType())
-	return foldCatalogue(c, evs), evs
+	evs, err := DecideCatalogue(c, domaintest.OperatorMeta("cmd", at), cmd)
+	domaintest.NoErr(t, err, cmd.CommandType())
+	return domaintest.Fold(c, evs), evs
 }
 
 func exported(t *testing.T, c Catalogue, at time.Time) []byte {
 	t.Helper()
 	var b bytes.Buffer
-	noErr(t, WriteIndicatorCSV(&b, c.Indicators(at)), "export")
+	domaintest.NoErr(t, WriteIndicatorCSV(&b, c.Indicators(at)), "export")
 	return b.Bytes()
 }
 
@@ -45,10 +46,10 @@ func TestExportThenImportIsANoOp(t *testing.T) {
 	c, _ = decided(t, c, SetIndicator{NI: 200 - 1, TitleProvisional: ptr(true), Source: "test document"}, after)
 	data := exported(t, c, after)
 	rows, err := ParseIndicatorCSV(bytes.NewReader(data))
-	noErr(t, err, "parse the export")
+	domaintest.NoErr(t, err, "parse the export")
 	for _, partial := range []bool{false, true} {
-		evs, err := DecideCatalogue(c, opMeta("again", after.AddDate(0, 1, 0)), ImportIndicators{Rows: rows, Source: "export", Partial: partial})
-		noErr(t, err, "import of the export")
+		evs, err := DecideCatalogue(c, domaintest.OperatorMeta("again", after.AddDate(0, 1, 0)), ImportIndicators{Rows: rows, Source: "export", Partial: partial})
+		domaintest.NoErr(t, err, "import of the export")
 		if len(evs) != 0 {
 			t.Errorf("partial %v: importing the export recorded %d changes, first %+v", partial, len(evs), evs[0])
 		}
@@ -83,8 +84,8 @@ func TestPartialImportChangesOnlyTheNamedIndicators(t *testing.T) {
 	}
 	// The same file as a whole import would withdraw every other indicator.
 	imp.Partial = false
-	evs, err := DecideCatalogue(c, opMeta("whole", after), imp)
-	noErr(t, err, "whole import")
+	evs, err := DecideCatalogue(c, domaintest.OperatorMeta("whole", after), imp)
+	domaintest.NoErr(t, err, "whole import")
 	if len(evs) != len(c.Indicators(after))-2 {
 		t.Errorf("whole import of two rows: %d events, want %d withdrawals", len(evs), len(c.Indicators(after))-2)
 	}
@@ -95,38 +96,38 @@ func TestPartialImportRemovesNothing(t *testing.T) {
 		{Line: 2, NI: 112, Title: "Under 18 conception rate"},
 		{Line: 3, NI: 199, Title: "Satisfaction with parks and play areas", Status: "withdrawn"},
 	}}
-	evs, err := DecideCatalogue(Seed(), opMeta("p", after), imp)
-	wantRule(t, err, "nis.partial_withdrawal")
-	check(t, strings.Contains(err.Error(), "row 2 (line 3): NI 199"), "message %q does not name the row", err)
-	check(t, evs == nil, "a refused import decided %d events", len(evs))
+	evs, err := DecideCatalogue(Seed(), domaintest.OperatorMeta("p", after), imp)
+	domaintest.WantRule(t, err, "nis.partial_withdrawal")
+	domaintest.Check(t, strings.Contains(err.Error(), "row 2 (line 3): NI 199"), "message %q does not name the row", err)
+	domaintest.Check(t, evs == nil, "a refused import decided %d events", len(evs))
 }
 
 func TestSetIndicatorChangesOnlyWhatItNames(t *testing.T) {
 	seed := Seed()
 	was, ok := seed.Lookup(112, after)
-	must(t, ok, "NI 112 in the seed")
+	domaintest.Must(t, ok, "NI 112 in the seed")
 	c, evs := decided(t, seed, SetIndicator{NI: 112, Title: ptr("A new title"), Source: "a named document"}, after)
-	must(t, len(evs) == 1, "events %v, want one retitle", evs)
+	domaintest.Must(t, len(evs) == 1, "events %v, want one retitle", evs)
 	r, ok := evs[0].(IndicatorRetitled)
-	must(t, ok, "event %T, want IndicatorRetitled", evs[0])
-	equal(t, r.PreviousTitle, was.Title, "previous title")
+	domaintest.Must(t, ok, "event %T, want IndicatorRetitled", evs[0])
+	domaintest.Equal(t, r.PreviousTitle, was.Title, "previous title")
 	now, _ := c.Lookup(112, after)
-	equal(t, now.Title, "A new title", "title")
-	equal(t, now.DataSource, was.DataSource, "data source kept")
-	equal(t, now.PlaceSurvey, was.PlaceSurvey, "place survey kept")
-	equal(t, now.Source, "a named document", "source of the new title")
+	domaintest.Equal(t, now.Title, "A new title", "title")
+	domaintest.Equal(t, now.DataSource, was.DataSource, "data source kept")
+	domaintest.Equal(t, now.PlaceSurvey, was.PlaceSurvey, "place survey kept")
+	domaintest.Equal(t, now.Source, "a named document", "source of the new title")
 	then, _ := c.Lookup(112, after.AddDate(0, 0, -1))
-	equal(t, then.Title, was.Title, "title as of before the change")
+	domaintest.Equal(t, then.Title, was.Title, "title as of before the change")
 
 	_, evs = decided(t, c, SetIndicator{NI: 112, Title: ptr("A new title"), Source: "again"}, after)
-	equal(t, len(evs), 0, "events of setting what the catalogue says")
+	domaintest.Equal(t, len(evs), 0, "events of setting what the catalogue says")
 
 	_, ok = seed.Lookup(8, after)
-	must(t, !ok, "NI 8 is not in the embedded file")
+	domaintest.Must(t, !ok, "NI 8 is not in the embedded file")
 	c, evs = decided(t, c, SetIndicator{NI: 8, Title: ptr("Adult participation in sport"), PlaceSurvey: ptr(false), Source: "a named document"}, after)
-	must(t, len(evs) == 1 && evs[0].EventType() == "nis.IndicatorAdded", "events %v, want an addition", evs)
+	domaintest.Must(t, len(evs) == 1 && evs[0].EventType() == "nis.IndicatorAdded", "events %v, want an addition", evs)
 	_, ok = c.Lookup(8, after)
-	check(t, ok, "NI 8 added")
+	domaintest.Check(t, ok, "NI 8 added")
 }
 
 func TestSetAndWithdrawRefusals(t *testing.T) {
@@ -152,22 +153,22 @@ func TestSetAndWithdrawRefusals(t *testing.T) {
 		t.Run(tc.desc, func(t *testing.T) {
 			m := tc.meta
 			if m.CommandID == "" {
-				m = opMeta("x", after)
+				m = domaintest.OperatorMeta("x", after)
 			}
 			_, err := DecideCatalogue(Seed(), m, tc.cmd)
-			wantRule(t, err, tc.rule)
+			domaintest.WantRule(t, err, tc.rule)
 		})
 	}
 }
 
 func TestWithdrawIndicatorKeepsItsPast(t *testing.T) {
 	c, evs := decided(t, Seed(), WithdrawIndicator{NI: 112, Source: "a named document"}, after)
-	must(t, len(evs) == 1 && evs[0].EventType() == "nis.IndicatorWithdrawn", "events %v", evs)
+	domaintest.Must(t, len(evs) == 1 && evs[0].EventType() == "nis.IndicatorWithdrawn", "events %v", evs)
 	_, ok := c.Lookup(112, after)
-	check(t, !ok, "NI 112 still catalogued after its withdrawal")
+	domaintest.Check(t, !ok, "NI 112 still catalogued after its withdrawal")
 	_, ok = c.Lookup(112, after.AddDate(0, 0, -1))
-	check(t, ok, "NI 112 lost as of before its withdrawal")
-	equal(t, len(c.Indicators(after)), 86, "indicators after one withdrawal")
+	domaintest.Check(t, ok, "NI 112 lost as of before its withdrawal")
+	domaintest.Equal(t, len(c.Indicators(after)), 86, "indicators after one withdrawal")
 }
 
 // The catalogue's history is unexported; its snapshots (gob in the
@@ -176,15 +177,15 @@ func TestWithdrawIndicatorKeepsItsPast(t *testing.T) {
 func TestCatalogueEncodingsKeepTheHistory(t *testing.T) {
 	c, _ := decided(t, Seed(), SetIndicator{NI: 112, Title: ptr("A new title"), Source: "s"}, after)
 	var g bytes.Buffer
-	noErr(t, gob.NewEncoder(&g).Encode(&c), "gob encode")
+	domaintest.NoErr(t, gob.NewEncoder(&g).Encode(&c), "gob encode")
 	var fromGob Catalogue
-	noErr(t, gob.NewDecoder(&g).Decode(&fromGob), "gob decode")
+	domaintest.NoErr(t, gob.NewDecoder(&g).Decode(&fromGob), "gob decode")
 	js, err := json.Marshal(c)
-	noErr(t, err, "json encode")
+	domaintest.NoErr(t, err, "json encode")
 	var fromJSON Catalogue
-	noErr(t, json.Unmarshal(js, &fromJSON), "json decode")
+	domaintest.NoErr(t, json.Unmarshal(js, &fromJSON), "json decode")
 	for name, got := range map[string]Catalogue{"gob": fromGob, "json": fromJSON} {
-		equal(t, got.Version, c.Version, name+" version")
+		domaintest.Equal(t, got.Version, c.Version, name+" version")
 		for _, at := range []time.Time{SeedEffectiveFrom, after} {
 			if !reflect.DeepEqual(got.Indicators(at), c.Indicators(at)) {
 				t.Errorf("%s: indicators as of %s differ after decoding", name, at.Format(time.DateOnly))

@@ -69,6 +69,45 @@ func TestUnknownRefusesKeysThatFoldOntoAField(t *testing.T) {
 	}
 }
 
+func TestFieldsDecodesEachFieldOnceInAnyOrder(t *testing.T) {
+	keys := []string{"name", "n"}
+	for _, tc := range []struct {
+		desc, in string
+		ok       bool
+		name     string
+		n        int
+	}{
+		{"in order", `{"name":"a","n":2}`, true, "a", 2},
+		{"out of order", `{"n":2,"name":"a"}`, true, "a", 2},
+		{"unknown key skipped", `{"x":[1],"name":"a"}`, true, "a", 0},
+		{"empty object", `{}`, true, "", 0},
+		{"repeated field", `{"name":"a","n":1,"name":"b"}`, false, "", 0},
+		{"case-folded field name", `{"N":2}`, false, "", 0},
+		{"field refused", `{"n":"2"}`, false, "", 0},
+		{"not an object", `["name"]`, false, "", 0},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			var (
+				name string
+				n    int
+			)
+			p := New([]byte(tc.in))
+			ok := p.Fields(keys, func(i int) bool {
+				if i == 0 {
+					return p.Str(&name)
+				}
+				return p.Int(&n)
+			}) && p.End()
+			if ok != tc.ok {
+				t.Fatalf("%s: accepted %v, want %v", tc.in, ok, tc.ok)
+			}
+			if ok && (name != tc.name || n != tc.n) {
+				t.Errorf("%s: decoded name %q, n %d; want %q, %d", tc.in, name, n, tc.name, tc.n)
+			}
+		})
+	}
+}
+
 // BenchmarkNumbers decodes integers, unsigned integers and floats, the
 // numbers of a commit's envelopes and of the events the read side decodes.
 func BenchmarkNumbers(b *testing.B) {

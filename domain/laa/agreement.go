@@ -281,19 +281,13 @@ func (a *Agreement) apply(e domain.Event, inPlace bool) {
 	case AgreementApproved:
 		a.Status, a.ApprovedAt, a.LockdownFrom, at = StatusApproved, e.At, e.LockdownFrom, e.At
 	case SelfAssessmentSubmitted:
-		r := a.Reviews[e.Year]
-		r.SelfAssessmentAt = e.At
-		a.setReview(e.Year, r, inPlace)
+		a.updateReview(e.Year, inPlace, func(r *Review) { r.SelfAssessmentAt = e.At })
 		at = e.At
 	case AnnualReviewHeld:
-		r := a.Reviews[e.Year]
-		r.HeldAt = e.At
-		a.setReview(e.Year, r, inPlace)
+		a.updateReview(e.Year, inPlace, func(r *Review) { r.HeldAt = e.At })
 		at = e.At
 	case AnnualReviewReportSent:
-		r := a.Reviews[e.Year]
-		r.ReportSentAt = e.At
-		a.setReview(e.Year, r, inPlace)
+		a.updateReview(e.Year, inPlace, func(r *Review) { r.ReportSentAt = e.At })
 		at = e.At
 	case RefreshOpened:
 		a.Refreshes = appendTo(a.Refreshes, inPlace, Refresh{Year: e.Year, OpenedAt: e.At})
@@ -393,7 +387,9 @@ func (a *Agreement) setTarget(t Target, inPlace bool) {
 	}
 }
 
-func (a *Agreement) setReview(year string, r Review, inPlace bool) {
+// updateReview changes the review of year with f, in a copy of the
+// reviews unless inPlace, as updateRefresh does the current refresh.
+func (a *Agreement) updateReview(year string, inPlace bool, f func(*Review)) {
 	if !inPlace || a.Reviews == nil {
 		m := make(map[string]Review, len(a.Reviews)+1)
 		for k, v := range a.Reviews {
@@ -401,6 +397,8 @@ func (a *Agreement) setReview(year string, r Review, inPlace bool) {
 		}
 		a.Reviews = m
 	}
+	r := a.Reviews[year]
+	f(&r)
 	a.Reviews[year] = r
 }
 

@@ -154,15 +154,9 @@ func decideAgreement(a Agreement, m domain.Meta, cmd domain.Command, ctx Agreeme
 	case AdoptAgreement:
 		return d.adopt()
 	case SubmitAgreement:
-		if a.Status != StatusAdopted {
-			return nil, d.lifecycle("submitted", "after the lead authority has adopted it")
-		}
-		return []domain.Event{AgreementSubmitted{By: m.Actor.ID, At: d.at}}, nil
+		return d.signOff(StatusAdopted, "submitted", "after the lead authority has adopted it", AgreementSubmitted{By: m.Actor.ID, At: d.at})
 	case ApproveAgreement:
-		if a.Status != StatusSubmitted {
-			return nil, d.lifecycle("approved", "after it has been submitted to CLG")
-		}
-		return []domain.Event{AgreementApproved{LockdownFrom: d.at, At: d.at}}, nil
+		return d.signOff(StatusSubmitted, "approved", "after it has been submitted to CLG", AgreementApproved{LockdownFrom: d.at, At: d.at})
 	case SubmitSelfAssessment:
 		return d.review(c.Year, "self_assessment")
 	case HoldAnnualReview:
@@ -187,17 +181,13 @@ func decideAgreement(a Agreement, m domain.Meta, cmd domain.Command, ctx Agreeme
 		r, _ := a.currentRefresh()
 		return []domain.Event{RefreshAdopted{Year: r.Year, At: d.at}}, nil
 	case ConcludeRefresh:
-		if a.Status != StatusRefreshAdopted {
-			return nil, d.lifecycle("concluded (submitted to CLG)", "after the lead authority has adopted the refresh")
-		}
 		r, _ := a.currentRefresh()
-		return []domain.Event{RefreshConcluded{Year: r.Year, By: m.Actor.ID, At: d.at}}, nil
+		return d.signOff(StatusRefreshAdopted, "concluded (submitted to CLG)", "after the lead authority has adopted the refresh",
+			RefreshConcluded{Year: r.Year, By: m.Actor.ID, At: d.at})
 	case ApproveRefresh:
-		if a.Status != StatusRefreshConcluded {
-			return nil, d.lifecycle("approved as refreshed", "after the refresh has been concluded and submitted to CLG")
-		}
 		r, _ := a.currentRefresh()
-		return []domain.Event{RefreshApproved{Year: r.Year, At: d.at}}, nil
+		return d.signOff(StatusRefreshConcluded, "approved as refreshed", "after the refresh has been concluded and submitted to CLG",
+			RefreshApproved{Year: r.Year, At: d.at})
 	case RecordOutturn:
 		return d.outturn(c)
 	case RecordCorrection:
@@ -257,6 +247,16 @@ func sideName(s Side) string {
 // points to the refresh, the only way a target may then change.
 func (d decision) lifecycle(what, when string) *domain.Error {
 	return domain.Errorf(domain.ECONFLICT, "laa.lifecycle", "agreement %s is %s; it can be %s only %s", d.a.ID, d.a.Status, what, when)
+}
+
+// signOff decides a step of the sign-off sequence, which the agreement
+// takes only from the status before it: it gives e, or refuses the step
+// as out of order (what the agreement can be, and when).
+func (d decision) signOff(from AgreementStatus, what, when string, e domain.Event) ([]domain.Event, error) {
+	if d.a.Status != from {
+		return nil, d.lifecycle(what, when)
+	}
+	return []domain.Event{e}, nil
 }
 
 func (d decision) locked(key string) *domain.Error {

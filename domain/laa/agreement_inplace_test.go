@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/laaledger/laaledger/domain"
+	"github.com/laaledger/laaledger/domain/internal/domaintest"
 )
 
 // checkInPlaceFoldsLikeApply folds events with Apply and with ApplyInPlace
@@ -25,7 +26,7 @@ func checkInPlaceFoldsLikeApply(t *testing.T, desc string, events []domain.Event
 		cow = cow.Apply(e)
 		own.ApplyInPlace(e)
 		if !reflect.DeepEqual(own, cow) {
-			t.Fatalf("%s: after event %d (%s) the in-place fold differs:\n got %s\nwant %s", desc, i, e.EventType(), show(own), show(cow))
+			t.Fatalf("%s: after event %d (%s) the in-place fold differs:\n got %s\nwant %s", desc, i, e.EventType(), domaintest.Show(own), domaintest.Show(cow))
 		}
 		if i%7 == 0 {
 			clones, want = append(clones, own.Clone()), append(want, cow)
@@ -33,7 +34,7 @@ func checkInPlaceFoldsLikeApply(t *testing.T, desc string, events []domain.Event
 	}
 	for i := range clones {
 		if !reflect.DeepEqual(clones[i], want[i]) {
-			t.Fatalf("%s: clone %d changed after later in-place folds:\n got %s\nwant %s", desc, i, show(clones[i]), show(want[i]))
+			t.Fatalf("%s: clone %d changed after later in-place folds:\n got %s\nwant %s", desc, i, domaintest.Show(clones[i]), domaintest.Show(want[i]))
 		}
 	}
 	return own
@@ -130,9 +131,9 @@ func TestApplyLeavesTheStateItWasGivenAsItWas(t *testing.T) {
 	r := rand.New(rand.NewSource(7))
 	var a Agreement
 	for i, e := range randomAgreementEvents(r, 2000) {
-		before := show(a)
+		before := domaintest.Show(a)
 		next := a.Apply(e)
-		if show(a) != before {
+		if domaintest.Show(a) != before {
 			t.Fatalf("event %d (%s) changed the state Apply was given", i, e.EventType())
 		}
 		a = next

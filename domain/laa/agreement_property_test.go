@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/laaledger/laaledger/domain"
+	"github.com/laaledger/laaledger/domain/internal/domaintest"
 )
 
 // randomLAA generates commands for the Hartlepool agreement: mostly
@@ -216,7 +217,7 @@ func TestAgreementInvariantsUnderRandomCommands(t *testing.T) {
 			accepted++
 			for _, e := range evs {
 				typ, _, data, err := kindTypes.EncodeEvent(e)
-				laaNoErr(t, err, "encode")
+				domaintest.NoErr(t, err, "encode")
 				stored, types = append(stored, data), append(types, typ)
 				seenTypes[typ]++
 				checkEventInvariant(t, seed, i, a, e, lastSide, agreedAt)
@@ -227,7 +228,7 @@ func TestAgreementInvariantsUnderRandomCommands(t *testing.T) {
 		var replay Agreement
 		for j := range stored {
 			e, err := kindTypes.DecodeEvent(types[j], 1, stored[j])
-			laaNoErr(t, err, "decode")
+			domaintest.NoErr(t, err, "decode")
 			replay = replay.Apply(e)
 		}
 		if !reflect.DeepEqual(replay, a) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/domain/catalogue"
+	"github.com/laaledger/laaledger/domain/internal/domaintest"
 )
 
 const hpID = "00EB/2008-11" // Hartlepool, North East
@@ -49,10 +50,10 @@ func statutoryCatalogue(t testing.TB) catalogue.Catalogue {
 		}
 	}
 	rows = append(rows, catalogue.IndicatorRow{NI: 75, Title: "test fixture statutory indicator", DCSFStatutory: "yes"})
-	evs, err := catalogue.DecideCatalogue(c, opMeta("stat", time.Date(2008, 1, 1, 0, 0, 0, 0, time.UTC)),
+	evs, err := catalogue.DecideCatalogue(c, domaintest.OperatorMeta("stat", time.Date(2008, 1, 1, 0, 0, 0, 0, time.UTC)),
 		catalogue.ImportIndicators{Rows: rows, Source: "test fixture"})
-	laaNoErr(t, err, "statutory import")
-	return foldCatalogue(c, evs)
+	domaintest.NoErr(t, err, "statutory import")
+	return domaintest.Fold(c, evs)
 }
 
 // fixture drives one agreement through decisions, a day per command, and
@@ -97,7 +98,7 @@ func (f *fixture) decide(by domain.Actor, cmd domain.Command) ([]domain.Event, e
 func (f *fixture) must(t testing.TB, by domain.Actor, cmd domain.Command) []domain.Event {
 	t.Helper()
 	evs, err := f.decide(by, cmd)
-	laaNoErr(t, err, cmd.CommandType())
+	domaintest.NoErr(t, err, cmd.CommandType())
 	return evs
 }
 
@@ -318,10 +319,10 @@ func TestAgreementRules(t *testing.T) {
 			tc.setup(t, f)
 			before := f.a
 			evs, err := f.decide(tc.by, tc.cmd)
-			laaWantRule(t, err, tc.rule)
-			laaEqual(t, domain.ErrorCode(err), tc.code, "code")
-			laaCheck(t, evs == nil, "a refusal returns no events")
-			laaCheck(t, reflect.DeepEqual(before, f.a), "a refusal changes nothing")
+			domaintest.WantRule(t, err, tc.rule)
+			domaintest.Equal(t, domain.ErrorCode(err), tc.code, "code")
+			domaintest.Check(t, evs == nil, "a refusal returns no events")
+			domaintest.Check(t, reflect.DeepEqual(before, f.a), "a refusal changes nothing")
 		})
 	}
 }
@@ -339,20 +340,20 @@ func TestDesignatedLimitCountsOnlyLiveTargets(t *testing.T) {
 	}
 	extra := inds[len(inds)-1].NI
 	_, err := f.decide(lspHP, ProposeTarget{Agreement: hpID, NI: extra, Kind: KindDesignated, Values: threeYears})
-	laaWantRule(t, err, "laa.designated_limit")
+	domaintest.WantRule(t, err, "laa.designated_limit")
 	// A local target on the same indicator is not counted.
 	f.must(t, lspHP, ProposeTarget{Agreement: hpID, NI: extra, Kind: KindLocal, Values: threeYears})
 	// Withdrawing one frees a place.
 	f.must(t, goNE, WithdrawTarget{Agreement: hpID, Target: TargetKey(inds[0].NI, ""), Reason: "replaced"})
 	f.must(t, lspHP, ProposeTarget{Agreement: hpID, NI: inds[0].NI, Kind: KindDesignated, Values: threeYears})
-	laaEqual(t, f.a.CountTargets(KindDesignated), 35, "designated")
+	domaintest.Equal(t, f.a.CountTargets(KindDesignated), 35, "designated")
 }
 
 func TestStatutoryTargetsNeedTheImportedSet(t *testing.T) {
 	f := newFixture()
 	f.ctx.Catalogue = statutoryCatalogue(t)
 	f.open(t).agree(t, 72, KindStatutory)
-	laaEqual(t, f.a.Targets["NI 72"].Status, TargetStatusAgreed, "NI 72")
+	domaintest.Equal(t, f.a.Targets["NI 72"].Status, TargetStatusAgreed, "NI 72")
 }
 
 func TestNegotiationRecordsBothSides(t *testing.T) {
@@ -363,14 +364,14 @@ func TestNegotiationRecordsBothSides(t *testing.T) {
 	f.must(t, laHP, CounterProposeTarget{Agreement: hpID, Target: "NI 112", Values: Values{"2008/09": 10, "2009/10": 13, "2010/11": 15}})
 	evs := f.must(t, goNE, AcceptProposal{Agreement: hpID, Target: "NI 112", Round: 3})
 	ag := evs[0].(TargetAgreed)
-	laaEqual(t, ag.ProposedBy, laHP.ID, "proposer")
-	laaEqual(t, ag.ProposedBySide, SideLocal, "proposer side")
-	laaEqual(t, ag.AcceptedBy, goNE.ID, "accepter")
-	laaEqual(t, ag.Values, Values{"2008/09": 10, "2009/10": 13, "2010/11": 15}, "agreed values")
+	domaintest.Equal(t, ag.ProposedBy, laHP.ID, "proposer")
+	domaintest.Equal(t, ag.ProposedBySide, SideLocal, "proposer side")
+	domaintest.Equal(t, ag.AcceptedBy, goNE.ID, "accepter")
+	domaintest.Equal(t, ag.Values, Values{"2008/09": 10, "2009/10": 13, "2010/11": 15}, "agreed values")
 	tg := f.a.Targets["NI 112"]
-	laaEqual(t, tg.Values, ag.Values, "state values")
-	laaCheck(t, tg.Open == nil, "no open proposal after agreement")
-	laaEqual(t, tg.Title, "Under 18 conception rate", "title from the catalogue")
+	domaintest.Equal(t, tg.Values, ag.Values, "state values")
+	domaintest.Check(t, tg.Open == nil, "no open proposal after agreement")
+	domaintest.Equal(t, tg.Title, "Under 18 conception rate", "title from the catalogue")
 }
 
 func TestRefreshRevisionsOnEachGround(t *testing.T) {
@@ -386,37 +387,37 @@ func TestRefreshRevisionsOnEachGround(t *testing.T) {
 	f.must(t, goNE, CounterProposeRevision{Agreement: hpID, Target: "NI 4", Values: Values{"2009/10": 31, "2010/11": 33}})
 	evs := f.must(t, lspHP, AgreeRevision{Agreement: hpID, Target: "NI 4", Round: 2})
 	rv := evs[0].(RefreshRevisionAgreed)
-	laaEqual(t, rv.Values, Values{"2008/09": 10, "2009/10": 31, "2010/11": 33}, "merged values")
-	laaEqual(t, rv.Changed, Values{"2009/10": 31, "2010/11": 33}, "changed values")
-	laaEqual(t, f.a.Targets["NI 4"].Baseline.Value, 28.0, "new baseline")
+	domaintest.Equal(t, rv.Values, Values{"2008/09": 10, "2009/10": 31, "2010/11": 33}, "merged values")
+	domaintest.Equal(t, rv.Changed, Values{"2009/10": 31, "2010/11": 33}, "changed values")
+	domaintest.Equal(t, f.a.Targets["NI 4"].Baseline.Value, 28.0, "new baseline")
 
 	// Year three on NI 112, then a CAA reopening on it.
 	f.must(t, goNE, ProposeRevision{Agreement: hpID, Target: "NI 112", Ground: GroundYearThreeTarget, Values: Values{"2010/11": 13}})
 	_, err := f.decide(lspHP, CounterProposeRevision{Agreement: hpID, Target: "NI 112", Values: Values{"2009/10": 13}})
-	laaWantRule(t, err, "laa.ground_year_three")
+	domaintest.WantRule(t, err, "laa.ground_year_three")
 	f.must(t, lspHP, AgreeRevision{Agreement: hpID, Target: "NI 112", Round: 1})
-	laaEqual(t, f.a.Targets["NI 112"].Values["2010/11"], 13.0, "year three")
+	domaintest.Equal(t, f.a.Targets["NI 112"].Values["2010/11"], 13.0, "year three")
 
 	f.ctx.Flags = flagsWith(nil)
 	f.must(t, lspHP, ProposeRevision{Agreement: hpID, Target: "NI 112", Ground: GroundCAAReopening, Flag: &redFlag, Values: Values{"2009/10": 11}})
 	f.ctx.Flags = flagsWith(func(fi *domain.FlagInfo) { fi.Withdrawn = true })
 	_, err = f.decide(goNE, AgreeRevision{Agreement: hpID, Target: "NI 112", Round: 1})
-	laaWantRule(t, err, "laa.caa_flag_withdrawn")
+	domaintest.WantRule(t, err, "laa.caa_flag_withdrawn")
 	f.ctx.Flags = flagsWith(nil)
 	f.must(t, goNE, AgreeRevision{Agreement: hpID, Target: "NI 112", Round: 1})
 
 	f.evidence = []string{"doc:source-change-notice"}
 	f.must(t, goNE, ProposeRevision{Agreement: hpID, Target: "NI 112", Ground: GroundSourceDataChanged, Values: Values{"2010/11": 12}})
 	f.must(t, laHP, AgreeRevision{Agreement: hpID, Target: "NI 112", Round: 1})
-	laaEqual(t, f.a.Targets["NI 112"].Revisions, 3, "revisions of NI 112")
+	domaintest.Equal(t, f.a.Targets["NI 112"].Revisions, 3, "revisions of NI 112")
 
 	f.must(t, laHP, AdoptRefresh{Agreement: hpID})
 	f.must(t, lspHP, ConcludeRefresh{Agreement: hpID})
 	f.must(t, minister, ApproveRefresh{Agreement: hpID})
-	laaEqual(t, f.a.Status, StatusApproved, "status")
-	laaEqual(t, f.a.LockdownFrom, lockdown, "lockdown date kept")
+	domaintest.Equal(t, f.a.Status, StatusApproved, "status")
+	domaintest.Equal(t, f.a.LockdownFrom, lockdown, "lockdown date kept")
 	r := f.a.Refreshes[0]
-	laaCheck(t, !r.AdoptedAt.IsZero() && !r.ConcludedAt.IsZero() && !r.ApprovedAt.IsZero(), "refresh dates %+v", r)
+	domaintest.Check(t, !r.AdoptedAt.IsZero() && !r.ConcludedAt.IsZero() && !r.ApprovedAt.IsZero(), "refresh dates %+v", r)
 }
 
 func TestLockdownMessageNamesTheGrounds(t *testing.T) {
@@ -424,7 +425,7 @@ func TestLockdownMessageNamesTheGrounds(t *testing.T) {
 	_, err := f.decide(goNE, CounterProposeTarget{Agreement: hpID, Target: "NI 112", Values: threeYears})
 	want := "target NI 112 is under reward lockdown since " + day(f.a.LockdownFrom) +
 		"; a refresh may change it only on the grounds place_survey, source_data_changed, deferred_late_data, year_three_target or caa_reopening with a named published red flag"
-	laaEqual(t, err.Error(), want, "message")
+	domaintest.Equal(t, err.Error(), want, "message")
 }
 
 func TestOutturnRevisionReferencesPrevious(t *testing.T) {
@@ -432,9 +433,9 @@ func TestOutturnRevisionReferencesPrevious(t *testing.T) {
 	f.must(t, lspHP, RecordOutturn{Agreement: hpID, Target: "NI 112", Year: "2008/09", Value: 9, Source: "provisional"})
 	evs := f.must(t, goNE, RecordOutturn{Agreement: hpID, Target: "NI 112", Year: "2008/09", Value: 8.5, Source: "final"})
 	o := evs[0].(OutturnRecorded)
-	laaEqual(t, o.Revision, 1, "revision")
-	laaCheck(t, o.PreviousValue != nil && *o.PreviousValue == 9 && o.PreviousSource == "provisional", "previous: %+v", o)
-	laaEqual(t, len(f.a.Targets["NI 112"].Outturns["2008/09"]), 2, "outturns kept")
+	domaintest.Equal(t, o.Revision, 1, "revision")
+	domaintest.Check(t, o.PreviousValue != nil && *o.PreviousValue == 9 && o.PreviousSource == "provisional", "previous: %+v", o)
+	domaintest.Equal(t, len(f.a.Targets["NI 112"].Outturns["2008/09"]), 2, "outturns kept")
 }
 
 func TestCommandsDatedBeforeTheLatestActAreRefused(t *testing.T) {
@@ -442,7 +443,7 @@ func TestCommandsDatedBeforeTheLatestActAreRefused(t *testing.T) {
 	m := f.meta(lspHP)
 	m.OccurredAt = f.a.LastAt.Add(-time.Hour)
 	_, err := DecideAgreement(f.a, m, ProposeTarget{Agreement: hpID, NI: 112, Kind: KindDesignated, Values: threeYears}, f.ctx)
-	laaWantRule(t, err, "laa.time_order")
+	domaintest.WantRule(t, err, "laa.time_order")
 }
 
 // TestRolesPerCommand issues every LAA command as every role, from a state
@@ -503,7 +504,7 @@ func TestRolesPerCommand(t *testing.T) {
 		typ := sc.cmd.CommandType()
 		seen[typ] = true
 		allowed := Roles(typ)
-		laaMust(t, allowed != nil, "%s has no role list", typ)
+		domaintest.Must(t, allowed != nil, "%s has no role list", typ)
 		for _, role := range domain.Roles {
 			t.Run(typ+"/"+string(role), func(t *testing.T) {
 				f := newFixture()
@@ -519,14 +520,14 @@ func TestRolesPerCommand(t *testing.T) {
 				}
 				switch {
 				case role.ReadOnly():
-					laaWantRule(t, err, "laa.read_only_role")
+					domaintest.WantRule(t, err, "laa.read_only_role")
 				case !isAllowed:
-					laaWantRule(t, err, "laa.role_not_allowed")
+					domaintest.WantRule(t, err, "laa.role_not_allowed")
 				default:
 					// The side that made the open proposal cannot answer
 					// it; every other allowed role succeeds.
 					if domain.ErrorRule(err) != "laa.alternation" {
-						laaNoErr(t, err, typ+" as "+string(role))
+						domaintest.NoErr(t, err, typ+" as "+string(role))
 					}
 				}
 			})

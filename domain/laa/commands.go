@@ -302,6 +302,27 @@ func validTerms(agreement string, b *Baseline, v Values) error {
 	return validValues(period, v, true)
 }
 
+// validCounter checks a counter-proposal, of a target or of a revision:
+// the target it answers on and the new terms.
+func validCounter(agreement, target string, b *Baseline, v Values) error {
+	if err := validTargetKey(target); err != nil {
+		return err
+	}
+	return validTerms(agreement, b, v)
+}
+
+// validAcceptance checks the acceptance of a proposal, of a target or of
+// a revision: the agreement, the target and the round accepted.
+func validAcceptance(agreement, target string, round int) error {
+	if _, err := validAgreement(agreement); err != nil {
+		return err
+	}
+	if err := validTargetKey(target); err != nil {
+		return err
+	}
+	return validRound(round)
+}
+
 func validRound(r int) error {
 	if r < 1 {
 		return domain.Errorf(domain.EINVALID, "laa.bad_round", "round %d: rounds are numbered from 1", r)
@@ -343,22 +364,11 @@ func (c ProposeTarget) Validate() error {
 
 // Validate checks the command's shape.
 func (c CounterProposeTarget) Validate() error {
-	if err := validTargetKey(c.Target); err != nil {
-		return err
-	}
-	return validTerms(c.Agreement, c.Baseline, c.Values)
+	return validCounter(c.Agreement, c.Target, c.Baseline, c.Values)
 }
 
 // Validate checks the command's shape.
-func (c AcceptProposal) Validate() error {
-	if _, err := validAgreement(c.Agreement); err != nil {
-		return err
-	}
-	if err := validTargetKey(c.Target); err != nil {
-		return err
-	}
-	return validRound(c.Round)
-}
+func (c AcceptProposal) Validate() error { return validAcceptance(c.Agreement, c.Target, c.Round) }
 
 // Validate checks the command's shape.
 func (c WithdrawTarget) Validate() error {
@@ -417,22 +427,11 @@ func (c ProposeRevision) Validate() error {
 
 // Validate checks the command's shape.
 func (c CounterProposeRevision) Validate() error {
-	if err := validTargetKey(c.Target); err != nil {
-		return err
-	}
-	return validTerms(c.Agreement, c.Baseline, c.Values)
+	return validCounter(c.Agreement, c.Target, c.Baseline, c.Values)
 }
 
 // Validate checks the command's shape.
-func (c AgreeRevision) Validate() error {
-	if _, err := validAgreement(c.Agreement); err != nil {
-		return err
-	}
-	if err := validTargetKey(c.Target); err != nil {
-		return err
-	}
-	return validRound(c.Round)
-}
+func (c AgreeRevision) Validate() error { return validAcceptance(c.Agreement, c.Target, c.Round) }
 
 // Validate checks the command's shape.
 func (c AdoptRefresh) Validate() error { _, err := validAgreement(c.Agreement); return err }

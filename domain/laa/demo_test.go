@@ -8,24 +8,16 @@ import (
 
 	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/domain/demo"
+	"github.com/laaledger/laaledger/domain/demo/demotest"
 )
 
 // The domain's checks that need a long, realistic history run over the demo
 // histories, which live outside the pure domain (package demo).
 
-func decideDemo(t *testing.T, steps []demo.Step, each func(demo.Step, []domain.Event)) demo.Decided {
-	t.Helper()
-	d, err := demo.Decide(steps, each)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
-
 func TestApplyInPlaceFoldsTheDemoHistoryLikeApply(t *testing.T) {
 	events := map[string][]domain.Stamped{}
 	seq := uint64(0)
-	d := decideDemo(t, demo.History(), func(st demo.Step, evs []domain.Event) {
+	d := demotest.Decide(t, demo.History(), func(st demo.Step, evs []domain.Event) {
 		seq++
 		if ref := st.Command.Aggregate(); ref.Kind == domain.KindAgreement {
 			for i, e := range evs {

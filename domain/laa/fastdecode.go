@@ -55,8 +55,8 @@ func DecodeFast(typ string, data []byte) (domain.Event, bool) {
 	return e, true
 }
 
-// Field names of each hand-decoded object, for refusing keys that match
-// one only without regard to case.
+// The fields of each hand-decoded object, in the order encoding/json
+// writes them; each decoder's cases are their indexes in the list.
 var (
 	outturnRecordedFields       = []string{"target", "year", "value", "source", "revision", "previous_value", "previous_source", "at"}
 	targetProposedFields        = []string{"target", "ni", "local_code", "title", "kind", "baseline", "values", "rationale", "catalogue_version", "round", "side", "proposed_by", "at"}
@@ -66,124 +66,117 @@ var (
 )
 
 func (p *bodyParser) outturnRecorded(e *OutturnRecorded) bool {
-	var seen jsonscan.Seen
-	return p.Object(func(key []byte) bool {
-		switch string(key) {
-		case "target":
-			return seen.First(0) && p.Str(&e.Target)
-		case "year":
-			return seen.First(1) && p.Str(&e.Year)
-		case "value":
-			return seen.First(2) && p.Float(&e.Value)
-		case "source":
-			return seen.First(3) && p.Str(&e.Source)
-		case "revision":
-			return seen.First(4) && p.Int(&e.Revision)
-		case "previous_value":
-			if !seen.First(5) {
-				return false
-			}
+	return p.Fields(outturnRecordedFields, func(i int) bool {
+		switch i {
+		case 0:
+			return p.Str(&e.Target)
+		case 1:
+			return p.Str(&e.Year)
+		case 2:
+			return p.Float(&e.Value)
+		case 3:
+			return p.Str(&e.Source)
+		case 4:
+			return p.Int(&e.Revision)
+		case 5:
 			var f float64
 			if !p.Float(&f) {
 				return false
 			}
 			e.PreviousValue = &f
 			return true
-		case "previous_source":
-			return seen.First(6) && p.Str(&e.PreviousSource)
-		case "at":
-			return seen.First(7) && p.Time(&e.At)
+		case 6:
+			return p.Str(&e.PreviousSource)
+		case 7:
+			return p.Time(&e.At)
 		}
-		return p.Unknown(key, outturnRecordedFields)
+		return false
 	})
 }
 
 func (p *bodyParser) targetProposed(e *TargetProposed) bool {
-	var seen jsonscan.Seen
-	return p.Object(func(key []byte) bool {
-		switch string(key) {
-		case "target":
-			return seen.First(0) && p.Str(&e.Target)
-		case "ni":
-			return seen.First(1) && p.Int(&e.NI)
-		case "local_code":
-			return seen.First(2) && p.Str(&e.LocalCode)
-		case "title":
-			return seen.First(3) && p.Str(&e.Title)
-		case "kind":
-			return seen.First(4) && p.Str((*string)(&e.Kind))
-		case "baseline":
-			return seen.First(5) && p.baseline(&e.Baseline)
-		case "values":
-			return seen.First(6) && p.values(&e.Values)
-		case "rationale":
-			return seen.First(7) && p.Str(&e.Rationale)
-		case "catalogue_version":
-			return seen.First(8) && p.Int(&e.CatalogueVersion)
-		case "round":
-			return seen.First(9) && p.Int(&e.Round)
-		case "side":
-			return seen.First(10) && p.Str((*string)(&e.Side))
-		case "proposed_by":
-			return seen.First(11) && p.Str(&e.ProposedBy)
-		case "at":
-			return seen.First(12) && p.Time(&e.At)
+	return p.Fields(targetProposedFields, func(i int) bool {
+		switch i {
+		case 0:
+			return p.Str(&e.Target)
+		case 1:
+			return p.Int(&e.NI)
+		case 2:
+			return p.Str(&e.LocalCode)
+		case 3:
+			return p.Str(&e.Title)
+		case 4:
+			return p.Str((*string)(&e.Kind))
+		case 5:
+			return p.baseline(&e.Baseline)
+		case 6:
+			return p.values(&e.Values)
+		case 7:
+			return p.Str(&e.Rationale)
+		case 8:
+			return p.Int(&e.CatalogueVersion)
+		case 9:
+			return p.Int(&e.Round)
+		case 10:
+			return p.Str((*string)(&e.Side))
+		case 11:
+			return p.Str(&e.ProposedBy)
+		case 12:
+			return p.Time(&e.At)
 		}
-		return p.Unknown(key, targetProposedFields)
+		return false
 	})
 }
 
 func (p *bodyParser) targetCounterProposed(e *TargetCounterProposed) bool {
-	var seen jsonscan.Seen
-	return p.Object(func(key []byte) bool {
-		switch string(key) {
-		case "target":
-			return seen.First(0) && p.Str(&e.Target)
-		case "baseline":
-			return seen.First(1) && p.baseline(&e.Baseline)
-		case "values":
-			return seen.First(2) && p.values(&e.Values)
-		case "rationale":
-			return seen.First(3) && p.Str(&e.Rationale)
-		case "catalogue_version":
-			return seen.First(4) && p.Int(&e.CatalogueVersion)
-		case "round":
-			return seen.First(5) && p.Int(&e.Round)
-		case "side":
-			return seen.First(6) && p.Str((*string)(&e.Side))
-		case "proposed_by":
-			return seen.First(7) && p.Str(&e.ProposedBy)
-		case "at":
-			return seen.First(8) && p.Time(&e.At)
+	return p.Fields(targetCounterProposedFields, func(i int) bool {
+		switch i {
+		case 0:
+			return p.Str(&e.Target)
+		case 1:
+			return p.baseline(&e.Baseline)
+		case 2:
+			return p.values(&e.Values)
+		case 3:
+			return p.Str(&e.Rationale)
+		case 4:
+			return p.Int(&e.CatalogueVersion)
+		case 5:
+			return p.Int(&e.Round)
+		case 6:
+			return p.Str((*string)(&e.Side))
+		case 7:
+			return p.Str(&e.ProposedBy)
+		case 8:
+			return p.Time(&e.At)
 		}
-		return p.Unknown(key, targetCounterProposedFields)
+		return false
 	})
 }
 
 func (p *bodyParser) targetAgreed(e *TargetAgreed) bool {
-	var seen jsonscan.Seen
-	return p.Object(func(key []byte) bool {
-		switch string(key) {
-		case "target":
-			return seen.First(0) && p.Str(&e.Target)
-		case "round":
-			return seen.First(1) && p.Int(&e.Round)
-		case "proposed_by":
-			return seen.First(2) && p.Str(&e.ProposedBy)
-		case "proposed_by_side":
-			return seen.First(3) && p.Str((*string)(&e.ProposedBySide))
-		case "accepted_by":
-			return seen.First(4) && p.Str(&e.AcceptedBy)
-		case "accepted_by_side":
-			return seen.First(5) && p.Str((*string)(&e.AcceptedBySide))
-		case "baseline":
-			return seen.First(6) && p.baseline(&e.Baseline)
-		case "values":
-			return seen.First(7) && p.values(&e.Values)
-		case "at":
-			return seen.First(8) && p.Time(&e.At)
+	return p.Fields(targetAgreedFields, func(i int) bool {
+		switch i {
+		case 0:
+			return p.Str(&e.Target)
+		case 1:
+			return p.Int(&e.Round)
+		case 2:
+			return p.Str(&e.ProposedBy)
+		case 3:
+			return p.Str((*string)(&e.ProposedBySide))
+		case 4:
+			return p.Str(&e.AcceptedBy)
+		case 5:
+			return p.Str((*string)(&e.AcceptedBySide))
+		case 6:
+			return p.baseline(&e.Baseline)
+		case 7:
+			return p.values(&e.Values)
+		case 8:
+			return p.Time(&e.At)
 		}
-		return p.Unknown(key, targetAgreedFields)
+		return false
 	})
 }
 
@@ -191,17 +184,16 @@ func (p *bodyParser) targetAgreed(e *TargetAgreed) bool {
 // leaves the pointer nil) goes to encoding/json.
 func (p *bodyParser) baseline(dst **Baseline) bool {
 	b := &Baseline{}
-	var seen jsonscan.Seen
-	ok := p.Object(func(key []byte) bool {
-		switch string(key) {
-		case "value":
-			return seen.First(0) && p.Float(&b.Value)
-		case "year":
-			return seen.First(1) && p.Str(&b.Year)
-		case "source":
-			return seen.First(2) && p.Str(&b.Source)
+	ok := p.Fields(baselineFields, func(i int) bool {
+		switch i {
+		case 0:
+			return p.Float(&b.Value)
+		case 1:
+			return p.Str(&b.Year)
+		case 2:
+			return p.Str(&b.Source)
 		}
-		return p.Unknown(key, baselineFields)
+		return false
 	})
 	if !ok {
 		return false

@@ -9,18 +9,13 @@ import (
 
 	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/domain/catalogue"
+	"github.com/laaledger/laaledger/domain/internal/domaintest"
 )
 
 // laaFuzzTypes are the command types the fuzz test decodes: every LAA
 // command and the catalogue import.
 func laaFuzzTypes() []string {
-	var out []string
-	for _, typ := range kindTypes.CommandTypes() {
-		if strings.HasPrefix(typ, "laa.") || strings.HasPrefix(typ, "nis.") {
-			out = append(out, typ)
-		}
-	}
-	return out
+	return domaintest.OfKinds(kindTypes.CommandTypes(), domain.KindAgreement, domain.KindCatalogue)
 }
 
 var fuzzTitle = "t"
@@ -129,12 +124,12 @@ func TestEveryLAACommandHasAFuzzSeed(t *testing.T) {
 	for _, c := range laaFuzzSeeds() {
 		seeded[c.CommandType()] = true
 		body, err := json.Marshal(c)
-		laaNoErr(t, err, "marshal")
+		domaintest.NoErr(t, err, "marshal")
 		_, err = kindTypes.DecodeCommand(c.CommandType(), body)
-		laaNoErr(t, err, "seed "+c.CommandType()+" decodes")
+		domaintest.NoErr(t, err, "seed "+c.CommandType()+" decodes")
 	}
 	for _, typ := range laaFuzzTypes() {
-		laaCheck(t, seeded[typ], "no fuzz seed for %s", typ)
+		domaintest.Check(t, seeded[typ], "no fuzz seed for %s", typ)
 	}
 }
 
@@ -143,9 +138,9 @@ func TestLAACommandFieldsAreSnakeCase(t *testing.T) {
 	for _, c := range laaFuzzSeeds() {
 		body, _ := json.Marshal(c)
 		var m map[string]any
-		laaNoErr(t, json.Unmarshal(body, &m), "unmarshal")
+		domaintest.NoErr(t, json.Unmarshal(body, &m), "unmarshal")
 		for k := range m {
-			laaCheck(t, k == strings.ToLower(k) && !strings.Contains(k, "-"), "%s field %q is not snake_case", c.CommandType(), k)
+			domaintest.Check(t, k == strings.ToLower(k) && !strings.Contains(k, "-"), "%s field %q is not snake_case", c.CommandType(), k)
 		}
 	}
 }

@@ -5,17 +5,18 @@ import (
 	"testing"
 
 	"github.com/laaledger/laaledger/domain"
+	"github.com/laaledger/laaledger/domain/internal/domaintest"
 )
 
 func TestAgreementCorrectionMustNameAnEventOfTheAgreement(t *testing.T) {
 	f := newFixture().approved(t)
 	f.ctx.History = domain.Past{{EventID: "ev-open", CommandID: "t-0001", OccurredAt: f.at}}
 	_, err := f.decide(lspHP, RecordCorrection{Agreement: hpID, CorrectsEventID: "ev-other", Reason: "typo"})
-	laaWantRule(t, err, domain.RuleCorrectionUnknownEvent)
+	domaintest.WantRule(t, err, domain.RuleCorrectionUnknownEvent)
 	_, err = f.decide(lspHP, RecordCorrection{Agreement: hpID, CorrectsEventID: "ev-open", Reason: "typo"})
-	laaNoErr(t, err, "correction by event id")
+	domaintest.NoErr(t, err, "correction by event id")
 	_, err = f.decide(lspHP, RecordCorrection{Agreement: hpID, CorrectsEventID: "t-0001#0", Reason: "typo"})
-	laaNoErr(t, err, "correction by command id and index")
+	domaintest.NoErr(t, err, "correction by command id and index")
 }
 
 // A FlagView that cannot read a flag fails the decision with its error,

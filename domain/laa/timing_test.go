@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/laaledger/laaledger/domain"
+	"github.com/laaledger/laaledger/domain/internal/domaintest"
 )
 
 // recordedPast is what the ledger would have recorded of the fixture's
@@ -19,7 +20,7 @@ func (p *recordedPast) add(t testing.TB, evs []domain.Event, at time.Time) {
 	t.Helper()
 	for i, e := range evs {
 		data, err := json.Marshal(e)
-		laaNoErr(t, err, "encode")
+		domaintest.NoErr(t, err, "encode")
 		id := "e" + string(rune('a'+len(p.past)%26)) + string(rune('a'+len(p.past)/26))
 		p.past = append(p.past, domain.Recorded{EventID: id, Type: e.EventType(), Timing: domain.TimingOf(e), OccurredAt: at, Data: data})
 		p.stamp = append(p.stamp, domain.Stamped{Event: e, EventID: id, Sequence: uint64(len(p.stamp) + 1), Index: i, OccurredAt: at})
@@ -37,20 +38,20 @@ func TestLateOutturnIsAcceptedAndBackdatedActRefused(t *testing.T) {
 
 	f.at = time.Date(2009, 5, 14, 0, 0, 0, 0, time.UTC)
 	evs := f.must(t, lspHP, RecordOutturn{Agreement: hpID, Target: "NI 112", Year: "2008/09", Value: 61.5, Source: "late"})
-	laaEqual(t, evs[0].(OutturnRecorded).At, time.Date(2009, 5, 15, 0, 0, 0, 0, time.UTC), "outturn dated")
-	laaEqual(t, f.a.LastAt, latest, "a fact moved the time-order anchor")
+	domaintest.Equal(t, evs[0].(OutturnRecorded).At, time.Date(2009, 5, 15, 0, 0, 0, 0, time.UTC), "outturn dated")
+	domaintest.Equal(t, f.a.LastAt, latest, "a fact moved the time-order anchor")
 
 	f.at = time.Date(2009, 5, 14, 0, 0, 0, 0, time.UTC)
 	_, err := f.decide(goNE, HoldAnnualReview{Agreement: hpID, Year: "2008/09"})
-	laaWantRule(t, err, "laa.time_order")
+	domaintest.WantRule(t, err, "laa.time_order")
 
 	f.at = f.a.OpenedAt.Add(-48 * time.Hour)
 	_, err = f.decide(lspHP, RecordCorrection{Agreement: hpID, CorrectsEventID: "x", Reason: "r"})
-	laaWantRule(t, err, "laa.time_order")
+	domaintest.WantRule(t, err, "laa.time_order")
 
 	f.at = time.Date(2008, 3, 1, 0, 0, 0, 0, time.UTC)
 	_, err = f.decide(lspHP, RecordOutturn{Agreement: hpID, Target: "NI 112", Year: "2009/10", Value: 1, Source: "s"})
-	laaWantRule(t, err, "laa.outturn_before_year")
+	domaintest.WantRule(t, err, "laa.outturn_before_year")
 }
 
 // A correction with a corrected body changes the fold: the corrected
@@ -75,27 +76,27 @@ func TestCorrectionReplacesTheCorrectedBodyInTheFold(t *testing.T) {
 	wrong := cmd
 	wrong.CorrectedType = "laa.TargetAgreed"
 	_, err := f.decide(goNE, wrong)
-	laaWantRule(t, err, "laa.correction_type")
+	domaintest.WantRule(t, err, "laa.correction_type")
 
 	moved := fix
 	moved.At = at.AddDate(0, 1, 0)
 	wrongTime := cmd
 	wrongTime.Corrected, _ = json.Marshal(moved)
 	_, err = f.decide(goNE, wrongTime)
-	laaWantRule(t, err, "laa.correction_time")
+	domaintest.WantRule(t, err, "laa.correction_time")
 
 	other := fix
 	other.Target = "NI 4"
 	wrongTarget := cmd
 	wrongTarget.Corrected, _ = json.Marshal(other)
 	_, err = f.decide(goNE, wrongTarget)
-	laaWantRule(t, err, "laa.correction_payload")
+	domaintest.WantRule(t, err, "laa.correction_payload")
 
 	f.at = at.Add(-24 * time.Hour) // the decision dates it a day on: the original's time
 	evs = f.must(t, goNE, cmd)
 	rec.add(t, evs, at)
 	c := evs[0].(CorrectionRecorded)
-	laaEqual(t, c.At, at, "correction dated at the original's time")
+	domaintest.Equal(t, c.At, at, "correction dated at the original's time")
 
 	// The fold of the two events in the canonical order shows 59.5.
 	s := domain.FoldCanonical(before, Agreement.Apply, rec.stamp)

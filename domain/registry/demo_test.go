@@ -9,24 +9,16 @@ import (
 
 	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/domain/demo"
+	"github.com/laaledger/laaledger/domain/demo/demotest"
 )
 
 // The domain's checks that need a long, realistic history run over the demo
 // histories, which live outside the pure domain (package demo).
 
-func decideDemo(t *testing.T, steps []demo.Step, each func(demo.Step, []domain.Event)) demo.Decided {
-	t.Helper()
-	d, err := demo.Decide(steps, each)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
-
 func TestDecodeEventMatchesEncodingJSONOverTheDemoHistory(t *testing.T) {
 	fast := map[string]int{}
 	total := 0
-	decideDemo(t, demo.History(), func(_ demo.Step, evs []domain.Event) {
+	demotest.Decide(t, demo.History(), func(_ demo.Step, evs []domain.Event) {
 		for _, e := range evs {
 			typ, version, data, err := registry.EncodeEvent(e)
 			if err != nil {

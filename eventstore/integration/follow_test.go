@@ -12,7 +12,6 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/laaledger/laaledger/eventstore"
 	"github.com/laaledger/laaledger/eventstore/cloudevent"
@@ -116,10 +115,7 @@ func TestTheDocumentedIntegratorReadsEveryEventAndAcknowledgesWhenIdle(t *testin
 	l := openListening(t)
 	appendCommits(t, l, "a", 3)
 	ctx := estest.Context(t)
-	cred, err := integration.Add(ctx, l.Store, l.Cfg.DataDir, integration.Spec{Name: "dashboard", PasswordCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cred := addIntegration(t, l, integration.Spec{Name: "dashboard"})
 	l.Restart()
 	got := make(chan event.Event, 100)
 	runCtx, cancel := context.WithCancel(ctx)

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
-	"strings"
 	"testing"
 	"time"
 
@@ -98,19 +96,7 @@ func follow(ctx context.Context, url, user, password, inboxPrefix, consumer stri
 // TestTheDocumentedIntegratorReadsEveryEventAndAcknowledgesWhenIdle runs
 // the Go program of docs/INTEGRATION.md, which must hold it verbatim.
 func TestTheDocumentedIntegratorReadsEveryEventAndAcknowledgesWhenIdle(t *testing.T) {
-	src, err := os.ReadFile("follow_test.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := os.ReadFile("../../docs/INTEGRATION.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, block, _ := strings.Cut(string(src), "// doc:begin\n")
-	block, _, _ = strings.Cut(block, "\n// doc:end")
-	if !strings.Contains(string(doc), block) {
-		t.Error("docs/INTEGRATION.md does not hold follow as it is here")
-	}
+	estest.Documented(t, "follow_test.go", "../../docs/INTEGRATION.md", "follow")
 
 	l := openListening(t)
 	appendCommits(t, l, "a", 3)

@@ -2,6 +2,7 @@ package eventstore
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -356,10 +357,10 @@ func (s *Store) SaveSnapshot(ctx context.Context, agg Aggregate, version uint64,
 		index = append(index, cmdRef{hashCommandID(id), res.Sequence})
 	}
 	slices.SortFunc(index, func(a, b cmdRef) int {
-		if c := cmpU64(a.hash, b.hash); c != 0 {
+		if c := cmp.Compare(a.hash, b.hash); c != 0 {
 			return c
 		}
-		return cmpU64(a.seq, b.seq)
+		return cmp.Compare(a.seq, b.seq)
 	})
 	sn := &snapshot{version: version, seq: st.lastSeq, hash: st.lastHash, index: index, state: bytes.Clone(state)}
 	s.snapWriter.put(s, agg, sn)
@@ -368,16 +369,6 @@ func (s *Store) SaveSnapshot(ctx context.Context, agg Aggregate, version uint64,
 	st.events, st.commands = nil, map[string]AppendResult{}
 	s.cache.resized(st, st.size())
 	return nil
-}
-
-func cmpU64(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // loadFromSnapshot loads st from the aggregate's snapshot and the commits

@@ -175,6 +175,24 @@ type snapshots struct {
 	heads map[Aggregate]byte // generation last written by this process
 }
 
+// head returns the generation of agg's snapshot this process last read or
+// wrote (0 if none).
+func (sn *snapshots) head(agg Aggregate) byte {
+	sn.mu.Lock()
+	defer sn.mu.Unlock()
+	return sn.heads[agg]
+}
+
+// setHead records the generation of agg's snapshot just read or written.
+func (sn *snapshots) setHead(agg Aggregate, gen byte) {
+	sn.mu.Lock()
+	defer sn.mu.Unlock()
+	if sn.heads == nil {
+		sn.heads = map[Aggregate]byte{}
+	}
+	sn.heads[agg] = gen
+}
+
 func snapshotKey(agg Aggregate) (string, error) {
 	subject, err := agg.Subject()
 	if err != nil {
@@ -270,12 +288,7 @@ func (s *Store) readSnapshot(ctx context.Context, agg Aggregate) *snapshot {
 	if err != nil {
 		return nil
 	}
-	s.snaps.mu.Lock()
-	if s.snaps.heads == nil {
-		s.snaps.heads = map[Aggregate]byte{}
-	}
-	s.snaps.heads[agg] = head.gen
-	s.snaps.mu.Unlock()
+	s.snaps.setHead(agg, head.gen)
 	return sn
 }
 
@@ -299,9 +312,7 @@ func (s *Store) writeSnapshot(ctx context.Context, agg Aggregate, sn *snapshot) 
 	if chunks > 255 {
 		return fmt.Errorf("snapshot of %s: %d bytes is too large", agg, len(payload))
 	}
-	s.snaps.mu.Lock()
-	gen := s.snaps.heads[agg] ^ 1
-	s.snaps.mu.Unlock()
+	gen := s.snaps.head(agg) ^ 1
 	for i := range chunks {
 		part := payload[i*snapshotChunk : min(len(payload), (i+1)*snapshotChunk)]
 		if _, err := kv.Put(ctx, chunkKey(key, gen, i), part); err != nil {
@@ -313,12 +324,7 @@ func (s *Store) writeSnapshot(ctx context.Context, agg Aggregate, sn *snapshot) 
 	if _, err := kv.Put(ctx, key, head); err != nil {
 		return fmt.Errorf("snapshot of %s: %w", agg, mapErr(err))
 	}
-	s.snaps.mu.Lock()
-	if s.snaps.heads == nil {
-		s.snaps.heads = map[Aggregate]byte{}
-	}
-	s.snaps.heads[agg] = gen
-	s.snaps.mu.Unlock()
+	s.snaps.setHead(agg, gen)
 	return nil
 }
 

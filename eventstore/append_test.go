@@ -41,7 +41,7 @@ func TestLoadedHistoryIsNotChangedByLaterAppends(t *testing.T) {
 	require.NoError(t, err)
 	h, err := l.Store.Load(ctx, hartlepool)
 	require.NoError(t, err)
-	mine := append(h.Events, eventstore.Envelope{Type: "reader's own"})
+	mine := append(h.Events, eventstore.Envelope{Event: eventstore.Event{Type: "reader's own"}})
 
 	_, err = l.Store.Append(ctx, hartlepool, 3, []eventstore.Event{ev("b", 4)}, "c2")
 	require.NoError(t, err)

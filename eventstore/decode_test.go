@@ -54,19 +54,20 @@ func checkDecodesLikeStd(t *testing.T, data []byte) (fast bool) {
 
 func sampleEnvelopes() []Envelope {
 	return []Envelope{
-		{EventID: "e1", Type: "laa.TargetProposed", SchemaVersion: 1, AggregateKind: "laa",
-			AggregateID: "00EB/2008-11", AggregateVersion: 7, CommandID: "c1",
-			Actor:      Actor{ID: "jo", Role: "la", Organisation: "00EB"},
-			OccurredAt: time.Date(2008, 6, 30, 9, 0, 0, 0, time.UTC), RecordedAt: time.Date(2026, 1, 2, 3, 4, 5, 678901234, time.UTC),
-			Data: json.RawMessage(`{"ni":112,"values":{"2008/09":1.5,"x":[true,false,null,-0.5e-3,"é\u00e9"]}}`), PrevHash: ZeroHash, Hash: "ab"},
-		{EventID: "e2", Type: "t", SchemaVersion: 2,
+		{EventID: "e1", AggregateKind: "laa", AggregateID: "00EB/2008-11", AggregateVersion: 7, CommandID: "c1",
+			Event: Event{Type: "laa.TargetProposed", SchemaVersion: 1,
+				Actor:      Actor{ID: "jo", Role: "la", Organisation: "00EB"},
+				OccurredAt: time.Date(2008, 6, 30, 9, 0, 0, 0, time.UTC),
+				Data:       json.RawMessage(`{"ni":112,"values":{"2008/09":1.5,"x":[true,false,null,-0.5e-3,"é\u00e9"]}}`)},
+			RecordedAt: time.Date(2026, 1, 2, 3, 4, 5, 678901234, time.UTC), PrevHash: ZeroHash, Hash: "ab"},
+		{EventID: "e2", Event: Event{Type: "t", SchemaVersion: 2,
 			Actor:    Actor{ID: "quote\" back\\slash", Role: "go", Organisation: "Yorkshire and The Humber"},
 			Reason:   "line\nbreak\ttab \x01 ctl <html>& \u2028 é ✓ bad:\xff",
 			Evidence: []string{"minutes 2008-05-01", "letter", "", "ünï"}, CausationID: "x", CorrelationID: "y",
 			OccurredAt: time.Date(2009, 1, 1, 0, 0, 0, 0, time.FixedZone("", 3600)),
-			Data:       json.RawMessage(`[1,2,"three"]`)},
-		{EventID: "e3", Type: "t", SchemaVersion: 1},
-		{EventID: "e4", Type: "t", SchemaVersion: -3, AggregateVersion: 1<<64 - 1, Data: json.RawMessage(`"s"`)},
+			Data:       json.RawMessage(`[1,2,"three"]`)}},
+		{EventID: "e3", Event: Event{Type: "t", SchemaVersion: 1}},
+		{EventID: "e4", AggregateVersion: 1<<64 - 1, Event: Event{Type: "t", SchemaVersion: -3, Data: json.RawMessage(`"s"`)}},
 	}
 }
 

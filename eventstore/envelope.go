@@ -39,27 +39,27 @@ type Event struct {
 // Envelope is a stored event: the caller's [Event] plus what the ledger
 // adds (id, aggregate, version, command id, recorded time and the hash
 // chain). Sequence is the stream sequence of the commit that holds it; it is
-// known only once stored and is not part of the hash.
+// known only once stored and is not part of the hash. Its JSON form is the
+// stored one, field for field in the order of [envelopeFields] (see
+// [Envelope.MarshalJSON]), not the order of the Go fields.
 type Envelope struct {
-	EventID          string          `json:"event_id"`
-	Type             string          `json:"type"`
-	SchemaVersion    int             `json:"schema_version"`
-	AggregateKind    string          `json:"aggregate_kind"`
-	AggregateID      string          `json:"aggregate_id"`
-	AggregateVersion uint64          `json:"aggregate_version"`
-	CommandID        string          `json:"command_id"`
-	Actor            Actor           `json:"actor"`
-	Reason           string          `json:"reason,omitempty"`
-	Evidence         []string        `json:"evidence,omitempty"`
-	CausationID      string          `json:"causation_id,omitempty"`
-	CorrelationID    string          `json:"correlation_id,omitempty"`
-	OccurredAt       time.Time       `json:"occurred_at"`
-	RecordedAt       time.Time       `json:"recorded_at"`
-	Data             json.RawMessage `json:"data"`
-	PrevHash         string          `json:"prev_hash"`
-	Hash             string          `json:"hash"`
-	Sequence         uint64          `json:"-"`
+	EventID          string `json:"event_id"`
+	AggregateKind    string `json:"aggregate_kind"`
+	AggregateID      string `json:"aggregate_id"`
+	AggregateVersion uint64 `json:"aggregate_version"`
+	CommandID        string `json:"command_id"`
+	Event
+	RecordedAt time.Time `json:"recorded_at"`
+	PrevHash   string    `json:"prev_hash"`
+	Hash       string    `json:"hash"`
+	Sequence   uint64    `json:"-"`
 }
+
+// MarshalJSON writes the stored form, so that encoding/json (export
+// bundles, command results) writes an envelope exactly as the ledger
+// stores it. Decoding needs no method of its own: the JSON names are the
+// fields' and [Event]'s.
+func (e Envelope) MarshalJSON() ([]byte, error) { return appendEnvelopeJSON(nil, &e), nil }
 
 // Aggregate returns the aggregate the event belongs to.
 func (e *Envelope) Aggregate() Aggregate { return Aggregate{Kind: e.AggregateKind, ID: e.AggregateID} }
@@ -345,14 +345,10 @@ var envelopeFields = [...]envelopeField{
 	strField("hash", "hash", inChain|unhashed, func(e *Envelope) *string { return &e.Hash }),
 }
 
-// envelope is the caller's part of an envelope: the one place an [Event]'s
-// fields are copied into an [Envelope]. The ledger's own fields (id,
-// aggregate, version, command id, recorded time, hash chain) are left for
-// Append to fill.
-func (e *Event) envelope() Envelope {
-	return Envelope{Type: e.Type, SchemaVersion: e.SchemaVersion, Actor: e.Actor, Reason: e.Reason, Evidence: e.Evidence,
-		CausationID: e.CausationID, CorrelationID: e.CorrelationID, OccurredAt: e.OccurredAt, Data: e.Data}
-}
+// envelope is the caller's part of an envelope. The ledger's own fields
+// (id, aggregate, version, command id, recorded time, hash chain) are left
+// for Append to fill.
+func (e *Event) envelope() Envelope { return Envelope{Event: *e} }
 
 // eachText hands f each text of e, named as an error message names it,
 // until f returns false, and reports whether f accepted them all.

@@ -92,6 +92,21 @@ func (e *ReadStalledError) ErrorCode() string { return errcode.EUNAVAILABLE }
 // ErrorCode reports ETAMPERED to errcode.Of.
 func (e *ChainError) ErrorCode() string { return errcode.ETAMPERED }
 
+// TamperedError is the sentinel of a kind of tamper evidence found beside
+// the hash chain, such as a proof that fails or a bundle with nothing in
+// it: a package declares one and compares with it by identity, and
+// errors.Is(err, ErrTampered) holds for it as well, so that callers treat
+// it like a broken chain. Code: ETAMPERED.
+type TamperedError struct{ Message string }
+
+func (e *TamperedError) Error() string { return e.Message }
+
+// Is makes errors.Is(err, ErrTampered) true.
+func (e *TamperedError) Is(target error) bool { return target == ErrTampered }
+
+// ErrorCode reports ETAMPERED to errcode.Of.
+func (e *TamperedError) ErrorCode() string { return errcode.ETAMPERED }
+
 func invalidf(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
 }

@@ -50,13 +50,14 @@ func referenceHash(e *Envelope) string {
 }
 
 func TestHashFollowsTheDocumentedEncoding(t *testing.T) {
-	e := Envelope{EventID: "0190b6a4-7c1e-7000-8000-000000000001", Type: "laa.TargetProposed", SchemaVersion: 1,
+	e := Envelope{EventID: "0190b6a4-7c1e-7000-8000-000000000001",
 		AggregateKind: "laa", AggregateID: "00EB/2008-11", AggregateVersion: 300, CommandID: "cmd-1",
-		Actor:  Actor{ID: "jo", Role: "lsp", Organisation: "00EB"},
-		Reason: "première proposition", Evidence: []string{"minutes", "letter"}, CausationID: "c", CorrelationID: "r",
-		OccurredAt: time.Date(2008, 2, 4, 12, 0, 0, 0, time.FixedZone("BST", 3600)),
-		RecordedAt: time.Date(2026, 11, 28, 3, 4, 5, 123456789, time.UTC),
-		Data:       json.RawMessage(`{"ni":112,"values":{"2008/09":60}}`), PrevHash: ZeroHash}
+		Event: Event{Type: "laa.TargetProposed", SchemaVersion: 1,
+			Actor:  Actor{ID: "jo", Role: "lsp", Organisation: "00EB"},
+			Reason: "première proposition", Evidence: []string{"minutes", "letter"}, CausationID: "c", CorrelationID: "r",
+			OccurredAt: time.Date(2008, 2, 4, 12, 0, 0, 0, time.FixedZone("BST", 3600)),
+			Data:       json.RawMessage(`{"ni":112,"values":{"2008/09":60}}`)},
+		RecordedAt: time.Date(2026, 11, 28, 3, 4, 5, 123456789, time.UTC), PrevHash: ZeroHash}
 	got := e.ComputeHash()
 	require.Equal(t, referenceHash(&e), got)
 	// Pinned: a change here breaks every stored ledger's chain.

@@ -2,6 +2,7 @@ package eventstore
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -174,6 +175,24 @@ type snapshots struct {
 	heads map[Aggregate]byte // generation last written by this process
 }
 
+// head returns the generation of agg's snapshot this process last read or
+// wrote (0 if none).
+func (sn *snapshots) head(agg Aggregate) byte {
+	sn.mu.Lock()
+	defer sn.mu.Unlock()
+	return sn.heads[agg]
+}
+
+// setHead records the generation of agg's snapshot just read or written.
+func (sn *snapshots) setHead(agg Aggregate, gen byte) {
+	sn.mu.Lock()
+	defer sn.mu.Unlock()
+	if sn.heads == nil {
+		sn.heads = map[Aggregate]byte{}
+	}
+	sn.heads[agg] = gen
+}
+
 func snapshotKey(agg Aggregate) (string, error) {
 	subject, err := agg.Subject()
 	if err != nil {
@@ -269,12 +288,7 @@ func (s *Store) readSnapshot(ctx context.Context, agg Aggregate) *snapshot {
 	if err != nil {
 		return nil
 	}
-	s.snaps.mu.Lock()
-	if s.snaps.heads == nil {
-		s.snaps.heads = map[Aggregate]byte{}
-	}
-	s.snaps.heads[agg] = head.gen
-	s.snaps.mu.Unlock()
+	s.snaps.setHead(agg, head.gen)
 	return sn
 }
 
@@ -298,9 +312,7 @@ func (s *Store) writeSnapshot(ctx context.Context, agg Aggregate, sn *snapshot) 
 	if chunks > 255 {
 		return fmt.Errorf("snapshot of %s: %d bytes is too large", agg, len(payload))
 	}
-	s.snaps.mu.Lock()
-	gen := s.snaps.heads[agg] ^ 1
-	s.snaps.mu.Unlock()
+	gen := s.snaps.head(agg) ^ 1
 	for i := range chunks {
 		part := payload[i*snapshotChunk : min(len(payload), (i+1)*snapshotChunk)]
 		if _, err := kv.Put(ctx, chunkKey(key, gen, i), part); err != nil {
@@ -312,12 +324,7 @@ func (s *Store) writeSnapshot(ctx context.Context, agg Aggregate, sn *snapshot) 
 	if _, err := kv.Put(ctx, key, head); err != nil {
 		return fmt.Errorf("snapshot of %s: %w", agg, mapErr(err))
 	}
-	s.snaps.mu.Lock()
-	if s.snaps.heads == nil {
-		s.snaps.heads = map[Aggregate]byte{}
-	}
-	s.snaps.heads[agg] = gen
-	s.snaps.mu.Unlock()
+	s.snaps.setHead(agg, gen)
 	return nil
 }
 
@@ -356,10 +363,10 @@ func (s *Store) SaveSnapshot(ctx context.Context, agg Aggregate, version uint64,
 		index = append(index, cmdRef{hashCommandID(id), res.Sequence})
 	}
 	slices.SortFunc(index, func(a, b cmdRef) int {
-		if c := cmpU64(a.hash, b.hash); c != 0 {
+		if c := cmp.Compare(a.hash, b.hash); c != 0 {
 			return c
 		}
-		return cmpU64(a.seq, b.seq)
+		return cmp.Compare(a.seq, b.seq)
 	})
 	sn := &snapshot{version: version, seq: st.lastSeq, hash: st.lastHash, index: index, state: bytes.Clone(state)}
 	s.snapWriter.put(s, agg, sn)
@@ -368,16 +375,6 @@ func (s *Store) SaveSnapshot(ctx context.Context, agg Aggregate, version uint64,
 	st.events, st.commands = nil, map[string]AppendResult{}
 	s.cache.resized(st, st.size())
 	return nil
-}
-
-func cmpU64(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // loadFromSnapshot loads st from the aggregate's snapshot and the commits

@@ -152,10 +152,8 @@ type targetRef struct{ agreement, target string }
 type Agreements struct {
 	mu     sync.RWMutex
 	states map[string]laa.Agreement
-	// lastAt is each agreement's latest business time folded, refold the
-	// agreements whose past the last Apply changed.
-	lastAt  map[string]time.Time
-	refolds []eventstore.Aggregate
+	// refold is keyed by agreement id.
+	refold  refoldLog[string]
 	rounds  map[targetRef][]Round
 	grounds map[targetRef][]LockGround
 	byNI    map[int][]targetRef
@@ -179,8 +177,7 @@ func (a *Agreements) Reset() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.states = map[string]laa.Agreement{}
-	a.lastAt = map[string]time.Time{}
-	a.refolds = nil
+	a.refold.reset()
 	a.rounds = map[targetRef][]Round{}
 	a.grounds = map[targetRef][]LockGround{}
 	a.byNI = map[int][]targetRef{}
@@ -215,21 +212,13 @@ func (a *Agreements) Apply(c *eventstore.Commit) error {
 	defer a.mu.Unlock()
 	for _, d := range evs {
 		id := d.env.AggregateID
-		agg := d.env.Aggregate()
-		if slices.Contains(a.refolds, agg) {
-			continue
-		}
-		if domain.NeedsRefold(domain.Stamped{Event: d.ev, OccurredAt: d.env.OccurredAt}, a.lastAt[id]) {
-			a.refolds = append(a.refolds, agg)
+		if !a.refold.admit(d.env.Aggregate(), id, d.ev, d.env.OccurredAt) {
 			continue
 		}
 		s := a.states[id]
 		s.ApplyInPlace(d.ev)
 		a.states[id] = s
 		a.addRound(id, d.env, d.idx, d.ev)
-		if d.env.OccurredAt.After(a.lastAt[id]) {
-			a.lastAt[id] = d.env.OccurredAt
-		}
 	}
 	return nil
 }
@@ -238,9 +227,7 @@ func (a *Agreements) Apply(c *eventstore.Commit) error {
 func (a *Agreements) TakeRefolds() []eventstore.Aggregate {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	out := a.refolds
-	a.refolds = nil
-	return out
+	return a.refold.take()
 }
 
 func (a *Agreements) addRound(id string, env *eventstore.Envelope, idx int, ev domain.Event) {
@@ -432,7 +419,7 @@ type groundsOf struct {
 func (a *Agreements) WriteSnapshot(w io.Writer) error {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	s := agreementsSnapshot{States: a.states, LastAt: a.lastAt, ByNI: map[int][]targetKey{}}
+	s := agreementsSnapshot{States: a.states, LastAt: a.refold.lastAt, ByNI: map[int][]targetKey{}}
 	for ref, rs := range a.rounds {
 		s.Rounds = append(s.Rounds, roundsOf{ref.agreement, ref.target, rs})
 	}
@@ -460,7 +447,7 @@ func (a *Agreements) ReadSnapshot(r io.Reader) error {
 		a.states = s.States
 	}
 	if s.LastAt != nil {
-		a.lastAt = s.LastAt
+		a.refold.lastAt = s.LastAt
 	}
 	for _, x := range s.Rounds {
 		a.rounds[targetRef{x.Agreement, x.Target}] = x.Rounds
@@ -496,7 +483,7 @@ func (a *Agreements) RebuildAggregate(agg eventstore.Aggregate, events []eventst
 	defer a.mu.Unlock()
 	id := agg.ID
 	delete(a.states, id)
-	delete(a.lastAt, id)
+	delete(a.refold.lastAt, id)
 	for ref := range a.rounds {
 		if ref.agreement == id {
 			delete(a.rounds, ref)
@@ -524,7 +511,7 @@ func (a *Agreements) RebuildAggregate(agg eventstore.Aggregate, events []eventst
 			last = e.OccurredAt
 		}
 	}
-	a.states[id], a.lastAt[id] = s, last
+	a.states[id], a.refold.lastAt[id] = s, last
 	return nil
 }
 

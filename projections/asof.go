@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"time"
@@ -148,7 +149,7 @@ func (t *Timelines) eventsAt(a eventstore.Aggregate, at AsOf) (events []Entry, l
 	if len(events) > 0 && registry.EventTiming(events[0].Type) != 0 {
 		slices.SortFunc(events, func(x, y Entry) int { return x.key().cmp(y.key()) })
 	} else {
-		slices.SortFunc(events, func(x, y Entry) int { return cmpInt(x.AggregateVersion, y.AggregateVersion) })
+		slices.SortFunc(events, func(x, y Entry) int { return cmp.Compare(x.AggregateVersion, y.AggregateVersion) })
 	}
 	return events, latest
 }

@@ -40,9 +40,11 @@ func randomAgreementHistory(t *testing.T, r *rand.Rand, agg eventstore.Aggregate
 		}
 		version++
 		id := fmt.Sprintf("evt-%d", version)
-		c.Events = append(c.Events, eventstore.Envelope{EventID: id, Type: typ, SchemaVersion: sv, AggregateKind: agg.Kind, AggregateID: agg.ID,
-			AggregateVersion: version, CommandID: c.CommandID, Actor: eventstore.Actor{ID: "jo", Role: "la", Organisation: "00EB"},
-			OccurredAt: at, RecordedAt: day(clock + 1000), Data: data, Sequence: uint64(len(commits) + 1)})
+		c.Events = append(c.Events, eventstore.Envelope{EventID: id, AggregateKind: agg.Kind, AggregateID: agg.ID,
+			AggregateVersion: version, CommandID: c.CommandID,
+			Event: eventstore.Event{Type: typ, SchemaVersion: sv, Actor: eventstore.Actor{ID: "jo", Role: "la", Organisation: "00EB"},
+				OccurredAt: at, Data: data},
+			RecordedAt: day(clock + 1000), Sequence: uint64(len(commits) + 1)})
 		return id
 	}
 	first := &eventstore.Commit{CommandID: "cmd-0"}

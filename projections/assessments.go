@@ -19,13 +19,10 @@ import (
 // Assessments holds the current state of every CAA area assessment and
 // organisational assessment, folded with the domain's own Apply.
 type Assessments struct {
-	mu    sync.RWMutex
-	areas map[string]caa.AreaAssessment
-	orgs  map[string]caa.OrgAssessment
-	// lastAt is each assessment's latest business time folded; refolds
-	// the assessments whose past the last Apply changed.
-	lastAt  map[eventstore.Aggregate]time.Time
-	refolds []eventstore.Aggregate
+	mu     sync.RWMutex
+	areas  map[string]caa.AreaAssessment
+	orgs   map[string]caa.OrgAssessment
+	refold refoldLog[eventstore.Aggregate]
 }
 
 // NewAssessments returns an empty assessments read model.
@@ -50,8 +47,7 @@ func (a *Assessments) Reset() {
 	defer a.mu.Unlock()
 	a.areas = map[string]caa.AreaAssessment{}
 	a.orgs = map[string]caa.OrgAssessment{}
-	a.lastAt = map[eventstore.Aggregate]time.Time{}
-	a.refolds = nil
+	a.refold.reset()
 }
 
 // Apply implements [ReadModel].
@@ -80,15 +76,8 @@ func (a *Assessments) Apply(c *eventstore.Commit) error {
 	defer a.mu.Unlock()
 	for _, d := range evs {
 		agg := eventstore.Aggregate{Kind: d.kind, ID: d.id}
-		if slices.Contains(a.refolds, agg) {
+		if !a.refold.admit(agg, agg, d.ev, d.at) {
 			continue
-		}
-		if domain.NeedsRefold(domain.Stamped{Event: d.ev, OccurredAt: d.at}, a.lastAt[agg]) {
-			a.refolds = append(a.refolds, agg)
-			continue
-		}
-		if d.at.After(a.lastAt[agg]) {
-			a.lastAt[agg] = d.at
 		}
 		if d.kind == domain.KindAreaAssessment {
 			a.areas[d.id] = a.areas[d.id].Apply(d.ev)
@@ -103,9 +92,7 @@ func (a *Assessments) Apply(c *eventstore.Commit) error {
 func (a *Assessments) TakeRefolds() []eventstore.Aggregate {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	out := a.refolds
-	a.refolds = nil
-	return out
+	return a.refold.take()
 }
 
 // Area returns an area assessment ("00EB/2009"). Treat it as read-only.
@@ -159,8 +146,8 @@ type assessmentsSnapshot struct {
 func (a *Assessments) WriteSnapshot(w io.Writer) error {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	last := make(map[string]time.Time, len(a.lastAt))
-	for agg, t := range a.lastAt {
+	last := make(map[string]time.Time, len(a.refold.lastAt))
+	for agg, t := range a.refold.lastAt {
 		last[agg.Kind+" "+agg.ID] = t
 	}
 	return json.NewEncoder(w).Encode(assessmentsSnapshot{Areas: a.areas, Orgs: a.orgs, LastAt: last})
@@ -183,7 +170,7 @@ func (a *Assessments) ReadSnapshot(r io.Reader) error {
 	}
 	for k, t := range s.LastAt {
 		kind, id, _ := strings.Cut(k, " ")
-		a.lastAt[eventstore.Aggregate{Kind: kind, ID: id}] = t
+		a.refold.lastAt[eventstore.Aggregate{Kind: kind, ID: id}] = t
 	}
 	return nil
 }
@@ -210,7 +197,7 @@ func (a *Assessments) RebuildAggregate(agg eventstore.Aggregate, events []events
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.lastAt[agg] = last
+	a.refold.lastAt[agg] = last
 	switch {
 	case agg.Kind == domain.KindAreaAssessment && len(events) > 0:
 		a.areas[agg.ID] = area

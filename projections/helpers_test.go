@@ -91,6 +91,18 @@ func catchUp(t testing.TB, ctx context.Context, r *projections.Runner, last uint
 	stop()
 }
 
+// stoppedAfter appends n commits of history seed to a new ledger, runs a
+// runner with models over them and stops it, so that dir holds its
+// snapshot at last, the ledger's last sequence.
+func stoppedAfter(t testing.TB, seed uint64, n int, models ...projections.ReadModel) (l *estest.Ledger, dir string, last uint64) {
+	t.Helper()
+	ctx := estest.Context(t)
+	l, dir = estest.Open(t), t.TempDir()
+	last = newHistory(seed).appendN(t, ctx, l.Store, n)
+	catchUp(t, ctx, openRunner(t, l, dir, models...), last)
+	return l, dir, last
+}
+
 // running starts r.Run and stops it at the end of the test (or by the
 // returned function), failing the test if Run failed.
 func running(t testing.TB, r *projections.Runner) (stop func()) {

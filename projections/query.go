@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"math"
@@ -353,7 +354,7 @@ func (t *Timelines) correctionLinks(a eventstore.Aggregate) ([]correctionLink, e
 	if canonical {
 		slices.SortFunc(corr, func(x, y Entry) int { return x.key().cmp(y.key()) })
 	} else {
-		slices.SortFunc(corr, func(x, y Entry) int { return cmpInt(x.AggregateVersion, y.AggregateVersion) })
+		slices.SortFunc(corr, func(x, y Entry) int { return cmp.Compare(x.AggregateVersion, y.AggregateVersion) })
 	}
 	// The references, then one pass over the history to resolve them.
 	type pos struct {

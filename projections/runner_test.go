@@ -141,12 +141,7 @@ func TestRestartMidStreamResumesWithoutMissingOrRepeating(t *testing.T) {
 }
 
 func TestCleanStopLeavesNothingToReplay(t *testing.T) {
-	ctx := estest.Context(t)
-	l := estest.Open(t)
-	dir := t.TempDir()
-	last := newHistory(2).appendN(t, ctx, l.Store, 50)
-	r1 := openRunner(t, l, dir, projections.NewTimelines(), &seqLog{version: 1})
-	catchUp(t, ctx, r1, last)
+	l, dir, last := stoppedAfter(t, 2, 50, projections.NewTimelines(), &seqLog{version: 1})
 	log2 := &seqLog{version: 1}
 	r2 := openRunner(t, l, dir, projections.NewTimelines(), log2)
 	if r2.Position() != last {
@@ -157,11 +152,7 @@ func TestCleanStopLeavesNothingToReplay(t *testing.T) {
 
 func TestChangedModelVersionRebuildsOnlyThatModel(t *testing.T) {
 	ctx := estest.Context(t)
-	l := estest.Open(t)
-	dir := t.TempDir()
-	last := newHistory(3).appendN(t, ctx, l.Store, 50)
-	r1 := openRunner(t, l, dir, projections.NewTimelines(), &seqLog{version: 1})
-	catchUp(t, ctx, r1, last)
+	l, dir, last := stoppedAfter(t, 3, 50, projections.NewTimelines(), &seqLog{version: 1})
 
 	log2 := &seqLog{version: 2}
 	r2 := openRunner(t, l, dir, projections.NewTimelines(), log2)
@@ -178,11 +169,7 @@ func TestChangedModelVersionRebuildsOnlyThatModel(t *testing.T) {
 
 func TestSnapshotOfAnotherLedgerIsDiscarded(t *testing.T) {
 	ctx := estest.Context(t)
-	dir := t.TempDir()
-	l1 := estest.Open(t)
-	last := newHistory(4).appendN(t, ctx, l1.Store, 20)
-	r1 := openRunner(t, l1, dir, &seqLog{version: 1})
-	catchUp(t, ctx, r1, last)
+	_, dir, _ := stoppedAfter(t, 4, 20, &seqLog{version: 1})
 
 	l2 := estest.Open(t)
 	last2 := newHistory(5).appendN(t, ctx, l2.Store, 30)
@@ -200,11 +187,7 @@ func TestSnapshotOfAnotherLedgerIsDiscarded(t *testing.T) {
 
 func TestDamagedSnapshotMeansRebuildNotWrongAnswers(t *testing.T) {
 	ctx := estest.Context(t)
-	l := estest.Open(t)
-	dir := t.TempDir()
-	last := newHistory(6).appendN(t, ctx, l.Store, 30)
-	r1 := openRunner(t, l, dir, projections.NewTimelines())
-	catchUp(t, ctx, r1, last)
+	l, dir, last := stoppedAfter(t, 6, 30, projections.NewTimelines())
 	path := filepath.Join(dir, projections.SnapshotFile)
 	b, err := os.ReadFile(path)
 	if err != nil {

@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"cmp"
 	"encoding/base64"
 	"encoding/binary"
 	"slices"
@@ -71,22 +72,12 @@ func (e *Entry) key() key {
 func (a key) cmp(b key) int {
 	switch {
 	case a.occurred != b.occurred:
-		return cmpInt(a.occurred, b.occurred)
+		return cmp.Compare(a.occurred, b.occurred)
 	case a.seq != b.seq:
-		return cmpInt(a.seq, b.seq)
+		return cmp.Compare(a.seq, b.seq)
 	default:
-		return cmpInt(a.idx, b.idx)
+		return cmp.Compare(a.idx, b.idx)
 	}
-}
-
-func cmpInt[T int64 | uint64 | int32](a, b T) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // Cursor is an opaque, stable page position: the (business time, sequence,

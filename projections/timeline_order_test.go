@@ -37,10 +37,11 @@ func syntheticCommits(rng *rand.Rand, n int) ([]*eventstore.Commit, []projection
 			// Whole minutes over three years: many entries share a business
 			// time and are ordered by stream position.
 			occurred := base.Add(time.Duration(rng.IntN(3*365*24*60/7)) * 7 * time.Minute)
-			e := eventstore.Envelope{EventID: fmt.Sprintf("ev-%d-%d", c, i), Type: types[rng.IntN(len(types))], SchemaVersion: 1,
+			e := eventstore.Envelope{EventID: fmt.Sprintf("ev-%d-%d", c, i),
 				AggregateKind: agg.Kind, AggregateID: agg.ID, AggregateVersion: uint64(c*3 + i + 1), CommandID: commit.CommandID,
-				Actor: actor, Reason: "r", OccurredAt: occurred, RecordedAt: base.Add(time.Duration(seq) * time.Second),
-				Data: []byte(fmt.Sprintf(`{"n":%d}`, c)), Sequence: seq}
+				Event: eventstore.Event{Type: types[rng.IntN(len(types))], SchemaVersion: 1,
+					Actor: actor, Reason: "r", OccurredAt: occurred, Data: []byte(fmt.Sprintf(`{"n":%d}`, c))},
+				RecordedAt: base.Add(time.Duration(seq) * time.Second), Sequence: seq}
 			commit.Events = append(commit.Events, e)
 			all = append(all, projections.NewEntry(&e, i))
 		}

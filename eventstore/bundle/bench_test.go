@@ -41,13 +41,15 @@ func writeBenchBundle(b *testing.B, n int) (string, string) {
 	for i := 0; i < n; i++ {
 		a := i % 1000
 		head, ok := heads[a]
-		e := eventstore.Envelope{EventID: fmt.Sprintf("ev-%d", i), Type: "laa.TargetProposed", SchemaVersion: 1,
+		e := eventstore.Envelope{EventID: fmt.Sprintf("ev-%d", i),
 			AggregateKind: "laa", AggregateID: fmt.Sprintf("A%04d/2008-11", a), AggregateVersion: head.AggregateVersion + 1,
-			CommandID: fmt.Sprintf("cmd-%d", i), Actor: eventstore.Actor{ID: "officer", Role: "la", Organisation: "00EB"},
-			OccurredAt: time.Date(2008, 5, 1, 0, 0, 0, 0, time.UTC), RecordedAt: at.Add(time.Duration(i) * time.Millisecond),
-			Data: json.RawMessage(fmt.Sprintf(`{"indicator":112,"kind":"designated","baseline":{"value":%d.5,"year":"2006/07"},"values":{"2008/09":%d.1,"2009/10":%d.2,"2010/11":%d.3},"rationale":"%s"}`,
-				i%97, i%89, i%83, i%79, strings.Repeat("x", 200))),
-			PrevHash: head.Hash}
+			CommandID: fmt.Sprintf("cmd-%d", i),
+			Event: eventstore.Event{Type: "laa.TargetProposed", SchemaVersion: 1,
+				Actor:      eventstore.Actor{ID: "officer", Role: "la", Organisation: "00EB"},
+				OccurredAt: time.Date(2008, 5, 1, 0, 0, 0, 0, time.UTC),
+				Data: json.RawMessage(fmt.Sprintf(`{"indicator":112,"kind":"designated","baseline":{"value":%d.5,"year":"2006/07"},"values":{"2008/09":%d.1,"2009/10":%d.2,"2010/11":%d.3},"rationale":"%s"}`,
+					i%97, i%89, i%83, i%79, strings.Repeat("x", 200)))},
+			RecordedAt: at.Add(time.Duration(i) * time.Millisecond), PrevHash: head.Hash}
 		if !ok {
 			e.PrevHash = eventstore.ZeroHash
 		}

@@ -63,22 +63,13 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/laaledger/laaledger/domain/errcode"
 	"github.com/laaledger/laaledger/eventstore"
 )
 
 // ErrEmpty means the bundle holds no commit. An empty bundle proves nothing
 // (a truncated file looks the same), so it fails verification like a
 // tampered one: errors.Is(ErrEmpty, eventstore.ErrTampered) is true.
-var ErrEmpty error = emptyError{}
-
-type emptyError struct{}
-
-func (emptyError) Error() string        { return "empty bundle: nothing to verify" }
-func (emptyError) Is(target error) bool { return target == eventstore.ErrTampered }
-
-// ErrorCode reports the tampered code, as a broken chain does.
-func (emptyError) ErrorCode() string { return errcode.ETAMPERED }
+var ErrEmpty error = &eventstore.TamperedError{Message: "empty bundle: nothing to verify"}
 
 // maxLine bounds one line (one commit) when reading.
 const maxLine = 16 << 20

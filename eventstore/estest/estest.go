@@ -7,6 +7,9 @@
 // service user may not do), the embedded server and its service identity
 // (to open a second store on it) and an administrator connection.
 //
+// It also checks that a program a document shows is the one a test runs
+// ([Documented]).
+//
 // Only test code imports it; it imports eventstore and NATS, never the
 // domain, the projections or the HTTP layer.
 package estest

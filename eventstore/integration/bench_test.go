@@ -12,7 +12,6 @@ import (
 	ce "github.com/cloudevents/sdk-go/v2/event"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/laaledger/laaledger/eventstore"
 	"github.com/laaledger/laaledger/eventstore/cloudevent"
@@ -73,10 +72,7 @@ func BenchmarkIntegrationConsumers(b *testing.B) {
 
 	var creds []integration.Credentials
 	for c := range consumers {
-		cred, err := integration.Add(ctx, l.Store, l.Cfg.DataDir, integration.Spec{Name: fmt.Sprintf("bench-%d", c), PasswordCost: bcrypt.MinCost})
-		if err != nil {
-			b.Fatal(err)
-		}
+		cred := addIntegration(b, l, integration.Spec{Name: fmt.Sprintf("bench-%d", c)})
 		creds = append(creds, cred)
 	}
 	l.Restart() // admits the users

@@ -4,15 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/laaledger/laaledger/eventstore"
 	"github.com/laaledger/laaledger/eventstore/cloudevent"
@@ -99,27 +96,12 @@ func follow(ctx context.Context, url, user, password, inboxPrefix, consumer stri
 // TestTheDocumentedIntegratorReadsEveryEventAndAcknowledgesWhenIdle runs
 // the Go program of docs/INTEGRATION.md, which must hold it verbatim.
 func TestTheDocumentedIntegratorReadsEveryEventAndAcknowledgesWhenIdle(t *testing.T) {
-	src, err := os.ReadFile("follow_test.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := os.ReadFile("../../docs/INTEGRATION.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, block, _ := strings.Cut(string(src), "// doc:begin\n")
-	block, _, _ = strings.Cut(block, "\n// doc:end")
-	if !strings.Contains(string(doc), block) {
-		t.Error("docs/INTEGRATION.md does not hold follow as it is here")
-	}
+	estest.Documented(t, "follow_test.go", "../../docs/INTEGRATION.md", "follow")
 
 	l := openListening(t)
 	appendCommits(t, l, "a", 3)
 	ctx := estest.Context(t)
-	cred, err := integration.Add(ctx, l.Store, l.Cfg.DataDir, integration.Spec{Name: "dashboard", PasswordCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cred := addIntegration(t, l, integration.Spec{Name: "dashboard"})
 	l.Restart()
 	got := make(chan event.Event, 100)
 	runCtx, cancel := context.WithCancel(ctx)

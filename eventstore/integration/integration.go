@@ -44,6 +44,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/laaledger/laaledger/eventstore"
+	"github.com/laaledger/laaledger/eventstore/internal/atomicfile"
 	"github.com/laaledger/laaledger/eventstore/internal/conns"
 )
 
@@ -246,27 +247,7 @@ func save(dataDir string, list []Integration) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dataDir, FileName+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), Path(dataDir))
+	return atomicfile.Write(Path(dataDir), append(b, '\n'))
 }
 
 func randomSecret() string {

@@ -50,6 +50,18 @@ func appendCommits(t *testing.T, l *estest.Ledger, prefix string, n int) {
 	}
 }
 
+// addIntegration adds an integration to l's data directory, with the
+// cheapest password hash; restart l to admit it.
+func addIntegration(tb testing.TB, l *estest.Ledger, spec integration.Spec) integration.Credentials {
+	tb.Helper()
+	spec.PasswordCost = bcrypt.MinCost
+	cred, err := integration.Add(estest.Context(tb), l.Store, l.Cfg.DataDir, spec)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return cred
+}
+
 // slowAuth gives the server time for a bcrypt comparison, which the race
 // detector slows beyond the client's default two seconds.
 var slowAuth = nats.Timeout(30 * time.Second)
@@ -176,10 +188,7 @@ func TestIntegrationUserReadsItsConsumerAndResumesExactly(t *testing.T) {
 	l := openListening(t)
 	appendCommits(t, l, "a", 3)
 	ctx := estest.Context(t)
-	cred, err := integration.Add(ctx, l.Store, l.Cfg.DataDir, integration.Spec{Name: "dash", PasswordCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cred := addIntegration(t, l, integration.Spec{Name: "dash"})
 	if _, err := integration.Add(ctx, l.Store, l.Cfg.DataDir, integration.Spec{Name: "dash", PasswordCost: bcrypt.MinCost}); !errors.Is(err, integration.ErrExists) {
 		t.Errorf("second add of the same name: %v", err)
 	}
@@ -224,14 +233,8 @@ func TestIntegrationStartsFromASequenceAndFilters(t *testing.T) {
 	l := openListening(t)
 	appendCommits(t, l, "a", 4)
 	ctx := estest.Context(t)
-	from, err := integration.Add(ctx, l.Store, l.Cfg.DataDir, integration.Spec{Name: "from-three", Start: integration.Start{Sequence: 3}, PasswordCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
-	none, err := integration.Add(ctx, l.Store, l.Cfg.DataDir, integration.Spec{Name: "caa-only", Filter: "ledger.caa.>", PasswordCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
+	from := addIntegration(t, l, integration.Spec{Name: "from-three", Start: integration.Start{Sequence: 3}})
+	none := addIntegration(t, l, integration.Spec{Name: "caa-only", Filter: "ledger.caa.>"})
 	if _, err := integration.Add(ctx, l.Store, l.Cfg.DataDir, integration.Spec{Name: "Bad.Name", PasswordCost: bcrypt.MinCost}); !errors.Is(err, eventstore.ErrInvalid) {
 		t.Errorf("bad name: %v", err)
 	}
@@ -251,14 +254,8 @@ func TestIntegrationUserMayDoNothingElse(t *testing.T) {
 	l := openListening(t)
 	appendCommits(t, l, "a", 2)
 	ctx := estest.Context(t)
-	cred, err := integration.Add(ctx, l.Store, l.Cfg.DataDir, integration.Spec{Name: "dash", PasswordCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
-	other, err := integration.Add(ctx, l.Store, l.Cfg.DataDir, integration.Spec{Name: "other", PasswordCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cred := addIntegration(t, l, integration.Spec{Name: "dash"})
+	other := addIntegration(t, l, integration.Spec{Name: "other"})
 	l.Restart()
 
 	// No anonymous client, and no one with a wrong password.
@@ -376,10 +373,7 @@ func TestIntegrationPullsMoreThanAThousandCommitsBeforeAcknowledging(t *testing.
 	case <-ctx.Done():
 		t.Fatal("publish timed out")
 	}
-	cred, err := integration.Add(ctx, l.Store, l.Cfg.DataDir, integration.Spec{Name: "bulk", PasswordCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cred := addIntegration(t, l, integration.Spec{Name: "bulk"})
 	l.Restart()
 	c := connect(t, l, cred)
 	cons, err := c.js.Consumer(ctx, cred.Stream, cred.Consumer)

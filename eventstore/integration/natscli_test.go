@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/laaledger/laaledger/eventstore/estest"
 	"github.com/laaledger/laaledger/eventstore/integration"
 )
@@ -46,14 +44,8 @@ func TestNatsCLIReadsTheFeedAndIsRefusedEverythingElse(t *testing.T) {
 	l := openListening(t)
 	appendCommits(t, l, "a", 2)
 	ctx := estest.Context(t)
-	cred, err := integration.Add(ctx, l.Store, l.Cfg.DataDir, integration.Spec{Name: "cli", PasswordCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
-	other, err := integration.Add(ctx, l.Store, l.Cfg.DataDir, integration.Spec{Name: "other", PasswordCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cred := addIntegration(t, l, integration.Spec{Name: "cli"})
+	other := addIntegration(t, l, integration.Spec{Name: "other"})
 	l.Restart()
 	nats := func(args ...string) (string, error) {
 		all := append([]string{"--server", l.Server().ClientURL(), "--user", cred.User, "--password", cred.Password,

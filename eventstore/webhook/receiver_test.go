@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -47,19 +46,7 @@ func receive(secret string, keep func(id string, cloudEvent []byte) error) (http
 // TestTheDocumentedReceiverKeepsSignedDeliveriesAndRefusesForgedOnes runs
 // the receiver of docs/INTEGRATION.md, which must hold it verbatim.
 func TestTheDocumentedReceiverKeepsSignedDeliveriesAndRefusesForgedOnes(t *testing.T) {
-	src, err := os.ReadFile("receiver_test.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := os.ReadFile("../../docs/INTEGRATION.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, block, _ := strings.Cut(string(src), "// doc:begin\n")
-	block, _, _ = strings.Cut(block, "\n// doc:end")
-	if !strings.Contains(string(doc), block) {
-		t.Error("docs/INTEGRATION.md does not hold receive as it is here")
-	}
+	estest.Documented(t, "receiver_test.go", "../../docs/INTEGRATION.md", "receive")
 
 	l := estest.Open(t)
 	ids, _ := appendEvents(t, l, "a", 3)

@@ -20,6 +20,7 @@ import (
 
 	"github.com/laaledger/laaledger/domain/errcode"
 	"github.com/laaledger/laaledger/eventstore/integration"
+	"github.com/laaledger/laaledger/eventstore/internal/atomicfile"
 )
 
 // Registration is a webhook kept in the data directory (webhooks.json,
@@ -285,31 +286,7 @@ func saveRegistry(dataDir string, list []Registration) error {
 	if err := os.MkdirAll(dataDir, 0o750); err != nil {
 		return err
 	}
-	return writeFile(filepath.Join(dataDir, RegistryFile), append(b, '\n'))
-}
-
-// writeFile replaces a file whole (mode 0600), so that a crash leaves the
-// old content or the new.
-func writeFile(path string, b []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.Write(b)
-	if err == nil {
-		err = tmp.Chmod(0o600)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.Write(filepath.Join(dataDir, RegistryFile), append(b, '\n'))
 }
 
 // DeadLetters keeps the dead letters of the webhooks of a data directory,
@@ -443,5 +420,5 @@ func (d *DeadLetters) Replay(ctx context.Context, client *http.Client, ep Endpoi
 	if remaining == 0 {
 		return delivered, 0, d.removeLocked(ep.Name)
 	}
-	return delivered, remaining, writeFile(d.path(ep.Name), keep)
+	return delivered, remaining, atomicfile.Write(d.path(ep.Name), keep)
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"net"
@@ -68,6 +69,16 @@ func TestStalledEventStreamClientIsDroppedAndItsSlotFreed(t *testing.T) {
 	_, err = io.WriteString(conn, "GET /v1/events/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "+tokIntegration+"\r\n\r\n")
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Read the status line only: the stream is then open and holds the
+	// actor's one slot (taken before the response starts), and the client
+	// stops reading.
+	if err := conn.SetReadDeadline(time.Now().Add(30 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	status, err := bufio.NewReaderSize(conn, 16).ReadString('\n')
+	if err != nil || !strings.HasPrefix(status, "HTTP/1.1 200 ") {
+		t.Fatalf("stalled client's stream: status line %q, %v; want 200", status, err)
 	}
 	opened := time.Now()
 	// The stalled stream holds the actor's one slot until it is dropped.

@@ -9,6 +9,7 @@ import (
 	"github.com/laaledger/laaledger/domain/caa"
 	"github.com/laaledger/laaledger/domain/catalogue"
 	"github.com/laaledger/laaledger/domain/laa"
+	"github.com/laaledger/laaledger/domain/registry"
 
 	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/eventstore"
@@ -96,16 +97,7 @@ func foldWith[S any](zero S, apply func(S, domain.Event) S, clone func(S) S, app
 
 // stampEntries decodes entries into what [domain.Canonical] orders.
 func stampEntries(events []Entry) ([]domain.Stamped, error) {
-	out := make([]domain.Stamped, len(events))
-	for i := range events {
-		e := &events[i]
-		ev, err := DecodeEntry(e)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = domain.Stamped{Event: ev, EventID: e.EventID, CommandID: e.CommandID, Sequence: e.Sequence, Index: e.Index, OccurredAt: e.OccurredAt}
-	}
-	return out, nil
+	return registry.Stamp(len(events), func(i int) registry.Stored { return events[i].stored() })
 }
 
 // stampEnvelopes is [stampEntries] for one aggregate's stored events in

@@ -88,33 +88,11 @@ func parseEvents(p *jsonscan.Scanner, dst *[]Envelope) bool {
 	return ok
 }
 
-// parseEnvelope decodes one event by [envelopeFields]. The ledger writes
-// the fields in the table's order, so the next field is tried first.
+// parseEnvelope decodes one event by [envelopeFields].
 func parseEnvelope(p *jsonscan.Scanner, e *Envelope) bool {
-	var seen jsonscan.Seen
-	next := 0
-	return p.Object(func(key []byte) bool {
-		i := next
-		if i >= len(envelopeFields) || envelopeFields[i].key != string(key) {
-			i = envelopeFieldIndex(key)
-			if i < 0 {
-				return p.Unknown(key, envelopeKeys)
-			}
-		}
-		next = i + 1
-		return seen.First(i) && envelopeFields[i].parse(p, e)
+	return p.Fields(envelopeKeys, func(i int) bool {
+		return envelopeFields[i].parse(p, e)
 	})
-}
-
-// envelopeFieldIndex returns the position of the field named key in
-// [envelopeFields], or -1.
-func envelopeFieldIndex(key []byte) int {
-	for i := range envelopeFields {
-		if envelopeFields[i].key == string(key) {
-			return i
-		}
-	}
-	return -1
 }
 
 func parseActor(p *jsonscan.Scanner, a *Actor) bool {
@@ -124,26 +102,22 @@ func parseActor(p *jsonscan.Scanner, a *Actor) bool {
 // parseStrings decodes an object of string members, each at most once, the
 // one named keys[i] into dst[i]; it refuses any other member.
 func parseStrings(p *jsonscan.Scanner, keys []string, dst ...*string) bool {
-	var seen jsonscan.Seen
-	return p.Object(func(key []byte) bool {
-		for i, k := range keys {
-			if string(key) == k {
-				return seen.First(i) && p.Str(dst[i])
-			}
-		}
-		return p.Unknown(key, keys)
-	})
+	return p.Fields(keys, func(i int) bool { return p.Str(dst[i]) })
 }
 
-// servedKeys are the top-level JSON names of the served form.
-var servedKeys = func() []string {
+// servedKeys are the top-level JSON names of the served form: three of its
+// own, then the stored fields but the aggregate's, whose positions in
+// [envelopeFields] servedFields holds.
+var servedKeys, servedFields = func() ([]string, []int) {
 	names := []string{"sequence", "index", "aggregate"}
+	var fields []int
 	for i := range envelopeFields {
 		if !envelopeFields[i].aggregate {
 			names = append(names, envelopeFields[i].key)
+			fields = append(fields, i)
 		}
 	}
-	return names
+	return names, fields
 }()
 
 var aggregateKeys = []string{"kind", "id"}
@@ -155,25 +129,18 @@ var aggregateKeys = []string{"kind", "id"}
 // input that only encoding/json's leniency would accept (a key that
 // differs from a field's name only in case, a null for a string).
 func (e *Envelope) UnmarshalServedJSON(data []byte) (index int, err error) {
-	var (
-		u    Envelope
-		seen jsonscan.Seen
-	)
+	var u Envelope
 	p := jsonscan.New(data)
-	ok := p.Object(func(key []byte) bool {
-		switch string(key) {
-		case "sequence":
-			return seen.First(0) && p.Uint(&u.Sequence)
-		case "index":
-			return seen.First(1) && p.Int(&index)
-		case "aggregate":
-			return seen.First(2) && parseAggregate(&p, &u)
+	ok := p.Fields(servedKeys, func(i int) bool {
+		switch i {
+		case 0:
+			return p.Uint(&u.Sequence)
+		case 1:
+			return p.Int(&index)
+		case 2:
+			return parseAggregate(&p, &u)
 		}
-		i := envelopeFieldIndex(key)
-		if i < 0 || envelopeFields[i].aggregate {
-			return p.Unknown(key, servedKeys)
-		}
-		return seen.First(3+i) && envelopeFields[i].parse(&p, &u)
+		return envelopeFields[servedFields[i-3]].parse(&p, &u)
 	})
 	if !ok || !p.End() {
 		return 0, fmt.Errorf("decode event: not the JSON form of a served event")

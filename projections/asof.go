@@ -2,7 +2,6 @@ package projections
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
 	"time"
 
@@ -156,9 +155,17 @@ func (t *Timelines) eventsAt(a eventstore.Aggregate, at AsOf) (events []Entry, l
 
 // DecodeEntry rebuilds the domain event an entry holds.
 func DecodeEntry(e *Entry) (domain.Event, error) {
-	ev, err := registry.DecodeEvent(e.Type, e.SchemaVersion, e.Data)
-	if err != nil {
-		return nil, fmt.Errorf("%s version %d (sequence %d): %w", e.Aggregate(), e.AggregateVersion, e.Sequence, err)
+	s := e.stored()
+	st, err := s.Stamp()
+	return st.Event, err
+}
+
+// stored is what the domain reads of the entry to rebuild and stamp its
+// event.
+func (e *Entry) stored() registry.Stored {
+	return registry.Stored{
+		Aggregate: e.Aggregate(), AggregateVersion: e.AggregateVersion,
+		Type: e.Type, SchemaVersion: e.SchemaVersion, Data: e.Data,
+		EventID: e.EventID, CommandID: e.CommandID, Sequence: e.Sequence, Index: e.Index, OccurredAt: e.OccurredAt,
 	}
-	return ev, nil
 }

@@ -5,10 +5,7 @@ import (
 	"maps"
 	"slices"
 
-	"github.com/laaledger/laaledger/domain/actors"
-	"github.com/laaledger/laaledger/domain/caa"
-	"github.com/laaledger/laaledger/domain/catalogue"
-	"github.com/laaledger/laaledger/domain/laa"
+	"github.com/laaledger/laaledger/domain/registry"
 
 	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/eventstore"
@@ -40,32 +37,23 @@ type kind struct {
 	applyShared func(state any, e domain.Event) any
 }
 
-// kinds is the read side's kind → fold registry, the one place that names
-// the domain's states and folds.
+// kinds is the read side's kind → fold registry: the domain's fold of
+// each kind ([registry.Fold]) with what the read side does with it.
 var kinds = map[string]kind{
-	domain.KindAgreement:      foldWith(laa.Agreement{}, applyInPlace, laa.Agreement.Clone, laa.Agreement.Apply),
-	domain.KindAreaAssessment: foldWith(caa.AreaAssessment{}, caa.AreaAssessment.Apply, same[caa.AreaAssessment], caa.AreaAssessment.Apply),
-	domain.KindOrgAssessment:  foldWith(caa.OrgAssessment{}, caa.OrgAssessment.Apply, same[caa.OrgAssessment], caa.OrgAssessment.Apply),
-	domain.KindCatalogue:      foldWith(catalogue.Catalogue{}, catalogue.Catalogue.Apply, same[catalogue.Catalogue], catalogue.Catalogue.Apply),
-	domain.KindActors:         foldWith(actors.Register{}, actors.Register.Apply, same[actors.Register], actors.Register.Apply),
+	domain.KindAgreement:      foldWith(registry.AgreementFold),
+	domain.KindAreaAssessment: foldWith(registry.AreaAssessmentFold),
+	domain.KindOrgAssessment:  foldWith(registry.OrgAssessmentFold),
+	domain.KindCatalogue:      foldWith(registry.CatalogueFold),
+	domain.KindActors:         foldWith(registry.ActorsFold),
 }
 
-// same is the clone of a state whose fold never writes in place.
-func same[S any](s S) S { return s }
-
-// applyInPlace folds in place an agreement the fold built itself and
-// nobody else has seen: an agreement has many targets, and copying them
-// on every event would dominate an as-of read.
-func applyInPlace(a laa.Agreement, e domain.Event) laa.Agreement {
-	a.ApplyInPlace(e)
-	return a
-}
-
-func foldWith[S any](zero S, apply func(S, domain.Event) S, clone func(S) S, applyShared func(S, domain.Event) S) kind {
+func foldWith[S any](f registry.Fold[S]) kind {
+	var zero S
+	apply := f.ApplyOwned
 	return kind{
-		applyShared: func(s any, e domain.Event) any { return applyShared(s.(S), e) },
+		applyShared: func(s any, e domain.Event) any { return f.Apply(s.(S), e) },
 		apply:       func(s any, e domain.Event) any { return apply(s.(S), e) },
-		clone:       func(s any) any { return clone(s.(S)) },
+		clone:       func(s any) any { return f.Clone(s.(S)) },
 		zero:        func() any { return zero },
 		fold: func(events []Entry, each func(*Entry, any) error) (any, error) {
 			stamped, err := stampEntries(events)
@@ -96,16 +84,7 @@ func foldWith[S any](zero S, apply func(S, domain.Event) S, clone func(S) S, app
 
 // stampEntries decodes entries into what [domain.Canonical] orders.
 func stampEntries(events []Entry) ([]domain.Stamped, error) {
-	out := make([]domain.Stamped, len(events))
-	for i := range events {
-		e := &events[i]
-		ev, err := DecodeEntry(e)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = domain.Stamped{Event: ev, EventID: e.EventID, CommandID: e.CommandID, Sequence: e.Sequence, Index: e.Index, OccurredAt: e.OccurredAt}
-	}
-	return out, nil
+	return registry.Stamp(len(events), func(i int) registry.Stored { return events[i].stored() })
 }
 
 // stampEnvelopes is [stampEntries] for one aggregate's stored events in

@@ -3,7 +3,9 @@
 // is called here, and nowhere else, when the package is initialised (no
 // init function writes it). Its functions answer from that registry; they
 // are what the application service, the projections and the front ends use
-// to encode and decode events and commands.
+// to encode and decode events and commands. It also holds each kind's fold
+// ([Fold], fold.go), to which the service adds its decisions and the read
+// side what it keeps.
 //
 // It imports domain and the aggregate packages (domain/catalogue,
 // domain/laa, domain/caa, domain/actors); none of them may import it. It must not import

@@ -8,6 +8,7 @@ import (
 	"github.com/laaledger/laaledger/domain/caa"
 	"github.com/laaledger/laaledger/domain/catalogue"
 	"github.com/laaledger/laaledger/domain/laa"
+	"github.com/laaledger/laaledger/domain/registry"
 
 	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/eventstore"
@@ -105,29 +106,29 @@ func (st *states[S]) state(ctx context.Context, svc *Service, h eventstore.Histo
 // Kinds returns how to fold and decide every aggregate kind of the domain.
 func Kinds() map[string]Kind {
 	return map[string]Kind{
-		domain.KindActors:         ownStateKind(actors.Register.Apply, actors.DecideRegister),
-		domain.KindAreaAssessment: historyKind(caa.AreaAssessment.Apply, caa.DecideAreaAssessment),
+		domain.KindActors:         ownStateKind(registry.ActorsFold, actors.DecideRegister),
+		domain.KindAreaAssessment: historyKind(registry.AreaAssessmentFold, caa.DecideAreaAssessment),
 		domain.KindAgreement: KindOf[laa.Agreement]{
-			Fold:   laa.Agreement.Apply,
+			Fold:   registry.AgreementFold.Apply,
 			Decide: decideAgreement,
 		},
-		domain.KindCatalogue:     ownStateKind(catalogue.Catalogue.Apply, catalogue.DecideCatalogue),
-		domain.KindOrgAssessment: historyKind(caa.OrgAssessment.Apply, caa.DecideOrgAssessment),
+		domain.KindCatalogue:     ownStateKind(registry.CatalogueFold, catalogue.DecideCatalogue),
+		domain.KindOrgAssessment: historyKind(registry.OrgAssessmentFold, caa.DecideOrgAssessment),
 	}
 }
 
 // ownStateKind is a kind whose decision needs only its own state and the
 // command.
-func ownStateKind[S any](fold func(S, domain.Event) S, decide func(S, domain.Meta, domain.Command) ([]domain.Event, error)) KindOf[S] {
-	return KindOf[S]{Fold: fold, Decide: func(_ context.Context, _ Env, s S, _ domain.History, m domain.Meta, cmd domain.Command) ([]domain.Event, error) {
+func ownStateKind[S any](fold registry.Fold[S], decide func(S, domain.Meta, domain.Command) ([]domain.Event, error)) KindOf[S] {
+	return KindOf[S]{Fold: fold.Apply, Decide: func(_ context.Context, _ Env, s S, _ domain.History, m domain.Meta, cmd domain.Command) ([]domain.Event, error) {
 		return decide(s, m, cmd)
 	}}
 }
 
 // historyKind is a kind whose decision reads, besides its own state, what
 // the ledger recorded of the aggregate's events, but no other aggregate.
-func historyKind[S any](fold func(S, domain.Event) S, decide func(S, domain.Meta, domain.Command, domain.History) ([]domain.Event, error)) KindOf[S] {
-	return KindOf[S]{Fold: fold, Decide: func(_ context.Context, _ Env, s S, h domain.History, m domain.Meta, cmd domain.Command) ([]domain.Event, error) {
+func historyKind[S any](fold registry.Fold[S], decide func(S, domain.Meta, domain.Command, domain.History) ([]domain.Event, error)) KindOf[S] {
+	return KindOf[S]{Fold: fold.Apply, Decide: func(_ context.Context, _ Env, s S, h domain.History, m domain.Meta, cmd domain.Command) ([]domain.Event, error) {
 		return decide(s, m, cmd, h)
 	}}
 }

@@ -197,20 +197,20 @@ func (st *states[S]) refold(events []eventstore.Envelope) (folded[S], error) {
 // what [domain.Canonical] orders: each event with its id, command,
 // sequence, position in its commit and business time.
 func Stamp(events []eventstore.Envelope) ([]domain.Stamped, error) {
-	out := make([]domain.Stamped, len(events))
-	for i := range events {
+	idx := 0
+	return registry.Stamp(len(events), func(i int) registry.Stored {
 		env := &events[i]
-		e, err := registry.DecodeEvent(env.Type, env.SchemaVersion, env.Data)
-		if err != nil {
-			return nil, fmt.Errorf("fold %s at version %d: %w", env.Aggregate(), env.AggregateVersion, err)
-		}
-		idx := 0
 		if i > 0 && events[i-1].Sequence == env.Sequence {
-			idx = out[i-1].Index + 1
+			idx++
+		} else {
+			idx = 0
 		}
-		out[i] = domain.Stamped{Event: e, EventID: env.EventID, CommandID: env.CommandID, Sequence: env.Sequence, Index: idx, OccurredAt: env.OccurredAt}
-	}
-	return out, nil
+		return registry.Stored{
+			Aggregate: env.Aggregate(), AggregateVersion: env.AggregateVersion,
+			Type: env.Type, SchemaVersion: env.SchemaVersion, Data: env.Data,
+			EventID: env.EventID, CommandID: env.CommandID, Sequence: env.Sequence, Index: idx, OccurredAt: env.OccurredAt,
+		}
+	})
 }
 
 // snapshotBody is what a snapshot holds after the signature: the state

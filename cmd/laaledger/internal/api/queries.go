@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -121,8 +122,8 @@ func (s *Server) serveTimeline(w http.ResponseWriter, r *http.Request, scope pro
 // maxPooledPage is the largest buffer kept for the next page.
 const maxPooledPage = 1 << 20
 
-// encodedPage is a timeline page as JSON in a pooled buffer that release
-// returns.
+// encodedPage is a timeline page as JSON: kept by the cache (shared, never
+// changed) or in a pooled buffer that release returns.
 type encodedPage struct {
 	body []byte
 	buf  *[]byte
@@ -137,9 +138,20 @@ func (p encodedPage) release() {
 	}
 }
 
-// timelinePage builds the page of scope and q and encodes it into a
-// pooled buffer.
+// timelinePage returns the encoded page of scope and q: from the cache if
+// it holds the page at the read models' current position, otherwise built,
+// encoded and, with a cache, kept. The position is read before the page is
+// built, so the page holds at least everything up to it.
 func (s *Server) timelinePage(ctx context.Context, qs Queries, scope projections.TimelineScope, q *projections.TimelineQuery) (encodedPage, error) {
+	var key pageKey
+	if s.pages != nil {
+		key = pageKeyOf(scope, q, s.cfg.Progress.Position())
+		if body, ok := s.pages.get(key); ok {
+			s.metrics.pageHits.Inc()
+			return encodedPage{body: body}, nil
+		}
+		s.metrics.pageMisses.Inc()
+	}
 	v, err := qs.Timeline(ctx, scope, *q)
 	if errors.Is(err, projections.ErrInvalid) && q.After != "" {
 		// parseTimelineQuery has checked the limit and the range;
@@ -155,6 +167,12 @@ func (s *Server) timelinePage(ctx context.Context, qs Queries, scope projections
 	if err != nil {
 		page.release()
 		return encodedPage{}, err
+	}
+	if s.pages != nil {
+		kept := bytes.Clone(body)
+		page.release()
+		s.pages.put(key, kept)
+		return encodedPage{body: kept}, nil
 	}
 	return page, nil
 }

@@ -16,7 +16,8 @@ import (
 // MarshalJSON output. The bytes are those json.Encoder writes for a
 // [projections.TimelineView] (TestTimelineJSONIsWhatEncodingJSONWrites).
 
-// pageBuffers holds the buffers pages are encoded into.
+// pageBuffers holds the buffers pages are encoded into when they are not
+// kept in the cache.
 var pageBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
 // appendTimelineJSON appends v as json.Encoder writes it: the fields in

@@ -16,8 +16,8 @@ import (
 // MarshalJSON output. The bytes are those json.Encoder writes for a
 // [projections.TimelineView] (TestTimelineJSONIsWhatEncodingJSONWrites).
 
-// pageBuffers holds the buffers pages are encoded into when they are not
-// kept in the cache.
+// pageBuffers holds the buffers pages are encoded into; a page the cache
+// keeps is copied out of its buffer at its exact size.
 var pageBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
 // appendTimelineJSON appends v as json.Encoder writes it: the fields in
@@ -39,7 +39,7 @@ func appendTimelineJSON(dst []byte, v *projections.TimelineView) ([]byte, error)
 			e := &v.Entries[i]
 			start := len(dst)
 			dst = e.AppendServedJSON(dst, e.Index, false)
-			if bytes.ContainsAny(dst[start:], "<>&\u2028\u2029") {
+			if needsHTMLEscape(dst[start:]) {
 				var esc bytes.Buffer
 				json.HTMLEscape(&esc, dst[start:])
 				dst = append(dst[:start], esc.Bytes()...)
@@ -70,6 +70,16 @@ func appendTimelineJSON(dst []byte, v *projections.TimelineView) ([]byte, error)
 	}
 	return append(dst, '}', '\n'), nil
 }
+
+// needsHTMLEscape reports whether b holds a byte sequence json.Encoder
+// escapes: <, >, & or the line and paragraph separators U+2028, U+2029.
+// (bytes.ContainsAny with the separators in its set decodes every rune,
+// which costs more than the encoding.)
+func needsHTMLEscape(b []byte) bool {
+	return bytes.IndexAny(b, "<>&") >= 0 || bytes.Contains(b, lineSep) || bytes.Contains(b, paraSep)
+}
+
+var lineSep, paraSep = []byte("\u2028"), []byte("\u2029")
 
 // writeJSONBody writes a 200 with body, JSON encoded already, and the
 // headers [writeJSON] sets.

@@ -73,10 +73,11 @@ func appendTimelineJSON(dst []byte, v *projections.TimelineView) ([]byte, error)
 
 // needsHTMLEscape reports whether b holds a byte sequence json.Encoder
 // escapes: <, >, & or the line and paragraph separators U+2028, U+2029.
-// (bytes.ContainsAny with the separators in its set decodes every rune,
-// which costs more than the encoding.)
+// The separators are looked for apart: with only ASCII in its set
+// bytes.ContainsAny scans bytes, with them it decodes every rune, which
+// cost more than the encoding.
 func needsHTMLEscape(b []byte) bool {
-	return bytes.IndexAny(b, "<>&") >= 0 || bytes.Contains(b, lineSep) || bytes.Contains(b, paraSep)
+	return bytes.ContainsAny(b, "<>&") || bytes.Contains(b, lineSep) || bytes.Contains(b, paraSep)
 }
 
 var lineSep, paraSep = []byte("\u2028"), []byte("\u2029")

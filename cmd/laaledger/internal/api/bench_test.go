@@ -157,7 +157,11 @@ func startBenchServer(b *testing.B) (*benchServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := New(Config{Executor: bs.svc, Queries: bs.reads, Progress: bs.reads, Feed: l.Store, Tokens: tokens, Registry: prometheus.NewRegistry()})
+	// LAALEDGER_BENCH_TIMELINE_CACHE=-1 measures the timeline without the
+	// cache of encoded pages (a size in bytes sets its bound).
+	cacheBytes, _ := strconv.ParseInt(os.Getenv("LAALEDGER_BENCH_TIMELINE_CACHE"), 10, 64)
+	a, err := New(Config{Executor: bs.svc, Queries: bs.reads, Progress: bs.reads, Feed: l.Store, Tokens: tokens, Registry: prometheus.NewRegistry(),
+		TimelineCacheBytes: cacheBytes})
 	if err != nil {
 		return nil, err
 	}

@@ -25,6 +25,9 @@ type metrics struct {
 	reqDur     *prometheus.HistogramVec
 	sseClients prometheus.Gauge
 	sseDrops   *prometheus.CounterVec
+	// pageHits and pageMisses count timeline reads answered from the
+	// cache of encoded pages and those that built their page.
+	pageHits, pageMisses prometheus.Counter
 }
 
 func counterVec(name, help string, labels ...string) *prometheus.CounterVec {
@@ -54,7 +57,15 @@ func newMetrics(reg prometheus.Registerer, lag func() Lag) (*metrics, error) {
 	}
 	m.sseDrops = counterVec("laaledger_event_stream_drops_total",
 		"Event streams the server closed because the client did not take a write: write_timeout (it stopped reading) or write_failed (the connection broke).", "reason")
-	cs := []prometheus.Collector{m.appends, m.conflicts, m.duplicates, m.appendDur, m.requests, m.reqDur, m.sseClients, m.sseDrops}
+	m.pageHits = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "laaledger_timeline_cache_hits_total",
+		Help: "Timeline reads answered with a page encoded earlier at the same ledger position.",
+	})
+	m.pageMisses = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "laaledger_timeline_cache_misses_total",
+		Help: "Timeline reads that built and encoded their page (none cached for the query at the current position).",
+	})
+	cs := []prometheus.Collector{m.appends, m.conflicts, m.duplicates, m.appendDur, m.requests, m.reqDur, m.sseClients, m.sseDrops, m.pageHits, m.pageMisses}
 	if lag != nil {
 		cs = append(cs,
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{

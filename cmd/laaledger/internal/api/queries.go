@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -109,18 +110,71 @@ func (s *Server) serveTimeline(w http.ResponseWriter, r *http.Request, scope pro
 		s.writeError(w, r, err)
 		return
 	}
-	page, ok := query(s, w, r, func(qs Queries, ctx context.Context) (projections.TimelineView, error) {
-		page, err := qs.Timeline(ctx, scope, q)
-		if errors.Is(err, projections.ErrInvalid) && q.After != "" {
-			// parseTimelineQuery has checked the limit and the range;
-			// what is left to refuse is the cursor.
-			err = badRequest("bad_cursor", "after must be the next cursor of a previous page")
-		}
-		return page, err
+	page, ok := query(s, w, r, func(qs Queries, ctx context.Context) (encodedPage, error) {
+		return s.timelinePage(ctx, qs, scope, &q)
 	})
 	if ok {
-		writeJSON(w, http.StatusOK, page)
+		writeJSONBody(w, page.body)
+		page.release()
 	}
+}
+
+// maxPooledPage is the largest buffer kept for the next page.
+const maxPooledPage = 1 << 20
+
+// encodedPage is a timeline page as JSON: kept by the cache (shared, never
+// changed) or in a pooled buffer that release returns.
+type encodedPage struct {
+	body []byte
+	buf  *[]byte
+}
+
+func (p encodedPage) release() {
+	// A buffer grown by a page of a thousand entries is let go rather
+	// than kept for pages of fifty.
+	if p.buf != nil && cap(p.body) <= maxPooledPage {
+		*p.buf = p.body[:0]
+		pageBuffers.Put(p.buf)
+	}
+}
+
+// timelinePage returns the encoded page of scope and q: from the cache if
+// it holds the page at the read models' current position, otherwise built,
+// encoded and, with a cache, kept. The position is read before the page is
+// built, so the page holds at least everything up to it.
+func (s *Server) timelinePage(ctx context.Context, qs Queries, scope projections.TimelineScope, q *projections.TimelineQuery) (encodedPage, error) {
+	var key pageKey
+	if s.pages != nil {
+		key = pageKeyOf(scope, q, s.cfg.Progress.Position())
+		if body, ok := s.pages.get(key); ok {
+			s.metrics.pageHits.Inc()
+			return encodedPage{body: body}, nil
+		}
+		s.metrics.pageMisses.Inc()
+	}
+	v, err := qs.Timeline(ctx, scope, *q)
+	if errors.Is(err, projections.ErrInvalid) && q.After != "" {
+		// parseTimelineQuery has checked the limit and the range;
+		// what is left to refuse is the cursor.
+		err = badRequest("bad_cursor", "after must be the next cursor of a previous page")
+	}
+	if err != nil {
+		return encodedPage{}, err
+	}
+	buf := pageBuffers.Get().(*[]byte)
+	body, err := appendTimelineJSON((*buf)[:0], &v)
+	page := encodedPage{body: body, buf: buf}
+	if err != nil {
+		page.release()
+		return encodedPage{}, err
+	}
+	if s.pages != nil {
+		kept := bytes.Clone(body)
+		page.release()
+		s.pages.put(key, kept)
+		return encodedPage{body: kept}, nil
+	}
+	return page, nil
 }
 
 func parseTimelineQuery(v url.Values, q *projections.TimelineQuery) error {

@@ -103,6 +103,11 @@ type Config struct {
 	// Webhooks, if set, serves /v1/webhooks (operator role only); nil
 	// answers 503 there.
 	Webhooks Webhooks
+	// TimelineCacheBytes bounds the encoded timeline pages kept for
+	// repeated reads at the same ledger position; default
+	// DefaultTimelineCacheBytes, negative keeps none. The cache needs
+	// Progress to tell positions apart; without it nothing is kept.
+	TimelineCacheBytes int64
 }
 
 // DefaultMaxBodyBytes is the default request body limit. The largest
@@ -126,6 +131,8 @@ type Server struct {
 	slots       streamSlots
 	// audits admits one verification or export at a time.
 	audits chan struct{}
+	// pages keeps encoded timeline pages; nil when there is no cache.
+	pages *pageCache
 }
 
 // orDefault sets a limit or timeout left zero (or negative) to its default.
@@ -155,6 +162,12 @@ func New(cfg Config) (*Server, error) {
 	orDefault(&cfg.StreamWriteTimeout, DefaultStreamWriteTimeout)
 	s := &Server{cfg: cfg, log: cfg.Logger, tokens: cfg.Tokens, reg: cfg.Registry, mux: http.NewServeMux(), audits: make(chan struct{}, 1)}
 	s.streams, s.stopStreams = context.WithCancel(context.Background())
+	if cfg.TimelineCacheBytes == 0 {
+		cfg.TimelineCacheBytes = DefaultTimelineCacheBytes
+	}
+	if cfg.TimelineCacheBytes > 0 && cfg.Progress != nil {
+		s.pages = newPageCache(cfg.TimelineCacheBytes)
+	}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}

@@ -14,12 +14,16 @@ func TestTimelineJSONIsWhatEncodingJSONWrites(t *testing.T) {
 	at := time.Date(2009, 3, 31, 12, 0, 0, 5, time.FixedZone("BST", 3600))
 	entry := func(id, text string) projections.Entry {
 		return projections.NewEntry(&eventstore.Envelope{
-			EventID: id, Type: "apitest.Noted", SchemaVersion: 1, AggregateKind: "apitest", AggregateID: "00EB",
+			EventID: id, AggregateKind: "apitest", AggregateID: "00EB",
 			AggregateVersion: 3, CommandID: "c-" + id,
-			Actor:  eventstore.Actor{ID: "demo.la.hartlepool", Role: "la", Organisation: "00EB"},
-			Reason: "a <b> & c", Evidence: []string{"https://example.org/?a=1&b=2"},
-			OccurredAt: at, RecordedAt: at.Add(time.Hour), Sequence: 42,
-			Data: json.RawMessage(`{"text":` + text + `,"n":1}`),
+			Event: eventstore.Event{
+				Type: "apitest.Noted", SchemaVersion: 1,
+				Actor:  eventstore.Actor{ID: "demo.la.hartlepool", Role: "la", Organisation: "00EB"},
+				Reason: "a <b> & c", Evidence: []string{"https://example.org/?a=1&b=2"},
+				OccurredAt: at,
+				Data:       json.RawMessage(`{"text":` + text + `,"n":1}`),
+			},
+			RecordedAt: at.Add(time.Hour), Sequence: 42,
 		}, 2)
 	}
 	for _, tc := range []struct {

@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 
 	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/domain/service"
+	"github.com/laaledger/laaledger/eventstore"
 	"github.com/laaledger/laaledger/eventstore/estest"
 )
 
@@ -64,4 +66,63 @@ func BenchmarkExecute(b *testing.B) {
 		}
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "commands/s")
 	})
+}
+
+// BenchmarkExecuteOnColdAggregate decides and appends commands on
+// aggregates whose histories are long, with a store cache of one event and
+// one folded state per kind, alternating between two aggregates so that
+// every command misses both caches: each decision starts from the
+// aggregate's snapshot and the events after it. The latency should not
+// depend on the history's length.
+func BenchmarkExecuteOnColdAggregate(b *testing.B) {
+	at := time.Date(2009, 9, 1, 12, 0, 0, 0, time.UTC)
+	meta := func(id string) domain.Meta {
+		return domain.Meta{CommandID: id, Actor: auditCommission, OccurredAt: at}
+	}
+	for _, history := range []int{500, 2000, 6700} {
+		l := estest.Open(b, func(c *eventstore.Config) {
+			c.CacheEvents = 1
+			c.SyncInterval = time.Minute // filling the histories; durability is not under test
+		})
+		ctx := b.Context()
+		svc := service.New(l.Store, service.Kinds(), service.WithFoldedStates(1))
+		var keys []caa.OAKey
+		for _, a := range domain.Areas()[:2] {
+			keys = append(keys, caa.OAKey{Org: a.Code, Year: 2009})
+		}
+		scores := func(k caa.OAKey) caa.OAProposeScores {
+			return caa.OAProposeScores{OAKey: k, OrgScores: caa.OrgScores{ManagingPerformance: 3, UseOfResources: 3, Overall: 3},
+				Rationale: "benchmark"}
+		}
+		for _, k := range keys {
+			if _, err := svc.Execute(ctx, meta("open-"+k.Org), caa.OAOpenAssessment{OAKey: k}, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for i := 1; i < history; i++ {
+			for _, k := range keys {
+				if _, err := svc.Execute(ctx, meta(fmt.Sprintf("fill-%s-%d", k.Org, i)), scores(k), nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		if err := l.Store.FlushSnapshots(ctx); err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("history=%d", history), func(b *testing.B) {
+			lat := make([]time.Duration, 0, b.N)
+			for i := range b.N {
+				k := keys[i%2]
+				began := time.Now()
+				if _, err := svc.Execute(ctx, meta(fmt.Sprintf("cold-%s-%d-%d", k.Org, b.N, i)), scores(k), nil); err != nil {
+					b.Fatal(err)
+				}
+				lat = append(lat, time.Since(began))
+			}
+			slices.Sort(lat)
+			q := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1e3 }
+			b.ReportMetric(q(0.50), "p50_ms")
+			b.ReportMetric(q(0.99), "p99_ms")
+		})
+	}
 }

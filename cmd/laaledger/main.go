@@ -1,6 +1,12 @@
 // Command laaledger is the audit ledger of Local Area Agreement negotiations
 // and Comprehensive Area Assessment judgements: one binary that serves the
 // ledger and answers the people who use it.
+//
+// It owns the command line: flags, exit codes, progress output, export
+// bundles as files and the running server's wiring. It may import every
+// package of this module; none may import it, and it decides nothing
+// itself: the rules are the domain's, the reading is projections', the
+// storing is the event store's.
 package main
 
 import (

@@ -5,6 +5,9 @@
 // need) shows where it changes. See docs/PERFORMANCE.md.
 //
 //	go run ./scripts/bench-genhistory -events 400000 -cache-events 50000 -window 25000 -timeout 5m
+//
+// It imports scripts/genhistory, the service and the event store; nothing
+// imports it.
 package main
 
 import (

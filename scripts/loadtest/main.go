@@ -7,6 +7,9 @@
 //
 //	go run ./scripts/loadtest -clients 64 -duration 60s
 //	go run ./scripts/loadtest -server http://127.0.0.1:8080 -token-write demo-la-hartlepool-00EB
+//
+// It imports nothing of this module: it knows the server only by its HTTP
+// API and the laaledger binary by its command line, as a client would.
 package main
 
 import (

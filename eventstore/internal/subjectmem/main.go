@@ -11,6 +11,9 @@
 //
 //	go run ./eventstore/internal/subjectmem -events 1000000 -aggs 1000 -types 0
 //	go run ./eventstore/internal/subjectmem -events 1000000 -aggs 1000 -types 25
+//
+// It imports the event store and its internal connections, never the
+// domain; nothing imports it.
 package main
 
 import (

@@ -43,7 +43,10 @@ func (l *serverLog) emit(level slog.Level, format string, v []any) {
 
 func (l *serverLog) Noticef(format string, v ...any) {
 	level := slog.LevelDebug
-	if l.running.Load() {
+	// "Server is ready" ends the start banner; the server may print it
+	// just after it has begun to accept connections, when running is
+	// already set.
+	if l.running.Load() && format != "Server is ready" {
 		level = slog.LevelInfo
 	}
 	l.emit(level, format, v)

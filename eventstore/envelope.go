@@ -64,6 +64,17 @@ func (e Envelope) MarshalJSON() ([]byte, error) { return appendEnvelopeJSON(nil,
 // Aggregate returns the aggregate the event belongs to.
 func (e *Envelope) Aggregate() Aggregate { return Aggregate{Kind: e.AggregateKind, ID: e.AggregateID} }
 
+// IndexInCommit is the position of events[i] within its commit, for
+// events in stream order as a read of one aggregate returns them: the
+// events of one commit are adjacent and share a sequence.
+func IndexInCommit(events []Envelope, i int) int {
+	n := 0
+	for j := i - 1; j >= 0 && events[j].Sequence == events[i].Sequence; j-- {
+		n++
+	}
+	return n
+}
+
 // Commit is the body of one JetStream message: every event of one command,
 // in version order. Storing a command as one message makes it atomic.
 type Commit struct {

@@ -520,13 +520,3 @@ type stampKey struct {
 	seq uint64
 	idx int
 }
-
-// indexInCommit is the position of events[i] within its commit: events of
-// one commit are adjacent and share a sequence.
-func indexInCommit(events []eventstore.Envelope, i int) int {
-	n := 0
-	for j := i - 1; j >= 0 && events[j].Sequence == events[i].Sequence; j-- {
-		n++
-	}
-	return n
-}

@@ -92,7 +92,7 @@ func stampEntries(events []Entry) ([]domain.Stamped, error) {
 func stampEnvelopes(events []eventstore.Envelope) ([]domain.Stamped, error) {
 	entries := make([]Entry, len(events))
 	for i := range events {
-		entries[i] = Entry{Envelope: events[i], Index: indexInCommit(events, i)}
+		entries[i] = Entry{Envelope: events[i], Index: eventstore.IndexInCommit(events, i)}
 	}
 	return stampEntries(entries)
 }

@@ -197,18 +197,13 @@ func (st *states[S]) refold(events []eventstore.Envelope) (folded[S], error) {
 // what [domain.Canonical] orders: each event with its id, command,
 // sequence, position in its commit and business time.
 func Stamp(events []eventstore.Envelope) ([]domain.Stamped, error) {
-	idx := 0
 	return registry.Stamp(len(events), func(i int) registry.Stored {
 		env := &events[i]
-		if i > 0 && events[i-1].Sequence == env.Sequence {
-			idx++
-		} else {
-			idx = 0
-		}
 		return registry.Stored{
 			Aggregate: env.Aggregate(), AggregateVersion: env.AggregateVersion,
 			Type: env.Type, SchemaVersion: env.SchemaVersion, Data: env.Data,
-			EventID: env.EventID, CommandID: env.CommandID, Sequence: env.Sequence, Index: idx, OccurredAt: env.OccurredAt,
+			EventID: env.EventID, CommandID: env.CommandID, Sequence: env.Sequence,
+			Index: eventstore.IndexInCommit(events, i), OccurredAt: env.OccurredAt,
 		}
 	})
 }

@@ -68,12 +68,29 @@ func serveFlags(fs *flag.FlagSet) ledgerRun {
 // the ledger.
 func serve(ctx context.Context, c *call, nf *notaryFlags, s *eventstore.Store, ln net.Listener, tokens *api.Tokens, demo bool, ce cloudevent.Mapper) error {
 	log := c.log
+	// The read models load their snapshot while the notary checks the
+	// ledger: the two are independent and each keeps a core busy. Loading
+	// writes nothing; nothing is written or served before both are done.
+	type readSideOpened struct {
+		rs  *readSide
+		err error
+	}
+	opening := make(chan readSideOpened, 1)
+	go func() {
+		rs, err := openReadSide(ctx, &c.flags, s, log)
+		opening <- readSideOpened{rs, err}
+	}()
 	// The notary checks the ledger against its signed checkpoints before
 	// anything is written or served.
 	nt, err := nf.open(ctx, &c.flags, s, log)
+	opened := <-opening
 	if err != nil {
 		return err
 	}
+	if opened.err != nil {
+		return opened.err
+	}
+	rs := opened.rs
 	svc := service.New(s, service.Kinds())
 	doubt := s.Integrity()
 	if doubt != nil {
@@ -90,10 +107,6 @@ func serve(ctx context.Context, c *call, nf *notaryFlags, s *eventstore.Store, l
 		}
 	}
 	if err := checkTokensAgainstRegister(ctx, svc, tokens); err != nil {
-		return err
-	}
-	rs, err := openReadSide(ctx, &c.flags, s, log)
-	if err != nil {
 		return err
 	}
 	startSeq, err := s.LastSequence(ctx)

@@ -1,6 +1,7 @@
 package notary
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"sync"
 
@@ -22,10 +23,17 @@ func LeafHash(stored []byte) []byte { return hasher.HashLeaf(stored) }
 type Tree struct {
 	rf *compact.RangeFactory
 
-	mu    sync.RWMutex
-	rng   *compact.Range
-	nodes [][][]byte // nodes[level][index]: the perfect subtrees' hashes
+	mu  sync.RWMutex
+	rng *compact.Range
+	// nodes[level] holds the hashes of the perfect subtrees of that level,
+	// in index order, one after another (hashSize bytes each): one
+	// allocation a level rather than one a hash, which a tree of a
+	// million leaves would otherwise pay two million times.
+	nodes [][]byte
 }
+
+// hashSize is the size of every hash in the tree (RFC 6962 over SHA-256).
+const hashSize = sha256.Size
 
 // NewTree returns an empty tree.
 func NewTree() *Tree {
@@ -57,11 +65,26 @@ func (t *Tree) visit(id compact.NodeID, h []byte) {
 		t.nodes = append(t.nodes, nil)
 	}
 	lvl := t.nodes[id.Level]
-	if id.Index < uint64(len(lvl)) {
-		lvl[id.Index] = h
+	if at := id.Index * hashSize; at < uint64(len(lvl)) {
+		copy(lvl[at:at+hashSize], h)
 		return
 	}
-	t.nodes[id.Level] = append(lvl, h)
+	t.nodes[id.Level] = append(lvl, h...)
+}
+
+// node returns the hash of the perfect subtree id, false if the tree does
+// not hold it. It points into the tree: the caller copies it before it
+// leaves the tree. The caller holds t.mu.
+func (t *Tree) node(id compact.NodeID) ([]byte, bool) {
+	if id.Level >= uint(len(t.nodes)) {
+		return nil, false
+	}
+	lvl := t.nodes[id.Level]
+	if id.Index >= uint64(len(lvl))/hashSize {
+		return nil, false
+	}
+	at := id.Index * hashSize
+	return lvl[at : at+hashSize : at+hashSize], true
 }
 
 // hashes returns the hashes of the perfect subtrees ids, all of which must
@@ -69,11 +92,12 @@ func (t *Tree) visit(id compact.NodeID, h []byte) {
 func (t *Tree) hashes(ids []compact.NodeID) ([][]byte, error) {
 	out := make([][]byte, len(ids))
 	for i, id := range ids {
-		if id.Level >= uint(len(t.nodes)) || id.Index >= uint64(len(t.nodes[id.Level])) {
+		h, ok := t.node(id)
+		if !ok {
 			return nil, fmt.Errorf("merkle node %d/%d is not in a tree of %d leaves", id.Level, id.Index, t.rng.End())
 		}
 		// A copy: proofs leave the tree, and their hashes may be altered.
-		out[i] = append([]byte(nil), t.nodes[id.Level][id.Index]...)
+		out[i] = append([]byte(nil), h...)
 	}
 	return out, nil
 }
@@ -114,7 +138,8 @@ func (t *Tree) LeafHashAt(index uint64) ([]byte, error) {
 	if index >= t.rng.End() {
 		return nil, fmt.Errorf("leaf %d is beyond the tree's %d leaves", index, t.rng.End())
 	}
-	return append([]byte(nil), t.nodes[0][index]...), nil
+	h, _ := t.node(compact.NewNodeID(0, index))
+	return append([]byte(nil), h...), nil
 }
 
 // InclusionProof returns the RFC 6962 inclusion proof of leaf index in the

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -200,6 +201,15 @@ func serve(ctx context.Context, c *call, nf *notaryFlags, s *eventstore.Store, l
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- hs.Serve(ln) }()
 	log.Info("laaledger serving", "http", ln.Addr().String(), "data", c.flags.data, "nats_url", c.flags.natsURL, "last_sequence", startSeq, "demo", demo)
+	// Start-up allocates far more than it keeps (the read models' snapshot
+	// decoded or rebuilt, the whole ledger read by the notary): once the
+	// read models have caught up, give that back to the system rather than
+	// over the runtime's next minutes.
+	go func() {
+		if rs.runner.WaitFor(runCtx, startSeq) == nil {
+			debug.FreeOSMemory()
+		}
+	}()
 	fmt.Fprintf(c.stdout, "laaledger serving on http://%s (web UI at /, OpenAPI at /v1/openapi.json); Ctrl-C to stop\n", ln.Addr())
 
 	select {

@@ -94,7 +94,7 @@ func stateFlags(fs *flag.FlagSet) ledgerRun {
 		if err != nil {
 			return err
 		}
-		q, done, err := openQueries(ctx, &c.flags, &srv)
+		q, done, err := openQueries(ctx, c, &srv)
 		if err != nil {
 			return err
 		}
@@ -190,7 +190,7 @@ func replayFlags(fs *flag.FlagSet) ledgerRun {
 		if err != nil {
 			return err
 		}
-		q, done, err := localReader(ctx, &c.flags)
+		q, done, err := localReader(ctx, c)
 		if err != nil {
 			return err
 		}
@@ -251,7 +251,7 @@ func historyFlags(fs *flag.FlagSet) ledgerRun {
 		if *typ != "" {
 			types = []string{*typ}
 		}
-		q, done, err := localReader(ctx, &c.flags)
+		q, done, err := localReader(ctx, c)
 		if err != nil {
 			return err
 		}

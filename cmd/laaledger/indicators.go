@@ -283,7 +283,7 @@ func catalogueExportFlags(fs *flag.FlagSet) ledgerRun {
 			}
 			when = t
 		}
-		q, done, err := openQueries(ctx, &c.flags, &srv)
+		q, done, err := openQueries(ctx, c, &srv)
 		if err != nil {
 			return err
 		}

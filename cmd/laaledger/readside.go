@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/url"
 	"path/filepath"
@@ -57,9 +56,13 @@ func catchUp(ctx context.Context, rs *readSide, s *eventstore.Store) error {
 }
 
 // localReader opens the data directory and brings the query service up to
-// the end of the ledger. done releases the store.
-func localReader(ctx context.Context, sf *storeFlags) (q *projections.Reader, done func(), err error) {
-	log := newLogger(io.Discard, false)
+// the end of the ledger. done releases the store. Warnings and errors of
+// the store and the read side (lost data found when the stream opens, a
+// snapshot refused) go to the command's standard error; the rest of the
+// log, which serve would write, is left out.
+func localReader(ctx context.Context, c *call) (q *projections.Reader, done func(), err error) {
+	sf := &c.flags
+	log := slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	s, err := sf.open(ctx, log)
 	if err != nil {
 		return nil, nil, err
@@ -77,11 +80,11 @@ func localReader(ctx context.Context, sf *storeFlags) (q *projections.Reader, do
 
 // openQueries is the query service the read commands ask: the one over the
 // local data directory, or a running server's through its HTTP API.
-func openQueries(ctx context.Context, sf *storeFlags, srv *serverFlags) (api.Queries, func(), error) {
+func openQueries(ctx context.Context, c *call, srv *serverFlags) (api.Queries, func(), error) {
 	if srv.server != "" {
 		return httpQueries{srv}, func() {}, nil
 	}
-	return localReader(ctx, sf)
+	return localReader(ctx, c)
 }
 
 // httpQueries asks a running server the questions [projections.Reader]

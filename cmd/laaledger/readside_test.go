@@ -2,10 +2,15 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/laaledger/laaledger/eventstore"
 )
 
 // TestReadCommandsAnswerAlikeLocallyAndOverHTTP asks the same questions of
@@ -64,4 +69,30 @@ func refusals(t *testing.T, where ...string) {
 	require.Equal(t, exitUsage, code, errOut)
 	_, errOut, code = cli(t, append(append([]string{"state"}, where...), "--known-at", "2001-01-01", "laa", "00EB/2008-11")...)
 	require.Equal(t, exitNotFound, code, errOut)
+}
+
+// TestLocalReadCommandsReportDamageFoundAtOpen: a read command over the data
+// directory keeps the store's log out of its output, except what the user
+// must know: here, that the NATS server cut a damaged block when the
+// ledger opened.
+func TestLocalReadCommandsReportDamageFoundAtOpen(t *testing.T) {
+	data := demoLedger(t)
+	_, errOut, code := cli(t, "timeline", "--data", data, "--agreement", "00EB/2008-11")
+	require.Equal(t, 0, code, errOut)
+	require.Empty(t, errOut, "an intact ledger's read logs nothing")
+
+	msgs := filepath.Join(data, "jetstream", "jetstream", "*", "streams", eventstore.DefaultStream, "msgs")
+	blocks, err := filepath.Glob(filepath.Join(msgs, "*.blk"))
+	require.NoError(t, err)
+	require.NotEmpty(t, blocks, "the stream has a message block under %s", data)
+	slices.Sort(blocks)
+	blk := blocks[len(blocks)-1]
+	b, err := os.ReadFile(blk)
+	require.NoError(t, err)
+	b[len(b)/2] ^= 0xff
+	require.NoError(t, os.WriteFile(blk, b, 0o600))
+	require.NoError(t, os.Remove(filepath.Join(filepath.Dir(blk), "index.db")))
+
+	_, errOut, _ = cli(t, "timeline", "--data", data, "--agreement", "00EB/2008-11")
+	require.Regexp(t, `level=WARN msg="the NATS server cut damaged data from the ledger stream.*lost_bytes=[1-9]\d*`, errOut)
 }

@@ -57,7 +57,7 @@ func timelineFlags(fs *flag.FlagSet) ledgerRun {
 		if q.To, err = parseDay("--to", *to); err != nil {
 			return err
 		}
-		qs, done, err := openQueries(ctx, &c.flags, &srv)
+		qs, done, err := openQueries(ctx, c, &srv)
 		if err != nil {
 			return err
 		}

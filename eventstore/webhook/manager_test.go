@@ -140,9 +140,9 @@ func TestManagerStartsDeliveriesWhereTheRegistrationSays(t *testing.T) {
 		return reg
 	}
 	add("all", webhook.Registration{})
-	add("from2", webhook.Registration{FromSequence: 2})
-	add("after", webhook.Registration{FromTime: &cut})
-	reg := add("new", webhook.Registration{NewOnly: true})
+	add("from2", webhook.Registration{Start: webhook.Start{FromSequence: 2}})
+	add("after", webhook.Registration{Start: webhook.Start{FromTime: &cut}})
+	reg := add("new", webhook.Registration{Start: webhook.Start{NewOnly: true}})
 	if reg.FromSequence != 4 || reg.NewOnly {
 		t.Errorf("new events only is kept as the sequence after the ledger's last: %+v", reg)
 	}
@@ -167,9 +167,9 @@ func TestManagerStartsDeliveriesWhereTheRegistrationSays(t *testing.T) {
 		desc string
 		r    webhook.Registration
 	}{
-		{"two starts", webhook.Registration{FromSequence: 2, NewOnly: true}},
-		{"beyond the ledger", webhook.Registration{FromSequence: 7}},
-		{"zero time", webhook.Registration{FromTime: &time.Time{}}},
+		{"two starts", webhook.Registration{Start: webhook.Start{FromSequence: 2, NewOnly: true}}},
+		{"beyond the ledger", webhook.Registration{Start: webhook.Start{FromSequence: 7}}},
+		{"zero time", webhook.Registration{Start: webhook.Start{FromTime: &time.Time{}}}},
 	} {
 		tc.r.Name, tc.r.URL = "bad", "http://127.0.0.1:1/"
 		_, err := m.Add(ctx, tc.r)
@@ -246,7 +246,7 @@ func TestReplayRacingRemoveLeavesNoDeadLetters(t *testing.T) {
 	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("dead-letter file of the removed webhook: %v", err)
 	}
-	if _, err := m.Add(ctx, webhook.Registration{Name: "down", URL: rcv.srv.URL, Secret: managerSecret, NewOnly: true}); err != nil {
+	if _, err := m.Add(ctx, webhook.Registration{Name: "down", URL: rcv.srv.URL, Secret: managerSecret, Start: webhook.Start{NewOnly: true}}); err != nil {
 		t.Fatal(err)
 	}
 	if list, err := m.DeadLetters("down"); err != nil || len(list) != 0 {

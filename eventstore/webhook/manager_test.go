@@ -96,18 +96,6 @@ func (r *seqReceiver) commits() []uint64 {
 	return out
 }
 
-// waitUntil waits for cond, failing the test after 30 s.
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond) // polling interval of a condition, not synchronisation
-	}
-}
-
 func startManager(t *testing.T, l *estest.Ledger) (*webhook.Manager, string) {
 	t.Helper()
 	dir := t.TempDir()
@@ -153,7 +141,7 @@ func TestManagerStartsDeliveriesWhereTheRegistrationSays(t *testing.T) {
 
 	want := map[string][]uint64{"all": {1, 2, 3, 4, 5}, "from2": {2, 3, 4, 5}, "after": {4, 5}, "new": {4, 5}}
 	for name, seqs := range want {
-		waitUntil(t, name+"'s deliveries", func() bool { return rcv[name].count() == 2*len(seqs) })
+		estest.WaitFor(t, name+"'s deliveries", func() bool { return rcv[name].count() == 2*len(seqs) })
 	}
 	// Deliveries are in stream order, so an earlier commit delivered by
 	// mistake came before the last expected one.
@@ -197,7 +185,7 @@ func TestReplayRacingRemoveLeavesNoDeadLetters(t *testing.T) {
 	if _, err := m.Add(ctx, webhook.Registration{Name: "down", URL: rcv.srv.URL, Secret: managerSecret}); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, "the dead letters", func() bool {
+	estest.WaitFor(t, "the dead letters", func() bool {
 		list, err := m.DeadLetters("down")
 		return err == nil && len(list) == len(ids)
 	})

@@ -285,14 +285,10 @@ func saveRegistry(dataDir string, list []Registration) error {
 	if list == nil {
 		list = []Registration{}
 	}
-	b, err := json.MarshalIndent(list, "", "  ")
-	if err != nil {
-		return err
-	}
 	if err := os.MkdirAll(dataDir, 0o750); err != nil {
 		return err
 	}
-	return atomicfile.Write(filepath.Join(dataDir, RegistryFile), append(b, '\n'))
+	return atomicfile.WriteJSON(filepath.Join(dataDir, RegistryFile), list)
 }
 
 // DeadLetters keeps the dead letters of the webhooks of a data directory,

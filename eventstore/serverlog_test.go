@@ -1,7 +1,6 @@
 package eventstore_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"os"
@@ -9,7 +8,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -17,24 +15,6 @@ import (
 	"github.com/laaledger/laaledger/eventstore"
 	"github.com/laaledger/laaledger/eventstore/estest"
 )
-
-// syncBuffer is a log destination that tests read while the server writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
 
 // flipLastBlockByte flips a byte in the middle of the LEDGER stream's last
 // message block, as a damaged disk would, and removes the block index so
@@ -61,7 +41,7 @@ func blockNumber(path string) int {
 }
 
 func TestEmbeddedServerTruncationReachesTheLedgerLog(t *testing.T) {
-	var out syncBuffer
+	var out estest.LogBuffer
 	l := estest.Open(t, func(c *eventstore.Config) {
 		c.Logger = slog.New(slog.NewTextHandler(&out, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	})
@@ -75,7 +55,7 @@ func TestEmbeddedServerTruncationReachesTheLedgerLog(t *testing.T) {
 }
 
 func TestEmbeddedServerNoticesAreQuietAtStartAndStop(t *testing.T) {
-	var out syncBuffer
+	var out estest.LogBuffer
 	l := estest.Open(t, func(c *eventstore.Config) {
 		c.Logger = slog.New(slog.NewTextHandler(&out, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	})
@@ -84,7 +64,7 @@ func TestEmbeddedServerNoticesAreQuietAtStartAndStop(t *testing.T) {
 	l.Store = nil
 	require.NotContains(t, out.String(), "nats-server", "an ordinary open and close logs nothing of the server at Info")
 
-	var debug syncBuffer
+	var debug estest.LogBuffer
 	s, err := eventstore.Open(context.Background(), eventstore.Config{
 		DataDir: t.TempDir(), ServerDebug: true,
 		Logger: slog.New(slog.NewTextHandler(&debug, &slog.HandlerOptions{Level: slog.LevelDebug})),

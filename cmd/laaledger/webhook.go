@@ -106,27 +106,28 @@ event id, your idempotency key. The secret is shown only now.
 `
 
 // start reads the add subcommand's start flags.
-func (f *webhookFlagValues) start() (seq uint64, at *time.Time, newOnly bool, err error) {
+func (f *webhookFlagValues) start() (webhook.Start, error) {
+	s := webhook.Start{FromSequence: *f.fromSeq, NewOnly: *f.newOnly}
 	if *f.fromTime != "" {
-		t, perr := time.Parse(time.RFC3339Nano, *f.fromTime)
-		if perr != nil {
-			return 0, nil, false, usageError{fmt.Sprintf("--from-time %q: not an RFC 3339 time (e.g. 2009-04-01T00:00:00Z)", *f.fromTime)}
+		t, err := time.Parse(time.RFC3339Nano, *f.fromTime)
+		if err != nil {
+			return webhook.Start{}, usageError{fmt.Sprintf("--from-time %q: not an RFC 3339 time (e.g. 2009-04-01T00:00:00Z)", *f.fromTime)}
 		}
-		at = &t
+		s.FromTime = &t
 	}
-	return *f.fromSeq, at, *f.newOnly, nil
+	return s, nil
 }
 
 // startNote says where a registration's deliveries begin, for add's output.
-func startNote(seq uint64, at *time.Time, newOnly bool, running bool) string {
+func startNote(s webhook.Start, running bool) string {
 	switch {
-	case seq > 0:
-		return fmt.Sprintf("from stream sequence %d", seq)
-	case at != nil:
-		return "from the first event recorded at or after " + at.UTC().Format(time.RFC3339)
-	case newOnly && running:
+	case s.FromSequence > 0:
+		return fmt.Sprintf("from stream sequence %d", s.FromSequence)
+	case s.FromTime != nil:
+		return "from the first event recorded at or after " + s.FromTime.UTC().Format(time.RFC3339)
+	case s.NewOnly && running:
 		return "with the events committed from now on"
-	case newOnly:
+	case s.NewOnly:
 		return "with the events committed after it starts"
 	}
 	return "from the ledger's first event"
@@ -137,20 +138,20 @@ func webhookLocal(ctx context.Context, f *webhookFlagValues, sub string, rest []
 	data := *f.data
 	switch sub {
 	case "add":
-		seq, at, newOnly, err := f.start()
+		start, err := f.start()
 		if err != nil {
 			return err
 		}
 		reg, err := webhook.Register(data, webhook.Registration{Name: rest[0], Integration: *f.integration, URL: rest[1], Filter: *f.filter, Types: *f.types,
-			FromSequence: seq, FromTime: at, NewOnly: newOnly})
+			Start: start})
 		if err != nil {
 			return usageError{err.Error()}
 		}
 		if *f.asJSON {
-			return writeJSONOut(stdout, api.WebhookCreated{Webhook: localView(reg), Secret: reg.Secret})
+			return writeJSONOut(stdout, api.WebhookCreated{Webhook: api.WebhookView(reg), Secret: reg.Secret})
 		}
 		fmt.Fprintf(stdout, "webhook %s registered for integration %s; serve delivers to it %s when it next starts.\n  url     %s\n  secret  %s\n%s",
-			reg.Name, reg.Integration, startNote(reg.FromSequence, reg.FromTime, reg.NewOnly, false), reg.URL, reg.Secret, secretAdvice)
+			reg.Name, reg.Integration, startNote(reg.Start, false), reg.URL, reg.Secret, secretAdvice)
 		return nil
 	case "list", "show":
 		list, err := webhook.Load(data)
@@ -159,7 +160,7 @@ func webhookLocal(ctx context.Context, f *webhookFlagValues, sub string, rest []
 		}
 		var out []api.Webhook
 		for _, r := range list {
-			v := localView(r)
+			v := api.WebhookView(r)
 			if sub == "show" && r.Name == rest[0] || sub == "list" && (*f.integration == "" || v.Integration == *f.integration) {
 				out = append(out, v)
 			}
@@ -197,12 +198,6 @@ func webhookLocal(ctx context.Context, f *webhookFlagValues, sub string, rest []
 	return usageError{"webhook " + sub + " needs a running server: give --server and an operator --token"}
 }
 
-func localView(r webhook.Registration) api.Webhook {
-	r = r.Public()
-	return api.Webhook{Name: r.Name, Integration: r.Integration, URL: r.URL, Filter: r.Filter, Types: r.Types, Enabled: !r.Disabled, Created: r.Created,
-		FromSequence: r.FromSequence, FromTime: r.FromTime, NewOnly: r.NewOnly}
-}
-
 // webhookRemote asks a running serve through its API.
 func webhookRemote(ctx context.Context, f *webhookFlagValues, sub string, rest []string, stdout io.Writer) error {
 	s := &f.srv
@@ -216,13 +211,13 @@ func webhookRemote(ctx context.Context, f *webhookFlagValues, sub string, rest [
 		if integ == "" {
 			integ = rest[0]
 		}
-		seq, at, newOnly, err := f.start()
+		start, err := f.start()
 		if err != nil {
 			return err
 		}
 		var c api.WebhookCreated
 		req := api.WebhookRequest{Name: rest[0], Integration: integ, URL: rest[1], Filter: *f.filter, Types: *f.types,
-			FromSequence: seq, FromTime: at, NewOnly: newOnly}
+			Start: start}
 		if err := s.sendJSON(ctx, http.MethodPost, path, req, &c); err != nil {
 			return err
 		}
@@ -230,7 +225,7 @@ func webhookRemote(ctx context.Context, f *webhookFlagValues, sub string, rest [
 			return writeJSONOut(stdout, c)
 		}
 		fmt.Fprintf(stdout, "webhook %s registered for integration %s; the server delivers to it now, %s.\n  url     %s\n  secret  %s\n%s",
-			c.Name, c.Integration, startNote(c.FromSequence, c.FromTime, c.NewOnly, true), c.URL, c.Secret, secretAdvice)
+			c.Name, c.Integration, startNote(c.Start, true), c.URL, c.Secret, secretAdvice)
 		return nil
 	case "list":
 		var l api.WebhookList

@@ -8,7 +8,9 @@
 // (to open a second store on it) and an administrator connection.
 //
 // It also checks that a program a document shows is the one a test runs
-// ([Documented]).
+// ([Documented]), and gives tests a log destination they can read while a
+// server writes to it ([LogBuffer]) and a wait for a state another
+// goroutine reaches in its own time ([WaitFor]).
 //
 // Only test code imports it; it imports eventstore and NATS, never the
 // domain, the projections or the HTTP layer.

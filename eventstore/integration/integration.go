@@ -243,11 +243,7 @@ func ConsumerConfig(in Integration, start Start) (jetstream.ConsumerConfig, erro
 // save replaces the integrations file whole, so that a crash leaves the
 // old file or the new one.
 func save(dataDir string, list []Integration) error {
-	b, err := json.MarshalIndent(list, "", "  ")
-	if err != nil {
-		return err
-	}
-	return atomicfile.Write(Path(dataDir), append(b, '\n'))
+	return atomicfile.WriteJSON(Path(dataDir), list)
 }
 
 func randomSecret() string {

@@ -96,18 +96,6 @@ func (r *seqReceiver) commits() []uint64 {
 	return out
 }
 
-// waitUntil waits for cond, failing the test after 30 s.
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond) // polling interval of a condition, not synchronisation
-	}
-}
-
 func startManager(t *testing.T, l *estest.Ledger) (*webhook.Manager, string) {
 	t.Helper()
 	dir := t.TempDir()
@@ -140,9 +128,9 @@ func TestManagerStartsDeliveriesWhereTheRegistrationSays(t *testing.T) {
 		return reg
 	}
 	add("all", webhook.Registration{})
-	add("from2", webhook.Registration{FromSequence: 2})
-	add("after", webhook.Registration{FromTime: &cut})
-	reg := add("new", webhook.Registration{NewOnly: true})
+	add("from2", webhook.Registration{Start: webhook.Start{FromSequence: 2}})
+	add("after", webhook.Registration{Start: webhook.Start{FromTime: &cut}})
+	reg := add("new", webhook.Registration{Start: webhook.Start{NewOnly: true}})
 	if reg.FromSequence != 4 || reg.NewOnly {
 		t.Errorf("new events only is kept as the sequence after the ledger's last: %+v", reg)
 	}
@@ -153,7 +141,7 @@ func TestManagerStartsDeliveriesWhereTheRegistrationSays(t *testing.T) {
 
 	want := map[string][]uint64{"all": {1, 2, 3, 4, 5}, "from2": {2, 3, 4, 5}, "after": {4, 5}, "new": {4, 5}}
 	for name, seqs := range want {
-		waitUntil(t, name+"'s deliveries", func() bool { return rcv[name].count() == 2*len(seqs) })
+		estest.WaitFor(t, name+"'s deliveries", func() bool { return rcv[name].count() == 2*len(seqs) })
 	}
 	// Deliveries are in stream order, so an earlier commit delivered by
 	// mistake came before the last expected one.
@@ -167,9 +155,9 @@ func TestManagerStartsDeliveriesWhereTheRegistrationSays(t *testing.T) {
 		desc string
 		r    webhook.Registration
 	}{
-		{"two starts", webhook.Registration{FromSequence: 2, NewOnly: true}},
-		{"beyond the ledger", webhook.Registration{FromSequence: 7}},
-		{"zero time", webhook.Registration{FromTime: &time.Time{}}},
+		{"two starts", webhook.Registration{Start: webhook.Start{FromSequence: 2, NewOnly: true}}},
+		{"beyond the ledger", webhook.Registration{Start: webhook.Start{FromSequence: 7}}},
+		{"zero time", webhook.Registration{Start: webhook.Start{FromTime: &time.Time{}}}},
 	} {
 		tc.r.Name, tc.r.URL = "bad", "http://127.0.0.1:1/"
 		_, err := m.Add(ctx, tc.r)
@@ -197,7 +185,7 @@ func TestReplayRacingRemoveLeavesNoDeadLetters(t *testing.T) {
 	if _, err := m.Add(ctx, webhook.Registration{Name: "down", URL: rcv.srv.URL, Secret: managerSecret}); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, "the dead letters", func() bool {
+	estest.WaitFor(t, "the dead letters", func() bool {
 		list, err := m.DeadLetters("down")
 		return err == nil && len(list) == len(ids)
 	})
@@ -246,7 +234,7 @@ func TestReplayRacingRemoveLeavesNoDeadLetters(t *testing.T) {
 	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("dead-letter file of the removed webhook: %v", err)
 	}
-	if _, err := m.Add(ctx, webhook.Registration{Name: "down", URL: rcv.srv.URL, Secret: managerSecret, NewOnly: true}); err != nil {
+	if _, err := m.Add(ctx, webhook.Registration{Name: "down", URL: rcv.srv.URL, Secret: managerSecret, Start: webhook.Start{NewOnly: true}}); err != nil {
 		t.Fatal(err)
 	}
 	if list, err := m.DeadLetters("down"); err != nil || len(list) != 0 {

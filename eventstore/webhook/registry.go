@@ -38,18 +38,24 @@ type Registration struct {
 	Types       []string  `json:"types,omitempty"`
 	Disabled    bool      `json:"disabled,omitempty"`
 	Created     time.Time `json:"created"`
-	// FromSequence, FromTime and NewOnly say where deliveries begin; at
-	// most one is set, and with none they begin at the ledger's first
-	// commit. FromSequence starts at that stream sequence (a commit),
-	// FromTime at the first commit recorded at or after it. NewOnly
-	// starts after the last commit there is when deliveries start: a
-	// [Manager] turns it into the FromSequence after the ledger's last
-	// commit as it registers the webhook; kept as it is (a registration
-	// made while serve is stopped) it means the commits after serve next
-	// starts delivering.
-	FromSequence uint64     `json:"from_sequence,omitempty"`
-	FromTime     *time.Time `json:"from_time,omitempty"`
-	NewOnly      bool       `json:"new_only,omitempty"`
+	Start
+}
+
+// Start says where a webhook's deliveries begin: at most one field is
+// set, and with none they begin at the ledger's first commit. It is the
+// same in the registry file, in the HTTP API's requests and answers and
+// in the CLI, whose JSON holds its fields beside the webhook's own.
+type Start struct {
+	// FromSequence starts at that stream sequence (a commit).
+	FromSequence uint64 `json:"from_sequence,omitempty"`
+	// FromTime starts at the first commit recorded at or after it.
+	FromTime *time.Time `json:"from_time,omitempty"`
+	// NewOnly starts after the last commit there is when deliveries
+	// start: a [Manager] turns it into the FromSequence after the
+	// ledger's last commit as it registers the webhook; kept as it is (a
+	// registration made while serve is stopped) it means the commits
+	// after serve next starts delivering.
+	NewOnly bool `json:"new_only,omitempty"`
 }
 
 // Endpoint is the registration as [Deliverer] takes it. The secret's
@@ -279,14 +285,10 @@ func saveRegistry(dataDir string, list []Registration) error {
 	if list == nil {
 		list = []Registration{}
 	}
-	b, err := json.MarshalIndent(list, "", "  ")
-	if err != nil {
-		return err
-	}
 	if err := os.MkdirAll(dataDir, 0o750); err != nil {
 		return err
 	}
-	return atomicfile.Write(filepath.Join(dataDir, RegistryFile), append(b, '\n'))
+	return atomicfile.WriteJSON(filepath.Join(dataDir, RegistryFile), list)
 }
 
 // DeadLetters keeps the dead letters of the webhooks of a data directory,

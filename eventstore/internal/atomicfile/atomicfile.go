@@ -6,6 +6,7 @@
 package atomicfile
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 )
@@ -40,4 +41,15 @@ func Write(path string, b []byte) error {
 		d.Close()
 	}
 	return nil
+}
+
+// WriteJSON replaces path with v as indented JSON and a final newline,
+// the form of a data directory's files that people read and edit, as
+// [Write] does.
+func WriteJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return Write(path, append(b, '\n'))
 }

@@ -31,3 +31,12 @@ func TestWriteReplacesTheFileWholeAndLeavesNothingBeside(t *testing.T) {
 func TestWriteIntoAMissingDirectoryFails(t *testing.T) {
 	require.Error(t, atomicfile.Write(filepath.Join(t.TempDir(), "absent", "state.json"), []byte("x")))
 }
+
+func TestWriteJSONIsIndentedAndEndsWithANewline(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "webhooks.json")
+	require.NoError(t, atomicfile.WriteJSON(path, []map[string]string{{"name": "dash"}}))
+
+	got, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Equal(t, "[\n  {\n    \"name\": \"dash\"\n  }\n]\n", string(got))
+}

@@ -40,11 +40,9 @@ type WebhookRequest struct {
 	Secret string   `json:"secret,omitempty"`
 	Filter string   `json:"filter,omitempty"`
 	Types  []string `json:"types,omitempty"`
-	// FromSequence, FromTime and NewOnly say where deliveries begin (at
-	// most one; none: the ledger's first commit).
-	FromSequence uint64     `json:"from_sequence,omitempty"`
-	FromTime     *time.Time `json:"from_time,omitempty"`
-	NewOnly      bool       `json:"new_only,omitempty"`
+	// Start says where deliveries begin (at most one of its fields; none:
+	// the ledger's first commit).
+	webhook.Start
 }
 
 // Webhook is a registered webhook as the API shows it: never its secret.
@@ -56,13 +54,11 @@ type Webhook struct {
 	Types       []string  `json:"types,omitempty"`
 	Enabled     bool      `json:"enabled"`
 	Created     time.Time `json:"created"`
-	// FromSequence or FromTime is where deliveries began, when not at the
-	// first commit. A webhook registered through the API with new_only
-	// shows the sequence that meant; NewOnly stays only on one registered
-	// while serve was stopped.
-	FromSequence uint64     `json:"from_sequence,omitempty"`
-	FromTime     *time.Time `json:"from_time,omitempty"`
-	NewOnly      bool       `json:"new_only,omitempty"`
+	// Start is where deliveries began, when not at the first commit. A
+	// webhook registered through the API with new_only shows the sequence
+	// that meant; NewOnly stays only on one registered while serve was
+	// stopped.
+	webhook.Start
 }
 
 // WebhookCreated is the answer to a registration: the only one that
@@ -112,10 +108,12 @@ func init() {
 	}
 }
 
-func webhookView(r webhook.Registration) Webhook {
+// WebhookView is a registration as the API and the CLI show it: without
+// its secret, with any password in its URL masked.
+func WebhookView(r webhook.Registration) Webhook {
 	r = r.Public()
 	return Webhook{Name: r.Name, Integration: r.Integration, URL: r.URL, Filter: r.Filter, Types: r.Types,
-		Enabled: !r.Disabled, Created: r.Created, FromSequence: r.FromSequence, FromTime: r.FromTime, NewOnly: r.NewOnly}
+		Enabled: !r.Disabled, Created: r.Created, Start: r.Start}
 }
 
 // webhookRoutes adds the webhook routes, each for the operator only.
@@ -195,7 +193,7 @@ func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request) {
 	integ := r.URL.Query().Get("integration")
 	out := WebhookList{Webhooks: []Webhook{}}
 	for _, reg := range list {
-		v := webhookView(reg)
+		v := WebhookView(reg)
 		if integ == "" || v.Integration == integ {
 			out.Webhooks = append(out.Webhooks, v)
 		}
@@ -213,13 +211,13 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reg, err := s.cfg.Webhooks.Add(r.Context(), webhook.Registration{Name: in.Name, Integration: in.Integration, URL: in.URL,
-		Secret: in.Secret, Filter: in.Filter, Types: in.Types, FromSequence: in.FromSequence, FromTime: in.FromTime, NewOnly: in.NewOnly})
+		Secret: in.Secret, Filter: in.Filter, Types: in.Types, Start: in.Start})
 	if err != nil {
 		s.webhookError(w, r, err)
 		return
 	}
 	w.Header().Set("Location", "/v1/webhooks/"+reg.Name)
-	writeJSON(w, http.StatusCreated, WebhookCreated{Webhook: webhookView(reg), Secret: reg.Secret})
+	writeJSON(w, http.StatusCreated, WebhookCreated{Webhook: WebhookView(reg), Secret: reg.Secret})
 }
 
 func (s *Server) getWebhook(w http.ResponseWriter, r *http.Request) {
@@ -228,7 +226,7 @@ func (s *Server) getWebhook(w http.ResponseWriter, r *http.Request) {
 		s.webhookError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, webhookView(reg))
+	writeJSON(w, http.StatusOK, WebhookView(reg))
 }
 
 func (s *Server) changeWebhook(w http.ResponseWriter, r *http.Request) {
@@ -247,7 +245,7 @@ func (s *Server) changeWebhook(w http.ResponseWriter, r *http.Request) {
 		s.webhookError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, webhookView(reg))
+	writeJSON(w, http.StatusOK, WebhookView(reg))
 }
 
 func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request) {

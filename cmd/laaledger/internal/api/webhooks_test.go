@@ -17,6 +17,7 @@ import (
 	ce "github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/laaledger/laaledger/eventstore"
+	"github.com/laaledger/laaledger/eventstore/estest"
 	"github.com/laaledger/laaledger/eventstore/integration"
 	"github.com/laaledger/laaledger/eventstore/webhook"
 )
@@ -29,7 +30,7 @@ var testIntegrations = []string{"perf", "perf-system", "other"}
 // withWebhooks gives the server a webhook manager over its ledger, with
 // fast retries, running until the test ends; server and manager log to
 // log.
-func withWebhooks(t *testing.T, log *syncBuffer) harnessOpt {
+func withWebhooks(t *testing.T, log *estest.LogBuffer) harnessOpt {
 	return func(c *Config) {
 		logger := slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		dir := t.TempDir()
@@ -127,18 +128,6 @@ func (r *hookReceiver) distinct() int {
 	return len(r.seen)
 }
 
-// waitFor waits until cond holds, failing the test after 30 s.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond) // polling interval of a condition, not synchronisation
-	}
-}
-
 // notes records commits of three events each on two aggregates and
 // returns how many events that made.
 func notes(h *harness, prefix string, commits int) int {
@@ -176,7 +165,7 @@ func (h *harness) webhookStatus(name string) webhook.Status {
 }
 
 func TestWebhookRegisteredThroughTheAPIDeliversSignedEventsInOrderUntilDeleted(t *testing.T) {
-	var log syncBuffer
+	var log estest.LogBuffer
 	h := newHarness(t, testKinds, withWebhooks(t, &log))
 	before := notes(h, "a", 4)
 	perf, ctl := newHookReceiver(t), newHookReceiver(t)
@@ -188,9 +177,9 @@ func TestWebhookRegisteredThroughTheAPIDeliversSignedEventsInOrderUntilDeleted(t
 	perf.setKey(t, created.Secret)
 	// Registration took effect in the running server: the history, then
 	// live events.
-	waitFor(t, "the history", func() bool { return perf.distinct() == before })
+	estest.WaitFor(t, "the history", func() bool { return perf.distinct() == before })
 	live := notes(h, "b", 2)
-	waitFor(t, "live events", func() bool { return perf.distinct() == before+live })
+	estest.WaitFor(t, "live events", func() bool { return perf.distinct() == before+live })
 
 	// Neither list nor show nor the log gives the secret out.
 	for _, path := range []string{"/v1/webhooks", "/v1/webhooks?integration=perf-system", "/v1/webhooks/perf"} {
@@ -219,7 +208,7 @@ func TestWebhookRegisteredThroughTheAPIDeliversSignedEventsInOrderUntilDeleted(t
 	c := h.createWebhook(map[string]any{"name": "control", "integration": "perf-system", "url": ctl.srv.URL})
 	ctl.setKey(t, c.Secret)
 	after := notes(h, "c", 2)
-	waitFor(t, "the control webhook", func() bool { return ctl.distinct() == before+live+after })
+	estest.WaitFor(t, "the control webhook", func() bool { return ctl.distinct() == before+live+after })
 	h.do(req{method: "GET", path: "/v1/webhooks/perf", token: tokOperator}).wantProblem(t, http.StatusNotFound, "webhook.not_found")
 
 	perf.mu.Lock()
@@ -247,7 +236,7 @@ func TestWebhookRegisteredThroughTheAPIDeliversSignedEventsInOrderUntilDeleted(t
 }
 
 func TestWebhookStatusShowsAFailingEndpointAndReplayDeliversTheDeadLetters(t *testing.T) {
-	var log syncBuffer
+	var log estest.LogBuffer
 	h := newHarness(t, testKinds, withWebhooks(t, &log))
 	rcv := newHookReceiver(t)
 	rcv.setFailing(true)
@@ -264,7 +253,7 @@ func TestWebhookStatusShowsAFailingEndpointAndReplayDeliversTheDeadLetters(t *te
 	// Three attempts per event (the test's setting), then a dead letter.
 	var st webhook.Status
 	// A commit is acknowledged after its dead letters are kept.
-	waitFor(t, "dead letters", func() bool {
+	estest.WaitFor(t, "dead letters", func() bool {
 		st = h.webhookStatus("down")
 		return st.DeadLetters == n && st.PendingCommits == 0
 	})
@@ -308,11 +297,11 @@ func TestWebhookStatusShowsAFailingEndpointAndReplayDeliversTheDeadLetters(t *te
 		t.Errorf("disabled: %+v", st)
 	}
 	h.do(req{method: "PATCH", path: "/v1/webhooks/down", token: tokOperator, body: []byte(`{"enabled":true}`)})
-	waitFor(t, "deliveries after enabling", func() bool { return rcv.distinct() == n+more })
+	estest.WaitFor(t, "deliveries after enabling", func() bool { return rcv.distinct() == n+more })
 }
 
 func TestWebhookRoutesAreTheOperatorsAndRefuseBadRegistrations(t *testing.T) {
-	var log syncBuffer
+	var log estest.LogBuffer
 	h := newHarness(t, testKinds, withWebhooks(t, &log))
 	ok := map[string]any{"name": "perf", "integration": "perf", "url": "http://127.0.0.1:1/hook"}
 	for _, r := range []req{

@@ -56,10 +56,12 @@ const (
 
 // maxTailBatch and maxTailBytes bound one batched direct get: the
 // messages it asks for, and the bytes after which the server ends the
-// batch (its default, 64 MiB, would be sent without flow control).
+// batch (its default is its slow-consumer limit, 64 MiB). A tail at the
+// service's default snapshot interval (128 commits, a few hundred KiB)
+// comes in one batch.
 const (
 	maxTailBatch = 1024
-	maxTailBytes = 4 << 20
+	maxTailBytes = 1 << 20
 )
 
 // errNoBatchGet means a batched direct get could not read the tail; the
@@ -78,8 +80,9 @@ type directGetRequest struct {
 // readTail calls fn with each commit on subject from stream sequence from
 // up to and including the one at sequence last, in stream order, reading
 // them with batched direct gets. maxCommits bounds how many commits the
-// range can hold (the tail's events); no more are asked for. Each wait for
-// a reply is bounded by the read idle timeout (a *[ReadStalledError]) and
+// range can hold (the tail's events); no more are asked for. The read
+// waits its turn among maxReaders, as a consumer's does; each wait for a
+// reply is bounded by the read idle timeout (a *[ReadStalledError]) and
 // by ctx ([ErrUnavailable]). fn returning an error stops the read with
 // that error. It returns an error wrapping [errNoBatchGet] when the caller
 // should read the range with a consumer; fn may have been called for part
@@ -91,8 +94,14 @@ func (s *Store) readTail(ctx context.Context, subject string, from, last uint64,
 	if s.noBatchGet.Load() {
 		return errNoBatchGet
 	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	// The server sends a batch without flow control; the readers' bound
+	// keeps what it may have pending for the connection at maxReaders
+	// batches (16 MiB), well under its slow-consumer limit.
+	select {
+	case s.readers <- struct{}{}:
+		defer func() { <-s.readers }()
+	case <-ctx.Done():
+		return fmt.Errorf("%w: waiting for a reader: %v", ErrUnavailable, ctx.Err())
 	}
 	// The replies come to a subscription of this read's own, on a channel
 	// that holds a whole batch and its end: the server sends no more than

@@ -221,7 +221,9 @@ func decoded(fn func(*Commit) error) func(StoredCommit) error {
 	}
 }
 
-// consume is every read of the stream: it hands fn each message selected by
+// consume is every read of the stream through a consumer (a cold
+// aggregate's tail is read with direct gets, see readTail, unless the
+// server does not answer them): it hands fn each message selected by
 // cfg, undecoded and in stream order. A bounded read (stop > 0) waits its
 // turn among maxReaders and ends once it has handled the message at
 // sequence stop; ctx ending it is [ErrUnavailable]. An unbounded one (stop
@@ -313,7 +315,8 @@ func (s *Store) consume(ctx context.Context, op string, cfg jetstream.OrderedCon
 
 // maxReaders bounds the stream reads (cold aggregate loads, full reads)
 // running at once, so a burst of cold loads queues here rather than
-// exhausting the server's consumers.
+// exhausting the server's consumers or, for the direct gets of tails,
+// the bytes the server may have pending for the store's connection.
 const maxReaders = 16
 
 // readerHeartbeat is the idle heartbeat a bounded read asks its reader's

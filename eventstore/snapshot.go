@@ -394,8 +394,17 @@ func (s *Store) loadFromSnapshot(ctx context.Context, st *aggState, subject stri
 	if sn == nil || sn.version == 0 || sn.seq > last.Sequence {
 		return false, nil
 	}
-	st.base, st.baseState, st.index = sn.version, sn.state, sn.index
-	st.version, st.lastSeq, st.lastHash = sn.version, sn.seq, sn.hash
+	// The entry starts from the snapshot, and the commits after it are
+	// verified as a chain from the snapshot's head.
+	var v *ChainVerifier
+	fromSnapshot := func() {
+		st.reset()
+		st.base, st.baseState, st.index = sn.version, sn.state, sn.index
+		st.version, st.lastSeq, st.lastHash = sn.version, sn.seq, sn.hash
+		v = NewChainVerifier()
+		v.heads[st.agg] = chainHead{version: sn.version, hash: sn.hash}
+	}
+	fromSnapshot()
 	if sn.seq == last.Sequence {
 		if e.Aggregate() != st.agg || e.AggregateVersion != sn.version || e.Hash != sn.hash || e.ComputeHash() != e.Hash {
 			st.reset()
@@ -406,11 +415,18 @@ func (s *Store) loadFromSnapshot(ctx context.Context, st *aggState, subject stri
 		s.cache.resized(st, st.size())
 		return true, nil
 	}
-	v := NewChainVerifier()
-	v.heads[st.agg] = chainHead{version: sn.version, hash: sn.hash}
-	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject},
-		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: sn.seq + 1}
-	if err := s.scan(ctx, cfg, last.Sequence, func(c *Commit) error { return st.addCommit(v, c, subject) }); err != nil {
+	// The tail is read with batched direct gets, or with a consumer where
+	// they do not read it (the entry then starts again from the snapshot).
+	add := func(c *Commit) error { return st.addCommit(v, c, subject) }
+	err = s.readTail(ctx, subject, sn.seq+1, last.Sequence, int(min(e.AggregateVersion-sn.version, maxTailBatch)), add)
+	if errors.Is(err, errNoBatchGet) {
+		s.log.Debug("reading a tail with a consumer", "subject", subject, "reason", err)
+		fromSnapshot()
+		cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject},
+			DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: sn.seq + 1}
+		err = s.scan(ctx, cfg, last.Sequence, add)
+	}
+	if err != nil {
 		st.reset()
 		var chain *ChainError
 		if errors.As(err, &chain) {

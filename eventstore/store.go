@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -191,6 +192,11 @@ type Store struct {
 	// srvLog carries the embedded server's log into log; nil for an
 	// external server.
 	srvLog *serverLog
+	// tailBatch and tailBytes bound one batched direct get of a tail
+	// (see readTail); noBatchGet is set once the server is found not to
+	// answer them.
+	tailBatch, tailBytes int
+	noBatchGet           atomic.Bool
 }
 
 // Open starts the embedded server (or connects to cfg.NATSURL), makes sure
@@ -200,7 +206,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, fmt.Errorf("open ledger: %w", err)
 	}
-	s := &Store{cfg: cfg, log: cfg.Logger, cache: newCache(cfg.CacheEvents), readers: make(chan struct{}, maxReaders)}
+	s := &Store{cfg: cfg, log: cfg.Logger, cache: newCache(cfg.CacheEvents), readers: make(chan struct{}, maxReaders),
+		tailBatch: maxTailBatch, tailBytes: maxTailBytes}
 	var adminOpts, serviceOpts []nats.Option
 	if cfg.NATSURL == "" {
 		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {

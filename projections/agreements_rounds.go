@@ -4,6 +4,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/laaledger/laaledger/domain"
@@ -189,18 +190,22 @@ func unhex(c byte) (byte, bool) {
 }
 
 func formatUUID(b [16]byte) string {
+	var sb strings.Builder
+	sb.Grow(36)
+	appendUUID(&sb, b)
+	return sb.String()
+}
+
+// appendUUID writes b in canonical UUID form.
+func appendUUID(sb *strings.Builder, b [16]byte) {
 	const digits = "0123456789abcdef"
-	var out [36]byte
-	j := 0
 	for i, x := range b {
 		if i == 4 || i == 6 || i == 8 || i == 10 {
-			out[j] = '-'
-			j++
+			sb.WriteByte('-')
 		}
-		out[j], out[j+1] = digits[x>>4], digits[x&15]
-		j += 2
+		sb.WriteByte(digits[x>>4])
+		sb.WriteByte(digits[x&15])
 	}
-	return string(out[:])
 }
 
 // fitsInt32 reports whether v is an int32.
@@ -244,9 +249,8 @@ func (tr *targetRounds) add(sy *symbols, r *Round) {
 	tr.rounds = append(tr.rounds, c)
 }
 
-// values returns round i's values (nil when it has none).
-func (tr *targetRounds) values(sy *symbols, i int) laa.Values {
-	c := &tr.rounds[i]
+// values returns the values of round c (nil when it has none).
+func (tr *targetRounds) values(sy *symbols, c *round) laa.Values {
 	if c.flags&roundHasValues == 0 {
 		return nil
 	}
@@ -257,26 +261,8 @@ func (tr *targetRounds) values(sy *symbols, i int) laa.Values {
 	return out
 }
 
-// change is round i's Change: for the years both name, its value minus
-// that of the last earlier round with values; nil for a round without
-// values or without such a round before it.
-func (tr *targetRounds) change(sy *symbols, i int) laa.Values {
-	c := &tr.rounds[i]
-	if c.flags&roundHasValues == 0 {
-		return nil
-	}
-	for j := i - 1; j >= 0; j-- {
-		p := &tr.rounds[j]
-		if p.flags&roundHasValues == 0 {
-			continue
-		}
-		return valueChangeOf(sy, tr.vals[p.valStart:p.valStart+p.valLen], tr.vals[c.valStart:c.valStart+c.valLen])
-	}
-	return nil
-}
-
-// valueChangeOf is valueChange over two rounds' values, each in year
-// order.
+// valueChangeOf is a round's Change: for the years both name, its value
+// minus the previous round's; prev and cur are in year order.
 func valueChangeOf(sy *symbols, prev, cur []yearValue) laa.Values {
 	out := laa.Values{}
 	for len(prev) > 0 && len(cur) > 0 {
@@ -294,38 +280,71 @@ func valueChangeOf(sy *symbols, prev, cur []yearValue) laa.Values {
 	return out
 }
 
+// all returns every round as a [Round], each with its Change from the
+// last earlier round with values (nil for a round without values or
+// without such a round before it). The rounds share nothing with the
+// model; their event ids and baselines are allocated together.
+func (tr *targetRounds) all(sy *symbols) []Round {
+	if tr == nil {
+		return nil
+	}
+	var ids strings.Builder
+	nb := 0
+	for i := range tr.rounds {
+		c := &tr.rounds[i]
+		if c.flags&roundUUID != 0 {
+			ids.Grow(36)
+		}
+		if c.baseline != 0 {
+			nb++
+		}
+	}
+	for i := range tr.rounds {
+		if c := &tr.rounds[i]; c.flags&roundUUID != 0 {
+			appendUUID(&ids, c.id)
+		}
+	}
+	allIDs := ids.String()
+	baselines := make([]laa.Baseline, 0, nb)
+	out := make([]Round, len(tr.rounds))
+	var prev *round // the last round with values
+	for i := range tr.rounds {
+		c := &tr.rounds[i]
+		r := &out[i]
+		*r = Round{Sequence: c.seq, Index: int(c.index), Type: sy.strs.vals[c.typ],
+			Refresh: c.flags&roundRefresh != 0, Round: int(c.round), Side: laa.Side(sy.strs.vals[c.side]),
+			By: sy.actors.vals[c.actor], ProposedBy: sy.strs.vals[c.proposed], Reason: sy.strs.vals[c.reason],
+			Rationale: sy.strs.vals[c.rationale], Values: tr.values(sy, c), Ground: laa.Ground(sy.strs.vals[c.ground]),
+			Flag: ptrOf(&sy.flags, c.flag)}
+		if c.flags&roundUUID != 0 {
+			r.EventID, allIDs = allIDs[:36], allIDs[36:]
+		}
+		if c.over != nil {
+			r.Index, r.Round, r.OccurredAt, r.RecordedAt = c.over.index, c.over.round, c.over.occurredAt, c.over.recorded
+			if c.flags&roundUUID == 0 {
+				r.EventID = c.over.eventID
+			}
+		} else {
+			r.OccurredAt, r.RecordedAt = unpackTime(c.occurred), unpackTime(c.recorded)
+		}
+		if c.baseline != 0 {
+			baselines = append(baselines, sy.baselines.vals[c.baseline])
+			r.Baseline = &baselines[len(baselines)-1]
+		}
+		if c.flags&roundHasValues != 0 {
+			if prev != nil {
+				r.Change = valueChangeOf(sy, tr.vals[prev.valStart:prev.valStart+prev.valLen], tr.vals[c.valStart:c.valStart+c.valLen])
+			}
+			prev = c
+		}
+	}
+	return out
+}
+
 // eventID is round c's event id.
 func (c *round) eventID() string {
 	if c.flags&roundUUID != 0 {
 		return formatUUID(c.id)
 	}
 	return c.over.eventID
-}
-
-// round returns round i as a [Round].
-func (tr *targetRounds) round(sy *symbols, i int) Round {
-	c := &tr.rounds[i]
-	r := Round{Sequence: c.seq, Index: int(c.index), EventID: c.eventID(), Type: sy.strs.vals[c.typ],
-		Refresh: c.flags&roundRefresh != 0, Round: int(c.round), Side: laa.Side(sy.strs.vals[c.side]),
-		By: sy.actors.vals[c.actor], ProposedBy: sy.strs.vals[c.proposed], Reason: sy.strs.vals[c.reason],
-		Rationale: sy.strs.vals[c.rationale], Baseline: ptrOf(&sy.baselines, c.baseline), Values: tr.values(sy, i),
-		Change: tr.change(sy, i), Ground: laa.Ground(sy.strs.vals[c.ground]), Flag: ptrOf(&sy.flags, c.flag)}
-	if c.over != nil {
-		r.Index, r.Round, r.OccurredAt, r.RecordedAt = c.over.index, c.over.round, c.over.occurredAt, c.over.recorded
-	} else {
-		r.OccurredAt, r.RecordedAt = unpackTime(c.occurred), unpackTime(c.recorded)
-	}
-	return r
-}
-
-// all returns every round as a [Round].
-func (tr *targetRounds) all(sy *symbols) []Round {
-	if tr == nil {
-		return nil
-	}
-	out := make([]Round, len(tr.rounds))
-	for i := range tr.rounds {
-		out[i] = tr.round(sy, i)
-	}
-	return out
 }

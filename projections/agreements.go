@@ -218,10 +218,28 @@ func (a *Agreements) Apply(c *eventstore.Commit) error {
 		}
 		s := a.states[id]
 		s.ApplyInPlace(d.ev)
+		a.internOutturn(&s, d.ev)
 		a.states[id] = s
 		a.addRound(id, d.env, d.idx, d.ev)
 	}
 	return nil
+}
+
+// internOutturn makes the outturn ev, if it is one, has just appended to
+// s share its source with the outturns already folded: there are as many
+// outturns as rounds, and few sources. Only the appended outturn is
+// written, which no clone handed out can see.
+func (a *Agreements) internOutturn(s *laa.Agreement, ev domain.Event) {
+	e, ok := ev.(laa.OutturnRecorded)
+	if !ok {
+		return
+	}
+	if t := s.Targets[e.Target]; t != nil {
+		if os := t.Outturns[e.Year]; len(os) > 0 {
+			o := &os[len(os)-1]
+			o.Source = a.sy.strs.vals[a.sy.strs.id(o.Source)]
+		}
+	}
 }
 
 // TakeRefolds implements [Refolder].
@@ -420,6 +438,7 @@ func (a *Agreements) RebuildAggregate(agg eventstore.Aggregate, events []eventst
 	)
 	for _, e := range stamped {
 		s.ApplyInPlace(e.Event)
+		a.internOutturn(&s, e.Event)
 		a.addRound(id, byID[stampKey{e.Sequence, e.Index}], e.Index, e.Event)
 		if e.OccurredAt.After(last) {
 			last = e.OccurredAt

@@ -220,6 +220,19 @@ func (a *Agreements) ReadSnapshot(r io.Reader) error {
 	if err := gob.NewDecoder(d.r).Decode(&states); err != nil {
 		return err
 	}
+	// The outturns' sources, shared as the fold shares them.
+	for _, st := range states {
+		for _, t := range st.Targets {
+			if t == nil {
+				continue
+			}
+			for _, os := range t.Outturns {
+				for i := range os {
+					os[i].Source = sy.strs.vals[sy.strs.id(os[i].Source)]
+				}
+			}
+		}
+	}
 	a.Reset()
 	a.mu.Lock()
 	defer a.mu.Unlock()

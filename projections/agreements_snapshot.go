@@ -191,9 +191,10 @@ func (a *Agreements) ReadSnapshot(r io.Reader) error {
 	n = count(d)
 	for range n {
 		ref := targetRef{d.str(), d.str()}
-		gs := make([]LockGround, count(d))
-		for i := range gs {
-			gs[i] = LockGround{Ground: laa.Ground(d.str()), Flag: getFlagRef(d), Agreed: getBool(d), At: getTime(d)}
+		n := count(d)
+		gs := make([]LockGround, 0, prealloc(n))
+		for range n {
+			gs = append(gs, LockGround{Ground: laa.Ground(d.str()), Flag: getFlagRef(d), Agreed: getBool(d), At: getTime(d)})
 		}
 		grounds[ref] = gs
 	}
@@ -201,9 +202,10 @@ func (a *Agreements) ReadSnapshot(r io.Reader) error {
 	n = count(d)
 	for range n {
 		ni := int(d.varint())
-		refs := make([]targetRef, count(d))
-		for i := range refs {
-			refs[i] = targetRef{d.str(), d.str()}
+		n := count(d)
+		refs := make([]targetRef, 0, prealloc(n))
+		for range n {
+			refs = append(refs, targetRef{d.str(), d.str()})
 		}
 		byNI[ni] = refs
 	}
@@ -242,17 +244,24 @@ func (a *Agreements) ReadSnapshot(r io.Reader) error {
 }
 
 func readTargetRounds(d *decoder, sy *symbols) (*targetRounds, error) {
-	tr := &targetRounds{vals: make([]yearValue, count(d))}
-	for i := range tr.vals {
-		tr.vals[i] = yearValue{uint32(d.uvarint()), getFloat(d)}
-		if tr.vals[i].year >= uint32(len(sy.strs.vals)) && d.err == nil {
-			d.fail(fmt.Errorf("year %d of %d strings", tr.vals[i].year, len(sy.strs.vals)))
+	n := count(d)
+	tr := &targetRounds{vals: make([]yearValue, 0, prealloc(n))}
+	for range n {
+		v := yearValue{uint32(d.uvarint()), getFloat(d)}
+		if v.year >= uint32(len(sy.strs.vals)) && d.err == nil {
+			d.fail(fmt.Errorf("year %d of %d strings", v.year, len(sy.strs.vals)))
 		}
+		if d.err != nil {
+			return nil, d.err
+		}
+		tr.vals = append(tr.vals, v)
 	}
-	tr.rounds = make([]round, count(d))
+	n = count(d)
+	tr.rounds = make([]round, 0, prealloc(n))
 	var next uint32
-	for i := range tr.rounds {
-		c := &tr.rounds[i]
+	for range n {
+		tr.rounds = append(tr.rounds, round{})
+		c := &tr.rounds[len(tr.rounds)-1]
 		flags, err := d.r.ReadByte()
 		if err != nil {
 			d.fail(err)
@@ -276,10 +285,10 @@ func readTargetRounds(d *decoder, sy *symbols) (*targetRounds, error) {
 		}
 		if c.flags&roundHasValues != 0 {
 			c.valStart, c.valLen = next, uint32(d.uvarint())
-			next += c.valLen
-			if uint64(next) > uint64(len(tr.vals)) && d.err == nil {
+			if uint64(next)+uint64(c.valLen) > uint64(len(tr.vals)) && d.err == nil {
 				d.fail(fmt.Errorf("round values beyond the target's %d", len(tr.vals)))
 			}
+			next += c.valLen
 		}
 		for _, f := range [...]struct {
 			p   *uint32
@@ -327,8 +336,12 @@ func indexTable[T comparable](t *table[T], from int) error {
 	return nil
 }
 
-// count reads a number of items, which the remaining payload must be
-// able to hold: a corrupt count fails rather than allocating.
+// prealloc is the capacity to allocate for n items read from a snapshot:
+// all of them, unless a corrupt count would allocate far more than any
+// real model holds before the payload runs out.
+func prealloc(n int) int { return min(n, 1<<16) }
+
+// count reads a number of items; one no model could hold is corrupt.
 func count(d *decoder) int {
 	n := d.uvarint()
 	if n > 1<<28 && d.err == nil {

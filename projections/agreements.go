@@ -225,10 +225,10 @@ func (a *Agreements) Apply(c *eventstore.Commit) error {
 	return nil
 }
 
-// internOutturn makes the outturn ev, if it is one, has just appended to
-// s share its source with the outturns already folded: there are as many
-// outturns as rounds, and few sources. Only the appended outturn is
-// written, which no clone handed out can see.
+// internOutturn makes the outturn that ev, if it records one, has just
+// appended to s share its source string with the outturns already
+// folded: there are as many outturns as rounds, and few sources. Only the
+// appended outturn is written, which no clone handed out can see.
 func (a *Agreements) internOutturn(s *laa.Agreement, ev domain.Event) {
 	e, ok := ev.(laa.OutturnRecorded)
 	if !ok {

@@ -60,7 +60,7 @@ func (t *table[T]) id(v T) uint32 {
 	return id
 }
 
-// ptr returns the number of *p, or 0 for nil.
+// ptrID returns the number of *p, or 0 for nil.
 func ptrID[T comparable](t *table[T], p *T) uint32 {
 	if p == nil {
 		return 0
@@ -68,7 +68,7 @@ func ptrID[T comparable](t *table[T], p *T) uint32 {
 	return t.id(*p)
 }
 
-// ptr returns a new pointer to value id, or nil for 0.
+// ptrOf returns a new pointer to value id, or nil for 0.
 func ptrOf[T comparable](t *table[T], id uint32) *T {
 	if id == 0 {
 		return nil

@@ -1,8 +1,6 @@
 package projections
 
 import (
-	"encoding/gob"
-	"io"
 	"maps"
 	"slices"
 	"sort"
@@ -148,13 +146,15 @@ type targetRef struct{ agreement, target string }
 // Agreements holds the current state of every LAA, folded with the
 // domain's own fold ([laa.Agreement.ApplyInPlace]: the read model owns
 // its states and hands out only views and clones), and each target's
-// rounds.
+// rounds, kept compact (see agreements_rounds.go).
 type Agreements struct {
 	mu     sync.RWMutex
 	states map[string]laa.Agreement
 	// refold is keyed by agreement id.
-	refold  refoldLog[string]
-	rounds  map[targetRef][]Round
+	refold refoldLog[string]
+	// sy holds what the rounds' numbers stand for.
+	sy      symbols
+	rounds  map[targetRef]*targetRounds
 	grounds map[targetRef][]LockGround
 	byNI    map[int][]targetRef
 }
@@ -170,7 +170,7 @@ func NewAgreements() *Agreements {
 func (a *Agreements) Name() string { return "agreements" }
 
 // Version implements [ReadModel].
-func (a *Agreements) Version() int { return 3 }
+func (a *Agreements) Version() int { return 4 }
 
 // Reset implements [ReadModel].
 func (a *Agreements) Reset() {
@@ -178,7 +178,8 @@ func (a *Agreements) Reset() {
 	defer a.mu.Unlock()
 	a.states = map[string]laa.Agreement{}
 	a.refold.reset()
-	a.rounds = map[targetRef][]Round{}
+	a.sy = newSymbols()
+	a.rounds = map[targetRef]*targetRounds{}
 	a.grounds = map[targetRef][]LockGround{}
 	a.byNI = map[int][]targetRef{}
 }
@@ -217,10 +218,28 @@ func (a *Agreements) Apply(c *eventstore.Commit) error {
 		}
 		s := a.states[id]
 		s.ApplyInPlace(d.ev)
+		a.internOutturn(&s, d.ev)
 		a.states[id] = s
 		a.addRound(id, d.env, d.idx, d.ev)
 	}
 	return nil
+}
+
+// internOutturn makes the outturn that ev, if it records one, has just
+// appended to s share its source string with the outturns already
+// folded: there are as many outturns as rounds, and few sources. Only the
+// appended outturn is written, which no clone handed out can see.
+func (a *Agreements) internOutturn(s *laa.Agreement, ev domain.Event) {
+	e, ok := ev.(laa.OutturnRecorded)
+	if !ok {
+		return
+	}
+	if t := s.Targets[e.Target]; t != nil {
+		if os := t.Outturns[e.Year]; len(os) > 0 {
+			o := &os[len(os)-1]
+			o.Source = a.sy.strs.vals[a.sy.strs.id(o.Source)]
+		}
+	}
 }
 
 // TakeRefolds implements [Refolder].
@@ -274,26 +293,12 @@ func (a *Agreements) addRound(id string, env *eventstore.Envelope, idx int, ev d
 		return
 	}
 	ref := targetRef{id, key}
-	list := a.rounds[ref]
-	if r.Values != nil {
-		for i := len(list) - 1; i >= 0; i-- {
-			if prev := list[i]; prev.Values != nil {
-				r.Change = valueChange(prev.Values, r.Values)
-				break
-			}
-		}
+	tr := a.rounds[ref]
+	if tr == nil {
+		tr = &targetRounds{}
+		a.rounds[ref] = tr
 	}
-	a.rounds[ref] = append(list, r)
-}
-
-func valueChange(prev, cur laa.Values) laa.Values {
-	out := laa.Values{}
-	for y, v := range cur {
-		if p, ok := prev[y]; ok {
-			out[y] = v - p
-		}
-	}
-	return out
+	tr.add(&a.sy, &r)
 }
 
 // State returns an agreement's fold exactly as the domain computes it: a
@@ -363,7 +368,7 @@ func (a *Agreements) targetView(s laa.Agreement, t laa.Target) TargetView {
 func (a *Agreements) TargetRounds(agreement, target string) []Round {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	return slices.Clone(a.rounds[targetRef{agreement, target}])
+	return a.rounds[targetRef{agreement, target}].all(&a.sy)
 }
 
 // Indicator returns every area's target on a National Indicator (for
@@ -388,79 +393,6 @@ func (a *Agreements) Indicator(ni int) []IndicatorTarget {
 		return out[i].Target.Key < out[j].Target.Key
 	})
 	return out
-}
-
-type agreementsSnapshot struct {
-	States  map[string]laa.Agreement
-	LastAt  map[string]time.Time
-	Rounds  []roundsOf
-	Grounds []groundsOf
-	ByNI    map[int][]targetKey
-}
-
-type targetKey struct {
-	Agreement string
-	Target    string
-}
-
-type roundsOf struct {
-	Agreement, Target string
-	Rounds            []Round
-}
-
-type groundsOf struct {
-	Agreement, Target string
-	Grounds           []LockGround
-}
-
-// WriteSnapshot implements [ReadModel]. The states are gob-encoded: at a
-// million events they hold every outturn revision, and gob decodes them
-// several times faster than JSON.
-func (a *Agreements) WriteSnapshot(w io.Writer) error {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	s := agreementsSnapshot{States: a.states, LastAt: a.refold.lastAt, ByNI: map[int][]targetKey{}}
-	for ref, rs := range a.rounds {
-		s.Rounds = append(s.Rounds, roundsOf{ref.agreement, ref.target, rs})
-	}
-	for ref, gs := range a.grounds {
-		s.Grounds = append(s.Grounds, groundsOf{ref.agreement, ref.target, gs})
-	}
-	for ni, refs := range a.byNI {
-		for _, ref := range refs {
-			s.ByNI[ni] = append(s.ByNI[ni], targetKey{ref.agreement, ref.target})
-		}
-	}
-	return gob.NewEncoder(w).Encode(s)
-}
-
-// ReadSnapshot implements [ReadModel].
-func (a *Agreements) ReadSnapshot(r io.Reader) error {
-	var s agreementsSnapshot
-	if err := gob.NewDecoder(r).Decode(&s); err != nil {
-		return err
-	}
-	a.Reset()
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if s.States != nil {
-		a.states = s.States
-	}
-	if s.LastAt != nil {
-		a.refold.lastAt = s.LastAt
-	}
-	for _, x := range s.Rounds {
-		a.rounds[targetRef{x.Agreement, x.Target}] = x.Rounds
-	}
-	for _, x := range s.Grounds {
-		a.grounds[targetRef{x.Agreement, x.Target}] = x.Grounds
-	}
-	for ni, keys := range s.ByNI {
-		for _, k := range keys {
-			a.byNI[ni] = append(a.byNI[ni], targetRef{k.Agreement, k.Target})
-		}
-	}
-	return nil
 }
 
 // RebuildAggregate implements [AggregateRebuilder].
@@ -506,6 +438,7 @@ func (a *Agreements) RebuildAggregate(agg eventstore.Aggregate, events []eventst
 	)
 	for _, e := range stamped {
 		s.ApplyInPlace(e.Event)
+		a.internOutturn(&s, e.Event)
 		a.addRound(id, byID[stampKey{e.Sequence, e.Index}], e.Index, e.Event)
 		if e.OccurredAt.After(last) {
 			last = e.OccurredAt

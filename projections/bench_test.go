@@ -201,6 +201,25 @@ func BenchmarkQueries(b *testing.B) {
 	// targets, so which indicators appear depends on the ledger's size.
 	ni := mostCommonIndicator(ag, aggs)
 	measure("indicator_all_areas", func(i int) int { return len(ag.Indicator(ni)) })
+	// The same with every area's rounds on it, as the API serves it.
+	measure("indicator_all_areas_with_rounds", func(i int) int {
+		v, err := q.Indicator(ctx, ni)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return len(v.Targets)
+	})
+	var targets [][2]string
+	for _, a := range aggs {
+		v, _ := ag.Agreement(a.ID)
+		for _, t := range v.Targets {
+			targets = append(targets, [2]string{a.ID, t.Key})
+		}
+	}
+	measure("target_rounds", func(i int) int {
+		t := targets[(i*7919)%len(targets)]
+		return len(ag.TargetRounds(t[0], t[1]))
+	})
 	measure("agreement_current_state", func(i int) int {
 		v, _ := ag.Agreement(aggs[i%len(aggs)].ID)
 		return len(v.Targets)

@@ -8,10 +8,11 @@ import (
 	"hash"
 	"io"
 	"maps"
+	"math"
 	"slices"
+	"time"
 
 	"github.com/laaledger/laaledger/domain/caa"
-	"github.com/laaledger/laaledger/domain/laa"
 )
 
 // digestSize is the size of a read model's content digest.
@@ -92,31 +93,46 @@ func contentDigest(m ReadModel, pos uint64, commitHash string) ([digestSize]byte
 	return d.sum()
 }
 
-// writeCanonical implements canonicalWriter: JSON (maps in key order), with
-// every list that map order or a refold could reorder sorted.
+// writeCanonical implements canonicalWriter: the states one by one in id
+// order, each as JSON (maps in key order); every target's rounds in
+// (agreement, target) order, each round's fields written out in the
+// snapshot codec with the strings themselves, not the model's numbers for
+// them; then the grounds and indicators as JSON, with every list that map
+// order or a refold could reorder sorted. It is written as it goes, so
+// that the digest of a large model costs no copy of it.
 func (a *Agreements) writeCanonical(w io.Writer) error {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	type rounds struct {
-		Agreement, Target string
-		Rounds            []Round
+	refOrder := func(a, b targetRef) int {
+		return cmp.Or(cmp.Compare(a.agreement, b.agreement), cmp.Compare(a.target, b.target))
+	}
+	e := newEncoder(w)
+	e.uvarint(uint64(len(a.states)))
+	for _, id := range slices.Sorted(maps.Keys(a.states)) {
+		b, err := json.Marshal(a.states[id])
+		if err != nil {
+			return err
+		}
+		e.str(id)
+		e.bytes(b)
+	}
+	e.uvarint(uint64(len(a.rounds)))
+	for _, ref := range slices.SortedFunc(maps.Keys(a.rounds), refOrder) {
+		e.str(ref.agreement)
+		e.str(ref.target)
+		tr := a.rounds[ref]
+		e.uvarint(uint64(len(tr.rounds)))
+		for i := range tr.rounds {
+			tr.writeCanonical(e, &a.sy, i)
+		}
 	}
 	type grounds struct {
 		Agreement, Target string
 		Grounds           []LockGround
 	}
-	refOrder := func(a, b targetRef) int {
-		return cmp.Or(cmp.Compare(a.agreement, b.agreement), cmp.Compare(a.target, b.target))
-	}
 	var c struct {
-		States  map[string]laa.Agreement
-		Rounds  []rounds
 		Grounds []grounds
 		ByNI    map[int][][2]string
-	}
-	c.States = a.states
-	for _, ref := range slices.SortedFunc(maps.Keys(a.rounds), refOrder) {
-		c.Rounds = append(c.Rounds, rounds{ref.agreement, ref.target, a.rounds[ref]})
 	}
 	for _, ref := range slices.SortedFunc(maps.Keys(a.grounds), refOrder) {
 		c.Grounds = append(c.Grounds, grounds{ref.agreement, ref.target, a.grounds[ref]})
@@ -131,7 +147,69 @@ func (a *Agreements) writeCanonical(w io.Writer) error {
 			c.ByNI[ni] = append(c.ByNI[ni], [2]string{r.agreement, r.target})
 		}
 	}
-	return json.NewEncoder(w).Encode(c)
+	b, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	e.bytes(b)
+	return e.flush()
+}
+
+// writeCanonical writes every field of round i as [Round] has it, but
+// Change, which follows from the values.
+func (tr *targetRounds) writeCanonical(e *encoder, sy *symbols, i int) {
+	c := &tr.rounds[i]
+	occurred, recorded, index, round := unpackTime(c.occurred), unpackTime(c.recorded), int(c.index), int(c.round)
+	if c.over != nil {
+		occurred, recorded, index, round = c.over.occurredAt, c.over.recorded, c.over.index, c.over.round
+	}
+	str := func(n uint32) { e.str(sy.strs.vals[n]) }
+	e.uvarint(c.seq)
+	e.varint(int64(index))
+	e.str(c.eventID())
+	str(c.typ)
+	e.uvarint(uint64(c.flags & roundRefresh))
+	e.varint(int64(round))
+	str(c.side)
+	by := sy.actors.vals[c.actor]
+	e.str(by.ID)
+	e.str(by.Role)
+	e.str(by.Organisation)
+	str(c.proposed)
+	for _, t := range [...]time.Time{occurred, recorded} {
+		e.varint(t.Unix())
+		e.varint(int64(t.Nanosecond()))
+	}
+	str(c.reason)
+	str(c.rationale)
+	if c.baseline == 0 {
+		e.uvarint(0)
+	} else {
+		b := sy.baselines.vals[c.baseline]
+		e.uvarint(1)
+		e.uvarint(math.Float64bits(b.Value))
+		e.str(b.Year)
+		e.str(b.Source)
+	}
+	if c.flags&roundHasValues == 0 {
+		e.uvarint(0)
+	} else {
+		e.uvarint(1 + uint64(c.valLen))
+		for _, v := range tr.vals[c.valStart : c.valStart+c.valLen] {
+			str(v.year)
+			e.uvarint(math.Float64bits(v.value))
+		}
+	}
+	str(c.ground)
+	if c.flag == 0 {
+		e.uvarint(0)
+	} else {
+		f := sy.flags.vals[c.flag]
+		e.uvarint(1)
+		e.str(f.Area)
+		e.varint(int64(f.Year))
+		e.str(f.FlagID)
+	}
 }
 
 // writeCanonical implements canonicalWriter: JSON, maps in key order.

@@ -117,6 +117,35 @@ func (s *entryStore) at(x int32) *Entry {
 
 // entry makes the [Entry] of entry x.
 func (s *entryStore) entry(x int32) Entry {
+	var e [1]Entry
+	return s.appendEntries(e[:0], []int32{x})[0]
+}
+
+// appendEntries appends the [Entry] of each of xs to dst. Their ids, the
+// only strings an entry does not share with the store, are made in one
+// allocation.
+func (s *entryStore) appendEntries(dst []Entry, xs []int32) []Entry {
+	b := make([]byte, 0, 2*36*len(xs))
+	for _, x := range xs {
+		r := s.rec(x)
+		b = s.appendID(b, &r.eventID, r.flags&eventIDText != 0)
+		b = s.appendID(b, &r.commandID, r.flags&commandIDText != 0)
+	}
+	ids := string(b)
+	for _, x := range xs {
+		e := s.fields(x)
+		r := s.rec(x)
+		n := s.idLen(&r.eventID, r.flags&eventIDText != 0)
+		e.EventID, ids = ids[:n], ids[n:]
+		n = s.idLen(&r.commandID, r.flags&commandIDText != 0)
+		e.CommandID, ids = ids[:n], ids[n:]
+		dst = append(dst, e)
+	}
+	return dst
+}
+
+// fields makes the [Entry] of entry x but for its ids.
+func (s *entryStore) fields(x int32) Entry {
 	k, r := s.key(x), s.rec(x)
 	sym := s.syms.list
 	var e Entry
@@ -125,8 +154,6 @@ func (s *entryStore) entry(x int32) Entry {
 	e.OccurredAt = time.Unix(0, k.occurred).UTC()
 	e.RecordedAt = time.Unix(0, r.recorded).UTC()
 	e.AggregateVersion = r.version
-	e.EventID = s.id(&r.eventID, r.flags&eventIDText != 0)
-	e.CommandID = s.id(&r.commandID, r.flags&commandIDText != 0)
 	e.Data = s.bytes.get(r.data)
 	e.Type, e.AggregateKind, e.AggregateID = sym[r.typ], sym[r.kind], sym[r.aggID]
 	e.Actor = eventstore.Actor{ID: sym[r.actorID], Role: sym[r.role], Organisation: sym[r.org]}
@@ -142,11 +169,20 @@ func (s *entryStore) entry(x int32) Entry {
 	return e
 }
 
-func (s *entryStore) id(r *idRef, text bool) string {
+// appendID appends the text of an id to b.
+func (s *entryStore) appendID(b []byte, r *idRef, text bool) []byte {
 	if text {
-		return string(s.bytes.get(r.span()))
+		return append(b, s.bytes.get(r.span())...)
 	}
-	return formatUUID(r)
+	return appendUUID(b, r)
+}
+
+// idLen is the length of an id's text.
+func (s *entryStore) idLen(r *idRef, text bool) int {
+	if text {
+		return int(r.span().n)
+	}
+	return 36
 }
 
 // add appends the event at position idx of its commit and returns its
@@ -339,18 +375,14 @@ func unhex(c byte) byte {
 	return 255
 }
 
-// formatUUID is the canonical text of a UUID.
-func formatUUID(u *idRef) string {
+// appendUUID appends the canonical text of a UUID to b.
+func appendUUID(b []byte, u *idRef) []byte {
 	const hexDigits = "0123456789abcdef"
-	var b [36]byte
-	j := 0
 	for i, c := range u {
 		if i == 4 || i == 6 || i == 8 || i == 10 {
-			b[j] = '-'
-			j++
+			b = append(b, '-')
 		}
-		b[j], b[j+1] = hexDigits[c>>4], hexDigits[c&15]
-		j += 2
+		b = append(b, hexDigits[c>>4], hexDigits[c&15])
 	}
-	return string(b[:])
+	return b
 }

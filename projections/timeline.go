@@ -346,6 +346,9 @@ func (t *Timelines) page(ix *index, q TimelineQuery) (TimelinePage, error) {
 	if ix == nil || types != nil && len(types) == 0 {
 		return p, nil // nothing to walk, or no entry of the types asked for
 	}
+	// The page's entries are chosen first, then made in one go.
+	var buf [64]int32
+	xs := buf[:0]
 	// Walk list and pending together from the first key on, in key order.
 	list, pending := ix.list, ix.pending
 	i, j := 0, 0
@@ -368,11 +371,12 @@ func (t *Timelines) page(ix *index, q TimelineQuery) (TimelinePage, error) {
 		if types != nil && !types[t.entries.typeOf(x)] {
 			continue
 		}
-		if len(p.Entries) == limit {
-			p.Next = p.Entries[limit-1].key().cursor()
+		if len(xs) == limit {
+			p.Next = t.entries.key(xs[limit-1]).cursor()
 			break
 		}
-		p.Entries = append(p.Entries, t.entries.entry(x))
+		xs = append(xs, x)
 	}
+	p.Entries = t.entries.appendEntries(make([]Entry, 0, len(xs)), xs)
 	return p, nil
 }

@@ -125,7 +125,11 @@ func (s *entryStore) entry(x int32) Entry {
 // only strings an entry does not share with the store, are made in one
 // allocation.
 func (s *entryStore) appendEntries(dst []Entry, xs []int32) []Entry {
-	b := make([]byte, 0, 2*36*len(xs))
+	var scratch [4 * 36]byte
+	b := scratch[:0]
+	if n := 2 * 36 * len(xs); n > len(scratch) {
+		b = make([]byte, 0, n)
+	}
 	for _, x := range xs {
 		r := s.rec(x)
 		b = s.appendID(b, &r.eventID, r.flags&eventIDText != 0)

@@ -263,12 +263,18 @@ func (s *symbols) reset() {
 	s.list, s.ids = nil, map[string]uint32{}
 }
 
-// id returns the number of str, adding it if new.
+// id returns the number of str, adding a copy of it if new (str may be
+// part of a larger buffer, such as a decoded commit).
 func (s *symbols) id(str string) uint32 {
 	if id, ok := s.ids[str]; ok {
 		return id
 	}
-	str = strings.Clone(str)
+	return s.adopt(strings.Clone(str))
+}
+
+// adopt adds str, which is not yet a symbol, as it is and returns its
+// number.
+func (s *symbols) adopt(str string) uint32 {
 	id := uint32(len(s.list))
 	s.list = append(s.list, str)
 	s.ids[str] = id

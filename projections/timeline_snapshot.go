@@ -181,13 +181,15 @@ func (t *Timelines) readSnapshot(dec *decoder) error {
 	n := count("entries")
 	nsym := count("symbols")
 	for range nsym {
+		str := dec.str()
 		if dec.err != nil {
 			return dec.err
 		}
-		s.syms.id(dec.str())
-	}
-	if len(s.syms.list) != nsym && dec.err == nil {
-		dec.fail(fmt.Errorf("symbol table repeats a symbol"))
+		if _, ok := s.syms.lookup(str); ok {
+			dec.fail(fmt.Errorf("symbol table repeats %q", str))
+			return dec.err
+		}
+		s.syms.adopt(str)
 	}
 	nblk := count("arena blocks")
 	cur := dec.uvarint()

@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"encoding/hex"
 	"strings"
 	"time"
 
@@ -387,12 +388,13 @@ func unhex(c byte) byte {
 
 // appendUUID appends the canonical text of a UUID to b.
 func appendUUID(b []byte, u *idRef) []byte {
-	const hexDigits = "0123456789abcdef"
-	for i, c := range u {
-		if i == 4 || i == 6 || i == 8 || i == 10 {
-			b = append(b, '-')
-		}
-		b = append(b, hexDigits[c>>4], hexDigits[c&15])
-	}
+	n := len(b)
+	b = append(b, "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"...)
+	t := b[n:]
+	hex.Encode(t[0:8], u[0:4])
+	hex.Encode(t[9:13], u[4:6])
+	hex.Encode(t[14:18], u[6:8])
+	hex.Encode(t[19:23], u[8:10])
+	hex.Encode(t[24:36], u[10:16])
 	return b
 }

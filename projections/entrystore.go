@@ -32,7 +32,7 @@ type entryStore struct {
 	keys  [][]key
 	recs  [][]entryRec
 	n     int
-	syms  symbols
+	syms  entrySymbols
 	bytes arena
 	rare  []rareFields
 }
@@ -179,7 +179,7 @@ func (s *entryStore) appendID(b []byte, r *idRef, text bool) []byte {
 	if text {
 		return append(b, s.bytes.get(r.span())...)
 	}
-	return appendUUID(b, r)
+	return appendUUIDText(b, r)
 }
 
 // idLen is the length of an id's text.
@@ -253,20 +253,20 @@ func (s *entryStore) reset() {
 	s.syms.reset()
 }
 
-// symbols numbers the strings that repeat across events: each is held
+// entrySymbols numbers the strings that repeat across events: each is held
 // once, and an entry holds its number.
-type symbols struct {
+type entrySymbols struct {
 	list []string
 	ids  map[string]uint32
 }
 
-func (s *symbols) reset() {
+func (s *entrySymbols) reset() {
 	s.list, s.ids = nil, map[string]uint32{}
 }
 
 // id returns the number of str, adding a copy of it if new (str may be
 // part of a larger buffer, such as a decoded commit).
-func (s *symbols) id(str string) uint32 {
+func (s *entrySymbols) id(str string) uint32 {
 	if id, ok := s.ids[str]; ok {
 		return id
 	}
@@ -275,7 +275,7 @@ func (s *symbols) id(str string) uint32 {
 
 // adopt adds str, which is not yet a symbol, as it is and returns its
 // number.
-func (s *symbols) adopt(str string) uint32 {
+func (s *entrySymbols) adopt(str string) uint32 {
 	id := uint32(len(s.list))
 	s.list = append(s.list, str)
 	s.ids[str] = id
@@ -283,7 +283,7 @@ func (s *symbols) adopt(str string) uint32 {
 }
 
 // lookup returns the number of str, if it is held.
-func (s *symbols) lookup(str string) (uint32, bool) {
+func (s *entrySymbols) lookup(str string) (uint32, bool) {
 	id, ok := s.ids[str]
 	return id, ok
 }
@@ -366,7 +366,7 @@ func parseUUID(s string) (idRef, bool) {
 			i-- // past the dash
 			continue
 		}
-		hi, lo := unhex(s[i]), unhex(s[i+1])
+		hi, lo := hexDigit(s[i]), hexDigit(s[i+1])
 		if hi > 15 || lo > 15 {
 			return u, false
 		}
@@ -376,7 +376,7 @@ func parseUUID(s string) (idRef, bool) {
 	return u, true
 }
 
-func unhex(c byte) byte {
+func hexDigit(c byte) byte {
 	switch {
 	case '0' <= c && c <= '9':
 		return c - '0'
@@ -386,8 +386,8 @@ func unhex(c byte) byte {
 	return 255
 }
 
-// appendUUID appends the canonical text of a UUID to b.
-func appendUUID(b []byte, u *idRef) []byte {
+// appendUUIDText appends the canonical text of a UUID to b.
+func appendUUIDText(b []byte, u *idRef) []byte {
 	n := len(b)
 	b = append(b, "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"...)
 	t := b[n:]

@@ -353,7 +353,7 @@ func (a *arena) valid(s span) bool {
 }
 
 // parseUUID returns the bytes of s if it is a UUID in its canonical text
-// form (lower-case hex, 8-4-4-4-12): the one form [formatUUID] gives back
+// form (lower-case hex, 8-4-4-4-12): the one form [appendUUIDText] gives back
 // exactly. Any other id is kept as text.
 func parseUUID(s string) (idRef, bool) {
 	var u idRef

@@ -332,19 +332,19 @@ func (t *Timelines) correctionLinks(a eventstore.Aggregate) ([]correctionLink, e
 	canonical, first := false, true
 	for _, part := range [...][]int32{ix.list, ix.pending} {
 		for _, x := range part {
-			e := t.entries.at(x)
+			ty := t.entries.typeName(x)
 			if first {
-				canonical, first = registry.EventTiming(e.Type) != 0, false
+				canonical, first = registry.EventTiming(ty) != 0, false
 			}
-			c, seen := correcting[e.Type]
+			c, seen := correcting[ty]
 			if !seen {
-				proto, ok := registry.NewEvent(e.Type)
+				proto, ok := registry.NewEvent(ty)
 				_, c = proto.(domain.Correcting)
 				c = ok && c
-				correcting[e.Type] = c
+				correcting[ty] = c
 			}
 			if c {
-				corr = append(corr, *e)
+				corr = append(corr, *t.entries.at(x))
 			}
 		}
 	}

@@ -50,14 +50,6 @@ func NewEntry(e *eventstore.Envelope, index int) Entry {
 	return x
 }
 
-// entryOf is [NewEntry] sharing the strings that repeat across events.
-func entryOf(e *eventstore.Envelope, idx int, in *interner) Entry {
-	x := NewEntry(e, idx)
-	x.Type, x.AggregateKind, x.AggregateID = in.get(e.Type), in.get(e.AggregateKind), in.get(e.AggregateID)
-	x.Actor = eventstore.Actor{ID: in.get(e.Actor.ID), Role: in.get(e.Actor.Role), Organisation: in.get(e.Actor.Organisation)}
-	return x
-}
-
 // key orders a timeline: business time, then stream order.
 type key struct {
 	occurred int64
@@ -136,7 +128,6 @@ type Timelines struct {
 	byArea  map[string]*index
 	byActor map[string]*index
 	byOrg   map[string]*index
-	intern  *interner
 }
 
 // NewTimelines returns an empty timelines read model.
@@ -150,7 +141,7 @@ func NewTimelines() *Timelines {
 func (t *Timelines) Name() string { return "timelines" }
 
 // Version implements [ReadModel].
-func (t *Timelines) Version() int { return 2 }
+func (t *Timelines) Version() int { return 3 }
 
 // Reset implements [ReadModel].
 func (t *Timelines) Reset() {
@@ -165,7 +156,6 @@ func (t *Timelines) resetLocked() {
 	t.byArea = map[string]*index{}
 	t.byActor = map[string]*index{}
 	t.byOrg = map[string]*index{}
-	t.intern = newInterner()
 }
 
 // Apply implements [ReadModel].
@@ -173,19 +163,27 @@ func (t *Timelines) Apply(c *eventstore.Commit) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for i := range c.Events {
-		t.add(entryOf(&c.Events[i], i, t.intern))
+		e := &c.Events[i]
+		t.add(e, i, i > 0 && e.CommandID == c.Events[i-1].CommandID)
 	}
 	return nil
 }
 
-func (t *Timelines) add(e Entry) {
-	n := t.entries.add(e)
-	k := e.key()
-	agg := e.Aggregate()
+func (t *Timelines) add(e *eventstore.Envelope, idx int, sameCommand bool) {
+	n := t.entries.add(e, idx, sameCommand)
+	k := t.entries.key(n)
+	// The index keys are the store's copies of the strings.
+	r, sym := t.entries.rec(n), t.entries.syms.list
+	agg := eventstore.Aggregate{Kind: sym[r.kind], ID: sym[r.aggID]}
+	area := AreaOf(agg)
+	if _, ok := t.byArea[area]; !ok {
+		id := t.entries.syms.id(area)
+		area = t.entries.syms.list[id]
+	}
 	t.insert(indexOf(t.byAgg, agg), n, k)
-	t.insert(indexOf(t.byArea, AreaOf(agg)), n, k)
-	t.insert(indexOf(t.byActor, e.Actor.ID), n, k)
-	t.insert(indexOf(t.byOrg, e.Actor.Organisation), n, k)
+	t.insert(indexOf(t.byArea, area), n, k)
+	t.insert(indexOf(t.byActor, sym[r.actorID]), n, k)
+	t.insert(indexOf(t.byOrg, sym[r.org]), n, k)
 }
 
 // index lists the entries of one timeline in key order, in two parts:
@@ -335,17 +333,22 @@ func (t *Timelines) page(ix *index, q TimelineQuery) (TimelinePage, error) {
 	if !q.To.IsZero() {
 		to = q.To.UnixNano()
 	}
-	var types map[string]bool
+	var types map[uint32]bool
 	if len(q.Types) > 0 {
-		types = make(map[string]bool, len(q.Types))
+		types = make(map[uint32]bool, len(q.Types))
 		for _, ty := range q.Types {
-			types[ty] = true
+			if id, ok := t.entries.syms.lookup(ty); ok {
+				types[id] = true
+			}
 		}
 	}
 	p := TimelinePage{Entries: []Entry{}}
-	if ix == nil {
-		return p, nil
+	if ix == nil || types != nil && len(types) == 0 {
+		return p, nil // nothing to walk, or no entry of the types asked for
 	}
+	// The page's entries are chosen first, then made in one go.
+	var buf [64]int32
+	xs := buf[:0]
 	// Walk list and pending together from the first key on, in key order.
 	list, pending := ix.list, ix.pending
 	i, j := 0, 0
@@ -362,33 +365,18 @@ func (t *Timelines) page(ix *index, q TimelineQuery) (TimelinePage, error) {
 			x = pending[j]
 			j++
 		}
-		e := t.entries.at(x)
-		if to != 0 && e.OccurredAt.UnixNano() >= to {
+		if to != 0 && t.entries.key(x).occurred >= to {
 			break
 		}
-		if types != nil && !types[e.Type] {
+		if types != nil && !types[t.entries.typeOf(x)] {
 			continue
 		}
-		if len(p.Entries) == limit {
-			p.Next = p.Entries[limit-1].key().cursor()
+		if len(xs) == limit {
+			p.Next = t.entries.key(xs[limit-1]).cursor()
 			break
 		}
-		p.Entries = append(p.Entries, *e)
+		xs = append(xs, x)
 	}
+	p.Entries = t.entries.appendEntries(make([]Entry, 0, len(xs)), xs)
 	return p, nil
-}
-
-// interner shares one copy of the strings that repeat across events (types,
-// aggregate ids, actors, organisations).
-type interner struct{ m map[string]string }
-
-func newInterner() *interner { return &interner{m: map[string]string{}} }
-
-func (in *interner) get(s string) string {
-	if v, ok := in.m[s]; ok {
-		return v
-	}
-	s = strings.Clone(s)
-	in.m[s] = s
-	return s
 }

@@ -2,6 +2,7 @@ package projections
 
 import (
 	"cmp"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"maps"
@@ -10,19 +11,103 @@ import (
 	"github.com/laaledger/laaledger/eventstore"
 )
 
-// WriteSnapshot implements [ReadModel]: the entries in stream order, then
-// each index as it stands, keys in order (rebuilding them on load cost more than half of
-// the load at a million events).
+// The timelines' snapshot is their compact form as it stands, so that
+// loading it makes no allocation per entry: the symbol table, the byte
+// arena's blocks, the rare fields, then one fixed-size record per entry in
+// stream order, then each index, keys in order (rebuilding the indexes on
+// load cost more than half of the load at a million events). Every field
+// of every entry is in it, and the same content is always the same bytes:
+// the snapshot is the timelines' content digest (see snapshot_digest.go).
+
+// entryRecordSize is the size of an entry's record in the snapshot.
+const entryRecordSize = 8 + 8 + 4 + 8 + 8 + 16 + 16 + 3*4 + 7*4 + 4 + 4 + 1
+
+// putRecord writes entry x's record into b.
+func (s *entryStore) putRecord(b *[entryRecordSize]byte, x int32) {
+	k, r := s.key(x), s.rec(x)
+	le := binary.LittleEndian
+	p := b[:0]
+	p = le.AppendUint64(p, k.seq)
+	p = le.AppendUint64(p, uint64(k.occurred))
+	p = le.AppendUint32(p, uint32(k.idx))
+	p = le.AppendUint64(p, uint64(r.recorded))
+	p = le.AppendUint64(p, r.version)
+	p = append(p, r.eventID[:]...)
+	p = append(p, r.commandID[:]...)
+	for _, v := range [...]uint32{r.data.block, r.data.off, r.data.n,
+		r.typ, r.kind, r.aggID, r.actorID, r.role, r.org, r.reason, uint32(r.schema), r.rare} {
+		p = le.AppendUint32(p, v)
+	}
+	_ = append(p, r.flags)
+}
+
+// getRecord reads back what putRecord wrote, and checks that it refers
+// only to what the store holds.
+func (s *entryStore) getRecord(b []byte) (key, entryRec, error) {
+	le := binary.LittleEndian
+	var k key
+	var r entryRec
+	k.seq = le.Uint64(b[0:])
+	k.occurred = int64(le.Uint64(b[8:]))
+	k.idx = int32(le.Uint32(b[16:]))
+	r.recorded = int64(le.Uint64(b[20:]))
+	r.version = le.Uint64(b[28:])
+	copy(r.eventID[:], b[36:52])
+	copy(r.commandID[:], b[52:68])
+	u := func(i int) uint32 { return le.Uint32(b[68+4*i:]) }
+	r.data = span{u(0), u(1), u(2)}
+	r.typ, r.kind, r.aggID, r.actorID, r.role, r.org, r.reason = u(3), u(4), u(5), u(6), u(7), u(8), u(9)
+	r.schema, r.rare, r.flags = int32(u(10)), u(11), b[116]
+	nsym := uint32(len(s.syms.list))
+	for _, id := range [...]uint32{r.typ, r.kind, r.aggID, r.actorID, r.role, r.org, r.reason} {
+		if id >= nsym {
+			return k, r, fmt.Errorf("entry names symbol %d of %d", id, nsym)
+		}
+	}
+	switch {
+	case r.flags&^flagsKnown != 0:
+		return k, r, fmt.Errorf("entry flags %#x", r.flags)
+	case int(r.rare) > len(s.rare), r.flags&schemaRare != 0 && r.rare == 0:
+		return k, r, fmt.Errorf("entry names rare fields %d of %d", r.rare, len(s.rare))
+	case !s.bytes.valid(r.data),
+		r.flags&eventIDText != 0 && !s.bytes.valid(r.eventID.span()),
+		r.flags&commandIDText != 0 && !s.bytes.valid(r.commandID.span()):
+		return k, r, fmt.Errorf("entry names bytes outside the arena")
+	}
+	return k, r, nil
+}
+
+// WriteSnapshot implements [ReadModel].
 func (t *Timelines) WriteSnapshot(w io.Writer) error {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
+	s := &t.entries
 	enc := newEncoder(w)
-	enc.uvarint(uint64(t.entries.len()))
-	for i := range t.entries.len() {
-		e := t.entries.at(int32(i))
-		enc.uvarint(e.Sequence)
-		enc.uvarint(uint64(e.Index))
-		e.EncodeFields(fieldEncoder{enc}, false)
+	enc.uvarint(uint64(s.len()))
+	enc.uvarint(uint64(len(s.syms.list)))
+	for _, sym := range s.syms.list {
+		enc.str(sym)
+	}
+	enc.uvarint(uint64(len(s.bytes.blocks)))
+	enc.uvarint(uint64(s.bytes.cur))
+	for _, b := range s.bytes.blocks {
+		enc.bytes(b)
+	}
+	enc.uvarint(uint64(len(s.rare)))
+	for i := range s.rare {
+		rf := &s.rare[i]
+		enc.uvarint(uint64(len(rf.evidence)))
+		for _, ev := range rf.evidence {
+			enc.str(ev)
+		}
+		enc.str(rf.causation)
+		enc.str(rf.correlation)
+		enc.varint(int64(rf.schema))
+	}
+	var rec [entryRecordSize]byte
+	for i := range s.len() {
+		s.putRecord(&rec, int32(i))
+		enc.w.Write(rec[:])
 	}
 	list := func(l []int32) {
 		enc.uvarint(uint64(len(l)))
@@ -30,56 +115,155 @@ func (t *Timelines) WriteSnapshot(w io.Writer) error {
 			enc.uvarint(uint64(x))
 		}
 	}
-	// Keys in order, so that the same content is always the same bytes:
-	// the snapshot's digest is taken over them (see snapshot_digest.go).
+	// Every index key is one of the symbols (see add).
+	var err error
+	sym := func(str string) {
+		id, ok := s.syms.lookup(str)
+		if !ok && err == nil {
+			err = fmt.Errorf("timelines: index key %q is not a symbol", str)
+		}
+		enc.uvarint(uint64(id))
+	}
+	// Keys in order, so that the same content is always the same bytes.
 	aggs := slices.SortedFunc(maps.Keys(t.byAgg), func(a, b eventstore.Aggregate) int {
 		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.ID, b.ID))
 	})
 	enc.uvarint(uint64(len(aggs)))
 	for _, k := range aggs {
-		enc.sym(k.Kind)
-		enc.sym(k.ID)
+		sym(k.Kind)
+		sym(k.ID)
 		list(t.merged(t.byAgg[k]))
 	}
 	for _, m := range []map[string]*index{t.byArea, t.byActor, t.byOrg} {
 		enc.uvarint(uint64(len(m)))
 		for _, k := range slices.Sorted(maps.Keys(m)) {
-			enc.sym(k)
+			sym(k)
 			list(t.merged(m[k]))
 		}
 	}
+	if err != nil {
+		return err
+	}
 	return enc.flush()
 }
+
+// maxArenaRun is the longest byte run a snapshot may hold, as for any
+// field of a snapshot (see decoder.bytes).
+const maxArenaRun = 64 << 20
 
 // ReadSnapshot implements [ReadModel].
 func (t *Timelines) ReadSnapshot(r io.Reader) error {
 	t.Reset()
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	dec := newDecoder(r, t.intern)
-	n := dec.uvarint()
-	for range n {
-		var e Entry
-		e.Sequence = dec.uvarint()
-		e.Index = int(dec.uvarint())
-		e.DecodeFields(fieldDecoder{dec}, false)
+	if err := t.readSnapshot(newDecoder(r)); err != nil {
+		t.resetLocked()
+		return err
+	}
+	return nil
+}
+
+func (t *Timelines) readSnapshot(dec *decoder) error {
+	s := &t.entries
+	// count reads a number of items, each of at least one byte, that the
+	// snapshot cannot hold more of than it is long: a corrupt count must
+	// not make a huge allocation before the end of the data is reached.
+	count := func(what string) int {
+		n := dec.uvarint()
+		if dec.err == nil && n > 1<<31 {
+			dec.fail(fmt.Errorf("%d %s", n, what))
+		}
 		if dec.err != nil {
-			t.resetLocked()
+			return 0
+		}
+		return int(n)
+	}
+	n := count("entries")
+	nsym := count("symbols")
+	for range nsym {
+		str := dec.str()
+		if dec.err != nil {
 			return dec.err
 		}
-		t.entries.add(e)
+		if _, ok := s.syms.lookup(str); ok {
+			dec.fail(fmt.Errorf("symbol table repeats %q", str))
+			return dec.err
+		}
+		s.syms.adopt(str)
+	}
+	nblk := count("arena blocks")
+	cur := dec.uvarint()
+	if dec.err == nil && cur > uint64(nblk) {
+		dec.fail(fmt.Errorf("current arena block %d of %d", cur, nblk))
+	}
+	for i := range nblk {
+		l := dec.uvarint()
+		if dec.err != nil {
+			return dec.err
+		}
+		isCur := uint64(i+1) == cur
+		if l > maxArenaRun || isCur && l > arenaBlock {
+			dec.fail(fmt.Errorf("arena block of %d bytes", l))
+			return dec.err
+		}
+		b := make([]byte, l)
+		if _, err := io.ReadFull(dec.r, b); err != nil {
+			dec.fail(err)
+			return dec.err
+		}
+		s.bytes.blocks = append(s.bytes.blocks, b)
+	}
+	s.bytes.cur = int(cur)
+	for range count("rare fields") {
+		var rf rareFields
+		if ne := count("evidence items"); ne > 0 {
+			rf.evidence = make([]string, 0, min(ne, 64))
+			for range ne {
+				if dec.err != nil {
+					return dec.err
+				}
+				rf.evidence = append(rf.evidence, dec.str())
+			}
+		}
+		rf.causation, rf.correlation = dec.str(), dec.str()
+		rf.schema = int(dec.varint())
+		if dec.err != nil {
+			return dec.err
+		}
+		s.rare = append(s.rare, rf)
+	}
+	if dec.err != nil {
+		return dec.err
+	}
+	var buf [256 * entryRecordSize]byte
+	for done := 0; done < n; {
+		batch := min(n-done, 256)
+		b := buf[:batch*entryRecordSize]
+		if _, err := io.ReadFull(dec.r, b); err != nil {
+			dec.fail(err)
+			return dec.err
+		}
+		for i := range batch {
+			k, r, err := s.getRecord(b[i*entryRecordSize : (i+1)*entryRecordSize])
+			if err != nil {
+				dec.fail(err)
+				return dec.err
+			}
+			s.push(k, r)
+		}
+		done += batch
 	}
 	list := func() []int32 {
 		k := dec.uvarint()
-		if dec.err != nil || k > uint64(t.entries.len()) {
-			dec.fail(fmt.Errorf("index of %d entries over %d events", k, t.entries.len()))
+		if dec.err != nil || k > uint64(s.len()) {
+			dec.fail(fmt.Errorf("index of %d entries over %d events", k, s.len()))
 			return nil
 		}
 		l := make([]int32, k)
 		for i := range l {
 			x := dec.uvarint()
-			if x >= uint64(t.entries.len()) {
-				dec.fail(fmt.Errorf("index names entry %d of %d", x, t.entries.len()))
+			if x >= uint64(s.len()) {
+				dec.fail(fmt.Errorf("index names entry %d of %d", x, s.len()))
 				return nil
 			}
 			l[i] = int32(x)
@@ -88,25 +272,31 @@ func (t *Timelines) ReadSnapshot(r io.Reader) error {
 	}
 	keys := func() uint64 {
 		n := dec.uvarint()
-		if n > uint64(t.entries.len()) {
-			dec.fail(fmt.Errorf("index of %d keys over %d events", n, t.entries.len()))
+		if n > uint64(s.len()) {
+			dec.fail(fmt.Errorf("index of %d keys over %d events", n, s.len()))
 			return 0
 		}
 		return n
 	}
+	sym := func() string {
+		id := dec.uvarint()
+		if dec.err == nil && id >= uint64(len(s.syms.list)) {
+			dec.fail(fmt.Errorf("index key is symbol %d of %d", id, len(s.syms.list)))
+		}
+		if dec.err != nil {
+			return ""
+		}
+		return s.syms.list[id]
+	}
 	for range keys() {
-		k := eventstore.Aggregate{Kind: dec.sym(), ID: dec.sym()}
+		k := eventstore.Aggregate{Kind: sym(), ID: sym()}
 		t.byAgg[k] = &index{list: list()}
 	}
 	for _, m := range []map[string]*index{t.byArea, t.byActor, t.byOrg} {
 		for range keys() {
-			k := dec.sym()
+			k := sym()
 			m[k] = &index{list: list()}
 		}
 	}
-	if dec.err != nil {
-		t.resetLocked()
-		return dec.err
-	}
-	return nil
+	return dec.err
 }

@@ -158,7 +158,7 @@ func TestRoundOverflowKeepsLargeNumbers(t *testing.T) {
 	if err := e.flush(); err != nil {
 		t.Fatal(err)
 	}
-	loaded, err := readTargetRounds(newDecoder(&buf, nil), &sy)
+	loaded, err := readTargetRounds(newDecoder(&buf), &sy)
 	if err != nil {
 		t.Fatal(err)
 	}

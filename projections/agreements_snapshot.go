@@ -153,7 +153,7 @@ func writeTargetRounds(e *encoder, tr *targetRounds) error {
 
 // ReadSnapshot implements [ReadModel].
 func (a *Agreements) ReadSnapshot(r io.Reader) error {
-	d := newDecoder(r, nil)
+	d := newDecoder(r)
 	sy := newSymbols()
 	n := count(d)
 	for range n {

@@ -4,7 +4,6 @@ import (
 	"maps"
 	"math"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/laaledger/laaledger/domain"
@@ -151,63 +150,6 @@ func packTime(t time.Time) (int64, bool) {
 
 func unpackTime(n int64) time.Time { return time.Unix(0, n).UTC() }
 
-// packUUID returns id's 16 bytes if it is a UUID in canonical form
-// (lower-case hex, 8-4-4-4-12), which formatUUID gives back exactly.
-func packUUID(id string) ([16]byte, bool) {
-	var out [16]byte
-	if len(id) != 36 {
-		return out, false
-	}
-	j := 0
-	for i := 0; i < 36; {
-		if i == 8 || i == 13 || i == 18 || i == 23 {
-			if id[i] != '-' {
-				return out, false
-			}
-			i++
-			continue
-		}
-		hi, ok1 := unhex(id[i])
-		lo, ok2 := unhex(id[i+1])
-		if !ok1 || !ok2 {
-			return out, false
-		}
-		out[j] = hi<<4 | lo
-		j++
-		i += 2
-	}
-	return out, true
-}
-
-func unhex(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
-	}
-	return 0, false
-}
-
-func formatUUID(b [16]byte) string {
-	var sb strings.Builder
-	sb.Grow(36)
-	appendUUID(&sb, b)
-	return sb.String()
-}
-
-// appendUUID writes b in canonical UUID form.
-func appendUUID(sb *strings.Builder, b [16]byte) {
-	const digits = "0123456789abcdef"
-	for i, x := range b {
-		if i == 4 || i == 6 || i == 8 || i == 10 {
-			sb.WriteByte('-')
-		}
-		sb.WriteByte(digits[x>>4])
-		sb.WriteByte(digits[x&15])
-	}
-}
-
 // fitsInt32 reports whether v is an int32.
 func fitsInt32(v int) bool { return v >= math.MinInt32 && v <= math.MaxInt32 }
 
@@ -222,7 +164,7 @@ func (tr *targetRounds) add(sy *symbols, r *Round) {
 	var okO, okR, okID bool
 	c.occurred, okO = packTime(r.OccurredAt)
 	c.recorded, okR = packTime(r.RecordedAt)
-	c.id, okID = packUUID(r.EventID)
+	c.id, okID = parseUUID(r.EventID)
 	if okID {
 		c.flags |= roundUUID
 	}
@@ -288,23 +230,23 @@ func (tr *targetRounds) all(sy *symbols) []Round {
 	if tr == nil {
 		return nil
 	}
-	var ids strings.Builder
-	nb := 0
+	nids, nb := 0, 0
 	for i := range tr.rounds {
 		c := &tr.rounds[i]
 		if c.flags&roundUUID != 0 {
-			ids.Grow(36)
+			nids++
 		}
 		if c.baseline != 0 {
 			nb++
 		}
 	}
+	ids := make([]byte, 0, 36*nids)
 	for i := range tr.rounds {
 		if c := &tr.rounds[i]; c.flags&roundUUID != 0 {
-			appendUUID(&ids, c.id)
+			ids = appendUUID(ids, &c.id)
 		}
 	}
-	allIDs := ids.String()
+	allIDs := string(ids)
 	baselines := make([]laa.Baseline, 0, nb)
 	out := make([]Round, len(tr.rounds))
 	var prev *round // the last round with values
@@ -344,7 +286,7 @@ func (tr *targetRounds) all(sy *symbols) []Round {
 // eventID is round c's event id.
 func (c *round) eventID() string {
 	if c.flags&roundUUID != 0 {
-		return formatUUID(c.id)
+		return string(appendUUID(make([]byte, 0, 36), &c.id))
 	}
 	return c.over.eventID
 }

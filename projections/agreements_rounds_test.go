@@ -180,12 +180,12 @@ func TestUUIDFormRoundTrips(t *testing.T) {
 		{"0190f0a47b1c7def8a123456789abcde", false},
 		{"", false},
 	} {
-		b, ok := packUUID(tc.id)
+		b, ok := parseUUID(tc.id)
 		if ok != tc.ok {
 			t.Errorf("%q: packed %v, want %v", tc.id, ok, tc.ok)
 		}
-		if ok && formatUUID(b) != tc.id {
-			t.Errorf("%q: formats as %q", tc.id, formatUUID(b))
+		if got := string(appendUUID(nil, &b)); ok && got != tc.id {
+			t.Errorf("%q: formats as %q", tc.id, got)
 		}
 	}
 }

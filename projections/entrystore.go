@@ -1,7 +1,6 @@
 package projections
 
 import (
-	"encoding/hex"
 	"strings"
 	"time"
 
@@ -179,7 +178,7 @@ func (s *entryStore) appendID(b []byte, r *idRef, text bool) []byte {
 	if text {
 		return append(b, s.bytes.get(r.span())...)
 	}
-	return appendUUIDText(b, r)
+	return appendUUID(b, (*[16]byte)(r))
 }
 
 // idLen is the length of an id's text.
@@ -206,14 +205,17 @@ func (s *entryStore) add(e *eventstore.Envelope, idx int, sameCommand bool) int3
 		org:      s.syms.id(e.Actor.Organisation),
 		reason:   s.syms.id(e.Reason),
 	}
-	var ok bool
-	if r.eventID, ok = parseUUID(e.EventID); !ok {
+	if u, ok := parseUUID(e.EventID); ok {
+		r.eventID = u
+	} else {
 		r.eventID, r.flags = textRef(s.bytes.addString(e.EventID)), r.flags|eventIDText
 	}
 	if sameCommand && s.n > 0 {
 		prev := s.rec(int32(s.n - 1))
 		r.commandID, r.flags = prev.commandID, r.flags|prev.flags&commandIDText
-	} else if r.commandID, ok = parseUUID(e.CommandID); !ok {
+	} else if u, ok := parseUUID(e.CommandID); ok {
+		r.commandID = u
+	} else {
 		r.commandID, r.flags = textRef(s.bytes.addString(e.CommandID)), r.flags|commandIDText
 	}
 	var rf rareFields
@@ -350,51 +352,4 @@ func (a *arena) valid(s span) bool {
 		return s.block == 0 && s.off == 0
 	}
 	return int(s.block) < len(a.blocks) && uint64(s.off)+uint64(s.n) <= uint64(len(a.blocks[s.block]))
-}
-
-// parseUUID returns the bytes of s if it is a UUID in its canonical text
-// form (lower-case hex, 8-4-4-4-12): the one form [appendUUIDText] gives back
-// exactly. Any other id is kept as text.
-func parseUUID(s string) (idRef, bool) {
-	var u idRef
-	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
-		return u, false
-	}
-	j := 0
-	for i := 0; i < 36; i += 2 {
-		if i == 8 || i == 13 || i == 18 || i == 23 {
-			i-- // past the dash
-			continue
-		}
-		hi, lo := hexDigit(s[i]), hexDigit(s[i+1])
-		if hi > 15 || lo > 15 {
-			return u, false
-		}
-		u[j] = hi<<4 | lo
-		j++
-	}
-	return u, true
-}
-
-func hexDigit(c byte) byte {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0'
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10
-	}
-	return 255
-}
-
-// appendUUIDText appends the canonical text of a UUID to b.
-func appendUUIDText(b []byte, u *idRef) []byte {
-	n := len(b)
-	b = append(b, "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"...)
-	t := b[n:]
-	hex.Encode(t[0:8], u[0:4])
-	hex.Encode(t[9:13], u[4:6])
-	hex.Encode(t[14:18], u[6:8])
-	hex.Encode(t[19:23], u[8:10])
-	hex.Encode(t[24:36], u[10:16])
-	return b
 }

@@ -253,21 +253,16 @@ func (tr *targetRounds) all(sy *symbols) []Round {
 	for i := range tr.rounds {
 		c := &tr.rounds[i]
 		r := &out[i]
-		*r = Round{Sequence: c.seq, Index: int(c.index), Type: sy.strs.vals[c.typ],
-			Refresh: c.flags&roundRefresh != 0, Round: int(c.round), Side: laa.Side(sy.strs.vals[c.side]),
+		*r = Round{Sequence: c.seq, Type: sy.strs.vals[c.typ],
+			Refresh: c.flags&roundRefresh != 0, Side: laa.Side(sy.strs.vals[c.side]),
 			By: sy.actors.vals[c.actor], ProposedBy: sy.strs.vals[c.proposed], Reason: sy.strs.vals[c.reason],
 			Rationale: sy.strs.vals[c.rationale], Values: tr.values(sy, c), Ground: laa.Ground(sy.strs.vals[c.ground]),
 			Flag: ptrOf(&sy.flags, c.flag)}
+		r.OccurredAt, r.RecordedAt, r.Index, r.Round = c.wide()
 		if c.flags&roundUUID != 0 {
 			r.EventID, allIDs = allIDs[:36], allIDs[36:]
-		}
-		if c.over != nil {
-			r.Index, r.Round, r.OccurredAt, r.RecordedAt = c.over.index, c.over.round, c.over.occurredAt, c.over.recorded
-			if c.flags&roundUUID == 0 {
-				r.EventID = c.over.eventID
-			}
 		} else {
-			r.OccurredAt, r.RecordedAt = unpackTime(c.occurred), unpackTime(c.recorded)
+			r.EventID = c.over.eventID
 		}
 		if c.baseline != 0 {
 			baselines = append(baselines, sy.baselines.vals[c.baseline])
@@ -281,6 +276,15 @@ func (tr *targetRounds) all(sy *symbols) []Round {
 		}
 	}
 	return out
+}
+
+// wide returns round c's times, index and round number in full: from its
+// overflow, where it has one.
+func (c *round) wide() (occurred, recorded time.Time, index, round int) {
+	if c.over != nil {
+		return c.over.occurredAt, c.over.recorded, c.over.index, c.over.round
+	}
+	return unpackTime(c.occurred), unpackTime(c.recorded), int(c.index), int(c.round)
 }
 
 // eventID is round c's event id.

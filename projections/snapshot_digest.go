@@ -159,10 +159,7 @@ func (a *Agreements) writeCanonical(w io.Writer) error {
 // Change, which follows from the values.
 func (tr *targetRounds) writeCanonical(e *encoder, sy *symbols, i int) {
 	c := &tr.rounds[i]
-	occurred, recorded, index, round := unpackTime(c.occurred), unpackTime(c.recorded), int(c.index), int(c.round)
-	if c.over != nil {
-		occurred, recorded, index, round = c.over.occurredAt, c.over.recorded, c.over.index, c.over.round
-	}
+	occurred, recorded, index, round := c.wide()
 	str := func(n uint32) { e.str(sy.strs.vals[n]) }
 	e.uvarint(c.seq)
 	e.varint(int64(index))

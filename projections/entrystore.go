@@ -4,6 +4,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/klauspost/compress/s2"
+
 	"github.com/laaledger/laaledger/eventstore"
 )
 
@@ -18,9 +20,9 @@ const entryChunk = 8192
 // pointers (which the garbage collector need not scan): times as Unix
 // nanoseconds, the strings that repeat (types, aggregates, actors, reasons)
 // as numbers into one symbol table, event and command ids as the 16 bytes
-// of a UUID when they are one, and bodies in large shared byte blocks. The
-// rare fields (evidence, causation and correlation ids) sit in a side
-// table.
+// of a UUID when they are one, and bodies in large shared byte blocks,
+// compressed one by one (see bodyPacker). The rare fields (evidence,
+// causation and correlation ids) sit in a side table.
 //
 // Records are kept in fixed-size blocks: appending never moves the records
 // already held (a single slice of a million entries was copied whole each
@@ -28,12 +30,14 @@ const entryChunk = 8192
 // them: the indexes' ordered inserts and searches compare keys only, and
 // reading them from the records missed the cache on every step.
 type entryStore struct {
-	keys  [][]key
-	recs  [][]entryRec
-	n     int
-	syms  entrySymbols
-	bytes arena
-	rare  []rareFields
+	keys   [][]key
+	recs   [][]entryRec
+	n      int
+	syms   entrySymbols
+	bodies arena // event bodies, as they are or packed
+	text   arena // ids that are not UUIDs
+	pack   bodyPacker
+	rare   []rareFields
 }
 
 // entryRec is an entry without its key (sequence, index and business
@@ -62,7 +66,10 @@ const (
 	// schemaRare: the schema version does not fit schema and is in the
 	// rare fields.
 	schemaRare
-	flagsKnown = eventIDText | commandIDText | schemaRare
+	// bodyPacked: the body is held compressed with the store's dictionary
+	// (see bodyPacker).
+	bodyPacked
+	flagsKnown = eventIDText | commandIDText | schemaRare | bodyPacked
 )
 
 // rareFields are an entry's fields that most events leave empty.
@@ -73,7 +80,7 @@ type rareFields struct {
 }
 
 // idRef is an event or command id: the 16 bytes of a canonical UUID (lower
-// case, 8-4-4-4-12), or else the span of its text in the byte arena.
+// case, 8-4-4-4-12), or else the span of its text in the text arena.
 type idRef [16]byte
 
 // span is a run of bytes in an arena: block, offset and length.
@@ -136,9 +143,13 @@ func (s *entryStore) appendEntries(dst []Entry, xs []int32) []Entry {
 		b = s.appendID(b, &r.commandID, r.flags&commandIDText != 0)
 	}
 	ids := string(b)
+	bodies := s.bodyBuffer(xs)
 	for _, x := range xs {
 		e := s.fields(x)
 		r := s.rec(x)
+		if r.flags&bodyPacked != 0 {
+			e.Data, bodies = s.unpack(r, bodies)
+		}
 		n := s.idLen(&r.eventID, r.flags&eventIDText != 0)
 		e.EventID, ids = ids[:n], ids[n:]
 		n = s.idLen(&r.commandID, r.flags&commandIDText != 0)
@@ -148,7 +159,8 @@ func (s *entryStore) appendEntries(dst []Entry, xs []int32) []Entry {
 	return dst
 }
 
-// fields makes the [Entry] of entry x but for its ids.
+// fields makes the [Entry] of entry x but for its ids, and but for its
+// body when that is packed.
 func (s *entryStore) fields(x int32) Entry {
 	k, r := s.key(x), s.rec(x)
 	sym := s.syms.list
@@ -158,7 +170,9 @@ func (s *entryStore) fields(x int32) Entry {
 	e.OccurredAt = time.Unix(0, k.occurred).UTC()
 	e.RecordedAt = time.Unix(0, r.recorded).UTC()
 	e.AggregateVersion = r.version
-	e.Data = s.bytes.get(r.data)
+	if r.flags&bodyPacked == 0 {
+		e.Data = s.bodies.get(r.data)
+	}
 	e.Type, e.AggregateKind, e.AggregateID = sym[r.typ], sym[r.kind], sym[r.aggID]
 	e.Actor = eventstore.Actor{ID: sym[r.actorID], Role: sym[r.role], Organisation: sym[r.org]}
 	e.Reason = sym[r.reason]
@@ -176,7 +190,7 @@ func (s *entryStore) fields(x int32) Entry {
 // appendID appends the text of an id to b.
 func (s *entryStore) appendID(b []byte, r *idRef, text bool) []byte {
 	if text {
-		return append(b, s.bytes.get(r.span())...)
+		return append(b, s.text.get(r.span())...)
 	}
 	return appendUUID(b, (*[16]byte)(r))
 }
@@ -196,7 +210,6 @@ func (s *entryStore) add(e *eventstore.Envelope, idx int, sameCommand bool) int3
 	r := entryRec{
 		recorded: e.RecordedAt.UnixNano(),
 		version:  e.AggregateVersion,
-		data:     s.bytes.add(e.Data),
 		typ:      s.syms.id(e.Type),
 		kind:     s.syms.id(e.AggregateKind),
 		aggID:    s.syms.id(e.AggregateID),
@@ -205,10 +218,14 @@ func (s *entryStore) add(e *eventstore.Envelope, idx int, sameCommand bool) int3
 		org:      s.syms.id(e.Actor.Organisation),
 		reason:   s.syms.id(e.Reason),
 	}
+	var packed bool
+	if r.data, packed = s.pack.add(&s.bodies, e.Data); packed {
+		r.flags |= bodyPacked
+	}
 	if u, ok := parseUUID(e.EventID); ok {
 		r.eventID = u
 	} else {
-		r.eventID, r.flags = textRef(s.bytes.addString(e.EventID)), r.flags|eventIDText
+		r.eventID, r.flags = textRef(s.text.addString(e.EventID)), r.flags|eventIDText
 	}
 	if sameCommand && s.n > 0 {
 		prev := s.rec(int32(s.n - 1))
@@ -216,7 +233,7 @@ func (s *entryStore) add(e *eventstore.Envelope, idx int, sameCommand bool) int3
 	} else if u, ok := parseUUID(e.CommandID); ok {
 		r.commandID = u
 	} else {
-		r.commandID, r.flags = textRef(s.bytes.addString(e.CommandID)), r.flags|commandIDText
+		r.commandID, r.flags = textRef(s.text.addString(e.CommandID)), r.flags|commandIDText
 	}
 	var rf rareFields
 	r.schema = int32(e.SchemaVersion)
@@ -253,6 +270,94 @@ func (s *entryStore) push(k key, r entryRec) int32 {
 func (s *entryStore) reset() {
 	*s = entryStore{}
 	s.syms.reset()
+}
+
+// dictSample is how many bytes of the first bodies the dictionary is made
+// of (s2's largest dictionary).
+const dictSample = s2.MaxDictSize
+
+// bodyPacker compresses event bodies one by one with an s2 dictionary, so
+// that a query still decompresses only the bodies it returns (about 0.2 µs
+// each). Bodies are JSON whose keys and many values repeat from event to
+// event: with a dictionary of the first 64 KiB of bodies, a generated
+// ledger's bodies take 2.5 times less room. Each body is on its own too
+// short for that without one.
+//
+// The first bodies are held as they are and copied into the sample; the
+// dictionary is made of the sample when the next body does not fit in it
+// (a body that would leave the sample less than half full is passed over,
+// so that one large body does not make a poor dictionary). From then on
+// every body is packed, unless packing does not make it shorter. Which
+// bodies are packed, and how, so depends only on the bodies added before:
+// a store restored from its snapshot and one built event by event hold the
+// same bytes.
+type bodyPacker struct {
+	dict   *s2.Dict
+	sample []byte // the bodies seen before dict was made
+	buf    []byte // scratch for one packed body
+}
+
+// add adds body to a, packed when the dictionary is made and packing makes
+// it shorter, and returns where it went and whether it is packed.
+func (p *bodyPacker) add(a *arena, body []byte) (span, bool) {
+	if p.dict == nil {
+		if len(p.sample)+len(body) <= dictSample {
+			p.sample = append(p.sample, body...)
+			return a.add(body), false
+		}
+		if len(p.sample) < dictSample/2 {
+			return a.add(body), false
+		}
+		p.dict = s2.MakeDict(p.sample, nil)
+		p.sample = nil
+	}
+	p.buf = p.dict.Encode(p.buf[:0], body)
+	if len(p.buf) >= len(body) {
+		return a.add(body), false
+	}
+	return a.add(p.buf), true
+}
+
+// bodyBuffer returns a buffer the packed bodies of xs fit in, unpacked.
+func (s *entryStore) bodyBuffer(xs []int32) []byte {
+	n := 0
+	for _, x := range xs {
+		if r := s.rec(x); r.flags&bodyPacked != 0 {
+			if l, err := s2.DecodedLen(s.bodies.get(r.data)); err == nil {
+				n += l
+			}
+		}
+	}
+	return make([]byte, n)
+}
+
+// unpack decompresses the packed body of r into the start of free (or a
+// new slice if it does not fit), and returns it and what is left of free.
+// The snapshot reader has checked that every packed body decompresses; one
+// that does not is returned empty.
+func (s *entryStore) unpack(r *entryRec, free []byte) (body, rest []byte) {
+	body, err := s.pack.dict.Decode(free, s.bodies.get(r.data))
+	if err != nil {
+		return nil, free
+	}
+	n := len(body)
+	if n <= cap(free) {
+		return body[:n:n], free[n:]
+	}
+	return body, free
+}
+
+// body returns r's body: shared with the store, or unpacked into scratch
+// (grown if need be), which is returned for the next call.
+func (s *entryStore) body(r *entryRec, scratch []byte) (body, next []byte) {
+	if r.flags&bodyPacked == 0 {
+		return s.bodies.get(r.data), scratch
+	}
+	body, err := s.pack.dict.Decode(scratch[:cap(scratch)], s.bodies.get(r.data))
+	if err != nil {
+		return nil, scratch
+	}
+	return body, body[:0]
 }
 
 // entrySymbols numbers the strings that repeat across events: each is held

@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
@@ -64,4 +65,12 @@ func ForgeSnapshotSection(dir, model string, fresh ReadModel, redigest bool, edi
 		return os.WriteFile(path, out, 0o600)
 	}
 	return fmt.Errorf("no section %s in %s", model, path)
+}
+
+// CanonicalTimelines is the canonical encoding of tl's content, the one
+// its content digest is taken over.
+func CanonicalTimelines(tl *Timelines) ([]byte, error) {
+	var b bytes.Buffer
+	err := tl.writeCanonical(&b)
+	return b.Bytes(), err
 }

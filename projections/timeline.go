@@ -141,7 +141,7 @@ func NewTimelines() *Timelines {
 func (t *Timelines) Name() string { return "timelines" }
 
 // Version implements [ReadModel].
-func (t *Timelines) Version() int { return 3 }
+func (t *Timelines) Version() int { return 4 }
 
 // Reset implements [ReadModel].
 func (t *Timelines) Reset() {

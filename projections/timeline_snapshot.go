@@ -8,23 +8,33 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/klauspost/compress/s2"
+
 	"github.com/laaledger/laaledger/eventstore"
 )
 
 // The timelines' snapshot is their compact form as it stands, so that
-// loading it makes no allocation per entry: the symbol table, the byte
-// arena's blocks, the rare fields, then one fixed-size record per entry in
-// stream order, then each index, keys in order (rebuilding the indexes on
-// load cost more than half of the load at a million events). Every field
-// of every entry is in it, and the same content is always the same bytes:
-// the snapshot is the timelines' content digest (see snapshot_digest.go).
+// loading it makes no allocation per entry: the symbol table, the text
+// arena's blocks, the body packer's dictionary (or its sample so far) and
+// the body arena's blocks, the rare fields, then one fixed-size record per
+// entry in stream order, then each index, keys in order (rebuilding the
+// indexes on load cost more than half of the load at a million events).
+// Every field of every entry is in it, and the same content is always the
+// same bytes but for the packed bodies, which are the compressor's choice:
+// the content digest (see snapshot_digest.go) is of the canonical
+// encoding, which leaves the dictionary and the body arena out and writes
+// each entry's body unpacked after its record.
 
 // entryRecordSize is the size of an entry's record in the snapshot.
 const entryRecordSize = 8 + 8 + 4 + 8 + 8 + 16 + 16 + 3*4 + 7*4 + 4 + 4 + 1
 
-// putRecord writes entry x's record into b.
-func (s *entryStore) putRecord(b *[entryRecordSize]byte, x int32) {
-	k, r := s.key(x), s.rec(x)
+// putRecord writes entry x's record into b; for the canonical encoding,
+// without where its body is held or whether it is packed.
+func (s *entryStore) putRecord(b *[entryRecordSize]byte, x int32, canonical bool) {
+	k, r := s.key(x), *s.rec(x)
+	if canonical {
+		r.data, r.flags = span{}, r.flags&^bodyPacked
+	}
 	le := binary.LittleEndian
 	p := b[:0]
 	p = le.AppendUint64(p, k.seq)
@@ -69,16 +79,69 @@ func (s *entryStore) getRecord(b []byte) (key, entryRec, error) {
 		return k, r, fmt.Errorf("entry flags %#x", r.flags)
 	case int(r.rare) > len(s.rare), r.flags&schemaRare != 0 && r.rare == 0:
 		return k, r, fmt.Errorf("entry names rare fields %d of %d", r.rare, len(s.rare))
-	case !s.bytes.valid(r.data),
-		r.flags&eventIDText != 0 && !s.bytes.valid(r.eventID.span()),
-		r.flags&commandIDText != 0 && !s.bytes.valid(r.commandID.span()):
+	case !s.bodies.valid(r.data),
+		r.flags&eventIDText != 0 && !s.text.valid(r.eventID.span()),
+		r.flags&commandIDText != 0 && !s.text.valid(r.commandID.span()):
 		return k, r, fmt.Errorf("entry names bytes outside the arena")
+	case r.flags&bodyPacked != 0 && s.pack.dict == nil:
+		return k, r, fmt.Errorf("entry has a packed body, the snapshot no dictionary")
+	case r.flags&bodyPacked != 0:
+		packed := s.bodies.get(r.data)
+		if n, err := s2.DecodedLen(packed); err != nil || n > maxArenaRun {
+			return k, r, fmt.Errorf("entry's packed body is not one (%d bytes unpacked, %v)", n, err)
+		}
+		if _, err := s.pack.dict.Decode(s.pack.buf[:cap(s.pack.buf)], packed); err != nil {
+			return k, r, fmt.Errorf("entry's packed body does not decompress: %w", err)
+		}
 	}
 	return k, r, nil
 }
 
+// writeArena writes a's blocks.
+func writeArena(enc *encoder, a *arena) {
+	enc.uvarint(uint64(len(a.blocks)))
+	enc.uvarint(uint64(a.cur))
+	for _, b := range a.blocks {
+		enc.bytes(b)
+	}
+}
+
+// readArena reads what writeArena wrote into a.
+func readArena(dec *decoder, a *arena, count func(string) int) error {
+	nblk := count("arena blocks")
+	cur := dec.uvarint()
+	if dec.err == nil && cur > uint64(nblk) {
+		dec.fail(fmt.Errorf("current arena block %d of %d", cur, nblk))
+	}
+	for i := range nblk {
+		l := dec.uvarint()
+		if dec.err != nil {
+			return dec.err
+		}
+		isCur := uint64(i+1) == cur
+		if l > maxArenaRun || isCur && l > arenaBlock {
+			dec.fail(fmt.Errorf("arena block of %d bytes", l))
+			return dec.err
+		}
+		b := make([]byte, l)
+		if _, err := io.ReadFull(dec.r, b); err != nil {
+			dec.fail(err)
+			return dec.err
+		}
+		a.blocks = append(a.blocks, b)
+	}
+	a.cur = int(cur)
+	return dec.err
+}
+
 // WriteSnapshot implements [ReadModel].
-func (t *Timelines) WriteSnapshot(w io.Writer) error {
+func (t *Timelines) WriteSnapshot(w io.Writer) error { return t.write(w, false) }
+
+// writeCanonical implements canonicalWriter.
+func (t *Timelines) writeCanonical(w io.Writer) error { return t.write(w, true) }
+
+// write writes the snapshot, or its canonical encoding.
+func (t *Timelines) write(w io.Writer, canonical bool) error {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	s := &t.entries
@@ -88,10 +151,16 @@ func (t *Timelines) WriteSnapshot(w io.Writer) error {
 	for _, sym := range s.syms.list {
 		enc.str(sym)
 	}
-	enc.uvarint(uint64(len(s.bytes.blocks)))
-	enc.uvarint(uint64(s.bytes.cur))
-	for _, b := range s.bytes.blocks {
-		enc.bytes(b)
+	writeArena(enc, &s.text)
+	if !canonical {
+		if s.pack.dict != nil {
+			enc.uvarint(1)
+			enc.bytes(s.pack.dict.Bytes())
+		} else {
+			enc.uvarint(0)
+			enc.bytes(s.pack.sample)
+		}
+		writeArena(enc, &s.bodies)
 	}
 	enc.uvarint(uint64(len(s.rare)))
 	for i := range s.rare {
@@ -105,9 +174,15 @@ func (t *Timelines) WriteSnapshot(w io.Writer) error {
 		enc.varint(int64(rf.schema))
 	}
 	var rec [entryRecordSize]byte
+	var scratch []byte
 	for i := range s.len() {
-		s.putRecord(&rec, int32(i))
+		s.putRecord(&rec, int32(i), canonical)
 		enc.w.Write(rec[:])
+		if canonical {
+			var body []byte
+			body, scratch = s.body(s.rec(int32(i)), scratch)
+			enc.bytes(body)
+		}
 	}
 	list := func(l []int32) {
 		enc.uvarint(uint64(len(l)))
@@ -191,29 +266,30 @@ func (t *Timelines) readSnapshot(dec *decoder) error {
 		}
 		s.syms.adopt(str)
 	}
-	nblk := count("arena blocks")
-	cur := dec.uvarint()
-	if dec.err == nil && cur > uint64(nblk) {
-		dec.fail(fmt.Errorf("current arena block %d of %d", cur, nblk))
+	if err := readArena(dec, &s.text, count); err != nil {
+		return err
 	}
-	for i := range nblk {
-		l := dec.uvarint()
-		if dec.err != nil {
+	made := dec.uvarint()
+	dict := dec.bytes()
+	switch {
+	case dec.err != nil:
+		return dec.err
+	case made > 1 || made == 0 && len(dict) > dictSample:
+		dec.fail(fmt.Errorf("body dictionary of %d bytes (%d)", len(dict), made))
+		return dec.err
+	case made == 1:
+		if s.pack.dict = s2.NewDict(dict); s.pack.dict == nil {
+			dec.fail(fmt.Errorf("body dictionary of %d bytes is not one", len(dict)))
 			return dec.err
 		}
-		isCur := uint64(i+1) == cur
-		if l > maxArenaRun || isCur && l > arenaBlock {
-			dec.fail(fmt.Errorf("arena block of %d bytes", l))
-			return dec.err
-		}
-		b := make([]byte, l)
-		if _, err := io.ReadFull(dec.r, b); err != nil {
-			dec.fail(err)
-			return dec.err
-		}
-		s.bytes.blocks = append(s.bytes.blocks, b)
+		// Scratch for checking the packed bodies as they are read.
+		s.pack.buf = make([]byte, 0, 64<<10)
+	default:
+		s.pack.sample = append([]byte(nil), dict...)
 	}
-	s.bytes.cur = int(cur)
+	if err := readArena(dec, &s.bodies, count); err != nil {
+		return err
+	}
 	for range count("rare fields") {
 		var rf rareFields
 		if ne := count("evidence items"); ne > 0 {

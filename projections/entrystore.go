@@ -147,9 +147,7 @@ func (s *entryStore) appendEntries(dst []Entry, xs []int32) []Entry {
 	for _, x := range xs {
 		e := s.fields(x)
 		r := s.rec(x)
-		if r.flags&bodyPacked != 0 {
-			e.Data, bodies = s.unpack(r, bodies)
-		}
+		e.Data, bodies = s.body(r, bodies)
 		n := s.idLen(&r.eventID, r.flags&eventIDText != 0)
 		e.EventID, ids = ids[:n], ids[n:]
 		n = s.idLen(&r.commandID, r.flags&commandIDText != 0)
@@ -159,8 +157,7 @@ func (s *entryStore) appendEntries(dst []Entry, xs []int32) []Entry {
 	return dst
 }
 
-// fields makes the [Entry] of entry x but for its ids, and but for its
-// body when that is packed.
+// fields makes the [Entry] of entry x but for its ids and its body.
 func (s *entryStore) fields(x int32) Entry {
 	k, r := s.key(x), s.rec(x)
 	sym := s.syms.list
@@ -170,9 +167,6 @@ func (s *entryStore) fields(x int32) Entry {
 	e.OccurredAt = time.Unix(0, k.occurred).UTC()
 	e.RecordedAt = time.Unix(0, r.recorded).UTC()
 	e.AggregateVersion = r.version
-	if r.flags&bodyPacked == 0 {
-		e.Data = s.bodies.get(r.data)
-	}
 	e.Type, e.AggregateKind, e.AggregateID = sym[r.typ], sym[r.kind], sym[r.aggID]
 	e.Actor = eventstore.Actor{ID: sym[r.actorID], Role: sym[r.role], Organisation: sym[r.org]}
 	e.Reason = sym[r.reason]
@@ -331,11 +325,14 @@ func (s *entryStore) bodyBuffer(xs []int32) []byte {
 	return make([]byte, n)
 }
 
-// unpack decompresses the packed body of r into the start of free (or a
-// new slice if it does not fit), and returns it and what is left of free.
-// The snapshot reader has checked that every packed body decompresses; one
-// that does not is returned empty.
-func (s *entryStore) unpack(r *entryRec, free []byte) (body, rest []byte) {
+// body returns r's body: shared with the store when it is not packed,
+// else decompressed into the start of free (or a new slice if it does not
+// fit); rest is what is left of free. The snapshot reader has checked that
+// every packed body decompresses; one that does not is returned empty.
+func (s *entryStore) body(r *entryRec, free []byte) (body, rest []byte) {
+	if r.flags&bodyPacked == 0 {
+		return s.bodies.get(r.data), free
+	}
 	body, err := s.pack.dict.Decode(free, s.bodies.get(r.data))
 	if err != nil {
 		return nil, free
@@ -345,19 +342,6 @@ func (s *entryStore) unpack(r *entryRec, free []byte) (body, rest []byte) {
 		return body[:n:n], free[n:]
 	}
 	return body, free
-}
-
-// body returns r's body: shared with the store, or unpacked into scratch
-// (grown if need be), which is returned for the next call.
-func (s *entryStore) body(r *entryRec, scratch []byte) (body, next []byte) {
-	if r.flags&bodyPacked == 0 {
-		return s.bodies.get(r.data), scratch
-	}
-	body, err := s.pack.dict.Decode(scratch[:cap(scratch)], s.bodies.get(r.data))
-	if err != nil {
-		return nil, scratch
-	}
-	return body, body[:0]
 }
 
 // entrySymbols numbers the strings that repeat across events: each is held

@@ -301,9 +301,10 @@ func packedCommits(n int) ([]*eventstore.Commit, int) {
 
 // Bodies are kept packed once the first 64 KiB of them have made the
 // dictionary: the timelines still return every body exactly, whole and
-// page by page, before and after a snapshot round trip; the snapshot is a
-// third of the bodies smaller than it would be unpacked; and the canonical encoding the content
-// digest is taken over holds every body as it is, not as packed.
+// page by page, before and after a snapshot round trip; the snapshot is
+// smaller by a third of the bodies than it would be unpacked; and the
+// canonical encoding the content digest is taken over holds every body as
+// it is, not as packed.
 func TestTimelinesPackBodiesAndReturnThemExactly(t *testing.T) {
 	commits, total := packedCommits(6000)
 	tl := projections.NewTimelines()

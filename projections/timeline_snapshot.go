@@ -175,12 +175,14 @@ func (t *Timelines) write(w io.Writer, canonical bool) error {
 	}
 	var rec [entryRecordSize]byte
 	var scratch []byte
+	if canonical {
+		scratch = make([]byte, 64<<10)
+	}
 	for i := range s.len() {
 		s.putRecord(&rec, int32(i), canonical)
 		enc.w.Write(rec[:])
 		if canonical {
-			var body []byte
-			body, scratch = s.body(s.rec(int32(i)), scratch)
+			body, _ := s.body(s.rec(int32(i)), scratch)
 			enc.bytes(body)
 		}
 	}

@@ -16,13 +16,15 @@ import (
 // before T: a prefix of the aggregate's timeline, which the timelines keep
 // in that order. The first such read of an aggregate folds its whole
 // timeline once in the background (the read itself folds the usual way),
-// copy-on-write (so that the states share every target that did not
-// change between them), and keeps the state after every checkpointEvery
-// events;
+// as a chain of states (registry.Fold's ApplyChained: the states share
+// every target that did not change between them and the arrays of those
+// that did), and keeps the state after every so many events (see
+// spacing);
 // later reads start from the last usable checkpoint at or before their
 // prefix and fold only the events after it. The checkpoints are kept
 // until the aggregate's timeline changes (any event, however late, may
-// fall before them), and for at most maxCheckpointed aggregates.
+// fall before them), and for as many aggregates as the bound on the
+// states kept across aggregates allows (Config.AsOfCheckpoints).
 //
 // Corrections: the checkpoints are folded with every correction of the
 // timeline substituted (domain.Canonical over all of it), and a read of a
@@ -34,18 +36,38 @@ import (
 // checkpoint, so that those still correct them as they would in a full
 // fold.
 
-// checkpointEvery is how many events apart the checkpoints are.
-const checkpointEvery = 64
+// checkpointEvery is how many events apart the checkpoints are at the
+// least, and maxCheckpointsPer how many one aggregate has at the most:
+// the checkpoints of a longer timeline are further apart. Each state
+// kept costs about 20 KB for an agreement (its map of targets and the
+// targets changed since the state before); 32 of them keep a read at a
+// million events (about 6,700 per agreement) to folding some 200 events,
+// under a millisecond.
+const (
+	checkpointEvery   = 64
+	maxCheckpointsPer = 32
+)
 
-// maxCheckpointed bounds the aggregates whose checkpoints are kept.
-const maxCheckpointed = 1024
+// defaultCheckpointStates bounds the states kept across all aggregates
+// unless Config.AsOfCheckpoints says otherwise: about 65 MB of agreements
+// at a million events, the checkpoints of 64 agreements of 6,700 events.
+// The checkpoints of other aggregates are dropped to make room for new
+// ones.
+const defaultCheckpointStates = 5120
+
+// spacing is how many events apart the checkpoints of a timeline of n
+// events are.
+func spacing(n int) int {
+	return max(checkpointEvery, (n+maxCheckpointsPer-1)/maxCheckpointsPer)
+}
 
 type checkpoints struct {
 	ix    *index // the timeline index they were made from
 	count int    // its entries then
-	// states[i] is the state after the first (i+1)*checkpointEvery
-	// events, and highest[i] the highest version among them; latest is
-	// the highest version of all.
+	every int    // spacing(count)
+	// states[i] is the state after the first (i+1)*every events, and
+	// highest[i] the highest version among them; latest is the highest
+	// version of all.
 	states  []any
 	highest []uint64
 	latest  uint64
@@ -70,6 +92,8 @@ func (cp *checkpoints) limit(n int) int {
 type checkpointCache struct {
 	mu       sync.Mutex
 	per      map[eventstore.Aggregate]*checkpoints
+	states   int // the states held in per
+	max      int // the most states held; 0 for defaultCheckpointStates
 	building map[eventstore.Aggregate]bool
 	// slot lets one background build run at a time.
 	slot chan struct{}
@@ -116,13 +140,26 @@ func (c *checkpointCache) put(agg eventstore.Aggregate, cp *checkpoints) {
 	if c.per == nil {
 		c.per = map[eventstore.Aggregate]*checkpoints{}
 	}
-	if _, ok := c.per[agg]; !ok && len(c.per) >= maxCheckpointed {
-		for k := range c.per { // any one
-			delete(c.per, k)
+	if old, ok := c.per[agg]; ok {
+		c.states -= len(old.states)
+		delete(c.per, agg)
+	}
+	limit := c.max
+	if limit == 0 {
+		limit = defaultCheckpointStates
+	}
+	if len(cp.states) > limit {
+		return
+	}
+	for k, other := range c.per { // any others, until there is room
+		if c.states+len(cp.states) <= limit {
 			break
 		}
+		c.states -= len(other.states)
+		delete(c.per, k)
 	}
 	c.per[agg] = cp
+	c.states += len(cp.states)
 }
 
 // knownAt returns the state of agg as now known at the instant (basis
@@ -164,8 +201,8 @@ func (q *Reader) knownAt(agg eventstore.Aggregate, at AsOf) (state any, applied 
 	n := sort.Search(len(order), func(i int) bool { return t.entries.at(order[i]).OccurredAt.UnixNano() > limit })
 	latest = cp.latest
 	// The last usable checkpoint at or before n.
-	c := min(cp.limit(n)/checkpointEvery, len(cp.states))
-	p := c * checkpointEvery
+	c := min(cp.limit(n)/cp.every, len(cp.states))
+	p := c * cp.every
 	var events []Entry
 	var before int // corrections before p, put ahead of the tail
 	for _, pos := range cp.corrections {
@@ -218,7 +255,7 @@ func (q *Reader) buildCheckpoints(agg eventstore.Aggregate, k kind) (*checkpoint
 	if len(events) == 0 {
 		return nil, nil
 	}
-	cp := &checkpoints{ix: ix, count: len(events)}
+	cp := &checkpoints{ix: ix, count: len(events), every: spacing(len(events))}
 	stamped, err := stampEntries(events)
 	if err != nil {
 		return nil, err
@@ -244,9 +281,9 @@ func (q *Reader) buildCheckpoints(agg eventstore.Aggregate, k kind) (*checkpoint
 	s := k.zero()
 	var highest uint64
 	for i := range canon {
-		s = k.applyShared(s, canon[i].Event)
+		s = k.applyChained(s, canon[i].Event)
 		highest = max(highest, events[i].AggregateVersion)
-		if (i+1)%checkpointEvery == 0 {
+		if (i+1)%cp.every == 0 {
 			cp.states, cp.highest = append(cp.states, s), append(cp.highest, highest)
 		}
 	}

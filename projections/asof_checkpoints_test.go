@@ -161,3 +161,35 @@ func TestKnownAtCheckpointsAreMadeInTheBackground(t *testing.T) {
 		t.Fatalf("the read from the checkpoints differs from the first read")
 	}
 }
+
+// An aggregate keeps at most maxCheckpointsPer states, however long its
+// timeline, and the cache holds no more states than its bound: it drops
+// other aggregates' checkpoints to make room, and keeps none of an
+// aggregate that alone would exceed it.
+func TestCheckpointsAreBounded(t *testing.T) {
+	for _, n := range []int{1, 63, 64, 65, 2048, 2049, 6700, 27000, 1 << 22} {
+		if every := spacing(n); every < checkpointEvery || n/every > maxCheckpointsPer {
+			t.Fatalf("a timeline of %d events has checkpoints every %d events: %d of them", n, every, n/every)
+		}
+	}
+	c := checkpointCache{max: 70}
+	cps := func(n int) *checkpoints { return &checkpoints{states: make([]any, n)} }
+	agg := func(i int) eventstore.Aggregate { return eventstore.Aggregate{Kind: "laa", ID: fmt.Sprint(i)} }
+	for i := range 10 {
+		c.put(agg(i), cps(30))
+		if c.states > 70 || c.get(agg(i)) == nil {
+			t.Fatalf("after %d puts of 30 states: %d states held, the last one kept: %v", i+1, c.states, c.get(agg(i)) != nil)
+		}
+		held := 0
+		for _, cp := range c.per {
+			held += len(cp.states)
+		}
+		if held != c.states {
+			t.Fatalf("the cache counts %d states and holds %d", c.states, held)
+		}
+	}
+	c.put(agg(3), cps(71))
+	if c.get(agg(3)) != nil || c.states > 70 {
+		t.Fatalf("71 states were kept under a bound of 70 (%d held)", c.states)
+	}
+}

@@ -47,7 +47,8 @@ type Reader struct {
 	// checkpoints make a state as now known at a past instant cheap (see
 	// asof_checkpoints.go).
 	checkpoints checkpointCache
-	// fullFold turns the checkpoints off (tests compare the two).
+	// fullFold turns the checkpoints off (Config.AsOfCheckpoints < 0;
+	// tests compare the two).
 	fullFold bool
 }
 
@@ -57,6 +58,12 @@ type Reader struct {
 // [Reader.Position].
 func OpenReader(ctx context.Context, cfg Config) (*Reader, error) {
 	q := &Reader{timelines: NewTimelines(), agreements: NewAgreements(), assessments: NewAssessments()}
+	switch {
+	case cfg.AsOfCheckpoints < 0:
+		q.fullFold = true
+	case cfg.AsOfCheckpoints > 0:
+		q.checkpoints.max = cfg.AsOfCheckpoints
+	}
 	r, err := Open(ctx, cfg, q.timelines, q.agreements, q.assessments)
 	if err != nil {
 		return nil, err

@@ -31,10 +31,10 @@ type kind struct {
 	// clone returns a copy of a state that apply may fold in place
 	// without changing the original.
 	clone func(state any) any
-	// applyShared folds one event into a state without writing to
-	// anything the state holds (copy-on-write), so that the states before
-	// and after share what the event did not change.
-	applyShared func(state any, e domain.Event) any
+	// applyChained folds one event into a state of a chain, without
+	// changing what the state shows (see [registry.Fold] ApplyChained):
+	// the states before and after share what the event did not change.
+	applyChained func(state any, e domain.Event) any
 }
 
 // kinds is the read side's kind → fold registry: the domain's fold of
@@ -51,10 +51,10 @@ func foldWith[S any](f registry.Fold[S]) kind {
 	var zero S
 	apply := f.ApplyOwned
 	return kind{
-		applyShared: func(s any, e domain.Event) any { return f.Apply(s.(S), e) },
-		apply:       func(s any, e domain.Event) any { return apply(s.(S), e) },
-		clone:       func(s any) any { return f.Clone(s.(S)) },
-		zero:        func() any { return zero },
+		applyChained: func(s any, e domain.Event) any { return f.ApplyChained(s.(S), e) },
+		apply:        func(s any, e domain.Event) any { return apply(s.(S), e) },
+		clone:        func(s any) any { return f.Clone(s.(S)) },
+		zero:         func() any { return zero },
 		fold: func(events []Entry, each func(*Entry, any) error) (any, error) {
 			stamped, err := stampEntries(events)
 			if err != nil {

@@ -193,7 +193,22 @@ func ApplyAgreement(a Agreement, e domain.Event) Agreement { return a.Apply(e) }
 // Events of other aggregates leave it unchanged. Apply trusts the events: it
 // checks nothing, because the decision already did.
 func (a Agreement) Apply(e domain.Event) Agreement {
-	a.apply(e, false)
+	a.apply(e, copying)
+	return a
+}
+
+// ApplyChained folds one event as [Agreement.Apply] does, but appends to
+// the arrays the agreement's slices (outturns, order, refreshes,
+// corrections) end in rather than copying them: Apply copies a year's
+// whole outturn history to add one revision, so a chain of states along a
+// long history costs memory that grows with the square of its length.
+// Maps and the entries it changes are still copied. The agreement it was
+// given must not be folded again by Apply, ApplyChained or ApplyInPlace
+// (the two results would share an array both append to); it may still be
+// read and cloned. It is for a chain of states each derived once from the
+// one before, such as checkpoints along a history.
+func (a Agreement) ApplyChained(e domain.Event) Agreement {
+	a.apply(e, chained)
 	return a
 }
 
@@ -205,7 +220,7 @@ func (a Agreement) Apply(e domain.Event) Agreement {
 // anyone else (a read model folding under its own lock, a fold of a
 // history into a fresh state). Hand out a [Agreement.Clone] of such a
 // state, never the state itself.
-func (a *Agreement) ApplyInPlace(e domain.Event) { a.apply(e, true) }
+func (a *Agreement) ApplyInPlace(e domain.Event) { a.apply(e, inPlace) }
 
 // Clone returns a copy of the agreement that shares nothing a later
 // [Agreement.ApplyInPlace] on the original writes to.
@@ -237,10 +252,17 @@ func (a Agreement) Clone() Agreement {
 	return c
 }
 
-// apply is the fold behind Apply and ApplyInPlace. With inPlace false it
-// writes to no map or slice a held before; with inPlace true it reuses
-// them.
-func (a *Agreement) apply(e domain.Event, inPlace bool) {
+// mode is how the fold treats the maps and slices an agreement holds.
+type mode uint8
+
+const (
+	copying mode = iota // writes to none of them (Apply)
+	inPlace             // writes to them (ApplyInPlace)
+	chained             // copies the maps, appends to the slices' arrays (ApplyChained)
+)
+
+// apply is the fold behind Apply, ApplyChained and ApplyInPlace.
+func (a *Agreement) apply(e domain.Event, m mode) {
 	var at time.Time
 	switch e := e.(type) {
 	case AgreementOpened:
@@ -255,24 +277,24 @@ func (a *Agreement) apply(e domain.Event, inPlace bool) {
 		if old, ok := a.Targets[e.Target]; ok && old != nil {
 			t.Outturns = old.Outturns
 		} else {
-			a.Order = appendTo(a.Order, inPlace, e.Target)
+			a.Order = appendTo(a.Order, m, e.Target)
 		}
-		a.setTarget(t, inPlace)
+		a.setTarget(t, m)
 		at = e.At
 	case TargetCounterProposed:
 		t := a.target(e.Target)
 		t.Open = &Proposal{Baseline: e.Baseline, Values: e.Values.clone(), Rationale: e.Rationale, Round: e.Round, Side: e.Side, By: e.ProposedBy, At: e.At}
-		a.setTarget(t, inPlace)
+		a.setTarget(t, m)
 		at = e.At
 	case TargetAgreed:
 		t := a.target(e.Target)
 		t.Status, t.Baseline, t.Values, t.AgreedAt, t.Open = TargetStatusAgreed, e.Baseline, e.Values.clone(), e.At, nil
-		a.setTarget(t, inPlace)
+		a.setTarget(t, m)
 		at = e.At
 	case TargetWithdrawn:
 		t := a.target(e.Target)
 		t.Status, t.Open = TargetStatusWithdrawn, nil
-		a.setTarget(t, inPlace)
+		a.setTarget(t, m)
 		at = e.At
 	case AgreementAdopted:
 		a.Status, a.AdoptedAt, at = StatusAdopted, e.At, e.At
@@ -281,22 +303,22 @@ func (a *Agreement) apply(e domain.Event, inPlace bool) {
 	case AgreementApproved:
 		a.Status, a.ApprovedAt, a.LockdownFrom, at = StatusApproved, e.At, e.LockdownFrom, e.At
 	case SelfAssessmentSubmitted:
-		a.updateReview(e.Year, inPlace, func(r *Review) { r.SelfAssessmentAt = e.At })
+		a.updateReview(e.Year, m, func(r *Review) { r.SelfAssessmentAt = e.At })
 		at = e.At
 	case AnnualReviewHeld:
-		a.updateReview(e.Year, inPlace, func(r *Review) { r.HeldAt = e.At })
+		a.updateReview(e.Year, m, func(r *Review) { r.HeldAt = e.At })
 		at = e.At
 	case AnnualReviewReportSent:
-		a.updateReview(e.Year, inPlace, func(r *Review) { r.ReportSentAt = e.At })
+		a.updateReview(e.Year, m, func(r *Review) { r.ReportSentAt = e.At })
 		at = e.At
 	case RefreshOpened:
-		a.Refreshes = appendTo(a.Refreshes, inPlace, Refresh{Year: e.Year, OpenedAt: e.At})
+		a.Refreshes = appendTo(a.Refreshes, m, Refresh{Year: e.Year, OpenedAt: e.At})
 		a.Status, at = StatusRefreshOpen, e.At
 	case RefreshRevisionProposed:
 		t := a.target(e.Target)
 		t.Open = &Proposal{Baseline: e.Baseline, Values: e.Values.clone(), Rationale: e.Rationale, Round: e.Round, Side: e.Side,
 			By: e.ProposedBy, At: e.At, Ground: e.Ground, Flag: e.Flag}
-		a.setTarget(t, inPlace)
+		a.setTarget(t, m)
 		at = e.At
 	case RefreshRevisionCountered:
 		t := a.target(e.Target)
@@ -306,41 +328,41 @@ func (a *Agreement) apply(e domain.Event, inPlace bool) {
 		}
 		t.Open = &Proposal{Baseline: e.Baseline, Values: e.Values.clone(), Rationale: e.Rationale, Round: e.Round, Side: e.Side,
 			By: e.ProposedBy, At: e.At, Ground: e.Ground, Flag: flag}
-		a.setTarget(t, inPlace)
+		a.setTarget(t, m)
 		at = e.At
 	case RefreshRevisionAgreed:
 		t := a.target(e.Target)
 		t.Baseline, t.Values, t.Open = e.Baseline, e.Values.clone(), nil
 		t.Revisions++
-		a.setTarget(t, inPlace)
+		a.setTarget(t, m)
 		at = e.At
 	case RefreshAdopted:
-		a.updateRefresh(inPlace, func(r *Refresh) { r.AdoptedAt = e.At })
+		a.updateRefresh(m, func(r *Refresh) { r.AdoptedAt = e.At })
 		a.Status, at = StatusRefreshAdopted, e.At
 	case RefreshConcluded:
-		a.updateRefresh(inPlace, func(r *Refresh) { r.ConcludedAt = e.At })
+		a.updateRefresh(m, func(r *Refresh) { r.ConcludedAt = e.At })
 		a.Status, at = StatusRefreshConcluded, e.At
 	case RefreshApproved:
-		a.updateRefresh(inPlace, func(r *Refresh) { r.ApprovedAt = e.At })
+		a.updateRefresh(m, func(r *Refresh) { r.ApprovedAt = e.At })
 		a.Status, at = StatusApproved, e.At
 	case OutturnRecorded:
 		t := a.target(e.Target)
 		out := t.Outturns
-		if !inPlace || out == nil {
+		if m != inPlace || out == nil {
 			out = make(map[string][]Outturn, len(t.Outturns)+1)
 			for k, v := range t.Outturns {
 				out[k] = v
 			}
 		}
-		out[e.Year] = appendTo(out[e.Year], inPlace, Outturn{Value: e.Value, Source: e.Source, Revision: e.Revision, At: e.At})
+		out[e.Year] = appendTo(out[e.Year], m, Outturn{Value: e.Value, Source: e.Source, Revision: e.Revision, At: e.At})
 		t.Outturns = out
-		a.setTarget(t, inPlace)
+		a.setTarget(t, m)
 	case CorrectionRecorded:
 		c := Correction{CorrectsEventID: e.CorrectsEventID, Reason: e.Reason, By: e.By, At: e.At}
 		if _, ok := e.CorrectedBody(); ok {
 			c.Type = e.CorrectedType
 		}
-		a.Corrections = appendTo(a.Corrections, inPlace, c)
+		a.Corrections = appendTo(a.Corrections, m, c)
 	default:
 		return
 	}
@@ -351,10 +373,11 @@ func (a *Agreement) apply(e domain.Event, inPlace bool) {
 	a.Version++
 }
 
-// appendTo appends v to s; unless inPlace, into a new array, so that s's
-// array is never written.
-func appendTo[T any](s []T, inPlace bool, v T) []T {
-	if !inPlace {
+// appendTo appends v to s; when copying, into a new array, so that s's
+// array is never written. Chained, it may write past the end of s in its
+// array, which no state before it can see.
+func appendTo[T any](s []T, m mode, v T) []T {
+	if m == copying {
 		s = s[:len(s):len(s)]
 	}
 	return append(s, v)
@@ -369,14 +392,14 @@ func (a *Agreement) target(key string) Target {
 	return Target{}
 }
 
-// setTarget stores t. Unless inPlace, it stores it in a clone of the map,
+// setTarget stores t. Unless in place, it stores it in a clone of the map,
 // which shares every other target with the old one: the copy an event
 // costs is the map's pointers and the one target it changed.
-func (a *Agreement) setTarget(t Target, inPlace bool) {
+func (a *Agreement) setTarget(t Target, m mode) {
 	switch {
 	case a.Targets == nil:
 		a.Targets = map[string]*Target{t.Key: &t}
-	case !inPlace:
+	case m != inPlace:
 		m := maps.Clone(a.Targets)
 		m[t.Key] = &t
 		a.Targets = m
@@ -388,9 +411,9 @@ func (a *Agreement) setTarget(t Target, inPlace bool) {
 }
 
 // updateReview changes the review of year with f, in a copy of the
-// reviews unless inPlace, as updateRefresh does the current refresh.
-func (a *Agreement) updateReview(year string, inPlace bool, f func(*Review)) {
-	if !inPlace || a.Reviews == nil {
+// reviews unless in place, as updateRefresh does the current refresh.
+func (a *Agreement) updateReview(year string, m mode, f func(*Review)) {
+	if m != inPlace || a.Reviews == nil {
 		m := make(map[string]Review, len(a.Reviews)+1)
 		for k, v := range a.Reviews {
 			m[k] = v
@@ -402,11 +425,11 @@ func (a *Agreement) updateReview(year string, inPlace bool, f func(*Review)) {
 	a.Reviews[year] = r
 }
 
-func (a *Agreement) updateRefresh(inPlace bool, f func(*Refresh)) {
+func (a *Agreement) updateRefresh(m mode, f func(*Refresh)) {
 	if len(a.Refreshes) == 0 {
 		return
 	}
-	if !inPlace {
+	if m != inPlace {
 		a.Refreshes = append([]Refresh(nil), a.Refreshes...)
 	}
 	f(&a.Refreshes[len(a.Refreshes)-1])

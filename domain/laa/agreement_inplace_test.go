@@ -139,3 +139,34 @@ func TestApplyLeavesTheStateItWasGivenAsItWas(t *testing.T) {
 		a = next
 	}
 }
+
+// A chain of states made by ApplyChained is, state by state, the chain
+// Apply makes; and every state of it is still what it was once the states
+// after it have been folded (they append to its arrays past its end only).
+// A clone of any of them can be folded in place without changing it.
+func TestApplyChainedKeepsEveryEarlierStateOfTheChain(t *testing.T) {
+	for seed := int64(1); seed <= 60; seed++ {
+		r := rand.New(rand.NewSource(seed))
+		events := randomAgreementEvents(r, 1+r.Intn(600))
+		var chain, want []Agreement
+		var a, cow Agreement
+		for _, e := range events {
+			a, cow = a.ApplyChained(e), cow.Apply(e)
+			chain, want = append(chain, a), append(want, cow)
+		}
+		for i := range chain {
+			if !reflect.DeepEqual(chain[i], want[i]) {
+				t.Fatalf("seed %d: state %d of %d (after %s) is not Apply's once the chain is folded:\n got %s\nwant %s",
+					seed, i, len(chain), events[i].EventType(), domaintest.Show(chain[i]), domaintest.Show(want[i]))
+			}
+		}
+		i := r.Intn(len(chain))
+		c := chain[i].Clone()
+		for _, e := range randomAgreementEvents(r, 50) {
+			c.ApplyInPlace(e)
+		}
+		if !reflect.DeepEqual(chain[i], want[i]) {
+			t.Fatalf("seed %d: folding a clone of state %d in place changed it", seed, i)
+		}
+	}
+}

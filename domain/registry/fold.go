@@ -25,20 +25,28 @@ type Fold[S any] struct {
 	// Clone returns a copy of a state that ApplyOwned may fold without
 	// changing the original.
 	Clone func(state S) S
+	// ApplyChained folds as Apply does, for a chain of states each
+	// derived once from the one before (checkpoints along a history): the
+	// state it is given is read and cloned afterwards, never folded again,
+	// so the new one may append to the arrays it shares with it. The
+	// agreement's does, which keeps such a chain's memory linear in the
+	// history's length; for the other kinds it is Apply.
+	ApplyChained func(state S, e domain.Event) S
 }
 
 // copying is the fold of a kind whose Apply never writes in place: it is
 // also its owned fold, and a state is its own clone.
 func copying[S any](apply func(S, domain.Event) S) Fold[S] {
-	return Fold[S]{Apply: apply, ApplyOwned: apply, Clone: func(s S) S { return s }}
+	return Fold[S]{Apply: apply, ApplyOwned: apply, ApplyChained: apply, Clone: func(s S) S { return s }}
 }
 
 // The fold of every aggregate kind.
 var (
 	AgreementFold = Fold[laa.Agreement]{
-		Apply:      laa.Agreement.Apply,
-		ApplyOwned: applyAgreementInPlace,
-		Clone:      laa.Agreement.Clone,
+		Apply:        laa.Agreement.Apply,
+		ApplyOwned:   applyAgreementInPlace,
+		ApplyChained: laa.Agreement.ApplyChained,
+		Clone:        laa.Agreement.Clone,
 	}
 	AreaAssessmentFold = copying(caa.AreaAssessment.Apply)
 	OrgAssessmentFold  = copying(caa.OrgAssessment.Apply)

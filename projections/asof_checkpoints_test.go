@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"math/rand"
 	"reflect"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/laaledger/laaledger/domain/laa"
 	"github.com/laaledger/laaledger/domain/registry"
 	"github.com/laaledger/laaledger/eventstore"
+	"github.com/laaledger/laaledger/eventstore/estest"
 )
 
 // randomAgreementHistory is n events of one agreement in commits of one
@@ -191,5 +193,24 @@ func TestCheckpointsAreBounded(t *testing.T) {
 	c.put(agg(3), cps(71))
 	if c.get(agg(3)) != nil || c.states > 70 {
 		t.Fatalf("71 states were kept under a bound of 70 (%d held)", c.states)
+	}
+}
+
+// Config.AsOfCheckpoints sets the bound of the reader's checkpoints, or
+// turns them off.
+func TestReaderTakesItsCheckpointBoundFromConfig(t *testing.T) {
+	l := estest.Open(t)
+	for _, c := range []struct {
+		n        int
+		max      int
+		fullFold bool
+	}{{0, 0, false}, {100, 100, false}, {-1, 0, true}} {
+		q, err := OpenReader(estest.Context(t), Config{Store: l.Store, AsOfCheckpoints: c.n, Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q.checkpoints.max != c.max || q.fullFold != c.fullFold {
+			t.Fatalf("AsOfCheckpoints %d: bound %d, full folds %v; want %d, %v", c.n, q.checkpoints.max, q.fullFold, c.max, c.fullFold)
+		}
 	}
 }

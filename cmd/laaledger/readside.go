@@ -28,8 +28,8 @@ type readSide struct {
 // embedded server's store, or under --data when the ledger is external.
 func (f *storeFlags) projectionsDir() string { return filepath.Join(f.data, "projections") }
 
-func openReadSide(ctx context.Context, sf *storeFlags, s *eventstore.Store, log *slog.Logger) (*readSide, error) {
-	q, err := projections.OpenReader(ctx, projections.Config{Store: s, Dir: sf.projectionsDir(), Logger: log})
+func openReadSide(ctx context.Context, sf *storeFlags, s *eventstore.Store, log *slog.Logger, asOfCheckpoints int) (*readSide, error) {
+	q, err := projections.OpenReader(ctx, projections.Config{Store: s, Dir: sf.projectionsDir(), Logger: log, AsOfCheckpoints: asOfCheckpoints})
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +67,7 @@ func localReader(ctx context.Context, c *call) (q *projections.Reader, done func
 	if err != nil {
 		return nil, nil, err
 	}
-	rs, err := openReadSide(ctx, sf, s, log)
+	rs, err := openReadSide(ctx, sf, s, log, 0)
 	if err == nil {
 		err = catchUp(ctx, rs, s)
 	}

@@ -21,7 +21,7 @@ func runRebuild(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
-	rs, err := openReadSide(ctx, &c.flags, s, c.log)
+	rs, err := openReadSide(ctx, &c.flags, s, c.log, 0)
 	if err != nil {
 		return err
 	}

@@ -92,6 +92,18 @@ func restored(t *testing.T, snap []byte) *projections.Timelines {
 }
 
 // ledgerCommits returns every commit of the ledger, in stream order.
+// timelinesOf is the timelines built commit by commit from commits.
+func timelinesOf(t *testing.T, commits []*eventstore.Commit) *projections.Timelines {
+	t.Helper()
+	tl := projections.NewTimelines()
+	for _, c := range commits {
+		if err := tl.Apply(c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return tl
+}
+
 func ledgerCommits(t *testing.T, s *eventstore.Store) []*eventstore.Commit {
 	t.Helper()
 	var out []*eventstore.Commit
@@ -121,12 +133,7 @@ func TestTimelinesOfAGeneratedLedgerAreItsEvents(t *testing.T) {
 	commits := ledgerCommits(t, l.Store)
 	want := ledgerEntries(t, ctx, l.Store)
 
-	built := projections.NewTimelines()
-	for _, c := range commits {
-		if err := built.Apply(c); err != nil {
-			t.Fatal(err)
-		}
-	}
+	built := timelinesOf(t, commits)
 	sameAsEntries(t, built, want)
 	snap := snapshotOfTimelines(t, built)
 
@@ -136,13 +143,7 @@ func TestTimelinesOfAGeneratedLedgerAreItsEvents(t *testing.T) {
 		t.Fatalf("the restored model writes another snapshot (%d bytes, want %d)", len(again), len(snap))
 	}
 
-	half := projections.NewTimelines()
-	for _, c := range commits[:len(commits)/2] {
-		if err := half.Apply(c); err != nil {
-			t.Fatal(err)
-		}
-	}
-	resumed := restored(t, snapshotOfTimelines(t, half))
+	resumed := restored(t, snapshotOfTimelines(t, timelinesOf(t, commits[:len(commits)/2])))
 	for _, c := range commits[len(commits)/2:] {
 		if err := resumed.Apply(c); err != nil {
 			t.Fatal(err)
@@ -307,13 +308,10 @@ func packedCommits(n int) ([]*eventstore.Commit, int) {
 // it is, not as packed.
 func TestTimelinesPackBodiesAndReturnThemExactly(t *testing.T) {
 	commits, total := packedCommits(6000)
-	tl := projections.NewTimelines()
+	tl := timelinesOf(t, commits)
 	var want []projections.Entry
 	for _, c := range commits {
 		want = append(want, projections.NewEntry(&c.Events[0], 0))
-		if err := tl.Apply(c); err != nil {
-			t.Fatal(err)
-		}
 	}
 	sameAsEntries(t, tl, want)
 	snap := snapshotOfTimelines(t, tl)
@@ -346,13 +344,7 @@ func TestTimelinesPackBodiesAndReturnThemExactly(t *testing.T) {
 // every timeline without a panic.
 func TestTimelinesRefuseADamagedSnapshotOfPackedBodies(t *testing.T) {
 	commits, _ := packedCommits(400)
-	tl := projections.NewTimelines()
-	for _, c := range commits {
-		if err := tl.Apply(c); err != nil {
-			t.Fatal(err)
-		}
-	}
-	snap := snapshotOfTimelines(t, tl)
+	snap := snapshotOfTimelines(t, timelinesOf(t, commits))
 	refused := 0
 	for i := 0; i < len(snap); i += 41 {
 		damaged := bytes.Clone(snap)

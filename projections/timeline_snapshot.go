@@ -90,8 +90,12 @@ func (s *entryStore) getRecord(b []byte) (key, entryRec, error) {
 		if n, err := s2.DecodedLen(packed); err != nil || n > maxArenaRun {
 			return k, r, fmt.Errorf("entry's packed body is not one (%d bytes unpacked, %v)", n, err)
 		}
-		if _, err := s.pack.dict.Decode(s.pack.buf[:cap(s.pack.buf)], packed); err != nil {
+		body, err := s.pack.dict.Decode(s.pack.buf[:cap(s.pack.buf)], packed)
+		if err != nil {
 			return k, r, fmt.Errorf("entry's packed body does not decompress: %w", err)
+		}
+		if cap(body) > cap(s.pack.buf) {
+			s.pack.buf = body[:0] // the next check reuses it
 		}
 	}
 	return k, r, nil

@@ -1,19 +1,26 @@
 // Package jsonscan is the fast path for decoding hot, known JSON shapes
 // without reflection: the event store's commits and the domain's commonest
-// event bodies, each decoded field by field by its package. Tokenizing is
-// github.com/go-json-experiment/json/jsontext's (the syntax layer of the
-// proposed encoding/json/v2); what this package adds is the one set of
-// rules both users need to decode into Go values exactly as encoding/json
-// would.
+// event bodies, each decoded field by field by its package. It is the
+// module's one JSON tokenizer: a byte-level scanner over the document in
+// memory, with the one set of rules both users need to decode into Go
+// values exactly as encoding/json would.
 //
 // It is a fast path, not a second definition of JSON. Each method accepts
 // only input it decodes exactly as encoding/json would and otherwise
 // reports false; the caller then hands the whole document to
 // encoding/json, whose result or error stands. It refuses, among others,
 // syntax errors, nulls where a value is expected, keys with escapes, keys
-// that name a field only without regard to case (see [Scanner.Unknown])
-// and numbers that do not fit. Strings with escapes or invalid UTF-8 are
-// decoded by encoding/json, token by token.
+// that name a field only without regard to case (see [Scanner.Unknown]),
+// numbers that do not fit and nesting deeper than [MaxDepth]. Strings with
+// escapes or invalid UTF-8 are decoded by encoding/json, token by token.
+// The fuzz targets here and in its users compare it with encoding/json.
+//
+// Why not a library's tokenizer: github.com/go-json-experiment/json's
+// jsontext (the syntax layer of the proposed encoding/json/v2) did this
+// job before, and a commit took 3.8 µs to decode through it, most of it
+// in its streaming state machine; reading the ledger back is bound by
+// that decoding on two cores (docs/PERFORMANCE.md, "Decoding"), so the
+// tokenizer is written here, for whole documents in memory only.
 //
 // The package is pure: it does no I/O and imports nothing of this module.
 // It lives under domain because the domain may import nothing from the
@@ -24,42 +31,25 @@ package jsonscan
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"strconv"
-	"sync"
 	"time"
 	"unicode/utf8"
-
-	"github.com/go-json-experiment/json/jsontext"
 )
 
-// Scanner walks one JSON document. The zero value is not usable; call [New].
-// A scanner is done with once [Scanner.End] has been called.
-type Scanner struct{ s *state }
-
-// state is a pooled decoder: a rebuild scans millions of small documents.
-type state struct {
-	d   jsontext.Decoder
-	buf bytes.Buffer
+// Scanner walks one JSON document held in memory. The zero value is an
+// empty document; call [New].
+type Scanner struct {
+	b     []byte
+	i     int // the next byte to read
+	depth int // objects and arrays open at i
 }
 
-var states = sync.Pool{New: func() any { return new(state) }}
+// New returns a scanner at the start of b. It reads b in place and keeps
+// no reference to it once done with.
+func New(b []byte) Scanner { return Scanner{b: b} }
 
-// decodeOptions leave repeated keys to [Seen] and invalid UTF-8 to
-// [Scanner.Str], so that what jsontext refuses is only what encoding/json
-// refuses too.
-var decodeOptions = []jsontext.Options{jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)}
-
-// New returns a scanner at the start of b. Decoding from a bytes.Buffer,
-// jsontext reads b in place.
-func New(b []byte) Scanner {
-	st := states.Get().(*state)
-	st.buf = *bytes.NewBuffer(b)
-	st.d.Reset(&st.buf, decodeOptions...)
-	return Scanner{st}
-}
-
-// MaxDepth is the nesting jsontext and encoding/json both accept.
+// MaxDepth is the nesting encoding/json accepts; deeper input is refused
+// here and left to encoding/json, which refuses it too.
 const MaxDepth = 10000
 
 // Seen records which fields of one object have been decoded, by their
@@ -78,23 +68,20 @@ func (s *Seen) First(n int) bool {
 	return true
 }
 
-// End reports whether only white space remains, and releases the scanner.
+// End reports whether only white space remains.
 func (p *Scanner) End() bool {
-	_, err := p.s.d.ReadToken()
-	p.s.buf = bytes.Buffer{}
-	states.Put(p.s)
-	p.s = nil
-	return err == io.EOF
+	p.space()
+	return p.i == len(p.b)
 }
 
 // Object walks an object, calling field with each key (escape-free; a key
 // with escapes is refused) positioned before the key's value.
 func (p *Scanner) Object(field func(key []byte) bool) bool {
-	if !p.open() {
+	if !p.open('{') {
 		return false
 	}
-	for {
-		key, end, ok := p.member()
+	for first := true; ; first = false {
+		key, end, ok := p.member(first)
 		if end || !ok {
 			return ok
 		}
@@ -104,27 +91,59 @@ func (p *Scanner) Object(field func(key []byte) bool) bool {
 	}
 }
 
-// open reads the opening brace of an object.
-func (p *Scanner) open() bool {
-	t, err := p.s.d.ReadToken()
-	return err == nil && t.Kind() == '{'
+// open reads the opening c ('{' or '[') of an object or an array.
+func (p *Scanner) open(c byte) bool {
+	if p.peek() != c || p.depth >= MaxDepth {
+		return false
+	}
+	p.i++
+	p.depth++
+	return true
 }
 
-// member reads what comes next inside an object: its next key, positioned
-// before the key's value, or its closing brace (end). ok is false for
-// anything else, a key with escapes included.
-func (p *Scanner) member() (key []byte, end, ok bool) {
-	d := &p.s.d
-	if d.PeekKind() == '}' {
-		_, err := d.ReadToken()
-		return nil, true, err == nil
+// more reads what comes before the next element of the open object or
+// array that close ends: nothing before the first element, a comma before
+// each other. At close (read) it reports end; ok is false for anything
+// else. The element's own reader checks that a value starts there.
+func (p *Scanner) more(close byte, first bool) (end, ok bool) {
+	switch p.peek() {
+	case close:
+		p.i++
+		p.depth--
+		return true, true
+	case ',':
+		if first {
+			return false, false
+		}
+		p.i++
+		return false, true
 	}
-	v, err := d.ReadValue()
-	if err != nil || v.Kind() != '"' {
-		return nil, false, false
+	return false, first
+}
+
+// member reads what comes next inside an object: its next key and colon,
+// positioned before the key's value, or its closing brace (end). ok is
+// false for anything else, a key with escapes included.
+func (p *Scanner) member(first bool) (key []byte, end, ok bool) {
+	tok, plain, end, ok := p.name(first)
+	if end || !ok {
+		return nil, end, ok
 	}
-	key = v[1 : len(v)-1]
-	return key, false, bytes.IndexByte(key, '\\') < 0
+	return tok[1 : len(tok)-1], false, plain
+}
+
+// name is member for any key: it returns the key's token (quotes
+// included) and whether it is plain (no escapes, ASCII or valid UTF-8).
+func (p *Scanner) name(first bool) (tok []byte, plain, end, ok bool) {
+	if end, ok := p.more('}', first); end || !ok {
+		return nil, false, end, ok
+	}
+	tok, plain, ok = p.str()
+	if !ok || p.peek() != ':' {
+		return nil, false, false, false
+	}
+	p.i++
+	return tok, plain, false, true
 }
 
 // Fields walks an object whose members are the fields named by keys (each
@@ -138,13 +157,13 @@ func (p *Scanner) member() (key []byte, end, ok bool) {
 // every event here, and a second closure call per field cost it 2 % more.
 // The two share the steps of reading the braces and the keys.
 func (p *Scanner) Fields(keys []string, field func(i int) bool) bool {
-	if !p.open() {
+	if !p.open('{') {
 		return false
 	}
 	var seen Seen
 	next := 0
-	for {
-		key, end, ok := p.member()
+	for first := true; ; first = false {
+		key, end, ok := p.member(first)
 		if end || !ok {
 			return ok
 		}
@@ -186,17 +205,16 @@ func fieldIndex(keys []string, key []byte, from int) int {
 // its value. A repeated key is the caller's to resolve: encoding/json keeps
 // the last value for a map.
 func (p *Scanner) Map(value func(key string) bool) bool {
-	d := &p.s.d
-	if t, err := d.ReadToken(); err != nil || t.Kind() != '{' {
+	if !p.open('{') {
 		return false
 	}
-	for {
-		if d.PeekKind() == '}' {
-			_, err := d.ReadToken()
-			return err == nil
+	for first := true; ; first = false {
+		tok, plain, end, ok := p.name(first)
+		if end || !ok {
+			return ok
 		}
 		var k string
-		if !p.Str(&k) || !value(k) {
+		if !text(tok, plain, &k) || !value(k) {
 			return false
 		}
 	}
@@ -205,14 +223,13 @@ func (p *Scanner) Map(value func(key string) bool) bool {
 // Array walks an array (not null), calling elem positioned before each
 // element.
 func (p *Scanner) Array(elem func() bool) bool {
-	d := &p.s.d
-	if t, err := d.ReadToken(); err != nil || t.Kind() != '[' {
+	if !p.open('[') {
 		return false
 	}
-	for {
-		if d.PeekKind() == ']' {
-			_, err := d.ReadToken()
-			return err == nil
+	for first := true; ; first = false {
+		end, ok := p.more(']', first)
+		if end || !ok {
+			return ok
 		}
 		if !elem() {
 			return false
@@ -263,15 +280,17 @@ func foldedKey(key []byte, fields []string) bool {
 // Str decodes a string (not null). Strings with escapes or invalid UTF-8
 // (which encoding/json replaces) are rare and left to encoding/json.
 func (p *Scanner) Str(dst *string) bool {
-	v, err := p.s.d.ReadValue()
-	if err != nil || v.Kind() != '"' {
-		return false
+	tok, plain, ok := p.str()
+	return ok && text(tok, plain, dst)
+}
+
+// text decodes a string token (quotes included) into dst: in place when
+// plain, by encoding/json otherwise.
+func text(tok []byte, plain bool, dst *string) bool {
+	if !plain {
+		return json.Unmarshal(tok, dst) == nil
 	}
-	body := v[1 : len(v)-1]
-	if bytes.IndexByte(body, '\\') >= 0 || !utf8.Valid(body) {
-		return json.Unmarshal(v, dst) == nil
-	}
-	*dst = string(body)
+	*dst = string(tok[1 : len(tok)-1])
 	return true
 }
 
@@ -295,12 +314,12 @@ func (p *Scanner) Strs(dst *[]string) bool {
 // Time decodes a timestamp with time.Time's own UnmarshalJSON, given the
 // raw token as encoding/json gives it.
 func (p *Scanner) Time(dst *time.Time) bool {
-	v, err := p.s.d.ReadValue()
-	if err != nil || v.Kind() != '"' {
+	tok, _, ok := p.str()
+	if !ok {
 		return false
 	}
 	var t time.Time
-	if t.UnmarshalJSON(v) != nil {
+	if t.UnmarshalJSON(tok) != nil {
 		return false
 	}
 	*dst = t
@@ -310,11 +329,11 @@ func (p *Scanner) Time(dst *time.Time) bool {
 // number returns a number literal; with integer set, only one without a
 // fraction or exponent (which encoding/json refuses for an integer field).
 func (p *Scanner) number(integer bool) ([]byte, bool) {
-	v, err := p.s.d.ReadValue()
-	if err != nil || v.Kind() != '0' || integer && bytes.ContainsAny(v, ".eE") {
+	lit, ok := p.num()
+	if !ok || integer && bytes.ContainsAny(lit, ".eE") {
 		return nil, false
 	}
-	return v, true
+	return lit, true
 }
 
 // Int decodes an integer as encoding/json does, with strconv.ParseInt.
@@ -352,12 +371,196 @@ func store[T int | uint64 | float64](dst *T, v T, ok bool) bool {
 // Raw returns a copy of the next value's bytes, as json.RawMessage keeps
 // them.
 func (p *Scanner) Raw() ([]byte, bool) {
-	v, err := p.s.d.ReadValue()
-	if err != nil {
+	p.space()
+	from := p.i
+	if !p.Skip() {
 		return nil, false
 	}
-	return bytes.Clone(v), true
+	return bytes.Clone(p.b[from:p.i]), true
 }
 
 // Skip passes over one value, checking its syntax.
-func (p *Scanner) Skip() bool { return p.s.d.SkipValue() == nil }
+func (p *Scanner) Skip() bool {
+	switch c := p.peek(); c {
+	case '"':
+		_, _, ok := p.str()
+		return ok
+	case '{':
+		if !p.open('{') {
+			return false
+		}
+		for first := true; ; first = false {
+			_, _, end, ok := p.name(first)
+			if end || !ok {
+				return ok
+			}
+			if !p.Skip() {
+				return false
+			}
+		}
+	case '[':
+		if !p.open('[') {
+			return false
+		}
+		for first := true; ; first = false {
+			end, ok := p.more(']', first)
+			if end || !ok {
+				return ok
+			}
+			if !p.Skip() {
+				return false
+			}
+		}
+	case 't':
+		return p.literal("true")
+	case 'f':
+		return p.literal("false")
+	case 'n':
+		return p.literal("null")
+	}
+	_, ok := p.num()
+	return ok
+}
+
+// The tokenizer. Each step first passes over white space.
+
+// space passes over white space.
+func (p *Scanner) space() {
+	for p.i < len(p.b) {
+		switch p.b[p.i] {
+		case ' ', '\t', '\n', '\r':
+			p.i++
+		default:
+			return
+		}
+	}
+}
+
+// peek returns the next byte after white space, or 0 at the end.
+func (p *Scanner) peek() byte {
+	p.space()
+	if p.i < len(p.b) {
+		return p.b[p.i]
+	}
+	return 0
+}
+
+// plainByte marks the bytes a string may hold as they are: not the quote,
+// the backslash, a control character or a byte of a multi-byte character.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// str reads a string and returns its token, quotes included. plain means
+// it has no escapes and is valid UTF-8, so that its bytes are its value.
+// Invalid UTF-8 is accepted, as encoding/json accepts it.
+func (p *Scanner) str() (tok []byte, plain, ok bool) {
+	if p.peek() != '"' {
+		return nil, false, false
+	}
+	b, from := p.b, p.i
+	i, plain, ascii := from+1, true, true
+	for i < len(b) {
+		c := b[i]
+		if plainByte[c] {
+			i++
+			continue
+		}
+		switch {
+		case c == '"':
+			p.i = i + 1
+			tok = b[from:p.i]
+			return tok, plain && (ascii || utf8.Valid(tok)), true
+		case c == '\\':
+			plain = false
+			if i+1 >= len(b) {
+				return nil, false, false
+			}
+			switch b[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if i+6 > len(b) || !hex4(b[i+2:i+6]) {
+					return nil, false, false
+				}
+				i += 6
+			default:
+				return nil, false, false
+			}
+		case c < 0x20:
+			return nil, false, false
+		default:
+			ascii = false
+			i++
+		}
+	}
+	return nil, false, false
+}
+
+func hex4(b []byte) bool {
+	for _, c := range b {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// num reads a number literal as JSON writes it: an optional minus, an
+// integer part without leading zeros, an optional fraction and exponent.
+func (p *Scanner) num() ([]byte, bool) {
+	p.space()
+	b, from := p.b, p.i
+	i := from
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && '1' <= b[i] && b[i] <= '9':
+		i = digits(b, i)
+	default:
+		return nil, false
+	}
+	if i < len(b) && b[i] == '.' {
+		if j := digits(b, i+1); j > i+1 {
+			i = j
+		} else {
+			return nil, false
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		j := digits(b, i)
+		if j == i {
+			return nil, false
+		}
+		i = j
+	}
+	p.i = i
+	return b[from:i], true
+}
+
+// digits returns the position after the run of digits at b[i:].
+func digits(b []byte, i int) int {
+	for i < len(b) && '0' <= b[i] && b[i] <= '9' {
+		i++
+	}
+	return i
+}
+
+// literal reads the word w (true, false or null).
+func (p *Scanner) literal(w string) bool {
+	if end := p.i + len(w); end > len(p.b) || string(p.b[p.i:end]) != w {
+		return false
+	}
+	p.i += len(w)
+	return true
+}

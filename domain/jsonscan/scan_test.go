@@ -160,3 +160,31 @@ func TestNumbersLeaveTheDestinationOnFailure(t *testing.T) {
 		t.Errorf("Int(-3) = %d", i)
 	}
 }
+
+// The fast path must not refuse what the ledger commonly holds, or every
+// read pays for encoding/json; nor accept nesting encoding/json refuses.
+func TestSkipAcceptsValidJSONUpToMaxDepth(t *testing.T) {
+	for _, s := range []string{
+		`0`, `-0`, `-0.5e-3`, `1E+9`, `123.456`, `true`, `false`, `null`, `""`, `"\u00e9\ud83d\ude00\"\\\/\b\f\n\r\t"`,
+		"\"caf\u00e9 \x7f\"", " \t\r\n{ \"a\" : [ 1 , { } , [ ] ] , \"\" : null } ", `{"a":{"b":{"c":[[[]]]}}}`,
+		strings.Repeat("[", MaxDepth) + strings.Repeat("]", MaxDepth),
+	} {
+		p := New([]byte(s))
+		if !p.Skip() || !p.End() {
+			t.Errorf("refused valid JSON %.40q", s)
+		}
+	}
+	for _, s := range []string{
+		strings.Repeat("[", MaxDepth+1) + strings.Repeat("]", MaxDepth+1),
+		`{"a":` + strings.Repeat("[", MaxDepth) + strings.Repeat("]", MaxDepth) + `}`,
+		`[1,]`, `[,1]`, `{"a":1,}`, `{"a"}`, `{,}`, `01`, `1.`, `.5`, `-`, `1e`, `tru`, `nul`, `"\u00g0"`, `"\q"`, "\"\x1f\"", `"open`,
+	} {
+		p := New([]byte(s))
+		if p.Skip() && p.End() {
+			t.Errorf("accepted %.40q", s)
+		}
+		if json.Valid([]byte(s)) {
+			t.Errorf("%.40q is valid JSON; the case is wrong", s)
+		}
+	}
+}

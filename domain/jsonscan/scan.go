@@ -379,7 +379,10 @@ func (p *Scanner) Raw() ([]byte, bool) {
 	return bytes.Clone(p.b[from:p.i]), true
 }
 
-// Skip passes over one value, checking its syntax.
+// Skip passes over one value, checking its syntax. Its loops over an
+// object's members and an array's elements are those of [Scanner.Map] and
+// [Scanner.Array] written out again: passing Skip to them as a closure made
+// decoding a commit 7-10 % slower (it skips every event body).
 func (p *Scanner) Skip() bool {
 	switch c := p.peek(); c {
 	case '"':

@@ -506,6 +506,7 @@ func (p *Scanner) str() (tok []byte, plain, ok bool) {
 	return nil, false, false
 }
 
+// hex4 reports whether the four bytes after a \u escape are hex digits.
 func hex4(b []byte) bool {
 	for _, c := range b {
 		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {

@@ -283,6 +283,13 @@ func (s *Store) consume(ctx context.Context, op string, cfg jetstream.OrderedCon
 		msg, err := it.Next()
 		if idle != nil && !idle.Stop() && stalled.Load() {
 			approx := len(cfg.FilterSubjects) > 0 || (cfg.OptStartTime != nil && !received)
+			if !approx {
+				// The server may have dropped a message it could not read:
+				// one the stream should hold but does not is a loss.
+				if err := s.mustHold(ctx, waiting, nil); errors.Is(err, ErrIntegrity) {
+					return fmt.Errorf("%s: %w", op, err)
+				}
+			}
 			return &ReadStalledError{Op: op, Waiting: waiting, Stop: stop, Filtered: approx, Idle: s.cfg.ReadIdleTimeout}
 		}
 		if err != nil {
@@ -443,7 +450,33 @@ func (s *Store) Subscribe(ctx context.Context, opts ReadOptions, fn func(*Commit
 func (s *Store) Commit(ctx context.Context, seq uint64) (*Commit, error) {
 	msg, err := s.stream.GetMsg(ctx, seq)
 	if err != nil {
-		return nil, fmt.Errorf("read commit %d: %w", seq, mapErr(err))
+		return nil, fmt.Errorf("read commit %d: %w", seq, s.mustHold(ctx, seq, err))
 	}
 	return decodeCommit(msg.Data, seq)
+}
+
+// mustHold returns err (mapped) for a read of the message at seq, unless
+// the message is not found although the stream should hold it: a ledger
+// stream keeps every sequence from 1 to its last (it denies deletes), so
+// a sequence at or below the last that cannot be found has been lost.
+// That is an [*IntegrityError], recorded with [Store.Distrust]. A nil err
+// asks the stream itself whether it holds seq.
+func (s *Store) mustHold(ctx context.Context, seq uint64, err error) error {
+	if err == nil {
+		_, err = s.stream.GetMsg(ctx, seq)
+		if err == nil {
+			return nil
+		}
+	}
+	if !errors.Is(err, jetstream.ErrMsgNotFound) || seq == 0 {
+		return mapErr(err)
+	}
+	last, lerr := s.LastSequence(ctx)
+	if lerr != nil || seq > last {
+		return mapErr(err)
+	}
+	ie := &IntegrityError{Stream: s.cfg.Stream, Reason: fmt.Sprintf(
+		"while running, the commit at sequence %d cannot be found although the stream ends at %d and deletes nothing: it was lost or its stored bytes are damaged", seq, last)}
+	s.Distrust(ie)
+	return ie
 }

@@ -185,6 +185,9 @@ type Store struct {
 	wm *watermarker
 	// doubt is the integrity failure found at Open, if any.
 	doubt error
+	// distrust is the first integrity failure reported while running
+	// (see Distrust).
+	distrust atomic.Pointer[IntegrityError]
 	// noCreate forbids creating a missing stream (a watermark exists).
 	noCreate bool
 	// readers holds a slot for every stream read in progress.
@@ -343,9 +346,47 @@ func (s *Store) Integrity() error {
 		return s.doubt
 	}
 	if s.wm != nil {
-		return s.wm.err()
+		if err := s.wm.err(); err != nil {
+			return err
+		}
+	}
+	if e := s.distrust.Load(); e != nil {
+		return e
 	}
 	return nil
+}
+
+// Distrust records that the stream was found not to be the history this
+// ledger acknowledged while it runs — a verification that failed, a read
+// that met a broken hash chain or a missing commit, a notary that could
+// not re-hash what it signed — so that from then on, as for damage found
+// at Open, every Append is refused and [Store.Integrity] says why. The
+// first reason stands; later ones and nil are ignored. Nothing but a new
+// Open, after the operator has restored the stream, clears it.
+//
+// The store calls it itself when an append meets a broken chain; a
+// program that verifies the ledger through other means (the notary, a
+// full verification) calls it with what it found.
+func (s *Store) Distrust(reason error) {
+	if reason == nil {
+		return
+	}
+	var ie *IntegrityError
+	if !errors.As(reason, &ie) {
+		ie = &IntegrityError{Stream: s.cfg.Stream, Reason: "while running, " + reason.Error()}
+	}
+	if s.distrust.CompareAndSwap(nil, ie) {
+		s.log.Error("ledger integrity in doubt: appends are refused from now on", "err", ie)
+	}
+}
+
+// distrustIfTampered passes err through, first recording it with
+// Distrust if it says the stored history does not verify.
+func (s *Store) distrustIfTampered(err error) error {
+	if errors.Is(err, ErrTampered) || errors.Is(err, ErrIntegrity) {
+		s.Distrust(err)
+	}
+	return err
 }
 
 // startEmbedded runs nats-server in-process with JetStream in dataDir and two

@@ -21,7 +21,7 @@ func DecodeCommit(data []byte, seq uint64) (*Commit, error) { return decodeCommi
 func (s *Store) StoredCommit(ctx context.Context, seq uint64) (StoredCommit, error) {
 	msg, err := s.stream.GetMsg(ctx, seq)
 	if err != nil {
-		return StoredCommit{}, fmt.Errorf("read stored commit %d: %w", seq, mapErr(err))
+		return StoredCommit{}, fmt.Errorf("read stored commit %d: %w", seq, s.mustHold(ctx, seq, err))
 	}
 	return StoredCommit{Sequence: seq, Data: msg.Data}, nil
 }

@@ -146,6 +146,7 @@ type watermarker struct {
 	cur     Watermark // highest acknowledged
 	written uint64    // sequence in the file
 	wdigest string    // commit digest at written
+	wtime   time.Time // when the file was written
 	failed  error     // an integrity failure seen while running
 
 	stop chan struct{}
@@ -153,7 +154,7 @@ type watermarker struct {
 }
 
 func newWatermarker(path, stream string, start Watermark, interval time.Duration) *watermarker {
-	return &watermarker{path: path, stream: stream, interval: interval, cur: start, written: start.Sequence, wdigest: start.CommitSHA256,
+	return &watermarker{path: path, stream: stream, interval: interval, cur: start, written: start.Sequence, wdigest: start.CommitSHA256, wtime: start.UpdatedAt,
 		stop: make(chan struct{}), done: make(chan struct{})}
 }
 
@@ -198,7 +199,7 @@ func (w *watermarker) flush() error {
 	}
 	w.mu.Lock()
 	if cur.Sequence > w.written {
-		w.written, w.wdigest = cur.Sequence, cur.CommitSHA256
+		w.written, w.wdigest, w.wtime = cur.Sequence, cur.CommitSHA256, cur.UpdatedAt
 	}
 	w.mu.Unlock()
 	return nil
@@ -224,7 +225,7 @@ func (w *watermarker) run(ctx context.Context, st jetstream.Stream, log func(msg
 			log("watermark not written", "err", err)
 		}
 		w.mu.Lock()
-		mark := Watermark{Stream: w.stream, Sequence: w.written, CommitSHA256: w.wdigest}
+		mark := Watermark{Stream: w.stream, Sequence: w.written, CommitSHA256: w.wdigest, UpdatedAt: w.wtime}
 		w.mu.Unlock()
 		if mark.Sequence == 0 || w.err() != nil {
 			continue

@@ -249,6 +249,11 @@ func (n *Notary) issueLocked(ctx context.Context) (Checkpoint, bool, error) {
 	if size == 0 || have && size == last.Size {
 		return last, false, nil
 	}
+	// A ledger found altered signs nothing more: what was stored after the
+	// damage was found is not vouched for.
+	if err := n.store.Integrity(); err != nil {
+		return Checkpoint{}, false, fmt.Errorf("refusing to sign tree size %d: %w", size, err)
+	}
 	root, err := n.tree.Root(size)
 	if err != nil {
 		return Checkpoint{}, false, err

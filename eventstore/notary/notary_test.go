@@ -3,6 +3,7 @@ package notary_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"github.com/nats-io/nats.go/jetstream"
 	"os"
@@ -296,4 +297,26 @@ func restartWithoutWatermark(t *testing.T, l *estest.Ledger) {
 	s, err := eventstore.Open(estest.Context(t), l.Cfg)
 	require.NoError(t, err)
 	l.Store = s
+}
+
+// Once the store distrusts its stream, the notary signs nothing more:
+// commits stored after the damage was found are not vouched for, and the
+// checkpoints signed before stand.
+func TestNotarySignsNothingOnceTheLedgerIsInDoubt(t *testing.T) {
+	l, _, n := notarisedLedger(t)
+	ctx := estest.Context(t)
+	appendN(t, l, 3)
+	before := issue(t, n)
+	appendN(t, l, 2)
+	_, err := n.Sync(ctx)
+	require.NoError(t, err)
+	l.Store.Distrust(errors.New("a verification found commit 2 altered"))
+
+	_, fresh, err := n.Issue(ctx)
+	require.ErrorIs(t, err, eventstore.ErrIntegrity, "a grown tree is not signed while the ledger is in doubt")
+	require.False(t, fresh)
+	require.Contains(t, err.Error(), "commit 2 altered", "the refusal says why")
+	latest, ok := n.Latest()
+	require.True(t, ok)
+	require.Equal(t, before.Size, latest.Size, "the last checkpoint is still the one signed before the damage was found")
 }

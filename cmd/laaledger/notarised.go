@@ -22,7 +22,7 @@ func exportNotarised(ctx context.Context, sf *storeFlags, nf *notaryFlags, s *ev
 	if err != nil {
 		return 0, err
 	}
-	if _, _, err := n.Issue(ctx); err != nil {
+	if err := signUnlessInDoubt(ctx, s, n); err != nil {
 		return 0, err
 	}
 	return bundle.ExportNotarised(ctx, s, n, w)
@@ -36,10 +36,22 @@ func exportFiltered(ctx context.Context, sf *storeFlags, nf *notaryFlags, s *eve
 	if err != nil {
 		return 0, 0, err
 	}
-	if _, _, err := n.Issue(ctx); err != nil {
+	if err := signUnlessInDoubt(ctx, s, n); err != nil {
 		return 0, 0, err
 	}
 	return bundle.ExportFiltered(ctx, s, n, o, w)
+}
+
+// signUnlessInDoubt signs a checkpoint of every commit stored, so that an
+// export or a proof reaches the latest one; on a ledger whose integrity is
+// in doubt it signs nothing, and what follows ends at the last checkpoint
+// signed before, for examination.
+func signUnlessInDoubt(ctx context.Context, s *eventstore.Store, n *notary.Notary) error {
+	if s.Integrity() != nil {
+		return nil
+	}
+	_, _, err := n.Issue(ctx)
+	return err
 }
 
 // checkpointFiles is a repeatable flag of signed checkpoint files.

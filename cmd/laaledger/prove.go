@@ -61,7 +61,7 @@ func proveFlags(fs *flag.FlagSet) ledgerRun {
 			if err != nil {
 				return err
 			}
-			if _, _, err := n.Issue(ctx); err != nil {
+			if err := signUnlessInDoubt(ctx, s, n); err != nil {
 				return err
 			}
 			if *seq != 0 {

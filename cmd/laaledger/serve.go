@@ -186,6 +186,7 @@ func serve(ctx context.Context, c *call, nf *notaryFlags, s *eventstore.Store, l
 	go func() {
 		defer wg.Done()
 		if err := rs.runner.Run(runCtx); err != nil {
+			distrustIfTampered(s, err)
 			runnerErr.Store(err)
 			log.Error("projections stopped; /readyz now fails", "err", err)
 		}
@@ -194,6 +195,7 @@ func serve(ctx context.Context, c *call, nf *notaryFlags, s *eventstore.Store, l
 	go func() {
 		defer wg.Done()
 		if err := nt.Run(runCtx); err != nil {
+			distrustIfTampered(s, err)
 			notaryErr.Store(err)
 			log.Error("notary stopped: no more checkpoints are signed; /readyz now fails", "err", err)
 		}

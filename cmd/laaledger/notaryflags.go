@@ -72,5 +72,6 @@ func (f *notaryFlags) config(sf *storeFlags, s *eventstore.Store, log *slog.Logg
 	if err != nil {
 		return notary.Config{}, err
 	}
-	return notary.Config{Key: k, Origin: f.originOr(s.StreamConfig().Name), Every: f.every, Interval: f.interval, Logger: log}, nil
+	return notary.Config{Key: k, Origin: f.originOr(s.StreamConfig().Name), Every: f.every, Interval: f.interval, Logger: log,
+		MarkFile: filepath.Join(sf.data, notary.MarkFile)}, nil
 }

@@ -29,6 +29,12 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock checkpoints are dated by; default time.Now.
 	Now func() time.Time
+	// MarkFile, if set, keeps a record of the last checkpoint stored
+	// (usually DATA/[MarkFile]): Open refuses a checkpoint stream that no
+	// longer holds it, as the ledger's watermark does for the ledger
+	// stream, so that removing signed checkpoints does not pass for a
+	// ledger never signed.
+	MarkFile string
 }
 
 // DefaultOrigin is the origin of the ledger stream's checkpoints.
@@ -117,6 +123,9 @@ func open(ctx context.Context, store *eventstore.Store, cfg Config, tree *Tree) 
 	if err != nil {
 		return nil, fmt.Errorf("notary: %w", err)
 	}
+	if err := n.checkMark(); err != nil {
+		return nil, fmt.Errorf("notary: %w", err)
+	}
 	if _, err := n.Sync(ctx); err != nil {
 		return nil, fmt.Errorf("notary: %w", err)
 	}
@@ -134,6 +143,9 @@ func open(ctx context.Context, store *eventstore.Store, cfg Config, tree *Tree) 
 			return nil, fmt.Errorf("notary: %w", notVerifiedf("the ledger's first %d commits have root %s, checkpoint %d of %s signed %s: the history was rewritten",
 				cp.Size, b64(root), i+1, aux.Name(), b64(cp.Hash)))
 		}
+	}
+	if k := len(n.cps); k > 0 {
+		n.writeMark(n.cps[k-1])
 	}
 	n.log.Info("notary ready", "origin", cfg.Origin, "tree_size", size, "checkpoints", len(n.cps))
 	return n, nil
@@ -280,6 +292,7 @@ func (n *Notary) issueLocked(ctx context.Context) (Checkpoint, bool, error) {
 	n.bySize[size] = len(n.cps)
 	n.cps = append(n.cps, cp)
 	n.cpMu.Unlock()
+	n.writeMark(cp)
 	n.log.Debug("checkpoint signed", "tree_size", size, "root", b64(root))
 	return cp, true, nil
 }

@@ -320,3 +320,56 @@ func TestNotarySignsNothingOnceTheLedgerIsInDoubt(t *testing.T) {
 	require.True(t, ok)
 	require.Equal(t, before.Size, latest.Size, "the last checkpoint is still the one signed before the damage was found")
 }
+
+// With a MarkFile, the notary records the last checkpoint it stored and
+// refuses, at the next Open, a checkpoint stream that no longer holds it:
+// removing the signed checkpoints does not pass for a ledger never signed.
+func TestNotaryRefusesACheckpointStreamThatLostTheRecordedCheckpoint(t *testing.T) {
+	l := estest.Open(t)
+	k := testKey(t)
+	ctx := estest.Context(t)
+	markFile := filepath.Join(t.TempDir(), notary.MarkFile)
+	cfg := notary.Config{Key: k, MarkFile: markFile}
+	n, err := notary.Open(ctx, l.Store, cfg)
+	require.NoError(t, err)
+	_, err = os.Stat(markFile)
+	require.ErrorIs(t, err, os.ErrNotExist, "nothing is recorded before a checkpoint is stored")
+	appendN(t, l, 4)
+	issue(t, n)
+	appendN(t, l, 2)
+	cp := issue(t, n)
+	b, err := os.ReadFile(markFile)
+	require.NoError(t, err)
+	require.Contains(t, string(b), fmt.Sprintf(`"tree_size":%d`, cp.Size), "the record names the last checkpoint stored")
+
+	_, err = notary.Open(ctx, l.Store, cfg)
+	require.NoError(t, err, "the intact checkpoint stream matches the record")
+
+	// A record of the same size with another root: the stream holds a
+	// different checkpoint from the one stored.
+	require.NoError(t, os.WriteFile(markFile, fmt.Appendf(nil, `{"origin":%q,"tree_size":%d,"root_hash":"AAAA"}`, k.Name(), cp.Size), 0o600))
+	_, err = notary.Open(ctx, l.Store, cfg)
+	require.ErrorIs(t, err, notary.ErrNotVerified)
+	require.ErrorContains(t, err, "had root AAAA: the checkpoint stream was replaced")
+	require.NoError(t, os.WriteFile(markFile, b, 0o600))
+
+	// The administrator removes the checkpoint stream.
+	require.NoError(t, l.AdminJetStream().DeleteStream(ctx, notary.CheckpointStream(eventstore.DefaultStream)))
+	_, err = notary.Open(ctx, l.Store, cfg)
+	require.ErrorIs(t, err, notary.ErrNotVerified)
+	require.ErrorIs(t, err, eventstore.ErrTampered)
+	require.ErrorContains(t, err, fmt.Sprintf("a checkpoint of tree size %d was stored", cp.Size))
+	require.ErrorContains(t, err, "LEDGER_CHECKPOINTS does not hold it (it holds none)")
+
+	// A damaged record is refused, not read as none.
+	require.NoError(t, os.WriteFile(markFile, []byte("{not json"), 0o600))
+	_, err = notary.Open(ctx, l.Store, cfg)
+	require.ErrorIs(t, err, notary.ErrNotVerified)
+	require.ErrorContains(t, err, "is damaged")
+
+	// Without a record (an older ledger, or the first start) there is
+	// nothing to hold the stream to.
+	require.NoError(t, os.Remove(markFile))
+	_, err = notary.Open(ctx, l.Store, cfg)
+	require.NoError(t, err)
+}

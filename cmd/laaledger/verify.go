@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"strings"
 
 	"github.com/laaledger/laaledger/cmd/laaledger/internal/api"
 	"github.com/laaledger/laaledger/eventstore"
@@ -21,7 +22,7 @@ import (
 func verifyFlags(fs *flag.FlagSet) ledgerRun {
 	var nf notaryFlags // the signing key in the data directory; --key is the verifier key here
 	bundlePath := fs.String("bundle", "", "verify an exported file (laaledger export -o FILE) offline, without the ledger")
-	key := fs.String("key", "", "with --bundle: the verifier key you trust (as `laaledger key` prints it), or a file holding it")
+	key := fs.String("key", "", "with --bundle: the verifier `KEY` you trust (as 'laaledger key' prints it), or a file holding it")
 	var srv serverFlags
 	srv.register(fs)
 	var cps checkpointFiles
@@ -32,7 +33,7 @@ func verifyFlags(fs *flag.FlagSet) ledgerRun {
 			if *checkProjections {
 				return usageError{"--projections checks the data directory's snapshot; it does not apply to --bundle"}
 			}
-			vkey, err := verifierKeyArg(*key)
+			vkey, err := trustedKeyArg(*key, flagGiven(fs, "key"))
 			if err != nil {
 				return err
 			}
@@ -58,6 +59,41 @@ func verifyFlags(fs *flag.FlagSet) ledgerRun {
 		}
 		return nil
 	}
+}
+
+// trustedKeyArg reads the verifier key of verify --bundle. Without --key
+// the bundle is checked against the key it carries; a --key that is given
+// but empty, or names an empty file, is refused rather than read as absent,
+// so that --key "$(laaledger key)" cannot quietly check nothing when
+// `laaledger key` failed.
+func trustedKeyArg(v string, given bool) (string, error) {
+	if !given {
+		return verifierKeyArg(v)
+	}
+	if strings.TrimSpace(v) == "" {
+		return "", usageError{"--key is empty: give the verifier key you trust (as `laaledger key` prints it) or a file holding it, " +
+			"or leave --key out to check the bundle against the key it carries"}
+	}
+	key, err := verifierKeyArg(v)
+	if err != nil {
+		return "", err
+	}
+	if key == "" {
+		return "", usageError{fmt.Sprintf("--key %s: the file is empty; it must hold the verifier key you trust (as `laaledger key` prints it)", v)}
+	}
+	return key, nil
+}
+
+// flagGiven reports whether the flag was set on the command line, even to
+// its default.
+func flagGiven(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == name {
+			given = true
+		}
+	})
+	return given
 }
 
 // verifyLedger reads the whole ledger once: it checks every aggregate's

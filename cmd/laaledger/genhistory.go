@@ -17,6 +17,9 @@ func genHistoryFlags(fs *flag.FlagSet) ledgerRun {
 	fs.IntVar(&o.Workers, "workers", 64, "areas written concurrently")
 	fs.Uint64Var(&o.Seed, "seed", 1, "random seed; the same seed and sizes give the same history, and a re-run writes nothing")
 	return func(ctx context.Context, c *call) error {
+		if err := checkHistorySize(o); err != nil {
+			return err
+		}
 		s, err := c.ledger(ctx)
 		if err != nil {
 			return err
@@ -37,4 +40,19 @@ func genHistoryFlags(fs *flag.FlagSet) ledgerRun {
 		fmt.Fprintf(c.stdout, "%d commands in %s (%.0f/s); the ledger is at stream sequence %d\n", n, d.Round(time.Millisecond), float64(n)/d.Seconds(), last)
 		return nil
 	}
+}
+
+// checkHistorySize refuses sizes that name no history, before the ledger
+// is opened: genhistory.Run reads a zero as its default, which would turn
+// --events 0 into a million events.
+func checkHistorySize(o genhistory.Options) error {
+	switch {
+	case o.Events < 1:
+		return usageError{fmt.Sprintf("--events %d: give the number of events to write, 1 or more", o.Events)}
+	case o.Areas < 0:
+		return usageError{fmt.Sprintf("--areas %d: give the number of areas to use, 1 or more, or 0 for all", o.Areas)}
+	case o.Workers < 1:
+		return usageError{fmt.Sprintf("--workers %d: give the number of areas to write at once, 1 or more", o.Workers)}
+	}
+	return nil
 }

@@ -27,7 +27,8 @@ import (
 	"github.com/laaledger/laaledger/domain/service"
 )
 
-// Options shape the history.
+// Options shape the history. A zero size means its default; [Run] refuses
+// a negative one.
 type Options struct {
 	// Events is the approximate number of events to write (default 1,000,000).
 	Events int
@@ -68,14 +69,17 @@ func planFor(events, areas int) plan {
 // Run writes the history and returns the number of commands executed.
 // Running it twice with the same options writes nothing the second time.
 func Run(ctx context.Context, svc *service.Service, opt Options) (int64, error) {
-	if opt.Events <= 0 {
+	if opt.Events < 0 || opt.Areas < 0 || opt.Workers < 0 {
+		return 0, fmt.Errorf("history of %d events, %d areas, %d workers: a size cannot be negative (0 means the default)", opt.Events, opt.Areas, opt.Workers)
+	}
+	if opt.Events == 0 {
 		opt.Events = 1_000_000
 	}
 	areas := domain.Areas()
 	if opt.Areas > 0 && opt.Areas < len(areas) {
 		areas = areas[:opt.Areas]
 	}
-	if opt.Workers <= 0 {
+	if opt.Workers == 0 {
 		opt.Workers = 64
 	}
 	if _, err := svc.Execute(ctx, catalogue.SeedMeta(), catalogue.SeedCommand(), nil); err != nil {

@@ -1,6 +1,7 @@
 package genhistory
 
 import (
+	"context"
 	"testing"
 
 	"github.com/laaledger/laaledger/domain/laa"
@@ -47,4 +48,29 @@ func TestPlanSpreadsEventsOverAreas(t *testing.T) {
 	p := planFor(1_000_000, 150)
 	perArea := (p.designated+p.local)*(p.rounds+1) + (p.designated+p.local)*2*p.outturnRevisions + 40
 	require.InDelta(t, 1_000_000/150, perArea, 1_000_000/150*0.1)
+}
+
+// A negative size is refused, not read as the default of a million events.
+func TestRefusesANegativeSize(t *testing.T) {
+	l := estest.Open(t)
+	svc := service.New(l.Store, service.Kinds())
+	// Cancelled, so that a size read as the default fails at once instead
+	// of writing a million events.
+	ctx, cancel := context.WithCancel(estest.Context(t))
+	cancel()
+	for _, tc := range []struct {
+		desc string
+		opt  Options
+	}{
+		{"events", Options{Events: -5, Areas: 1, Workers: 1}},
+		{"areas", Options{Events: 100, Areas: -1, Workers: 1}},
+		{"workers", Options{Events: 100, Areas: 1, Workers: -1}},
+	} {
+		n, err := Run(ctx, svc, tc.opt)
+		require.ErrorContains(t, err, "cannot be negative", tc.desc)
+		require.Zero(t, n, tc.desc)
+	}
+	last, err := l.Store.LastSequence(estest.Context(t))
+	require.NoError(t, err)
+	require.Zero(t, last, "nothing is written")
 }

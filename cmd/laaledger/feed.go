@@ -9,9 +9,12 @@ import (
 	"io"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/eventstore"
+	"github.com/laaledger/laaledger/projections"
 )
 
 // readFlags are the flags that choose which events to read, as given.
@@ -40,7 +43,7 @@ func readOptions(fs interface {
 }) (func() (eventstore.ReadOptions, error), readFlags) {
 	from := fs.Uint64("from-seq", 0, "start at this stream sequence")
 	since := fs.String("since", "", "start at the first commit recorded at or after this time (YYYY-MM-DD or RFC 3339)")
-	kind := fs.String("kind", "", "only this aggregate kind (laa, caa, oa, nis)")
+	kind := fs.String("kind", "", "only this aggregate kind ("+strings.Join(projections.Kinds(), ", ")+")")
 	area := fs.String("area", "", "only this area's aggregates (with --kind)")
 	return func() (eventstore.ReadOptions, error) {
 		o := eventstore.ReadOptions{FromSequence: *from}
@@ -53,8 +56,14 @@ func readOptions(fs interface {
 			}
 			o.FromTime = t
 		}
+		if *kind != "" && !projections.IsKind(*kind) {
+			return o, usageError{fmt.Sprintf("--kind %q: unknown aggregate kind; use one of %s", *kind, strings.Join(projections.Kinds(), ", "))}
+		}
 		if *area != "" && *kind == "" {
 			return o, usageError{"--area needs --kind"}
+		}
+		if _, ok := domain.LookupArea(*area); *area != "" && !ok {
+			return o, usageError{fmt.Sprintf("--area %q: no LAA area has that 2008 ONS/SNAC code (such as 00EB, Hartlepool)", *area)}
 		}
 		var toks []string
 		if *area != "" {

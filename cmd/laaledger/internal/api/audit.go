@@ -6,9 +6,12 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/eventstore"
+	"github.com/laaledger/laaledger/projections"
 )
 
 // VerifyReport is the answer of POST /v1/verify: the server checked every
@@ -125,8 +128,14 @@ func exportOptions(r *http.Request) (eventstore.ReadOptions, error) {
 		o.FromTime = t
 	}
 	kind, area := q.Get("kind"), q.Get("area")
+	if kind != "" && !projections.IsKind(kind) {
+		return o, badRequest("bad_request", "kind "+strconv.Quote(kind)+": unknown aggregate kind; use one of "+strings.Join(projections.Kinds(), ", "))
+	}
 	if area != "" && kind == "" {
 		return o, badRequest("bad_request", "area needs kind")
+	}
+	if _, ok := domain.LookupArea(area); area != "" && !ok {
+		return o, badRequest("bad_request", "area "+strconv.Quote(area)+": no LAA area has that 2008 ONS/SNAC code; GET /v1/areas lists them")
 	}
 	var toks []string
 	if area != "" {

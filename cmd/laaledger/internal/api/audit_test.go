@@ -124,7 +124,7 @@ func TestVerifyAndExportAnswerAnyTokenAndNeverCallAnEmptyLedgerIntact(t *testing
 	if rep, err := bundle.Verify(strings.NewReader(string(body))); err != nil || rep.Commits != 3 {
 		t.Errorf("exported bundle: %+v %v", rep, err)
 	}
-	r = h.do(req{method: "GET", path: "/v1/export?kind=apitest&area=00EB&from_sequence=1&since=2001-01-01", token: tokScrutiny})
+	r = h.do(req{method: "GET", path: "/v1/export?kind=laa&area=00EB&from_sequence=1&since=2001-01-01", token: tokScrutiny})
 	if r.Status != http.StatusOK {
 		t.Errorf("filtered export: %d %s", r.Status, r.Body)
 	}
@@ -149,6 +149,42 @@ func TestVerifyAndExportAnswerAnyTokenAndNeverCallAnEmptyLedgerIntact(t *testing
 		}
 		if err == nil {
 			t.Errorf("an export cut at byte %d read as whole", cut)
+		}
+	}
+}
+
+// An export of a kind or an area the ledger does not have is bad input,
+// not an empty bundle that reads as "nothing happened".
+func TestExportRefusesAnUnknownKindOrArea(t *testing.T) {
+	aud := &storeAuditor{}
+	h := newHarness(t, testKinds, func(c *Config) { c.Auditor = aud })
+	aud.store = h.ledger.Store
+	if r := h.command(tokLA, "apitest.Note", "audit-0", note("00EB", "x"), nil); r.Status != http.StatusCreated {
+		t.Fatalf("note: %d %s", r.Status, r.Body)
+	}
+	for _, tc := range []struct {
+		desc, query string
+		want        []string
+	}{
+		{"unknown kind", "kind=nope", append([]string{`"nope"`}, projections.Kinds()...)},
+		{"unknown kind with an area", "kind=nope&area=00EB", []string{`"nope"`}},
+		{"unknown area", "kind=laa&area=ZZ99", []string{`"ZZ99"`, "/v1/areas"}},
+	} {
+		r := h.do(req{method: "GET", path: "/v1/export?" + tc.query, token: tokAuditor})
+		r.wantProblem(t, http.StatusBadRequest, "bad_request")
+		if r.Status != http.StatusBadRequest {
+			continue
+		}
+		detail := r.problem(t).Detail
+		for _, w := range tc.want {
+			if !strings.Contains(detail, w) {
+				t.Errorf("%s: detail %q does not name %s", tc.desc, detail, w)
+			}
+		}
+	}
+	for _, ok := range []string{"kind=laa&area=00EB", "kind=laa&area=20", "kind=nis"} {
+		if r := h.do(req{method: "GET", path: "/v1/export?" + ok, token: tokAuditor}); r.Status != http.StatusOK {
+			t.Errorf("export?%s: %d %s", ok, r.Status, r.Body)
 		}
 	}
 }

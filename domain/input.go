@@ -18,6 +18,10 @@ import (
 // values are accepted: several indicators measure a change.
 const MaxMagnitude = 1e12
 
+// RuleBadText is the rule of a refusal for text no field may hold:
+// invalid UTF-8, a lone surrogate, U+FFFD or a control character.
+const RuleBadText = "command.bad_text"
+
 // checkInput refuses, before a command is decoded, what encoding/json
 // would otherwise turn silently into a different fact:
 //
@@ -108,11 +112,11 @@ func checkStruct(t reflect.Type, obj map[string]any, path string) error {
 
 func checkText(path, s string) error {
 	if !utf8.ValidString(s) || strings.ContainsRune(s, utf8.RuneError) {
-		return Errorf(EINVALID, "command.bad_text", "field %s is not valid UTF-8 text (invalid bytes, a lone surrogate or U+FFFD)", name(path))
+		return Errorf(EINVALID, RuleBadText, "field %s is not valid UTF-8 text (invalid bytes, a lone surrogate or U+FFFD)", name(path))
 	}
 	for i, r := range s {
 		if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return Errorf(EINVALID, "command.bad_text", "field %s holds control character %U at byte %d", name(path), r, i)
+			return Errorf(EINVALID, RuleBadText, "field %s holds control character %U at byte %d", name(path), r, i)
 		}
 	}
 	return nil

@@ -113,6 +113,11 @@ func TestCommandThatWouldRecordAnUnstatedFactIsRefusedAndWritesNothing(t *testin
 		{"NUL in text", `{"subject":"00EB","text":"a\u0000b"}`, `"text"`},
 		{"lone surrogate", `{"subject":"00EB","text":"\udc00"}`, `"text"`},
 		{"huge number", `{"subject":"00EB","text":"x","repeat":1e308}`, `"repeat"`},
+		// The same text rules hold for the request's own fields, with the
+		// same status: bad text is a malformed request wherever it is.
+		{"NUL in reason", `{"subject":"00EB","text":"x"},"reason":"a\u0000b"`, `reason`},
+		{"bell in evidence", `{"subject":"00EB","text":"x"},"evidence":["ok","a\u0007"]`, `evidence.1`},
+		{"escape in causation id", `{"subject":"00EB","text":"x"},"causation_id":"a\u001b"`, `causation_id`},
 	} {
 		r := h.do(req{method: "POST", path: "/v1/commands/apitest.Note", token: tokLA,
 			header: map[string]string{"Idempotency-Key": "bad-" + strings.ReplaceAll(tc.desc, " ", "-")},

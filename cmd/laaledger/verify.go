@@ -134,6 +134,13 @@ func verifyLedger(ctx context.Context, sf *storeFlags, nf *notaryFlags, s *event
 		return rep, fmt.Errorf("after %d commits: %w", rep.Commits, err)
 	}
 	if rep.Commits == 0 {
+		// An empty stream with checkpoints, or with a record of one stored,
+		// lost what they signed: the notary says so, naming it.
+		if cfg, err := nf.config(sf, s, slog.New(slog.DiscardHandler)); err == nil {
+			if _, err := tree.Open(ctx, s, cfg); err != nil {
+				return rep, err
+			}
+		}
 		return rep, errEmptyLedger(sf.where(), "verify (an empty ledger is never reported intact)")
 	}
 	end, err := s.LastSequence(ctx)

@@ -476,7 +476,7 @@ func (s *Store) mustHold(ctx context.Context, seq uint64, err error) error {
 		return mapErr(err)
 	}
 	ie := &IntegrityError{Stream: s.cfg.Stream, Reason: fmt.Sprintf(
-		"while running, the commit at sequence %d cannot be found although the stream ends at %d and deletes nothing: it was lost or its stored bytes are damaged", seq, last)}
+		"the commit at sequence %d cannot be found although the stream ends at %d and deletes nothing: it was lost or its stored bytes are damaged", seq, last)}
 	s.Distrust(ie)
 	return ie
 }

@@ -63,7 +63,8 @@ func (f *notaryFlags) open(ctx context.Context, sf *storeFlags, s *eventstore.St
 	if err != nil {
 		return nil, err
 	}
-	return notary.Open(ctx, s, cfg)
+	n, err := notary.Open(ctx, s, cfg)
+	return n, notaryRecovery(err)
 }
 
 // config is the notary's configuration, its signing key loaded.

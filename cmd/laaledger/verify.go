@@ -110,6 +110,11 @@ func verifyLedger(ctx context.Context, sf *storeFlags, nf *notaryFlags, s *event
 	tree := notary.NewBuilder()
 	var prev uint64
 	last, err := s.ReadStored(ctx, 1, func(sc eventstore.StoredCommit) error {
+		// A missing commit is named as such, before the hash chain it
+		// breaks is.
+		if sc.Sequence != prev+1 {
+			return fmt.Errorf("%w: stream %s", eventstore.ErrTampered, eventstore.SequenceGap(prev, sc.Sequence))
+		}
 		c, err := eventstore.DecodeCommit(sc.Data, sc.Sequence)
 		if err != nil {
 			return err
@@ -118,8 +123,6 @@ func verifyLedger(ctx context.Context, sf *storeFlags, nf *notaryFlags, s *event
 		if len(c.Events) == 0 {
 			return fmt.Errorf("%w: a commit with no events after stream sequence %d", eventstore.ErrTampered, prev)
 		}
-		// A gap between sequences is kept by the builder and refused when
-		// the notary opens on the tree, after every hash chain is checked.
 		_ = tree.Add(sc)
 		prev = c.Events[0].Sequence
 		for i := range c.Events {
@@ -131,14 +134,18 @@ func verifyLedger(ctx context.Context, sf *storeFlags, nf *notaryFlags, s *event
 		return nil
 	})
 	if err != nil {
-		return rep, fmt.Errorf("after %d commits: %w", rep.Commits, err)
+		err = fmt.Errorf("after %d commits: %w", rep.Commits, err)
+		if errors.Is(err, eventstore.ErrTampered) || errors.Is(err, eventstore.ErrIntegrity) {
+			err = withRecovery(err)
+		}
+		return rep, err
 	}
 	if rep.Commits == 0 {
 		// An empty stream with checkpoints, or with a record of one stored,
 		// lost what they signed: the notary says so, naming it.
 		if cfg, err := nf.config(sf, s, slog.New(slog.DiscardHandler)); err == nil {
 			if _, err := tree.Open(ctx, s, cfg); err != nil {
-				return rep, err
+				return rep, notaryRecovery(err)
 			}
 		}
 		return rep, errEmptyLedger(sf.where(), "verify (an empty ledger is never reported intact)")
@@ -159,7 +166,7 @@ func verifyLedger(ctx context.Context, sf *storeFlags, nf *notaryFlags, s *event
 	}
 	n, err := tree.Open(ctx, s, cfg)
 	if err != nil {
-		return rep, err
+		return rep, notaryRecovery(err)
 	}
 	rep.Checkpoints = len(n.Checkpoints())
 	if cp, ok := n.Latest(); ok {
@@ -220,4 +227,16 @@ func verifyProjections(ctx context.Context, sf *storeFlags, s *eventstore.Store,
 func withRecovery(err error) error {
 	return fmt.Errorf("%w\nThe ledger refuses writes until its stream is whole again. To recover: stop every writer, restore the stream "+
 		"from a replica or a backup (nats stream restore; see docs/OPERATIONS.md), then run `laaledger verify` until it passes", err)
+}
+
+// notaryRecovery adds to a notary's refusal of the ledger (a commit its
+// checkpoints signed is altered, missing or cut, or a checkpoint is gone)
+// what the operator can do; other errors pass unchanged.
+func notaryRecovery(err error) error {
+	if !errors.Is(err, eventstore.ErrTampered) {
+		return err
+	}
+	return fmt.Errorf("%w\nNo checkpoint is signed and nothing is served or written until the ledger matches its checkpoints again. "+
+		"To recover: stop every writer, restore the streams LEDGER and LEDGER_CHECKPOINTS from a replica or a backup "+
+		"(nats stream restore; see docs/OPERATIONS.md), then run `laaledger verify` until it passes", err)
 }

@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
+	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -18,6 +21,8 @@ type notaryFlags struct {
 	origin   string
 	every    uint64
 	interval time.Duration
+	// created is the key file this run created, if it did.
+	created string
 }
 
 // notaryUseFlags are the flags, besides the store's, of the commands that
@@ -53,7 +58,31 @@ func (f *notaryFlags) key(sf *storeFlags) (*notary.Key, error) {
 	if path == "" {
 		path = filepath.Join(sf.data, "notary.key")
 	}
-	return notary.LoadOrCreateKey(path, f.originOr(eventstore.DefaultStream))
+	_, statErr := os.Stat(path)
+	k, err := notary.LoadOrCreateKey(path, f.originOr(eventstore.DefaultStream))
+	if err == nil && errors.Is(statErr, os.ErrNotExist) {
+		f.created = path
+	}
+	return k, err
+}
+
+// refused explains a notary's refusal of the ledger: with the recovery
+// steps, and, when this run created the signing key because the file was
+// missing, that checkpoints signed before cannot match a new key; that key
+// is removed again, so that a failed check leaves nothing behind.
+func (f *notaryFlags) refused(err error) error {
+	if err == nil {
+		return nil
+	}
+	if f.created != "" && errors.Is(err, notary.ErrNotVerified) {
+		path := f.created
+		f.created = ""
+		if rmErr := os.Remove(path); rmErr == nil {
+			return fmt.Errorf("%w\nThe signing key %s did not exist, so a new one was made for this check and removed again: "+
+				"checkpoints signed before cannot match it. Restore the key from its backup (or give --key FILE), then run `laaledger verify` again", err, path)
+		}
+	}
+	return notaryRecovery(err)
 }
 
 // open starts the notary on the store: it rebuilds the tree from the whole
@@ -64,7 +93,7 @@ func (f *notaryFlags) open(ctx context.Context, sf *storeFlags, s *eventstore.St
 		return nil, err
 	}
 	n, err := notary.Open(ctx, s, cfg)
-	return n, notaryRecovery(err)
+	return n, f.refused(err)
 }
 
 // config is the notary's configuration, its signing key loaded.

@@ -145,7 +145,7 @@ func verifyLedger(ctx context.Context, sf *storeFlags, nf *notaryFlags, s *event
 		// lost what they signed: the notary says so, naming it.
 		if cfg, err := nf.config(sf, s, slog.New(slog.DiscardHandler)); err == nil {
 			if _, err := tree.Open(ctx, s, cfg); err != nil {
-				return rep, notaryRecovery(err)
+				return rep, nf.refused(err)
 			}
 		}
 		return rep, errEmptyLedger(sf.where(), "verify (an empty ledger is never reported intact)")
@@ -166,7 +166,7 @@ func verifyLedger(ctx context.Context, sf *storeFlags, nf *notaryFlags, s *event
 	}
 	n, err := tree.Open(ctx, s, cfg)
 	if err != nil {
-		return rep, notaryRecovery(err)
+		return rep, nf.refused(err)
 	}
 	rep.Checkpoints = len(n.Checkpoints())
 	if cp, ok := n.Latest(); ok {

@@ -28,8 +28,8 @@ func copyLedger(t *testing.T, data string) string {
 	return dst
 }
 
-// A ledger that lost its checkpoints, or lost its stream and its
-// watermark while the checkpoints remain, is tampered (exit 7, naming
+// A ledger that lost its checkpoints, its signing key, or its stream and
+// its watermark while the checkpoints remain, is tampered (exit 7, naming
 // what is gone): neither passes for a ledger never signed or never
 // written.
 func TestCLIVerifyRefusesALedgerThatLostItsStreamOrItsCheckpoints(t *testing.T) {
@@ -48,6 +48,15 @@ func TestCLIVerifyRefusesALedgerThatLostItsStreamOrItsCheckpoints(t *testing.T) 
 	require.Equal(t, 7, code, "stdout %s stderr %s", out, errOut)
 	require.Contains(t, errOut, "LEDGER_CHECKPOINTS does not hold it (it holds none)")
 	require.NotContains(t, out, "intact")
+
+	// A lost signing key: the check makes a new one, which cannot match
+	// the checkpoints; it says so and leaves no new key behind.
+	noKey := copyLedger(t, data)
+	require.NoError(t, os.Remove(filepath.Join(noKey, "notary.key")))
+	out, errOut, code = cli(t, "verify", "--data", noKey)
+	require.Equal(t, 7, code, "stdout %s stderr %s", out, errOut)
+	require.Contains(t, errOut, "did not exist, so a new one was made for this check and removed again")
+	require.NoFileExists(t, filepath.Join(noKey, "notary.key"))
 
 	noStream := copyLedger(t, data)
 	removeStream(t, noStream, "LEDGER")

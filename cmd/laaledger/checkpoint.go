@@ -22,7 +22,7 @@ func runCheckpoint(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs := newFlagSet("checkpoint", "checkpoint --server URL --verifier-key KEY [--dir DIR] [--watch [--interval D]]", stderr)
 	srv.register(fs)
 	dir := fs.String("dir", "checkpoints", "directory of the checkpoints kept, one file per tree size")
-	key := fs.String("verifier-key", "", "the verifier key you trust (as `laaledger key` prints it), or a file holding it")
+	key := fs.String("verifier-key", "", "the verifier `KEY` you trust (as 'laaledger key' prints it), or a file holding it")
 	watch := fs.Bool("watch", false, "keep fetching until interrupted; stop at the first inconsistency")
 	interval := fs.Duration("interval", 30*time.Second, "with --watch, how often to fetch")
 	if err := parse(fs, args); err != nil {

@@ -21,7 +21,7 @@ func proveFlags(fs *flag.FlagSet) ledgerRun {
 	from := fs.Uint64("from", 0, "tree size of the earlier checkpoint of a consistency proof")
 	to := fs.Uint64("to", 0, "tree size of the later checkpoint (default the latest)")
 	check := fs.String("check", "", "verify this proof file (as prove printed it) offline, with --verifier-key")
-	vkey := fs.String("verifier-key", "", "verifier key (as `laaledger key` prints it), or a file holding it, for --check")
+	vkey := fs.String("verifier-key", "", "verifier `KEY` (as 'laaledger key' prints it), or a file holding it, for --check")
 	return func(ctx context.Context, c *call) error {
 		if *check != "" {
 			return checkProof(*check, *vkey, c.stdout)

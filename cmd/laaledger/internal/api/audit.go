@@ -5,13 +5,13 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/laaledger/laaledger/domain"
 	"github.com/laaledger/laaledger/eventstore"
-	"github.com/laaledger/laaledger/projections"
 )
 
 // VerifyReport is the answer of POST /v1/verify: the server checked every
@@ -108,7 +108,7 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
 
 // exportOptions reads the selection of GET /v1/export: from_sequence,
 // since (a date or an RFC 3339 time, recorded time), kind and area.
-func exportOptions(r *http.Request) (eventstore.ReadOptions, error) {
+func exportOptions(r *http.Request, kinds []string) (eventstore.ReadOptions, error) {
 	var o eventstore.ReadOptions
 	q := r.URL.Query()
 	if v := q.Get("from_sequence"); v != "" {
@@ -128,14 +128,11 @@ func exportOptions(r *http.Request) (eventstore.ReadOptions, error) {
 		o.FromTime = t
 	}
 	kind, area := q.Get("kind"), q.Get("area")
-	if kind != "" && !projections.IsKind(kind) {
-		return o, badRequest("bad_request", "kind "+strconv.Quote(kind)+": unknown aggregate kind; use one of "+strings.Join(projections.Kinds(), ", "))
-	}
 	if area != "" && kind == "" {
 		return o, badRequest("bad_request", "area needs kind")
 	}
-	if _, ok := domain.LookupArea(area); area != "" && !ok {
-		return o, badRequest("bad_request", "area "+strconv.Quote(area)+": no LAA area has that 2008 ONS/SNAC code; GET /v1/areas lists them")
+	if err := checkKindArea(kinds, kind, area); err != nil {
+		return o, err
 	}
 	var toks []string
 	if area != "" {
@@ -174,7 +171,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	o, err := exportOptions(r)
+	o, err := exportOptions(r, s.cfg.Kinds)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -203,4 +200,17 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set(ExportCommitsTrailer, strconv.Itoa(n))
 	w.Header().Set(ExportLastSequenceTrailer, strconv.FormatUint(last, 10))
+}
+
+// checkKindArea refuses a kind filter that names no kind of the ledger,
+// and an area that is no LAA area's code: a filter that can match nothing
+// is a mistake, not an empty answer. Empty values filter nothing.
+func checkKindArea(kinds []string, kind, area string) error {
+	if kind != "" && !slices.Contains(kinds, kind) {
+		return badRequest("bad_request", "kind "+strconv.Quote(kind)+": unknown aggregate kind; use one of "+strings.Join(kinds, ", "))
+	}
+	if _, ok := domain.LookupArea(area); area != "" && !ok {
+		return badRequest("bad_request", "area "+strconv.Quote(area)+": no LAA area has that 2008 ONS/SNAC code; GET /v1/areas lists them")
+	}
+	return nil
 }

@@ -123,7 +123,7 @@ func newHarness(t *testing.T, kinds map[string]service.Kind, opts ...harnessOpt)
 	}
 	rs, _ := startReadSide(t, l.Store)
 	cfg := Config{Executor: svc, Feed: l.Store, Tokens: tokens, Registry: prometheus.NewRegistry(),
-		Queries: rs, Progress: rs}
+		Queries: rs, Progress: rs, Kinds: append(projections.Kinds(), "apitest")}
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -12,17 +12,17 @@ import (
 	"strings"
 	"time"
 
-	"github.com/laaledger/laaledger/domain/registry"
-
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/laaledger/laaledger/domain"
+	"github.com/laaledger/laaledger/domain/registry"
 	"github.com/laaledger/laaledger/domain/service"
 	"github.com/laaledger/laaledger/eventstore"
 	"github.com/laaledger/laaledger/eventstore/cloudevent"
+	"github.com/laaledger/laaledger/projections"
 )
 
 // Executor executes one command: *service.Service is one. It must be safe
@@ -103,6 +103,10 @@ type Config struct {
 	// Webhooks, if set, serves /v1/webhooks (operator role only); nil
 	// answers 503 there.
 	Webhooks Webhooks
+	// Kinds are the aggregate kinds the ledger holds, which the kind
+	// filters of GET /v1/export and the event stream must name; default
+	// those of the read side (projections.Kinds).
+	Kinds []string
 	// TimelineCacheBytes bounds the encoded timeline pages kept for
 	// repeated reads at the same ledger position; default
 	// DefaultTimelineCacheBytes, negative keeps none. The cache needs
@@ -160,6 +164,9 @@ func New(cfg Config) (*Server, error) {
 	orDefault(&cfg.MaxStreamsPerActor, DefaultMaxStreamsPerActor)
 	orDefault(&cfg.Heartbeat, 15*time.Second)
 	orDefault(&cfg.StreamWriteTimeout, DefaultStreamWriteTimeout)
+	if len(cfg.Kinds) == 0 {
+		cfg.Kinds = projections.Kinds()
+	}
 	s := &Server{cfg: cfg, log: cfg.Logger, tokens: cfg.Tokens, reg: cfg.Registry, mux: http.NewServeMux(), audits: make(chan struct{}, 1)}
 	s.streams, s.stopStreams = context.WithCancel(context.Background())
 	if cfg.TimelineCacheBytes == 0 {

@@ -108,6 +108,10 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := streamFilter{area: q.Get("area"), kind: q.Get("kind")}
+	if err := checkKindArea(s.cfg.Kinds, f.kind, f.area); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	if ts := q["type"]; len(ts) > 0 {
 		f.types = map[string]bool{}
 		for _, t := range ts {

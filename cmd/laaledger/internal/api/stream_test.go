@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -121,6 +122,15 @@ func TestEventStreamFromSequenceAndFilters(t *testing.T) {
 	for _, q := range []string{"?kind=Bad.Kind", "?from_sequence=0"} {
 		if r := h.do(req{method: "GET", path: "/v1/events/stream" + q, token: tokIntegration, invalid: true}); r.Status != 400 {
 			t.Errorf("%s: %d", q, r.Status)
+		}
+	}
+	// A filter that names no kind or no area of the ledger would match
+	// nothing for ever: refused, naming it, rather than an idle stream.
+	// (The document gives both as patterns only, so it accepts them.)
+	for _, tc := range []struct{ query, named string }{{"?kind=nope", "nope"}, {"?kind=apitest&area=ZZ99", "ZZ99"}, {"?area=ZZ99", "ZZ99"}} {
+		r := h.do(req{method: "GET", path: "/v1/events/stream" + tc.query, token: tokIntegration})
+		if r.Status != 400 || !strings.Contains(string(r.Body), tc.named) {
+			t.Errorf("%s: %d %s, want 400 naming %s", tc.query, r.Status, r.Body, tc.named)
 		}
 	}
 	if r := h.do(req{method: "GET", path: "/v1/events/stream", token: tokIntegration,

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -425,6 +426,18 @@ func startEmbedded(cfg Config, log *serverLog) (*server.Server, []nats.Option, [
 				return nil, nil, nil, invalidf("embedded user %q: the name is the ledger's own", u.Username)
 			}
 		}
+		if len(more) > 0 {
+			// The embedded users live in an account of their own: the
+			// server answers a request on whatever reply subject the client
+			// names, and in the ledger's account a stream would store that
+			// answer. Across the account boundary replies reach only
+			// theirs (see shareWithEmbeddedUsers).
+			acc := server.NewAccount(EmbeddedUsersAccount)
+			opts.Accounts = append(opts.Accounts, acc)
+			for _, u := range more {
+				u.Account = acc
+			}
+		}
 		opts.Users = append(opts.Users, more...)
 	}
 	if cfg.SyncInterval > 0 {
@@ -444,6 +457,11 @@ func startEmbedded(cfg Config, log *serverLog) (*server.Server, []nats.Option, [
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("start embedded NATS: %w", err)
 	}
+	if len(opts.Accounts) > 0 {
+		if err := shareWithEmbeddedUsers(ns, opts.Users); err != nil {
+			return nil, nil, nil, fmt.Errorf("start embedded NATS: %w", err)
+		}
+	}
 	// NoLog keeps the server from making a logger of its own (to stderr);
 	// it logs to the ledger's instead, from before it recovers the stream.
 	ns.SetLoggerV2(log, cfg.ServerDebug, cfg.ServerTrace, false)
@@ -452,8 +470,64 @@ func startEmbedded(cfg Config, log *serverLog) (*server.Server, []nats.Option, [
 		ns.Shutdown()
 		return nil, nil, nil, fmt.Errorf("start embedded NATS: %w: not ready after 30s", ErrUnavailable)
 	}
+	// The server leaves JetStream off in the ledger's account once
+	// another account exists; the ledger's streams are there.
+	if g := ns.GlobalAccount(); len(opts.Accounts) > 0 && !g.JetStreamEnabled() {
+		if err := g.EnableJetStream(nil, nil); err != nil {
+			ns.Shutdown()
+			return nil, nil, nil, fmt.Errorf("start embedded NATS: JetStream for the ledger's account: %w", err)
+		}
+	}
 	log.running.Store(true)
 	return ns, []nats.Option{nats.UserInfo("admin", adminPass)}, []nats.Option{nats.UserInfo("service", servicePass)}, nil
+}
+
+// EmbeddedUsersAccount is the NATS account of the users that
+// [Config.EmbeddedUsers] adds; the ledger's streams are in the global
+// account.
+const EmbeddedUsersAccount = "EMBEDDED_USERS"
+
+// shareWithEmbeddedUsers gives the embedded users' account what their
+// permissions allow in the ledger's account, and nothing more: every
+// subject a user may publish to is exported by the ledger's account as a
+// service to theirs only, and imported there under the same name. The
+// server answers such a request in the importing account, on the reply
+// subject the client named, so no answer can reach a stream. A pull's
+// answer is a stream of messages. The JetStream account info is shared
+// too: importing it is what keeps the server from answering their
+// JetStream requests itself as from an account without JetStream. It runs
+// before the server starts.
+func shareWithEmbeddedUsers(ns *server.Server, users []*server.User) error {
+	g := ns.GlobalAccount()
+	theirs, err := ns.LookupAccount(EmbeddedUsersAccount)
+	if err != nil {
+		return err
+	}
+	shared := map[string]bool{}
+	subjects := []string{server.JSApiAccountInfo}
+	for _, u := range users {
+		if u.Account == nil || u.Account.Name != EmbeddedUsersAccount || u.Permissions == nil || u.Permissions.Publish == nil {
+			continue
+		}
+		subjects = append(subjects, u.Permissions.Publish.Allow...)
+	}
+	for _, subject := range subjects {
+		if shared[subject] {
+			continue
+		}
+		shared[subject] = true
+		resp := server.Singleton
+		if strings.HasPrefix(subject, "$JS.API.CONSUMER.MSG.NEXT.") {
+			resp = server.Streamed
+		}
+		if err := g.AddServiceExportWithResponse(subject, resp, []*server.Account{theirs}); err != nil {
+			return fmt.Errorf("export %s: %w", subject, err)
+		}
+		if err := theirs.AddServiceImport(g, subject, subject); err != nil {
+			return fmt.Errorf("import %s: %w", subject, err)
+		}
+	}
+	return nil
 }
 
 // ServicePermissions are what the service user may do: everything except the

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"runtime/debug"
@@ -22,7 +21,6 @@ import (
 	"github.com/laaledger/laaledger/domain/service"
 	"github.com/laaledger/laaledger/eventstore"
 	"github.com/laaledger/laaledger/eventstore/cloudevent"
-	"github.com/laaledger/laaledger/eventstore/integration"
 )
 
 func serveFlags(fs *flag.FlagSet) ledgerRun {
@@ -60,7 +58,6 @@ func serveFlags(fs *flag.FlagSet) ledgerRun {
 		if err != nil {
 			return err
 		}
-		warnSharedAccount(&c.flags, c.log)
 		if *publicURL != "" {
 			ce.SchemaBase = strings.TrimSuffix(*publicURL, "/") + "/v1/schemas"
 		}
@@ -243,20 +240,4 @@ func serve(ctx context.Context, c *call, nf *notaryFlags, s *eventstore.Store, l
 		err = nil
 	}
 	return err
-}
-
-// warnSharedAccount logs the known defect of integrations over NATS while
-// any integration user is admitted: they share the ledger's account, and
-// the server's replies to their requests go wherever they name.
-func warnSharedAccount(f *storeFlags, log *slog.Logger) {
-	if f.natsURL != "" || f.listen == "" {
-		return
-	}
-	list, err := integration.Load(f.data)
-	if err != nil || len(list) == 0 {
-		return
-	}
-	log.Warn("integration users share the ledger's NATS account: one of them can make the server store its reply to a request "+
-		"in the ledger's or the checkpoints' stream, after which the ledger must be restored from a backup; admit only integrators "+
-		"you would trust with that, or use the HTTP feed and webhooks (docs/INTEGRATION.md, known defect)", "integrations", len(list))
 }

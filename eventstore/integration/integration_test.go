@@ -399,3 +399,54 @@ func TestIntegrationPullsMoreThanAThousandCommitsBeforeAcknowledging(t *testing.
 		got += n
 	}
 }
+
+// The server answers a request on whatever reply subject the client names.
+// An integration user's requests are answered in its own account, so no
+// answer reaches a stream of the ledger's, whatever reply subject it picks:
+// not the ledger stream, not another stream such as the checkpoints'.
+func TestIntegrationUserCannotWriteThroughAReplySubject(t *testing.T) {
+	l := openListening(t)
+	appendCommits(t, l, "a", 2)
+	ctx := estest.Context(t)
+	cred := addIntegration(t, l, integration.Spec{Name: "dash"})
+	l.Restart()
+	aux, err := l.Store.EnsureAuxStream(ctx, "LEDGER_CHECKPOINTS", []string{"checkpoints.LEDGER"}, "a stream the ledger keeps beside it")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := connect(t, l, cred)
+	c.read(t, cred, 1) // its requests work
+
+	for _, req := range []struct{ subject, reply, body string }{
+		{"$JS.API.CONSUMER.MSG.NEXT." + cred.Stream + "." + cred.Consumer, "checkpoints.LEDGER", `{"batch":1,"no_wait":true}`},
+		{"$JS.API.CONSUMER.MSG.NEXT." + cred.Stream + "." + cred.Consumer, "ledger.laa.00EB.2008-11", `{"batch":1,"no_wait":true}`},
+		{"$JS.API.STREAM.INFO." + cred.Stream, "ledger.laa.00EB.2008-11", ``},
+		{"$JS.API.STREAM.INFO." + cred.Stream, "checkpoints.LEDGER", ``},
+		{"$JS.API.CONSUMER.INFO." + cred.Stream + "." + cred.Consumer, "checkpoints.LEDGER", ``},
+	} {
+		if err := c.nc.PublishMsg(&nats.Msg{Subject: req.subject, Reply: req.reply, Data: []byte(req.body)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	// A request answered in its account reaches its own inbox; one more
+	// round trip there orders it after the answers above.
+	if _, err := c.js.Stream(ctx, cred.Stream); err != nil {
+		t.Fatal(err)
+	}
+	last, err := l.Store.LastSequence(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last != 2 {
+		t.Errorf("the ledger stream holds %d commits after the requests, want 2", last)
+	}
+	if n, err := aux.LastSequence(ctx); err != nil || n != 0 {
+		t.Errorf("the checkpoints' stream holds %d messages after the requests (%v), want none", n, err)
+	}
+	if err := l.Store.Integrity(); err != nil {
+		t.Errorf("ledger in doubt after the requests: %v", err)
+	}
+}

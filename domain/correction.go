@@ -92,6 +92,12 @@ func DecideCorrection(h History, cmd Command, c Correction) (json.RawMessage, er
 	if err != nil {
 		return nil, payload("not a valid %s body: %v", c.Type, err)
 	}
+	// The corrected body states facts as the command that recorded the
+	// original did: the same refusals of a number left out, out of range,
+	// or text no field may hold.
+	if err := checkInputAt(reflect.TypeOf(body), c.Body, "corrected"); err != nil {
+		return nil, err
+	}
 	v := reflect.ValueOf(&body).Elem()
 	nv := reflect.New(v.Elem().Type()).Elem()
 	nv.Set(v.Elem())
@@ -117,8 +123,12 @@ func DecideCorrection(h History, cmd Command, c Correction) (json.RawMessage, er
 		}
 	}
 	if nt, nb := nv.FieldByName("CorrectedType"), nv.FieldByName("Corrected"); nt.IsValid() && nb.IsValid() && nb.Len() > 0 {
-		if _, err := DecodeBody(c.Events, nt.String(), nb.Bytes()); err != nil {
+		inner, err := DecodeBody(c.Events, nt.String(), nb.Bytes())
+		if err != nil {
 			return nil, payload("its corrected body is not a valid %s body: %v", nt.String(), err)
+		}
+		if err := checkInputAt(reflect.TypeOf(inner), nb.Bytes(), "corrected.corrected"); err != nil {
+			return nil, err
 		}
 	}
 	if c.Check != nil {

@@ -34,13 +34,19 @@ const RuleBadText = "command.bad_text"
 //
 // Each refusal names the field, as a JSON path ("values.2009/10").
 func checkInput(t reflect.Type, data []byte) error {
+	return checkInputAt(t, data, "")
+}
+
+// checkInputAt is checkInput for a body nested at path (as "corrected"),
+// whose refusals name their fields below it.
+func checkInputAt(t reflect.Type, data []byte, path string) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
 		return nil // the typed decode reports malformed JSON
 	}
-	return checkValue(t, v, "")
+	return checkValue(t, v, path)
 }
 
 func checkValue(t reflect.Type, v any, path string) error {

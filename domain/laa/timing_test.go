@@ -2,6 +2,7 @@ package laa
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -91,6 +92,23 @@ func TestCorrectionReplacesTheCorrectedBodyInTheFold(t *testing.T) {
 	wrongTarget.Corrected, _ = json.Marshal(other)
 	_, err = f.decide(goNE, wrongTarget)
 	domaintest.WantRule(t, err, "laa.correction_payload")
+
+	// The corrected body is held to the input rules of the command that
+	// recorded the original: no number left out, none out of range, no
+	// text no field may hold; the refusal names the field under corrected.
+	for _, tc := range []struct{ body, rule, field string }{
+		{`{"target":"NI 112","year":"2008/09","value":-1e300,"source":"s"}`, "command.value_out_of_range", "corrected.value"},
+		{`{"target":"NI 112","year":"2008/09","source":"s"}`, "command.missing_field", "corrected.value"},
+		{`{"target":"NI 112","year":"2008/09","value":59.5,"source":"bad\u0007text"}`, domain.RuleBadText, "corrected.source"},
+	} {
+		bad := cmd
+		bad.Corrected = json.RawMessage(tc.body)
+		_, err = f.decide(goNE, bad)
+		domaintest.WantRule(t, err, tc.rule)
+		if !strings.Contains(err.Error(), tc.field) {
+			t.Errorf("%s: %v, want it to name %s", tc.body, err, tc.field)
+		}
+	}
 
 	f.at = at.Add(-24 * time.Hour) // the decision dates it a day on: the original's time
 	evs = f.must(t, goNE, cmd)

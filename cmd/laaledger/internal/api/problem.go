@@ -159,15 +159,16 @@ func problemFor(err error) Problem {
 		// A domain refusal is named by its rule. One of a well-formed
 		// command is 422: understood, but against a rule; one found while
 		// decoding the body, about the request's metadata (meta.*), or
-		// about text no field may hold (command.bad_text, whether in the
-		// command or in the request's reason, evidence or ids), is a
-		// malformed request and stays 400.
+		// about input no field may hold (command.*: text, a number left
+		// out or out of range, whether in the command, in a correction's
+		// corrected body or in the request's reason, evidence or ids), is
+		// a malformed request and stays 400.
 		if dom.Rule != "" {
 			p.Code = dom.Rule
 		}
 		p.Detail = dom.Message
 		var de *decodeError
-		if category == errcode.EINVALID && !errors.As(err, &de) && !strings.HasPrefix(dom.Rule, "meta.") && dom.Rule != domain.RuleBadText {
+		if category == errcode.EINVALID && !errors.As(err, &de) && !strings.HasPrefix(dom.Rule, "meta.") && !strings.HasPrefix(dom.Rule, "command.") {
 			p.setStatus(http.StatusUnprocessableEntity)
 		}
 	case errors.As(err, &ce):

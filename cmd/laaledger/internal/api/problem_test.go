@@ -24,6 +24,8 @@ func TestProblemForMapsEveryErrorKindInOnePlace(t *testing.T) {
 		{"domain invalid from a decision", domain.Errorf(domain.EINVALID, "laa.statutory_not_dcsf", "x"), 422, "laa.statutory_not_dcsf", "invalid"},
 		{"domain invalid while decoding", &decodeError{domain.Errorf(domain.EINVALID, "command.bad_json", "x")}, 400, "command.bad_json", "invalid"},
 		{"domain invalid meta", fmt.Errorf("execute: %w", domain.Errorf(domain.EINVALID, "meta.missing_occurred_at", "x")), 400, "meta.missing_occurred_at", "invalid"},
+		{"input no field may hold, found by a decision (a corrected body)", domain.Errorf(domain.EINVALID, "command.value_out_of_range", "x"), 400, "command.value_out_of_range", "invalid"},
+		{"text no field may hold, in the request's reason", domain.Errorf(domain.EINVALID, domain.RuleBadText, "x"), 400, domain.RuleBadText, "invalid"},
 		{"domain forbidden", domain.Errorf(domain.EFORBIDDEN, "laa.not_party", "x"), 403, "laa.not_party", "forbidden"},
 		{"domain not found", domain.Errorf(domain.ENOTFOUND, "laa.not_opened", "x"), 404, "laa.not_opened", "not_found"},
 		{"domain conflict", domain.Errorf(domain.ECONFLICT, "laa.lifecycle", "x"), 409, "laa.lifecycle", "conflict"},

@@ -328,12 +328,20 @@ func Send(ctx context.Context, client *http.Client, ep Endpoint, id string, body
 	req.Header.Set(HeaderID, id)
 	req.Header.Set(HeaderTimestamp, strconv.FormatInt(now.Unix(), 10))
 	req.Header.Set(HeaderSignature, Sign(ep.Secret, id, now, body))
-	res, err := client.Do(req)
+	// A redirect is never followed: the client would resend the signed
+	// headers to wherever it points, as a GET without the body, and take
+	// that answer for the delivery. It is an answer that is not 2xx.
+	noRedirect := *client
+	noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	res, err := noRedirect.Do(req)
 	if err != nil {
 		return err
 	}
 	io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
 	res.Body.Close()
+	if res.StatusCode >= 300 && res.StatusCode <= 399 {
+		return fmt.Errorf("webhook %s: %s answered %d, a redirect, which deliveries do not follow: register the URL it points to", ep.Name, redacted(ep.URL), res.StatusCode)
+	}
 	if res.StatusCode < 200 || res.StatusCode > 299 {
 		return fmt.Errorf("webhook %s: %s answered %d", ep.Name, redacted(ep.URL), res.StatusCode)
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -247,5 +248,34 @@ func TestVerifyRefusesATamperedOrStaleDelivery(t *testing.T) {
 		if err := webhook.Verify(tc.secret, h, []byte(tc.body), tc.now, 5*time.Minute); !errors.Is(err, tc.want) {
 			t.Errorf("%s: %v, want %v", tc.desc, err, tc.want)
 		}
+	}
+}
+
+// A redirect is an answer that is not 2xx: the delivery fails, saying so,
+// and the signed headers go nowhere else; even a client that would follow
+// redirects does not.
+func TestSendDoesNotFollowARedirect(t *testing.T) {
+	var landed sync.Mutex
+	landings := 0
+	landing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		landed.Lock()
+		landings++
+		landed.Unlock()
+	}))
+	defer landing.Close()
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, landing.URL+"/landing", http.StatusFound)
+	}))
+	defer hook.Close()
+
+	ep := webhook.Endpoint{Name: "wr", URL: hook.URL + "/hook", Secret: secret}
+	err := webhook.Send(context.Background(), &http.Client{Timeout: 5 * time.Second}, ep, "e1", []byte(`{"id":"e1"}`), time.Now())
+	if err == nil || !strings.Contains(err.Error(), "answered 302, a redirect") {
+		t.Fatalf("delivery to a redirect: %v, want it to fail naming the redirect", err)
+	}
+	landed.Lock()
+	defer landed.Unlock()
+	if landings != 0 {
+		t.Errorf("the redirect was followed %d times", landings)
 	}
 }

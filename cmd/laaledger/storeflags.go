@@ -34,6 +34,11 @@ type storeFlags struct {
 	// gen-history); every other command needs one that exists.
 	create      bool
 	readTimeout time.Duration
+	// command names the command, and viaServer says whether it can ask a
+	// running server instead (it has --server): what to do when the data
+	// directory is held.
+	command   string
+	viaServer bool
 }
 
 // createsLedger names the commands that may create a data directory and
@@ -88,6 +93,9 @@ func (f *storeFlags) open(ctx context.Context, log *slog.Logger) (*eventstore.St
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	s, err := eventstore.Open(ctx, f.config(log))
+	if errors.Is(err, eventstore.ErrInUse) && !f.viaServer && f.command != "" {
+		return nil, fmt.Errorf("%w; stop it first: %s reads the data directory itself (a running server answers state, timeline and the event stream over its API)", err, f.command)
+	}
 	if errors.Is(err, eventstore.ErrInUse) {
 		return nil, fmt.Errorf("%w; stop it, or ask it through its API instead: --server http://ADDRESS --token TOKEN (or LAALEDGER_SERVER, LAALEDGER_TOKEN)", err)
 	}
@@ -141,6 +149,7 @@ func onLedger(synopsis string, flags func(fs *flag.FlagSet) ledgerRun) func(ctx 
 		c.flags.register(fs)
 		c.flags.create = createsLedger[fs.Name()]
 		run := flags(fs)
+		c.flags.command, c.flags.viaServer = fs.Name(), fs.Lookup("server") != nil
 		if err := parse(fs, args); err != nil {
 			return err
 		}

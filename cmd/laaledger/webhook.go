@@ -142,6 +142,9 @@ func webhookLocal(ctx context.Context, f *webhookFlagValues, sub string, rest []
 		if err != nil {
 			return err
 		}
+		if err := api.CheckWebhookTypes(*f.types); err != nil {
+			return usageError{err.Error()}
+		}
 		reg, err := webhook.Register(data, webhook.Registration{Name: rest[0], Integration: *f.integration, URL: rest[1], Filter: *f.filter, Types: *f.types,
 			Start: start})
 		if err != nil {

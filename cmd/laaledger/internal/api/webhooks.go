@@ -5,11 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/laaledger/laaledger/domain"
+	"github.com/laaledger/laaledger/domain/errcode"
+	"github.com/laaledger/laaledger/domain/registry"
 	"github.com/laaledger/laaledger/eventstore/webhook"
 )
 
@@ -210,6 +214,10 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, domain.Errorf(domain.EINVALID, "webhook.integration", "a webhook names the integration it delivers to (integration)"))
 		return
 	}
+	if err := CheckWebhookTypes(in.Types); err != nil {
+		s.webhookError(w, r, err)
+		return
+	}
 	reg, err := s.cfg.Webhooks.Add(r.Context(), webhook.Registration{Name: in.Name, Integration: in.Integration, URL: in.URL,
 		Secret: in.Secret, Filter: in.Filter, Types: in.Types, Start: in.Start})
 	if err != nil {
@@ -286,4 +294,19 @@ func (s *Server) replayWebhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, WebhookReplay{Delivered: n, Remaining: left})
+}
+
+// CheckWebhookTypes refuses a type filter naming an event type the ledger
+// does not have: such a webhook would never deliver anything. (The
+// webhook package checks only the form, kind.Name; the types are the
+// domain's.)
+func CheckWebhookTypes(types []string) error {
+	known := registry.EventTypes()
+	for _, t := range types {
+		if !slices.Contains(known, t) {
+			return &webhook.Error{Code: errcode.EINVALID, Rule: "webhook.type",
+				Message: fmt.Sprintf("%q is not an event type of the ledger; GET /v1/schemas lists them", t)}
+		}
+	}
+	return nil
 }

@@ -355,6 +355,7 @@ func TestWebhookRoutesAreTheOperatorsAndRefuseBadRegistrations(t *testing.T) {
 		{"secret without prefix", with("secret", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="), 422, "webhook.secret", false},
 		{"filter outside the ledger", with("filter", "$JS.API.>"), 422, "webhook.filter", false},
 		{"bad type", with("types", []string{"TargetAgreed"}), 422, "webhook.type", false},
+		{"a type the ledger does not have", with("types", []string{"laa.Nope"}), 422, "webhook.type", false},
 		{"unregistered integration", with("integration", "nobody"), 422, "webhook.integration_unknown", false},
 		{"two starts", with("new_only", true, "from_sequence", 1), 422, "webhook.start", false},
 		{"start beyond the ledger", with("from_sequence", 1_000_000), 422, "webhook.start", false},

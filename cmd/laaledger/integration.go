@@ -72,9 +72,13 @@ func integrationAddFlags(fs *flag.FlagSet) ledgerRun {
 			return err
 		}
 		if *asJSON {
+			// The password hash is the server's to keep, not the
+			// integrator's: it is left out of what is handed over.
+			shown := cred
+			shown.PasswordHash = ""
 			enc := json.NewEncoder(c.stdout)
 			enc.SetIndent("", "  ")
-			return enc.Encode(cred)
+			return enc.Encode(shown)
 		}
 		url := "nats://127.0.0.1:4222"
 		if c.flags.listen != "" {

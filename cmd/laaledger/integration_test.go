@@ -25,6 +25,7 @@ func TestCLIIntegrationAddGivesAUserServeAdmits(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(out), &cred))
 	require.Equal(t, "integration-dash", cred.User)
 	require.NotEmpty(t, cred.Password)
+	require.NotContains(t, out, "password_hash", "the hash stays with the server")
 
 	_, errOut, code = cli(t, "integration", "add", "dash", "--data", data)
 	require.NotEqual(t, 0, code)

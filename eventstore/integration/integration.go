@@ -57,7 +57,7 @@ type Integration struct {
 	Name string `json:"name"`
 	// User is the NATS user name, "integration-<name>".
 	User         string `json:"user"`
-	PasswordHash string `json:"password_hash"`
+	PasswordHash string `json:"password_hash,omitempty"`
 	// Stream and Consumer name the durable consumer it reads.
 	Stream   string `json:"stream"`
 	Consumer string `json:"consumer"`

@@ -84,6 +84,10 @@ type Config struct {
 	// starts for more users to admit beside the ledger's own (the
 	// read-only integration users of package integration). Their
 	// permissions are theirs to state; none may be named admin or service.
+	// They are admitted to an account of their own,
+	// [EmbeddedUsersAccount], into which the ledger's account exports
+	// exactly the subjects their permissions allow to publish, so that
+	// the server's answers to them cannot reach a ledger stream.
 	EmbeddedUsers func() ([]*server.User, error)
 	// ConnectOptions are added to the connections to an external server
 	// (TLS, user and password, …).

@@ -143,7 +143,7 @@ func (s *Store) Append(ctx context.Context, agg Aggregate, expectedVersion uint6
 		// A cold entry, or a caller that has seen more than we have (another
 		// process appended): read the aggregate's history.
 		if err := s.loadInto(ctx, st, subject); err != nil {
-			return AppendResult{}, fmt.Errorf("append %s: %w", agg, s.distrustIfTampered(err))
+			return AppendResult{}, fmt.Errorf("append %s: %w", agg, s.DistrustIfTampered(err))
 		}
 	}
 	if res, ok, err := s.command(ctx, st, commandID); err != nil || ok {
@@ -172,7 +172,7 @@ func (s *Store) Append(ctx context.Context, agg Aggregate, expectedVersion uint6
 		// nobody.
 		lastHash := st.lastHash
 		if lerr := s.loadInto(ctx, st, subject); lerr != nil {
-			return AppendResult{}, fmt.Errorf("append %s after a conflict: %w", agg, s.distrustIfTampered(lerr))
+			return AppendResult{}, fmt.Errorf("append %s after a conflict: %w", agg, s.DistrustIfTampered(lerr))
 		}
 		if res, ok, err := s.command(ctx, st, commandID); err != nil || ok {
 			return s.answer(agg, o, res, err, events, commandID)

@@ -385,9 +385,12 @@ func (s *Store) Distrust(reason error) {
 	}
 }
 
-// distrustIfTampered passes err through, first recording it with
-// Distrust if it says the stored history does not verify.
-func (s *Store) distrustIfTampered(err error) error {
+// DistrustIfTampered passes err through, first recording it with
+// [Store.Distrust] if it says the stored history does not verify
+// (errors.Is ErrTampered or ErrIntegrity); any other error, and nil, only
+// pass through. A program that reads the ledger through other means (a
+// notary, a verification, an export) hands it what they returned.
+func (s *Store) DistrustIfTampered(err error) error {
 	if errors.Is(err, ErrTampered) || errors.Is(err, ErrIntegrity) {
 		s.Distrust(err)
 	}

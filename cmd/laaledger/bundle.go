@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -71,18 +70,10 @@ type ledgerAuditor struct {
 }
 
 func (a *ledgerAuditor) Verify(ctx context.Context) (api.VerifyReport, error) {
+	// A running server that learns its ledger was altered stops writing
+	// and stops reporting ready.
 	rep, err := verifyLedger(ctx, a.sf, a.nf, a.s)
-	distrustIfTampered(a.s, err)
-	return rep, err
-}
-
-// distrustIfTampered tells the store, when err says the stored history
-// does not verify, to refuse appends from now on: a running server that
-// learns its ledger was altered stops writing and stops reporting ready.
-func distrustIfTampered(s *eventstore.Store, err error) {
-	if errors.Is(err, eventstore.ErrTampered) || errors.Is(err, eventstore.ErrIntegrity) {
-		s.Distrust(err)
-	}
+	return rep, a.s.DistrustIfTampered(err)
 }
 
 func (a *ledgerAuditor) Export(ctx context.Context, o eventstore.ReadOptions, w io.Writer) (int, uint64, error) {
@@ -96,8 +87,7 @@ func (a *ledgerAuditor) Export(ctx context.Context, o eventstore.ReadOptions, w 
 	// the export ends at the last checkpoint signed before, for examination).
 	if a.s.Integrity() == nil {
 		if _, err := a.nt.Sync(ctx); err != nil {
-			distrustIfTampered(a.s, err)
-			return 0, 0, err
+			return 0, 0, a.s.DistrustIfTampered(err)
 		}
 		if err := signUnlessInDoubt(ctx, a.s, a.nt); err != nil {
 			return 0, 0, err
@@ -105,12 +95,10 @@ func (a *ledgerAuditor) Export(ctx context.Context, o eventstore.ReadOptions, w 
 	}
 	if wholeLedger(o) {
 		n, err := bundle.ExportNotarised(ctx, a.s, a.nt, w)
-		distrustIfTampered(a.s, err)
-		return n, uint64(n), err
+		return n, uint64(n), a.s.DistrustIfTampered(err)
 	}
 	n, last, err := bundle.ExportFiltered(ctx, a.s, a.nt, o, w)
-	distrustIfTampered(a.s, err)
-	return n, last, err
+	return n, last, a.s.DistrustIfTampered(err)
 }
 
 // wholeLedger reports whether o selects every commit.

@@ -186,8 +186,7 @@ func serve(ctx context.Context, c *call, nf *notaryFlags, s *eventstore.Store, l
 	go func() {
 		defer wg.Done()
 		if err := rs.runner.Run(runCtx); err != nil {
-			distrustIfTampered(s, err)
-			runnerErr.Store(err)
+			runnerErr.Store(s.DistrustIfTampered(err))
 			log.Error("projections stopped; /readyz now fails", "err", err)
 		}
 	}()
@@ -195,8 +194,7 @@ func serve(ctx context.Context, c *call, nf *notaryFlags, s *eventstore.Store, l
 	go func() {
 		defer wg.Done()
 		if err := nt.Run(runCtx); err != nil {
-			distrustIfTampered(s, err)
-			notaryErr.Store(err)
+			notaryErr.Store(s.DistrustIfTampered(err))
 			log.Error("notary stopped: no more checkpoints are signed; /readyz now fails", "err", err)
 		}
 	}()
